@@ -1,0 +1,1 @@
+"""Analysis layer: pure functions on numpy arrays (no torch, no matplotlib)."""

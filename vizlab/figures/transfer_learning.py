@@ -1,0 +1,1 @@
+"""Report figures of the 'transfer_learning' section."""
