@@ -23,6 +23,9 @@ _LAZY = {
     "model_from_config": "vizlab.extraction.models",
     "extract": "vizlab.extraction.run",
     "embed": "vizlab.extraction.run",
+    "embed_layers": "vizlab.extraction.run",
+    "finetune": "vizlab.extraction.finetune",
+    "project": "vizlab.analysis.projection",
     "Activations": "vizlab.activations",
     "datasets": "vizlab.datasets",
 }

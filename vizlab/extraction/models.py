@@ -198,6 +198,11 @@ def _gemma_folder() -> tuple[Path, str]:
     )
     tmp = target.with_name(target.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
+    # The weights are already dequantized to float32: drop the GGUF marker so it saves as a plain model.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     (tmp / ".complete").write_text(sha)

@@ -19,7 +19,7 @@ from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.models import LoadedModel
 
-__all__ = ["extract", "embed", "validate_texts", "tokenize_batch", "base_model"]
+__all__ = ["extract", "embed", "embed_layers", "validate_texts", "tokenize_batch", "base_model"]
 
 _VERSION = 1  # bump when the stored layout or the computation changes
 
@@ -301,6 +301,28 @@ def _pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
     raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
 
 
+def embed_layers(
+    model: LoadedModel,
+    texts,
+    *,
+    pooling: str = "mean",
+    batch_size: int = 32,
+    max_length: int | None = None,
+    cache: bool | ArrayCache = True,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """Pooled vectors of every hidden layer (0 = embeddings ... n_layers = last).
+
+    Same pooling and streaming as :func:`embed`, for layer-wise analyses (probes, CKA).
+
+    Returns
+    -------
+    ndarray of shape (n_layers + 1, n_texts, hidden)
+    """
+    return embed(model, texts, layer=None, pooling=pooling, batch_size=batch_size,
+                 max_length=max_length, cache=cache, progress=progress)
+
+
 def embed(
     model: LoadedModel,
     texts,
@@ -320,8 +342,9 @@ def embed(
 
     Parameters
     ----------
-    layer : int
-        Hidden-state index (0 = embeddings, -1 = last).
+    layer : int or None
+        Hidden-state index (0 = embeddings, -1 = last); None for all layers
+        (then the result has shape (n_layers + 1, n_texts, hidden), see :func:`embed_layers`).
     pooling : {"mean", "cls", "last"}
         Mask-aware mean over real tokens, the first token, or the last real token
         (the natural choice for decoders).
@@ -339,25 +362,31 @@ def embed(
         raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
     if pooling == "cls" and model.kind == "decoder":
         raise ValueError("pooling='cls' needs a BERT-style [CLS] token; for a decoder use 'last' or 'mean'")
-    (lidx,) = _check_layers([layer], model.n_layers)
+    all_layers = layer is None
+    lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
     key = cache_key("embed", _VERSION, model.fingerprint, texts, lidx, pooling, max_length, normalize)
 
     def compute():
         limit, batches, _ = _plan(model, texts, max_length, batch_size)
-        out = np.zeros((len(texts), model.hidden_size), dtype=np.float32)
+        shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
+        out = np.zeros(shape, dtype=np.float32)
         body = base_model(model)
         with torch.inference_mode(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
                 enc = tokenize_batch(model, [texts[i] for i in idx], max_length=limit)
                 inputs = _model_inputs(model, enc)
                 res = body(**inputs, output_hidden_states=True, return_dict=True)
-                h = res.hidden_states[lidx]
-                v = _pool(h.float(), inputs["attention_mask"], pooling)
-                if normalize:
-                    v = torch.nn.functional.normalize(v, dim=-1)
-                out[idx] = v.cpu().numpy()
-                del res, h
+                ids = range(len(res.hidden_states)) if all_layers else [lidx]
+                for l in ids:
+                    v = _pool(res.hidden_states[l].float(), inputs["attention_mask"], pooling)
+                    if normalize:
+                        v = torch.nn.functional.normalize(v, dim=-1)
+                    if all_layers:
+                        out[l, idx] = v.cpu().numpy()
+                    else:
+                        out[idx] = v.cpu().numpy()
+                del res
                 bar.update(len(idx))
         return {"X": out}
 
