@@ -25,7 +25,10 @@ from transformers import (
 
 from vizlab.cache import cache_dir, file_sha256
 
-__all__ = ["PRESETS", "Preset", "LoadedModel", "load_model", "model_from_config", "resolve_device"]
+__all__ = [
+    "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
+    "resolve_device",
+]
 
 
 @dataclass(frozen=True)
@@ -308,10 +311,26 @@ def load_model(
     tokenizer = AutoTokenizer.from_pretrained(folder)
     dev = resolve_device(device)
     model.to(dev).eval()
-    fingerprint = hashlib.sha256(
+    fingerprint = _fingerprint(folder, fp, task)
+    return LoadedModel(model, tokenizer, name_or_path, kind, fingerprint, dev, str(folder))
+
+
+def _fingerprint(folder: Path, fp: str | None, task: str | None) -> str:
+    return hashlib.sha256(
         f"{fp or _folder_fingerprint(folder)}|{task}|{transformers.__version__}".encode()
     ).hexdigest()
-    return LoadedModel(model, tokenizer, name_or_path, kind, fingerprint, dev, str(folder))
+
+
+def model_fingerprint(name_or_path: str, *, task: str | None = None) -> str:
+    """The ``fingerprint`` that ``load_model(name_or_path, task=task)`` gives, without loading weights.
+
+    Weight files are hashed once per (path, size, mtime), so this is cheap after the first call.
+    The figure script uses it to tell whether a figure's models changed since its last build.
+    """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a preset name or a path, got {type(name_or_path).__name__}")
+    folder, fp, _ = _resolve(os.fspath(name_or_path))
+    return _fingerprint(folder, fp, task)
 
 
 def model_from_config(
