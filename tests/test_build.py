@@ -1,0 +1,269 @@
+"""The figure script: incremental builds, manifest, failures, on a fake registry of tiny figures."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import sys
+
+import pytest
+
+from vizlab.cache import cache_key
+from vizlab.figures.build import (
+    _environment_stamp,
+    _ModelFingerprints,
+    _path_stamp,
+    add_arguments,
+    build_figures,
+    read_manifest,
+    run,
+    source_hash,
+)
+from vizlab.figures.registry import FigureSpec
+
+_counter = itertools.count()
+
+FIGS = '''
+import matplotlib.pyplot as plt
+import numpy as np
+
+CALLS = []
+FAIL = False
+
+
+def square(ctx):
+    from {pkg}.helper import LABEL
+
+    CALLS.append("square")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title(ctx.t("quadrado ", "square ") + LABEL)
+    ctx.record("slope", np.float64(1.0))
+    ctx.record("points", np.arange(2))
+    return fig
+
+
+def viewer(ctx):
+    CALLS.append("viewer")
+    if FAIL:
+        raise RuntimeError("boom")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.imshow(np.eye(3))
+    ctx.attach("viewer.html", "<html><body>" + ctx.t("olá", "hello") + "</body></html>")
+    return fig
+
+
+def not_a_figure(ctx):
+    return 42
+'''
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """A package with three tiny figure builders and a helper module they import."""
+    pkg = f"fakefigs_{next(_counter)}"
+    root = tmp_path / "src" / pkg
+    root.mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "helper.py").write_text('LABEL = "v1"\n')
+    (root / "figs.py").write_text(FIGS.format(pkg=pkg))
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    mod = importlib.import_module(f"{pkg}.figs")
+
+    def spec(fid, fn, section="embeddings", models=("m1",)):
+        return FigureSpec(fid, section, {"pt": f"legenda {fid}", "en": f"caption {fid}"}, fn,
+                          {"models": list(models), "data": "none", "n": 2, "seed": 0}, mod.__name__)
+
+    specs = [spec("fake_square", mod.square), spec("fake_viewer", mod.viewer, section="attention")]
+    fps = {"m1": "fingerprint-1"}
+    yield argparse.Namespace(mod=mod, root=root, specs=specs, fps=fps, spec=spec,
+                             out=tmp_path / "figs")
+    sys.modules.pop(f"{pkg}.figs", None)
+    sys.modules.pop(f"{pkg}.helper", None)
+    sys.modules.pop(pkg, None)
+
+
+def _build(fake, **kw):
+    lines = []
+    kw.setdefault("specs", fake.specs)
+    report = build_figures(out=fake.out, fingerprints=lambda m: fake.fps[m],
+                           log=lambda *a, **k: lines.append(" ".join(map(str, a))), **kw)
+    return report, "".join(lines)
+
+
+def _snapshot(out):
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def test_first_build_writes_files_and_manifest(fake):
+    report, log = _build(fake)
+    assert report.built == ["fake_square", "fake_viewer"] and report.ok
+    files = _snapshot(fake.out)
+    assert {"fake_square.png", "fake_square.svg", "fake_viewer.png", "fake_viewer.svg",
+            "viewer.html", "manifest.json"} == set(files)
+    assert files["fake_square.png"].startswith(b"\x89PNG")
+    assert "olá" in files["viewer.html"].decode()
+    rows = read_manifest(fake.out)
+    assert [r["id"] for r in rows] == ["fake_square", "fake_viewer"]
+    sq, vw = rows
+    for key in ("id", "section", "caption", "files", "models", "fingerprints", "data", "n", "seed",
+                "versions", "seconds", "results", "key", "sha256"):
+        assert key in sq
+    assert sq["caption"] == "legenda fake_square" and sq["section"] == "embeddings"
+    assert sq["files"] == ["fake_square.png", "fake_square.svg"]
+    assert vw["files"] == ["fake_viewer.png", "fake_viewer.svg", "viewer.html"]
+    assert sq["results"] == {"slope": 1.0, "points": [0, 1]}
+    assert sq["fingerprints"] == {"m1": "fingerprint-1"} and sq["models"] == ["m1"]
+    assert sq["n"] == 2 and sq["seed"] == 0 and sq["data"] == "none"
+    assert sq["versions"]["matplotlib"] and sq["versions"]["python"]
+    assert "built in" in log and "[1/2] fake_square" in log
+
+
+def test_rebuild_with_no_change_recomputes_nothing_and_keeps_bytes(fake):
+    _build(fake)
+    before = _snapshot(fake.out)
+    fake.mod.CALLS.clear()
+    report, log = _build(fake)
+    assert report.cached == ["fake_square", "fake_viewer"] and report.built == []
+    assert fake.mod.CALLS == []
+    assert _snapshot(fake.out) == before
+    assert log.count("up to date") == 2
+
+
+def test_force_rebuilds_byte_identical_files(fake):
+    _build(fake)
+    before = _snapshot(fake.out)
+    report, _ = _build(fake, force=True)
+    assert report.built == ["fake_square", "fake_viewer"]
+    after = _snapshot(fake.out)
+    for name in before:
+        if name != "manifest.json":  # the manifest holds the wall time
+            assert after[name] == before[name], name
+
+
+def test_code_change_in_an_imported_module_rebuilds_only_its_figures(fake):
+    _build(fake)
+    fake.mod.CALLS.clear()
+    (fake.root / "helper.py").write_text('LABEL = "v2"\n')  # imported inside square() only
+    sys.modules.pop(f"{fake.mod.__package__}.helper", None)
+    report, _ = _build(fake)
+    # both builders live in figs.py, whose import closure contains helper.py
+    assert set(report.built) == {"fake_square", "fake_viewer"}
+    fake.mod.CALLS.clear()
+    report, _ = _build(fake)
+    assert report.built == [] and fake.mod.CALLS == []
+
+
+def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):
+    _build(fake)
+    fake.fps["m1"] = "fingerprint-2"
+    assert _build(fake)[0].built == ["fake_square", "fake_viewer"]
+    assert _build(fake, lang="en")[0].built == ["fake_square", "fake_viewer"]
+    assert read_manifest(fake.out)[0]["caption"] == "caption fake_square"
+    changed = [fake.spec("fake_square", fake.mod.square, models=("m1",)), fake.specs[1]]
+    changed[0].inputs["n"] = 3
+    report, _ = _build(fake, specs=changed, lang="en")
+    assert report.built == ["fake_square"] and report.cached == ["fake_viewer"]
+
+
+def test_deleted_or_edited_output_is_rebuilt(fake):
+    _build(fake)
+    (fake.out / "fake_square.svg").unlink()
+    (fake.out / "viewer.html").write_text("edited")
+    report, _ = _build(fake)
+    assert report.built == ["fake_square", "fake_viewer"]
+    assert "olá" in (fake.out / "viewer.html").read_text()
+
+
+def test_failing_figure_is_reported_others_written_previous_files_kept(fake):
+    _build(fake)
+    good = _snapshot(fake.out)
+    fake.mod.FAIL = True
+    report, log = _build(fake, force=True)
+    assert report.failed == [("fake_viewer", "RuntimeError: boom")]
+    assert report.built == ["fake_square"]
+    assert "FAILED" in log and "RuntimeError: boom" in log
+    now = _snapshot(fake.out)
+    for name in ("fake_viewer.png", "fake_viewer.svg", "viewer.html"):
+        assert now[name] == good[name]
+    rows = {r["id"]: r for r in read_manifest(fake.out)}
+    assert rows["fake_viewer"]["error"] == "RuntimeError: boom"
+    assert rows["fake_viewer"]["files"] == ["fake_viewer.png", "fake_viewer.svg", "viewer.html"]
+    # once fixed, the flagged figure is rebuilt even though its code did not change
+    fake.mod.FAIL = False
+    report, _ = _build(fake)
+    assert report.built == ["fake_viewer"] and report.cached == ["fake_square"]
+    assert "error" not in {r["id"]: r for r in read_manifest(fake.out)}["fake_viewer"]
+
+
+def test_run_exit_code_and_summary(fake):
+    fake.mod.FAIL = True
+    args = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out)])
+    lines = []
+    code = run(args, specs=fake.specs, fingerprints=fake.fps.get,
+               log=lambda *a, **k: lines.append(" ".join(map(str, a))))
+    assert code == 1
+    text = "\n".join(lines)
+    assert "1 built, 0 up to date, 1 failed" in text and "FAILED fake_viewer: RuntimeError: boom" in text
+    fake.mod.FAIL = False
+    assert run(args, specs=fake.specs, fingerprints=fake.fps.get, log=lambda *a, **k: None) == 0
+
+
+def test_bad_builders_fail_with_clear_messages(fake):
+    specs = [fake.spec("fake_int", fake.mod.not_a_figure)]
+    report, _ = _build(fake, specs=specs)
+    msg = "TypeError: the builder of 'fake_int' returned int, expected a matplotlib Figure"
+    assert report.failed == [("fake_int", msg)]
+    assert not (fake.out / "fake_int.png").exists()
+
+
+def test_only_and_section_select_figures(fake):
+    assert _build(fake, only=["fake_viewer"])[0].built == ["fake_viewer"]
+    assert _build(fake, section="embeddings")[0].built == ["fake_square"]
+    assert [r["id"] for r in read_manifest(fake.out)] == ["fake_square", "fake_viewer"]
+    with pytest.raises(ValueError, match="no figure.*'nope'.*known figures: fake_square, fake_viewer"):
+        _build(fake, only=["nope"])
+    with pytest.raises(ValueError, match="unknown section 'poetry'"):
+        _build(fake, section="poetry")
+    with pytest.raises(ValueError, match="lang must be"):
+        _build(fake, lang="fr")
+
+
+def test_list_option_prints_registry(fake):
+    args = add_arguments(argparse.ArgumentParser()).parse_args(["--list", "--section", "attention"])
+    lines = []
+    assert run(args, specs=fake.specs, log=lines.append) == 0
+    assert len(lines) == 1 and lines[0].startswith("fake_viewer") and "legenda fake_viewer" in lines[0]
+
+
+def test_source_hash_follows_imports_inside_functions(fake):
+    name = fake.mod.__name__
+    h1 = source_hash([name])
+    (fake.root / "helper.py").write_text('LABEL = "changed"\n')
+    assert source_hash([name]) != h1
+    (fake.root / "helper.py").write_text('LABEL = "v1"\n')
+    assert source_hash([name]) == h1
+
+
+def test_model_fingerprint_memo_matches_load_model(tmp_path, tiny_bert):
+    from vizlab.extraction.models import load_model
+
+    folder = tmp_path / "tiny"
+    tiny_bert.model.save_pretrained(folder)
+    tiny_bert.tokenizer.save_pretrained(folder)
+    fps = _ModelFingerprints(tmp_path / "memo.json")
+    fp = fps(str(folder))
+    assert fp == load_model(str(folder), device="cpu").fingerprint
+    memo = json.loads((tmp_path / "memo.json").read_text())
+    assert memo[str(folder)]["fingerprint"] == fp
+    # a stored answer with the current stamp is trusted (no torch needed) ...
+    stamp = cache_key(_environment_stamp(), _path_stamp(str(folder)))
+    assert memo[str(folder)]["stamp"] == stamp
+    (tmp_path / "memo.json").write_text(json.dumps({str(folder): {"stamp": stamp, "fingerprint": "x"}}))
+    assert _ModelFingerprints(tmp_path / "memo.json")(str(folder)) == "x"
+    # ... and a change in the folder's files invalidates it
+    (folder / "config.json").write_text((folder / "config.json").read_text() + "\n")
+    changed = _ModelFingerprints(tmp_path / "memo.json")(str(folder))
+    assert changed not in ("x", fp)
