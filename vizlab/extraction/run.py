@@ -103,26 +103,33 @@ def tokenize_batch(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: i
     return enc
 
 
-def _lengths(lm: LoadedModel, texts: Sequence[TextInput]) -> list[int]:
-    """Token count of each text (with special tokens), tokenized in one fast batch call."""
+def _encode_all(lm: LoadedModel, texts: Sequence[TextInput], limit: int):
+    """Tokenize every text once (fast batch calls); returns per-text feature dicts and full lengths."""
     tok = lm.tokenizer
-    out = [0] * len(texts)
+    feats: list[dict] = [None] * len(texts)  # type: ignore[list-item]
+    lengths = [0] * len(texts)
     for pair in (False, True):
         idx = [i for i, t in enumerate(texts) if isinstance(t, tuple) == pair]
         if not idx:
             continue
-        if pair:
-            enc = tok([texts[i][0] for i in idx], [texts[i][1] for i in idx])
-        else:
-            enc = tok([texts[i] for i in idx])
-        for i, ids in zip(idx, enc["input_ids"]):
-            out[i] = len(ids)
-    return out
+        args = ([texts[i][0] for i in idx], [texts[i][1] for i in idx]) if pair else ([texts[i] for i in idx],)
+        enc = tok(*args, return_special_tokens_mask=True)
+        for j, i in enumerate(idx):
+            feats[i] = {k: enc[k][j] for k in enc.keys()}
+            lengths[i] = len(enc["input_ids"][j])
+        long = [j for j, i in enumerate(idx) if lengths[i] > limit]
+        if long:
+            sub = tuple([a[j] for j in long] for a in args)
+            enc = tok(*sub, truncation=True, max_length=limit, return_special_tokens_mask=True)
+            for k, j in enumerate(long):
+                feats[idx[j]] = {key: enc[key][k] for key in enc.keys()}
+    return feats, lengths
 
 
 def _plan(lm: LoadedModel, texts, max_length, batch_size):
+    """Tokenize once, warn about truncation, and group texts of similar length into batches."""
     limit = lm.max_length if max_length is None else min(int(max_length), lm.max_length)
-    lengths = _lengths(lm, texts)
+    feats, lengths = _encode_all(lm, texts, limit)
     for i, n in enumerate(lengths):
         if n > limit:
             warnings.warn(
@@ -136,7 +143,20 @@ def _plan(lm: LoadedModel, texts, max_length, batch_size):
                        key=lambda i: (lengths[i], i))
         batches += [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
     truncated = [n > limit for n in lengths]
-    return limit, batches, truncated
+    return feats, batches, truncated
+
+
+def _pad(lm: LoadedModel, feats: list[dict]):
+    """Right-pad pre-tokenized texts to the longest of the batch (dynamic padding)."""
+    tok = lm.tokenizer
+    old_side = tok.padding_side
+    tok.padding_side = "right"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "use __call__ instead of pad" advice does not apply here
+            return tok.pad(feats, padding=True, return_tensors="pt")
+    finally:
+        tok.padding_side = old_side
 
 
 def _model_inputs(lm: LoadedModel, enc) -> dict:
@@ -220,12 +240,12 @@ def extract(
 
 
 def _compute_extract(model, texts, want_attn, want_hidden, hidden_ids, attn_ids, batch_size, max_length, progress):
-    limit, batches, truncated = _plan(model, texts, max_length, batch_size)
+    feats, batches, truncated = _plan(model, texts, max_length, batch_size)
     per_text: list[dict] = [None] * len(texts)  # type: ignore[list-item]
     body = base_model(model)
     with torch.inference_mode(), _progress(len(texts), "extract", progress) as bar:
         for idx in batches:
-            enc = tokenize_batch(model, [texts[i] for i in idx], max_length=limit)
+            enc = _pad(model, [feats[i] for i in idx])
             out = body(**_model_inputs(model, enc), output_hidden_states=want_hidden,
                        output_attentions=want_attn, return_dict=True)
             if want_attn and (out.attentions is None or any(a is None for a in out.attentions)):
@@ -376,14 +396,13 @@ def embed(
     key = cache_key("embed", _VERSION, model.fingerprint, texts, lidx, pooling, max_length, normalize)
 
     def compute():
-        limit, batches, _ = _plan(model, texts, max_length, batch_size)
+        feats, batches, _ = _plan(model, texts, max_length, batch_size)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
         body = base_model(model)
         with torch.inference_mode(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
-                enc = tokenize_batch(model, [texts[i] for i in idx], max_length=limit)
-                inputs = _model_inputs(model, enc)
+                inputs = _model_inputs(model, _pad(model, [feats[i] for i in idx]))
                 res = body(**inputs, output_hidden_states=True, return_dict=True)
                 ids = range(len(res.hidden_states)) if all_layers else [lidx]
                 for l in ids:
