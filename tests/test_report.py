@@ -1,0 +1,125 @@
+"""REPORT.md: every registered figure is shown, every link resolves, quoted numbers match the manifest.
+
+Numbers the report quotes from ``figures/manifest.json`` are tagged in the Markdown source with an
+invisible comment right after them, e.g. ``**0,666**<!--n:embeddings_similarity.paraphrase_movie-->``;
+the test reads the number before each tag and compares it with the manifest's ``results``, so a
+regenerated figure with different numbers makes the report fail until its text is updated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vizlab.figures.registry import all_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "REPORT.md"
+TAG = re.compile(r"<!--n:([A-Za-z0-9_]+)\.([^>]*?)-->")
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+@pytest.fixture(scope="module")
+def report() -> str:
+    return REPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    rows = json.loads((ROOT / "figures" / "manifest.json").read_text(encoding="utf-8"))
+    return {r["id"]: r for r in rows}
+
+
+def test_every_registered_figure_is_embedded(report):
+    missing = [s.id for s in all_figures() if f"](figures/{s.id}.png)" not in report]
+    assert not missing, f"figures not embedded in REPORT.md: {missing}"
+
+
+def test_every_local_link_resolves(report):
+    targets = [t for t in LINK.findall(report) if not re.match(r"[a-z]+://|#|mailto:", t)]
+    assert targets, "the report has no local links"
+    broken = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
+    assert not broken, f"links in REPORT.md that point to missing files: {broken}"
+
+
+def test_embedded_figures_are_registered(report):
+    ids = {s.id for s in all_figures()}
+    shown = set(re.findall(r"\]\(figures/([A-Za-z0-9_]+)\.png\)", report))
+    assert shown <= ids, f"REPORT.md shows figures that are not registered: {sorted(shown - ids)}"
+
+
+def _lookup(results: dict, key: str):
+    value = results
+    for part in key.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise KeyError(key)
+    return value
+
+
+def _shown(text: str):
+    """The value written just before a tag: a number (pt-BR decimal comma, optional %), a
+    ``A × B`` shape, or a quoted “string”."""
+    text = text.rstrip("*_ ")
+    if m := re.search(r"“([^”]*)”$", text):
+        return m.group(1), None, False
+    if m := re.search(r"(\d+) × (\d+)$", text):
+        return [int(m.group(1)), int(m.group(2))], None, False
+    if m := re.search(r"(-?\d+(?:,(\d+))?)\s*(%?)$", text):
+        decimals = len(m.group(2) or "")
+        return float(m.group(1).replace(",", ".")), decimals, bool(m.group(3))
+    return None, None, False
+
+
+def _matches(shown, decimals, percent, value) -> bool:
+    if isinstance(shown, (str, list)):
+        return shown == (value.strip() if isinstance(value, str) else value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    if percent and abs(value) <= 1:
+        value = 100 * value
+    return abs(shown - value) <= 0.5 * 10.0 ** -decimals + 1e-9
+
+
+def test_quoted_numbers_match_the_manifest(report, manifest):
+    problems = []
+    for m in TAG.finditer(report):
+        fid, key = m.group(1), m.group(2)
+        shown, decimals, percent = _shown(report[max(0, m.start() - 80):m.start()])
+        if fid not in manifest:
+            problems.append(f"{fid}.{key}: figure not in figures/manifest.json")
+            continue
+        try:
+            value = _lookup(manifest[fid].get("results") or {}, key)
+        except KeyError:
+            problems.append(f"{fid}.{key}: no such result (has {sorted(manifest[fid].get('results') or {})})")
+            continue
+        if shown is None or not _matches(shown, decimals, percent, value):
+            problems.append(f"{fid}.{key}: report says {shown!r}, manifest has {value!r}")
+    assert not problems, "numbers in REPORT.md out of date:\n" + "\n".join(problems)
+
+
+def test_number_tags_are_found_by_the_parser():
+    assert _shown("chega a **72,4 %**") == (72.4, 1, True)
+    assert _shown("similaridade **0,666**") == (0.666, 3, False)
+    assert _shown("formato **3 × 12**") == ([3, 12], None, False)
+    assert _shown("é **“teclado”**") == ("teclado", None, False)
+    assert _shown("sem número **?**") == (None, None, False)
+    assert _matches(72.4, 1, True, 0.7241) and not _matches(72.4, 1, True, 0.7261)
+    assert _matches(0.67, 2, False, 0.666) and not _matches(0.66, 2, False, 0.666)
+
+
+def test_report_covers_the_assignment(report):
+    for heading in ("Pré-treinamento", "Transfer learning", "Embeddings", "Transformers",
+                    "Atenção", "Fine-tuning", "Capítulo 1", "Capítulo 2", "Capítulo 3"):
+        assert re.search(rf"^#+ .*{heading}", report, re.M), heading
+    for n in (1, 2, 3):
+        assert f"images/nlp_capitulo_{n}.png" in report
+    assert "acrescentada pelo autor" in report
+    assert "attention_viewer.html" in report
