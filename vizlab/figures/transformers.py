@@ -1,1 +1,170 @@
-"""Report figures of the 'transformers' section."""
+"""Report figures of the 'transformers' section: the architecture with real shapes; softmax."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vizlab.analysis.softmax import entropy, softmax, top_k
+from vizlab.figures.registry import FigureContext, register
+from vizlab.plot.architecture import Stage, plot_block_diagram
+from vizlab.plot.softmax import plot_softmax_temperature
+
+ARCH_BATCH = ["O gato está em cima do teclado.", "Bom dia!"]
+PROMPT = "O gato está em cima do"
+TEMPERATURES = (0.5, 1.0, 2.0)
+TOP_K = 10
+
+
+def _shape(t) -> str:
+    return "(" + " × ".join(str(x) for x in t) + ")"
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str]]:
+    """Boxes of the diagram from an :class:`ArchitectureSummary`; ``t(pt, en)`` picks the language."""
+    sh = s.shapes
+    b, n = sh["input_ids"]
+    dims = t("lote × sequência × oculto", "batch × sequence × hidden")
+    if s.positions == "rotary":
+        emb = t(f"tokens {_fmt(s.vocab)} × {s.hidden} (posição: RoPE na atenção)",
+                f"tokens {_fmt(s.vocab)} × {s.hidden} (positions: RoPE inside attention)")
+    else:
+        emb = t(f"tokens {_fmt(s.vocab)} + posições {s.max_positions} (+ segmento) × {s.hidden}",
+                f"tokens {_fmt(s.vocab)} + positions {s.max_positions} (+ segment) × {s.hidden}")
+    norm = "RMSNorm" if "rms" in s.norm.lower() else s.norm
+    kv = (t(f"{s.n_heads} cabeças Q, {s.n_kv_heads} K/V × {s.head_dim} dims",
+            f"{s.n_heads} Q heads, {s.n_kv_heads} K/V × {s.head_dim} dims")
+          if s.n_kv_heads != s.n_heads else t(f"{s.n_heads} cabeças × {s.head_dim} dims",
+                                             f"{s.n_heads} heads × {s.head_dim} dims"))
+    extra = []
+    if s.qk_norm:
+        extra.append("q/k norm")
+    if s.positions == "rotary":
+        extra.append("RoPE")
+    if s.kind == "decoder":
+        extra.append("causal")
+    attn_detail = kv + (", " + ", ".join(extra) if extra else "")
+    q = sh["q"]
+    attn_shape = f"Q {_shape(q)}  →  {t('pesos', 'weights')} {_shape(sh['attention'])}"
+    ffn = f"{s.hidden} → {s.intermediate} → {s.hidden} ({s.activation})"
+    ffn_shape = f"{t('interno', 'inner')} {_shape(sh['ffn'])}"
+    stages = [
+        Stage(t("texto → tokenizador", "text → tokenizer"), t(f"{b} frases, padding até {n} tokens",
+              f"{b} sentences, padded to {n} tokens"), f"input_ids {_shape(sh['input_ids'])}", "io"),
+        Stage("embeddings", emb, f"{_shape(sh['embeddings'])}  {dims}", "embed"),
+    ]
+    first = len(stages)
+    if s.kind == "decoder":  # pre-norm block (Gemma: norms before and after each sub-layer)
+        stages += [
+            Stage(t(f"{norm} → self-attention multi-cabeça", f"{norm} → multi-head self-attention"),
+                  attn_detail, attn_shape, "attn"),
+            Stage(t(f"{norm} + soma residual", f"{norm} + residual add"), "", _shape(sh["block"]), "add"),
+            Stage(t(f"{norm} → feed-forward com porta", f"{norm} → gated feed-forward"), ffn, ffn_shape, "ffn"),
+            Stage(t(f"{norm} + soma residual", f"{norm} + residual add"), "", _shape(sh["block"]), "add"),
+        ]
+    else:  # post-norm BERT block
+        stages += [
+            Stage(t("self-attention multi-cabeça (bidirecional)", "multi-head self-attention (bidirectional)"),
+                  attn_detail, attn_shape, "attn"),
+            Stage(t(f"soma residual + {norm}", f"residual add + {norm}"), "", _shape(sh["block"]), "add"),
+            Stage("feed-forward", ffn, ffn_shape, "ffn"),
+            Stage(t(f"soma residual + {norm}", f"residual add + {norm}"), "", _shape(sh["block"]), "add"),
+        ]
+    last = len(stages) - 1
+    if s.kind == "decoder":
+        stages.append(Stage(t("cabeça de LM: norm final → projeção no vocabulário",
+                              "LM head: final norm → projection onto the vocabulary"),
+                            t(f"{s.hidden} → {_fmt(s.vocab)} logits por posição", f"{s.hidden} → "
+                              f"{_fmt(s.vocab)} logits per position"), f"logits {_shape(sh['output'])}", "head"))
+    else:
+        stages.append(Stage(t("cabeça: média dos tokens → embedding da frase",
+                              "head: mean over tokens → sentence embedding"),
+                            t(f"(fine-tuning troca por Linear {s.hidden} → n classes)",
+                              f"(fine-tuning swaps in Linear {s.hidden} → n classes)"),
+                            f"{_shape((b, s.hidden))}", "head"))
+    return stages, (first, last, t(f"× {s.n_layers} blocos", f"× {s.n_layers} blocks"))
+
+
+@register(
+    "transformers_architecture",
+    section="transformers",
+    caption_pt=(
+        "A arquitetura lida dos próprios modelos: o encoder all-MiniLM-L6-v2 (6 blocos, 12 cabeças, "
+        "oculto 384, BERT com norma depois da soma residual) e o decoder Gemma-3-270m (18 blocos, 4 "
+        "cabeças de consulta que compartilham 1 cabeça de chave/valor, RoPE, RMSNorm antes e depois de "
+        "cada sub-camada). Em azul, o formato do tensor medido com hooks em cada etapa para um lote "
+        "real de 2 frases (lote × sequência × oculto)."
+    ),
+    caption_en=(
+        "The architecture read from the models themselves: the all-MiniLM-L6-v2 encoder (6 blocks, 12 "
+        "heads, hidden 384, post-norm BERT) and the Gemma-3-270m decoder (18 blocks, 4 query heads "
+        "sharing 1 key/value head, RoPE, RMSNorm before and after each sub-layer). In blue, the tensor "
+        "shape measured with hooks at each stage for a real batch of 2 sentences (batch × sequence × hidden)."
+    ),
+    inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2},
+)
+def transformers_architecture(ctx: FigureContext):
+    from vizlab.extraction.architecture import describe_architecture
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 8.2), gridspec_kw={"wspace": 0.06})
+    for ax, name, title in ((axes[0], "minilm", ctx.t("Encoder: all-MiniLM-L6-v2", "Encoder: all-MiniLM-L6-v2")),
+                            (axes[1], "gemma-270m", ctx.t("Decoder: Gemma-3-270m", "Decoder: Gemma-3-270m"))):
+        s = describe_architecture(ctx.model(name), ARCH_BATCH)
+        stages, repeat = architecture_stages(s, ctx.t)
+        plot_block_diagram(stages, repeat=repeat, ax=ax, box_width=7.6, fontsize=9.5,
+                           title=f"{title}\n{_fmt(s.n_params)} {ctx.t('parâmetros', 'parameters')}")
+        key = name.replace("-", "_")
+        ctx.record(f"{key}_n_params", s.n_params)
+        ctx.record(f"{key}_shapes", {k: list(v) for k, v in s.shapes.items()})
+    return fig
+
+
+@register(
+    "transformers_softmax_temperature",
+    section="transformers",
+    caption_pt=(
+        f"Dos logits às probabilidades: os {TOP_K} tokens mais prováveis do Gemma-3-270m depois de "
+        f"“{PROMPT}”. A softmax divide os logits pela temperatura T antes de exponenciar e normalizar "
+        "sobre todo o vocabulário (262.144 tokens): T < 1 concentra a probabilidade no primeiro, T > 1 "
+        "a espalha (entropia maior). Os logits não mudam; só a distribuição."
+    ),
+    caption_en=(
+        f"From logits to probabilities: Gemma-3-270m's {TOP_K} most likely tokens after “{PROMPT}”. "
+        "Softmax divides the logits by the temperature T before exponentiating and normalising over "
+        "the whole vocabulary (262,144 tokens): T < 1 concentrates probability on the top token, T > 1 "
+        "spreads it (higher entropy). The logits do not change; only the distribution does."
+    ),
+    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "temperatures": list(TEMPERATURES)},
+)
+def transformers_softmax_temperature(ctx: FigureContext):
+    from vizlab.extraction.lm import next_token_logits
+
+    lm = ctx.model("gemma-270m")
+    z = next_token_logits(lm, [PROMPT])[0]
+    idx = top_k(z, TOP_K)
+    probs = np.stack([softmax(z, temperature=T) for T in TEMPERATURES])
+    labels = [lm.tokenizer.convert_tokens_to_string([tok]).strip() or tok
+              for tok in lm.tokenizer.convert_ids_to_tokens(idx.tolist())]
+    ents = entropy(probs)
+    notes = [ctx.t(f"top-{TOP_K}: {100 * p[idx].sum():.0f}%, H = {h:.1f} nats",
+                   f"top-{TOP_K}: {100 * p[idx].sum():.0f}%, H = {h:.1f} nats") for p, h in zip(probs, ents)]
+    fig = plot_softmax_temperature(
+        z[idx], probs[:, idx], labels=labels, temperatures=TEMPERATURES, notes=notes,
+        fig=plt.figure(figsize=(11, 5.4)),
+        logit_title=ctx.t(f"logits (“{PROMPT} …”)", f"logits (“{PROMPT} …”)"),
+        prob_title=ctx.t("probabilidades = softmax(logits / T)", "probabilities = softmax(logits / T)"),
+    )
+    ax = fig.axes[1]
+    ax.set_xlim(0, max(0.05, float(probs[:, idx].max()) * 1.15))
+    ax.set_xlabel(ctx.t("probabilidade", "probability"))
+    fig.axes[0].set_xlabel("logit")
+    ctx.record("prompt", PROMPT)
+    ctx.record("top_tokens", labels)
+    for T, p, h in zip(TEMPERATURES, probs, ents):
+        ctx.record(f"T{T:g}_top1_prob", round(float(p[idx[0]]), 4))
+        ctx.record(f"T{T:g}_entropy_nats", round(float(h), 3))
+    return fig

@@ -1,0 +1,159 @@
+"""What a model is made of, read from its config and measured on a real batch.
+
+:func:`describe_architecture` runs one padded batch through the model with forward hooks and
+records the tensor shape at each stage (ids, embeddings, queries/keys of one head group, the
+attention weights, the feed-forward's inner layer, a block's output, the final output), next
+to the sizes in the config. The architecture figure is drawn from this, not from a drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.qk import attention_modules
+from vizlab.extraction.run import _model_inputs, base_model, tokenize_batch, validate_texts
+
+__all__ = ["ArchitectureSummary", "describe_architecture"]
+
+
+@dataclass(frozen=True)
+class ArchitectureSummary:
+    """Sizes from the config and shapes measured on one batch.
+
+    Attributes
+    ----------
+    model_name, kind : str
+    n_layers, n_heads, n_kv_heads, head_dim, hidden, intermediate, vocab, max_positions : int
+    norm : str
+        Class name of the normalisation layers (``LayerNorm``, ``Gemma3RMSNorm`` ...).
+    positions : {"absolute", "rotary"}
+    activation : str
+    qk_norm : bool
+        Whether queries and keys are normalised per head before the product.
+    sliding_window : int or None
+    n_params : int
+    shapes : dict of str -> tuple of int
+        ``input_ids`` (batch, seq), ``embeddings`` (batch, seq, hidden), ``q``/``k``
+        (batch, heads, seq, head_dim), ``attention`` (batch, heads, seq, seq), ``ffn`` (batch, seq,
+        intermediate), ``block`` (batch, seq, hidden), ``output`` (the final hidden states, or the
+        logits (batch, seq, vocab) of a causal LM).
+    texts : list of str
+    """
+
+    model_name: str
+    kind: str
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    max_positions: int
+    norm: str
+    positions: str
+    activation: str
+    qk_norm: bool
+    sliding_window: int | None
+    n_params: int
+    shapes: dict = field(default_factory=dict)
+    texts: list = field(default_factory=list)
+
+
+def _ffn_input_module(block: torch.nn.Module) -> torch.nn.Module | None:
+    """The linear layer that expands to the feed-forward's inner size."""
+    for name in ("mlp.up_proj", "intermediate.dense", "mlp.fc1", "mlp.c_fc"):
+        mod = block
+        for part in name.split("."):
+            mod = getattr(mod, part, None)
+            if mod is None:
+                break
+        if mod is not None:
+            return mod
+    return None
+
+
+def describe_architecture(lm: LoadedModel, texts) -> ArchitectureSummary:
+    """Read the sizes of ``lm`` and measure its tensor shapes on the padded batch ``texts``.
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    texts : list of str
+        A small batch (padded to its longest text, as in training and extraction).
+
+    Returns
+    -------
+    ArchitectureSummary
+    """
+    if not isinstance(lm, LoadedModel):
+        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
+    texts = validate_texts(texts)
+    cfg = lm._text_config
+    attn0 = attention_modules(lm)[0]
+    body = base_model(lm)
+    block0 = next((m for m in body.modules() if m is not body and m is not attn0
+                   and any(c is attn0 for c in m.modules()) and _ffn_input_module(m) is not None), None)
+    if block0 is None:
+        raise ValueError(f"could not find the transformer blocks of {lm.name!r}: unsupported architecture")
+    got: dict[str, tuple] = {}
+
+    def keep(key):
+        def hook(_m, _inp, out):
+            t = out[0] if isinstance(out, tuple) else out
+            got.setdefault(key, tuple(t.shape))
+        return hook
+
+    q_name = "q_proj" if hasattr(attn0, "q_proj") else "query"
+    k_name = "k_proj" if hasattr(attn0, "k_proj") else "key"
+    hooks = [
+        lm.model.get_input_embeddings().register_forward_hook(keep("token_embeddings")),
+        getattr(attn0, q_name).register_forward_hook(keep("q_flat")),
+        getattr(attn0, k_name).register_forward_hook(keep("k_flat")),
+        block0.register_forward_hook(keep("block")),
+    ]
+    ffn = _ffn_input_module(block0)
+    if ffn is not None:
+        hooks.append(ffn.register_forward_hook(keep("ffn")))
+    enc = tokenize_batch(lm, texts)
+    try:
+        with torch.inference_mode():
+            inputs = _model_inputs(lm, enc)
+            if lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") \
+                    and lm.model.get_output_embeddings() is not None:
+                out = lm.model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+                final = out.logits
+            else:
+                out = body(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+                final = out.last_hidden_state
+    finally:
+        for h in hooks:
+            h.remove()
+    head_dim = int(getattr(attn0, "head_dim", 0) or getattr(attn0, "attention_head_size", 0))
+    b, n = enc["input_ids"].shape
+    shapes = {
+        "input_ids": (b, n),
+        "embeddings": tuple(out.hidden_states[0].shape),
+        "q": (b, got["q_flat"][-1] // head_dim, n, head_dim),
+        "k": (b, got["k_flat"][-1] // head_dim, n, head_dim),
+        "attention": tuple(out.attentions[0].shape),
+        "block": got["block"],
+        "output": tuple(final.shape),
+    }
+    if "ffn" in got:
+        shapes["ffn"] = got["ffn"]
+    norm = next((type(m).__name__ for m in block0.modules() if "norm" in type(m).__name__.lower()), "none")
+    rope = getattr(cfg, "rope_parameters", None) or getattr(cfg, "rope_theta", None)
+    return ArchitectureSummary(
+        model_name=lm.name, kind=lm.kind, n_layers=lm.n_layers, n_heads=lm.n_heads,
+        n_kv_heads=lm.n_kv_heads, head_dim=head_dim, hidden=lm.hidden_size,
+        intermediate=int(getattr(cfg, "intermediate_size", 0) or 0), vocab=int(cfg.vocab_size),
+        max_positions=int(getattr(cfg, "max_position_embeddings", 0) or 0), norm=norm,
+        positions="rotary" if rope else "absolute",
+        activation=str(getattr(cfg, "hidden_activation", None) or getattr(cfg, "hidden_act", "")),
+        qk_norm=hasattr(attn0, "q_norm"), sliding_window=getattr(cfg, "sliding_window", None),
+        n_params=int(sum(p.numel() for p in lm.model.parameters())), shapes=shapes, texts=list(texts),
+    )

@@ -1,0 +1,114 @@
+"""Query . key -> scaled scores -> softmax, drawn step by step for one attention head."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from vizlab.plot.attention import plot_attention_map
+
+__all__ = ["plot_qk_walkthrough"]
+
+_TITLES = {
+    "q": "Q (queries)",
+    "k": "K (keys)",
+    "scores": "scaled scores Q·Kᵀ / √d",
+    "weights": "softmax(scores)",
+    "reference": "attention returned by the model",
+    "row": "row of {token}: softmax vs model",
+    "dims": "dimension",
+    "recomputed": "recomputed",
+    "model": "model",
+}
+
+
+def plot_qk_walkthrough(
+    q,
+    k,
+    *,
+    scores,
+    weights,
+    reference,
+    tokens,
+    query: int,
+    mask=None,
+    fig: Figure | None = None,
+    titles: dict | None = None,
+) -> Figure:
+    """Six panels: Q, K, the scaled scores, their softmax, the model's own attention, one row.
+
+    Parameters
+    ----------
+    q, k : array-like of shape (n_tokens, head_dim)
+        The head's queries and the keys it reads (after any norm / rotary step).
+    scores : array-like of shape (n_tokens, n_tokens)
+        Scaled dot products (before masking).
+    weights : array-like of shape (n_tokens, n_tokens)
+        Softmax of the masked scores (recomputed).
+    reference : array-like of shape (n_tokens, n_tokens)
+        The attention the model returned, for comparison.
+    tokens : list of str
+    query : int
+        Token whose row is shown as bars.
+    mask : array-like of bool, shape (n_tokens, n_tokens), optional
+        Allowed (True) entries; forbidden ones are greyed in the score panel.
+    titles : dict, optional
+        Override panel titles (keys as in ``_TITLES``; ``row`` may use ``{token}``).
+
+    Returns
+    -------
+    Figure
+        ``fig.axes[:6]`` are the panels in reading order.
+    """
+    t = {**_TITLES, **(titles or {})}
+    q, k = np.asarray(q, float), np.asarray(k, float)
+    scores, weights, reference = (np.asarray(x, float) for x in (scores, weights, reference))
+    n = len(tokens)
+    if q.shape[0] != n or k.shape[0] != n or scores.shape != (n, n) or weights.shape != (n, n) \
+            or reference.shape != (n, n):
+        raise ValueError("q, k must have one row per token and scores/weights/reference be (n_tokens, n_tokens)")
+    if not 0 <= query < n:
+        raise ValueError(f"query must be in 0..{n - 1}, got {query}")
+    if fig is None:
+        fig = plt.figure(figsize=(16, 10))
+    gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.4)
+    axes = [fig.add_subplot(gs[i, j]) for i in range(2) for j in range(3)]
+    lim = float(np.quantile(np.abs(np.concatenate([q.ravel(), k.ravel()])), 0.99))
+    for ax, m, name in ((axes[0], q, "q"), (axes[1], k, "k")):
+        im = ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
+        ax.set_yticks(range(n), tokens)
+        ax.set_xlabel(t["dims"])
+        ax.set_title(t[name])
+        ax.tick_params(axis="y", length=0)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+    forbidden = None if mask is None else ~np.asarray(mask, bool)
+    s_ok = scores if forbidden is None else np.where(forbidden, np.nan, scores)
+    lim_s = float(np.nanmax(np.abs(s_ok)))
+    plot_attention_map(scores, tokens=tokens, ax=axes[2], cmap="RdBu_r", vmin=-lim_s, vmax=lim_s,
+                       masked=forbidden, colorbar_label="score")
+    axes[2].set_title(t["scores"])
+    vmax = float(max(weights.max(), reference.max()))
+    plot_attention_map(weights, tokens=tokens, ax=axes[3], vmax=vmax, masked=forbidden)
+    axes[3].set_title(t["weights"])
+    plot_attention_map(reference, tokens=tokens, ax=axes[4], vmax=vmax, masked=forbidden)
+    axes[4].set_title(t["reference"])
+    for ax in axes[2:5]:
+        ax.axhline(query - 0.5, color="crimson", lw=1.2)
+        ax.axhline(query + 0.5, color="crimson", lw=1.2)
+    ax = axes[5]
+    y = np.arange(n)
+    ax.barh(y, weights[query], color="tab:blue", height=0.7, label=t["recomputed"])
+    ax.plot(reference[query], y, "o", color="crimson", ms=5, label=t["model"])
+    for yi in y:
+        if forbidden is None or not forbidden[query, yi]:
+            ax.text(1.02, yi, f"{scores[query, yi]:+.1f}", va="center", ha="left", fontsize=8,
+                    color="0.3", transform=ax.get_yaxis_transform())
+    ax.text(1.02, -1.0, "score", va="center", ha="left", fontsize=8, color="0.3",
+            transform=ax.get_yaxis_transform())
+    ax.set_yticks(y, tokens)
+    ax.set_ylim(n - 0.5, -1.5)
+    ax.set_xlim(0, 1)
+    ax.set_title(t["row"].format(token=tokens[query]), color="crimson")
+    ax.legend(loc="lower right", frameon=False)
+    return fig
