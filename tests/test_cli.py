@@ -1,0 +1,166 @@
+"""The ``vizlab`` command line: help, errors, and each command on tiny models saved to folders."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vizlab.cli import _attention_figure, main
+
+SENTENCE = "O gato está em cima do teclado."
+
+
+@pytest.fixture(scope="module")
+def bert_dir(tmp_path_factory, tiny_bert):
+    """The tiny BERT saved as a local model folder, the way a user passes their own model."""
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tiny_bert.model.save_pretrained(folder)
+    tiny_bert.tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def decoder_dir(tmp_path_factory, tiny_decoder):
+    folder = tmp_path_factory.mktemp("tiny-decoder")
+    tiny_decoder.model.save_pretrained(folder)
+    tiny_decoder.tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.mark.parametrize("cmd", [[], ["figures"], ["models"], ["attention"], ["embed"], ["predict"]])
+def test_help_everywhere(cmd, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*cmd, "--help"])
+    assert exc.value.code == 0
+    assert "usage: vizlab" in capsys.readouterr().out
+
+
+def test_no_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_models_lists_presets(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "minilm" in out and "gemma-270m" in out and "Apache-2.0" in out
+    assert "installed" in out
+
+
+def test_figures_list_and_unknown_id(capsys):
+    assert main(["figures", "--list"]) == 0
+    assert "embeddings_similarity" in capsys.readouterr().out
+    assert main(["figures", "--only", "no_such_figure"]) == 2
+    assert "no figure(s) 'no_such_figure'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["attention", SENTENCE, "-o", "out.txt"], "-o/--output must end in .png, .svg, .pdf, .html"),
+        (["attention", SENTENCE, "--head", "1", "-o", "out.png"], "--head needs --layer"),
+        (["attention", "   ", "-o", "out.png"], "the text is empty"),
+        (["attention", SENTENCE, "-o", "no/such/dir/out.png"], "does not exist"),
+        (["embed", "missing.csv", "--text-col", "t", "-o", "map.png"], "CSV file not found"),
+        (["embed", "x.csv", "--text-col", "t", "-o", "map.html"], "must end in .png, .svg, .pdf"),
+        (["predict", "O gato", "--top-k", "0", "-o", "bars.png"], "--top-k must be at least 1"),
+        (["predict", "", "-o", "bars.png"], "the prompt is empty"),
+        (["attention", SENTENCE, "--model", "no-such-model", "-o", "out.png"], "unknown model 'no-such-model'"),
+    ],
+)
+def test_bad_arguments_give_clear_errors(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_attention_png_and_range_errors(bert_dir, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert "2 layers x 4 heads" in capsys.readouterr().out
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "-o", str(out)]) == 2
+    assert "--layer must be in 0..1" in capsys.readouterr().err
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "1", "--head", "4",
+                 "-o", str(out)]) == 2
+    assert "--head must be in 0..3" in capsys.readouterr().err
+
+
+def test_attention_figure_draws_the_requested_maps(tiny_bert):
+    from vizlab.extraction.run import extract
+
+    acts = extract(tiny_bert, [SENTENCE], attentions=True, hidden_states=False, cache=False)[0]
+    one = argparse.Namespace(layer=1, head=2, lang="en", text=SENTENCE)
+    fig = _attention_figure(one, acts)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), acts.attentions[1, 2], atol=1e-6)
+    assert fig.axes[0].get_title() == "layer 1, head 2"
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == acts.tokens
+
+    layer = argparse.Namespace(layer=0, head=None, lang="pt", text=SENTENCE)
+    grid = _attention_figure(layer, acts)
+    assert grid.grid_axes.shape == (1, 4)
+    for h in range(4):
+        np.testing.assert_allclose(grid.grid_axes[0, h].images[0].get_array(), acts.attentions[0, h], atol=1e-6)
+    assert "Atenção" in grid._suptitle.get_text()
+
+
+def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
+    texts = [f"frase número {i} sobre {'filmes' if i % 2 else 'comida'}" for i in range(12)]
+    csv = tmp_path / "data.csv"
+    pd.DataFrame({"texto": texts, "classe": ["a", "b"] * 6}).to_csv(csv, index=False)
+    out = tmp_path / "map.png"
+    argv = ["embed", str(csv), "--text-col", "texto", "--label-col", "classe", "--method", "pca",
+            "--model", bert_dir, "-o", str(out)]
+    assert main(argv) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert "12 texts" in capsys.readouterr().out
+    assert main([*argv[:3], "nope", *argv[4:]]) == 2
+    assert "column 'nope' not in data.csv; its columns are ['texto', 'classe']" in capsys.readouterr().err
+
+
+def test_predict_prints_the_model_probabilities(decoder_dir, tiny_decoder, tmp_path, capsys):
+    import torch
+
+    from vizlab.analysis.softmax import softmax
+
+    out = tmp_path / "bars.png"
+    assert main(["predict", "O gato está em cima do", "--model", decoder_dir, "--top-k", "3",
+                 "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    lines = capsys.readouterr().out.splitlines()[1:]
+    shown = [float(line.split("%")[0]) / 100 for line in lines]
+    enc = tiny_decoder.tokenizer("O gato está em cima do", return_tensors="pt")
+    with torch.inference_mode():
+        logits = tiny_decoder.model(**enc).logits[0, -1].numpy()
+    expected = np.sort(softmax(logits))[::-1][:3]
+    np.testing.assert_allclose(shown, expected, atol=6e-4)
+
+
+def test_predict_needs_a_decoder(bert_dir, tmp_path, capsys):
+    assert main(["predict", "O gato", "--model", bert_dir, "-o", str(tmp_path / "b.png")]) == 2
+    assert "has no language-model head" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_predict_real_gemma(tmp_path, capsys):
+    out = tmp_path / "bars.png"
+    assert main(["predict", "O gato está em cima do", "-o", str(out), "--top-k", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "gemma-270m" in lines[0] and len(lines) == 6
+    probs = [float(line.split("%")[0]) for line in lines[1:]]
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 100
+
+
+@pytest.mark.slow
+def test_attention_html_real_minilm(tmp_path):
+    out = tmp_path / "view.html"
+    assert main(["attention", SENTENCE, "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<script" in html and "teclado" in html.replace("##", "")
+    assert "src=\"http" not in html and "<link" not in html  # self-contained, works offline

@@ -1,0 +1,295 @@
+"""The ``vizlab`` command line: the report's figures, and figures of your own text, data and models.
+
+::
+
+    vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--list]
+    vizlab models
+    vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
+    vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png
+    vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
+
+Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
+so ``vizlab --help`` and ``vizlab models`` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+_IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+class CLIError(ValueError):
+    """A bad command-line argument (reported without a traceback, exit code 2)."""
+
+
+def _out_path(path: str, allowed: Sequence[str]) -> Path:
+    out = Path(path)
+    if out.suffix.lower() not in allowed:
+        raise CLIError(f"-o/--output must end in {', '.join(allowed)} (got {path!r})")
+    if out.parent and not out.parent.exists():
+        raise CLIError(f"the folder of {path!r} does not exist: create it first")
+    return out
+
+
+def _save(fig, out: Path) -> None:
+    """Write a matplotlib figure deterministically (format from the suffix)."""
+    import matplotlib.pyplot as plt
+
+    from vizlab.cache import atomic_write_bytes
+    from vizlab.figures.save import figure_bytes
+
+    try:
+        atomic_write_bytes(out, figure_bytes(fig, out.suffix.lower().lstrip(".")))
+    finally:
+        plt.close(fig)
+
+
+def _t(args, pt: str, en: str) -> str:
+    return pt if args.lang == "pt" else en
+
+
+def _load(name: str):
+    from vizlab.extraction.models import load_model
+
+    return load_model(name)
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_figures(args) -> int:
+    from vizlab.figures.build import run
+
+    return run(args)
+
+
+def cmd_models(args) -> int:
+    from vizlab.extraction.models import preset_status
+
+    rows = preset_status()
+    name_w = max(len(r["name"]) for r in rows)
+    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'licence':<20} description")
+    for r in rows:
+        print(f"{r['name']:<{name_w}}  {r['kind']:<8} {'yes' if r['installed'] else 'no':<10} "
+              f"{r['license']:<20} {r['description']}")
+    missing = [r for r in rows if not r["installed"]]
+    for r in missing:
+        print(f"\nto install {r['name']}: {r['install']}")
+    print("\nBesides presets, --model accepts a local Hugging Face model folder or a model id "
+          "already in your Hugging Face cache (vizlab never downloads).")
+    return 0
+
+
+def _check_head(args, lm) -> None:
+    if args.layer is not None and not 0 <= args.layer < lm.n_layers:
+        raise CLIError(f"--layer must be in 0..{lm.n_layers - 1} for {lm.name!r} "
+                       f"({lm.n_layers} layers), got {args.layer}")
+    if args.head is not None and not 0 <= args.head < lm.n_heads:
+        raise CLIError(f"--head must be in 0..{lm.n_heads - 1} for {lm.name!r} "
+                       f"({lm.n_heads} heads per layer), got {args.head}")
+
+
+def cmd_attention(args) -> int:
+    out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
+    if not args.text.strip():
+        raise CLIError("the text is empty: pass a sentence in quotes")
+    if args.head is not None and args.layer is None:
+        raise CLIError("--head needs --layer (e.g. --layer 2 --head 5)")
+    from vizlab.extraction.run import extract
+
+    lm = _load(args.model)
+    _check_head(args, lm)
+    acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
+    if out.suffix.lower() == ".html":
+        from vizlab.interactive import attention_html
+
+        html = attention_html(acts, title=args.text)
+        from vizlab.cache import atomic_write_bytes
+
+        atomic_write_bytes(out, html.encode("utf-8"))
+    else:
+        fig = _attention_figure(args, acts)
+        _save(fig, out)
+    print(f"{out}  ({lm.name}, {acts.n_tokens} tokens, {lm.n_layers} layers x {lm.n_heads} heads)")
+    return 0
+
+
+def _attention_figure(args, acts):
+    from vizlab.plot.attention import plot_attention_map, plot_head_grid
+    from vizlab.plot.style import report_style
+
+    attn, tokens = acts.attentions, acts.tokens
+    label = _t(args, "atenção", "attention")
+    with report_style():
+        if args.head is not None:
+            ax = plot_attention_map(attn[args.layer, args.head], tokens=tokens, colorbar_label=label,
+                                    query_label=_t(args, "consulta (query)", "query"),
+                                    key_label=_t(args, "chave (key)", "key"))
+            ax.set_title(_t(args, f"camada {args.layer}, cabeça {args.head}",
+                            f"layer {args.layer}, head {args.head}"))
+            return ax.figure
+        layers = [args.layer] if args.layer is not None else list(acts.attention_layers)
+        sub = attn[[acts.attention_layers.index(layer) for layer in layers]]
+        fig = plot_head_grid(sub, tokens=tokens, layers=layers, colorbar_label=label,
+                             layer_label=_t(args, "camada", "layer"),
+                             head_label=_t(args, "cabeça", "head"))
+        fig.suptitle(_t(args, f"Atenção de cada cabeça: “{args.text}”",
+                        f"Attention of every head: “{args.text}”"))
+        return fig
+
+
+def cmd_embed(args) -> int:
+    out = _out_path(args.output, _IMAGE_SUFFIXES)
+    from vizlab.datasets import load_csv
+
+    df = load_csv(args.csv, args.text_col, args.label_col, n=args.n, seed=args.seed)
+    if len(df) < 3:
+        raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
+    from vizlab.analysis.projection import project
+    from vizlab.extraction.run import embed
+
+    lm = _load(args.model)
+    X = embed(lm, df["text"].tolist(), pooling=args.pooling)
+    proj = project(X, args.method, random_state=args.seed,
+                   n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
+    labels = df["label"].tolist() if "label" in df else None
+    fig = _embedding_figure(args, proj, labels, lm, len(df))
+    _save(fig, out)
+    print(f"{out}  ({len(df)} texts, {lm.name}, {args.method})")
+    return 0
+
+
+def _embedding_figure(args, proj, labels, lm, n):
+    from vizlab.plot.embeddings import plot_embedding_map
+    from vizlab.plot.style import report_style
+
+    with report_style():
+        ax = plot_embedding_map(proj.coords, labels=labels)
+        ax.set_title(_t(args, f"Mapa dos embeddings ({proj.method.upper()}, {lm.name}, {n} textos)",
+                        f"Embedding map ({proj.method.upper()}, {lm.name}, {n} texts)"))
+        return ax.figure
+
+
+def cmd_predict(args) -> int:
+    out = _out_path(args.output, _IMAGE_SUFFIXES)
+    if not args.text.strip():
+        raise CLIError("the prompt is empty: pass the beginning of a sentence in quotes")
+    if args.top_k < 1:
+        raise CLIError(f"--top-k must be at least 1, got {args.top_k}")
+    from vizlab.extraction.lm import next_token_logits
+
+    lm = _load(args.model)
+    logits = next_token_logits(lm, [args.text])[0]
+    fig, top = _prediction_figure(args, logits, lm)
+    _save(fig, out)
+    print(f"{out}  ({lm.name})")
+    for tok, p in top:
+        print(f"  {p:6.1%}  {tok!r}")
+    return 0
+
+
+def _prediction_figure(args, logits, lm):
+    from vizlab.analysis.softmax import softmax, top_k
+    from vizlab.plot.prediction import plot_next_token
+    from vizlab.plot.style import report_style
+
+    probs = softmax(logits, temperature=args.temperature)
+    idx = top_k(probs, args.top_k)
+    tokens = [lm.tokenizer.decode([int(i)]) for i in idx]
+    with report_style():
+        ax = plot_next_token(probs[idx], tokens=tokens)
+        ax.set_title(_t(args, f"Próximo token após “{args.text}”", f"Next token after “{args.text}”"))
+    return ax.figure, list(zip(tokens, probs[idx].tolist()))
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vizlab.figures.build import add_arguments
+
+    p = argparse.ArgumentParser(
+        prog="vizlab",
+        description="See what a transformer language model does: the report's figures, and "
+                    "attention maps, embedding maps and next-token predictions for your own "
+                    "text, data and models (offline).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    f = sub.add_parser("figures", help="regenerate the report's figures (incremental)",
+                       description="Regenerate the report's figures (PNG + SVG + HTML) and "
+                                   "figures/manifest.json; up-to-date figures are not recomputed.")
+    add_arguments(f)
+    f.set_defaults(func=cmd_figures)
+
+    m = sub.add_parser("models", help="list the model presets and whether they are installed",
+                       description="List the model presets, whether each is installed, and its licence.")
+    m.set_defaults(func=cmd_models)
+
+    def common(sp, model, outputs):
+        sp.add_argument("--model", default=model, metavar="NAME",
+                        help=f"preset, local model folder or cached hub id (default: {model})")
+        sp.add_argument("-o", "--output", required=True, metavar="FILE", help=f"output file ({outputs})")
+        sp.add_argument("--lang", choices=["pt", "en"], default="pt", help="language of the labels")
+
+    a = sub.add_parser("attention", help="attention maps of one sentence",
+                       description="Draw the attention of every head for one text, one layer "
+                                   "(--layer) or one head (--layer --head); .html writes an "
+                                   "interactive page that works offline.")
+    a.add_argument("text", help="the sentence, in quotes")
+    a.add_argument("--layer", type=int, metavar="L", help="only this layer (0-based)")
+    a.add_argument("--head", type=int, metavar="H", help="only this head of --layer (0-based)")
+    common(a, "minilm", ".png, .svg, .pdf or .html")
+    a.set_defaults(func=cmd_attention)
+
+    e = sub.add_parser("embed", help="2-D map of the embeddings of a CSV column",
+                       description="Embed each text of a CSV file (mean of the last layer) and "
+                                   "draw a 2-D map coloured by label.")
+    e.add_argument("csv", help="the CSV file")
+    e.add_argument("--text-col", required=True, metavar="C", help="column holding the texts")
+    e.add_argument("--label-col", metavar="L", help="column holding the labels (colours)")
+    e.add_argument("--method", choices=["umap", "pca", "tsne"], default="umap",
+                   help="projection method (default: umap)")
+    e.add_argument("--pooling", choices=["mean", "cls"], default="mean",
+                   help="how token vectors become one vector per text (default: mean)")
+    e.add_argument("--n", type=int, metavar="N", help="use a random sample of N rows")
+    e.add_argument("--seed", type=int, default=0, help="seed of the sample and of the map (default: 0)")
+    common(e, "minilm", ".png, .svg or .pdf")
+    e.set_defaults(func=cmd_embed)
+
+    r = sub.add_parser("predict", help="next-token probabilities of a decoder",
+                       description="Bar chart of the most likely next tokens after a prompt "
+                                   "(softmax of the decoder's logits).")
+    r.add_argument("text", help="the beginning of a sentence, in quotes")
+    r.add_argument("--top-k", type=int, default=10, metavar="K", help="how many tokens (default: 10)")
+    r.add_argument("--temperature", type=float, default=1.0, metavar="T",
+                   help="softmax temperature (default: 1)")
+    common(r, "gemma-270m", ".png, .svg or .pdf")
+    r.set_defaults(func=cmd_predict)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vizlab`` console script; returns the exit code."""
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as err:  # bad input: say what and how to fix, no traceback
+        print(f"vizlab {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
