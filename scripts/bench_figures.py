@@ -1,0 +1,116 @@
+#!/usr/bin/env python
+"""Benchmark the figure script: a cold run (empty cache) vs a warm rerun with nothing changed.
+
+Both runs are ``scripts/make_figures.py`` in a fresh process, writing into a temporary folder
+with a temporary, empty ``$VIZLAB_CACHE`` (only the converted model folders are linked in: they
+are part of the installation, not of the computation). The warm run must rebuild nothing.
+Prints both wall times and their ratio (target: warm <= 5 % of cold).
+
+    python scripts/bench_figures.py                      # every figure (minutes)
+    python scripts/bench_figures.py --only embeddings_similarity tokenization_subwords
+    python scripts/bench_figures.py --section attention --determinism
+
+``--determinism`` adds a third, forced run and checks that every PNG/SVG/HTML is
+byte-identical to the cold run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from vizlab.cache import cache_dir  # noqa: E402
+
+TARGET = 0.05
+
+
+def _run(args: list[str], env: dict) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_figures.py"), *args],
+                          env=env, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"make_figures.py {' '.join(args)} failed (exit {proc.returncode})")
+    return dt, proc.stdout
+
+
+def _summary(stdout: str) -> str:
+    m = re.search(r"^(\d+ built, \d+ up to date, \d+ failed)", stdout, re.M)
+    return m.group(1) if m else "?"
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())
+            if p.suffix in {".png", ".svg", ".html"}}
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", nargs="+", metavar="ID", help="benchmark only these figures")
+    p.add_argument("--section", help="benchmark only this section")
+    p.add_argument("--determinism", action="store_true",
+                   help="also force a rebuild and check the files are byte-identical")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = p.parse_args(argv)
+    select = (["--only", *args.only] if args.only else []) + (["--section", args.section] if args.section else [])
+
+    tmp = Path(tempfile.mkdtemp(prefix="vizlab-bench-"))
+    out, cache = tmp / "figures", tmp / "cache"
+    cache.mkdir()
+    if (cache_dir() / "models").is_dir():  # installed models (the converted Gemma), not results
+        (cache / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
+    env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg"}
+    try:
+        print(f"machine: {_machine()}")
+        cold, log_cold = _run([*select, "--out", str(out)], env)
+        print(f"cold run : {cold:8.1f} s  ({_summary(log_cold)})")
+        warm, log_warm = _run([*select, "--out", str(out)], env)
+        print(f"warm run : {warm:8.1f} s  ({_summary(log_warm)})")
+        if not re.search(r"^0 built, \d+ up to date, 0 failed", log_warm, re.M):
+            raise SystemExit("the warm run rebuilt figures: the build is not incremental")
+        ratio = warm / cold
+        print(f"ratio    : {ratio:8.1%}  (target <= {TARGET:.0%}: {'met' if ratio <= TARGET else 'NOT met'})")
+        if args.determinism:
+            before = _files(out)
+            forced, _ = _run([*select, "--out", str(out), "--force"], env)
+            after = _files(out)
+            same = [n for n in before if after.get(n) == before[n]]
+            print(f"forced   : {forced:8.1f} s  (extraction cache warm); "
+                  f"{len(same)}/{len(before)} files byte-identical")
+            if len(same) != len(before):
+                print("  differ: " + ", ".join(sorted(set(before) - set(same))))
+                return 1
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
