@@ -107,12 +107,10 @@ def cmd_attention(args) -> int:
     _check_head(args, lm)
     acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
     if out.suffix.lower() == ".html":
-        from vizlab.interactive import attention_html
+        from vizlab.interactive import save_attention_html
 
-        html = attention_html(acts, title=args.text)
-        from vizlab.cache import atomic_write_bytes
-
-        atomic_write_bytes(out, html.encode("utf-8"))
+        initial = (args.layer, args.head or 0) if args.layer is not None else None
+        save_attention_html(acts, out, lang=args.lang, initial=initial)
     else:
         fig = _attention_figure(args, acts)
         _save(fig, out)
