@@ -51,26 +51,42 @@ def test_embedded_figures_are_registered(report):
     assert shown <= ids, f"REPORT.md shows figures that are not registered: {sorted(shown - ids)}"
 
 
-def _lookup(results: dict, key: str):
-    value = results
-    for part in key.split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            raise KeyError(key)
-    return value
+def _lookup(results, key: str):
+    """``results["a"]["b"][2]`` for ``"a.b.2"``; keys may themselves hold dots (``"T0.5_prob"``)."""
+    if key in (results if isinstance(results, dict) else {}):
+        return results[key]
+    parts = key.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head, rest = ".".join(parts[:i]), ".".join(parts[i:])
+        if isinstance(results, dict) and head in results:
+            return _lookup(results[head], rest)
+        if isinstance(results, list) and head.isdigit() and int(head) < len(results):
+            return _lookup(results[int(head)], rest)
+    if isinstance(results, list) and key.isdigit() and int(key) < len(results):
+        return results[int(key)]
+    raise KeyError(key)
+
+
+_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
 def _shown(text: str):
-    """The value written just before a tag: a number (pt-BR decimal comma, optional %), a
-    ``A × B`` shape, or a quoted “string”."""
+    """The value written just before a tag: a number (pt-BR: decimal comma, ``.`` between
+    thousands, optional ``%`` or ``× 10⁻⁷``), a shape ``A × B × C``, or a quoted “string”.
+
+    Returns ``(value, decimals, percent)``; ``decimals`` is the precision shown (None: exact).
+    """
     text = text.rstrip("*_ ")
     if m := re.search(r"“([^”]*)”$", text):
         return m.group(1), None, False
-    if m := re.search(r"(\d+) × (\d+)$", text):
-        return [int(m.group(1)), int(m.group(2))], None, False
+    if m := re.search(r"(-?\d+(?:,(\d+))?) × 10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)$", text):
+        exp = int(m.group(3).translate(_SUP))
+        decimals = len(m.group(2) or "") - exp
+        return float(m.group(1).replace(",", ".")) * 10.0 ** exp, decimals, False
+    if m := re.search(r"\d+(?: × \d+)+$", text):
+        return [int(x) for x in m.group(0).split(" × ")], None, False
+    if m := re.search(r"(?<![\d,.])(\d{1,3}(?:\.\d{3})+)$", text):
+        return int(m.group(1).replace(".", "")), 0, False
     if m := re.search(r"(-?\d+(?:,(\d+))?)\s*(%?)$", text):
         decimals = len(m.group(2) or "")
         return float(m.group(1).replace(",", ".")), decimals, bool(m.group(3))
@@ -105,10 +121,23 @@ def test_quoted_numbers_match_the_manifest(report, manifest):
     assert not problems, "numbers in REPORT.md out of date:\n" + "\n".join(problems)
 
 
+def test_lookup_of_nested_and_dotted_keys():
+    results = {"T0.5_prob": 0.4, "shapes": {"q": [2, 12]}, "top": ["muro", "pé"]}
+    assert _lookup(results, "T0.5_prob") == 0.4
+    assert _lookup(results, "shapes.q") == [2, 12] and _lookup(results, "shapes.q.1") == 12
+    assert _lookup(results, "top.0") == "muro"
+    with pytest.raises(KeyError):
+        _lookup(results, "shapes.k")
+
+
 def test_number_tags_are_found_by_the_parser():
     assert _shown("chega a **72,4 %**") == (72.4, 1, True)
     assert _shown("similaridade **0,666**") == (0.666, 3, False)
     assert _shown("formato **3 × 12**") == ([3, 12], None, False)
+    assert _shown("vira **2 × 15 × 384**") == ([2, 15, 384], None, False)
+    assert _shown("tem **22.713.216**") == (22713216, 0, False)
+    v, d, _ = _shown("erro de **2,96 × 10⁻⁷**")
+    assert abs(v - 2.96e-7) < 1e-15 and d == 9 and _matches(v, d, False, 2.96e-07)
     assert _shown("é **“teclado”**") == ("teclado", None, False)
     assert _shown("sem número **?**") == (None, None, False)
     assert _matches(72.4, 1, True, 0.7241) and not _matches(72.4, 1, True, 0.7261)
