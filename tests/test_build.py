@@ -267,3 +267,28 @@ def test_model_fingerprint_memo_matches_load_model(tmp_path, tiny_bert):
     (folder / "config.json").write_text((folder / "config.json").read_text() + "\n")
     changed = _ModelFingerprints(tmp_path / "memo.json")(str(folder))
     assert changed not in ("x", fp)
+
+
+REPORT_FIGURES = {
+    "tokenization": ["tokenization_subwords", "tokenization_padding_mask"],
+    "transformers": ["transformers_architecture", "transformers_softmax_temperature"],
+    "attention": ["attention_head_grid", "attention_head_detail", "attention_head_stats",
+                  "attention_rollout", "attention_qk_walkthrough"],
+    "embeddings": ["embeddings_sentiment_map", "embeddings_similarity", "embeddings_contextual"],
+    "pretraining": ["pretraining_next_word", "pretraining_masked_word", "pretraining_logit_lens"],
+    "transfer_learning": ["transfer_layer_probes", "transfer_data_efficiency"],
+    "fine_tuning": ["finetune_training_curves", "finetune_embedding_shift", "finetune_cka",
+                    "finetune_attention_change", "finetune_probe_layers", "finetune_confusion"],
+}
+
+
+def test_registry_holds_exactly_the_report_figures():
+    from vizlab.figures.registry import all_figures
+
+    specs = all_figures()
+    got = {s.id: s.section for s in specs}
+    want = {fid: sec for sec, ids in REPORT_FIGURES.items() for fid in ids}
+    assert got == want
+    for s in specs:  # what the manifest and the incremental key rely on
+        assert s.caption["pt"] and s.caption["en"], s.id
+        assert isinstance(s.inputs.get("models", []), list), s.id

@@ -43,6 +43,7 @@ __all__ = [
     "BuildReport",
     "add_arguments",
     "build_figures",
+    "default_out",
     "figure_key",
     "main",
     "package_versions",
@@ -468,6 +469,13 @@ def build_figures(
 # ----------------------------------------------------------------------------- command line
 
 
+def default_out(lang: str = "pt") -> Path:
+    """``figures/`` of the source checkout (or of the current folder for an installed package);
+    ``figures/en/`` for English, so the report's Portuguese figures are not overwritten."""
+    base = ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()
+    return base / "figures" if lang == "pt" else base / "figures" / "en"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the figure-script options to ``p`` (shared by the script and ``vizlab figures``)."""
     p.add_argument("--only", nargs="+", metavar="ID", help="build only these figure ids")
@@ -496,7 +504,7 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
         for s in _select(specs, args.only, args.section):
             log(f"{s.id:<36} {s.section:<18} {s.caption_for(args.lang)[:70]}")
         return 0
-    out = args.out or (ROOT / "figures" if args.lang == "pt" else ROOT / "figures" / "en")
+    out = args.out or default_out(args.lang)
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
                            force=args.force, specs=specs, log=log, fingerprints=fingerprints)
     log(f"{len(report.built)} built, {len(report.cached)} up to date, {len(report.failed)} failed "
