@@ -85,7 +85,7 @@ def plot_attention_map(
         hi = im.norm(a) > 0.6
         for i in range(n):
             for j in range(n):
-                if masked is None or not data.mask[i, j]:
+                if (masked is None or not data.mask[i, j]) and a[i, j] >= 0.005:
                     ax.text(j, i, f"{a[i, j]:.2f}".lstrip("0") if a[i, j] < 1 else "1", ha="center",
                             va="center", fontsize=7, color="white" if hi[i, j] else "black")
     if colorbar:
@@ -168,6 +168,8 @@ def plot_head_grid(
     layer_label: str = "layer",
     head_label: str = "head",
     colorbar_label: str = "attention",
+    query_label: str = "query",
+    key_label: str = "key",
 ) -> Figure:
     """Every head of every layer as a small heatmap, one shared colour scale.
 
@@ -207,7 +209,7 @@ def plot_head_grid(
         w = 0.62 * H + (4.6 if highlight else 0.8)
         fig = plt.figure(figsize=(w, max(0.62 * L + 0.9, 4.6 if highlight else 0)))
     if highlight is not None:
-        outer = fig.add_gridspec(1, 2, width_ratios=[0.62 * H, 4.2], wspace=0.12)
+        outer = fig.add_gridspec(1, 2, width_ratios=[0.62 * H, 4.2], wspace=0.3)
         grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=0.15 if labels is None else 0.45)
     else:
         grid = fig.add_gridspec(L, H, wspace=0.08, hspace=0.15 if labels is None else 0.45)
@@ -240,7 +242,8 @@ def plot_head_grid(
     if highlight is not None:
         li, h = highlight
         detail = fig.add_subplot(outer[1])
-        plot_attention_map(a[li, h], tokens=tokens, ax=detail, vmin=0, vmax=vmax, cmap=cmap, colorbar=False)
+        plot_attention_map(a[li, h], tokens=tokens, ax=detail, vmin=0, vmax=vmax, cmap=cmap, colorbar=False,
+                           query_label=query_label, key_label=key_label)
         detail.set_title(f"{layer_label} {layers[li]}, {head_label} {h}", color="crimson")
         fig.detail_ax = detail
         fig.colorbar(im, ax=detail, fraction=0.046, pad=0.03, label=colorbar_label)

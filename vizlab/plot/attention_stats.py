@@ -28,6 +28,7 @@ def plot_head_stats(
     metrics=("entropy", "cls", "sep", "prev", "same", "next"),
     titles: dict | None = None,
     pattern_names: dict | None = None,
+    cell_names: dict | None = None,
     fig: Figure | None = None,
     ncols: int = 2,
     layer_label: str = "layer",
@@ -48,6 +49,8 @@ def plot_head_stats(
         Panel title per metric (e.g. translated).
     pattern_names : dict, optional
         Display name per pattern label in the legend.
+    cell_names : dict, optional
+        Short name per pattern label written in the cells (default: the label).
     annotate : bool
         Write each value (shares in %, entropy with one decimal) in its cell.
 
@@ -58,14 +61,17 @@ def plot_head_stats(
     """
     titles = titles or {}
     pattern_names = pattern_names or {}
+    cell_names = cell_names or {}
     labels = np.asarray(stats.labels)
     L, H = labels.shape
     panels = len(metrics) + 1
     nrows = int(np.ceil(panels / ncols))
     if fig is None:
         fig = plt.figure(figsize=(ncols * (0.42 * H + 1.6), nrows * (0.42 * L + 1.1)))
-    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={"hspace": 0.55, "wspace": 0.25})
-    flat = axes.ravel()
+    gs = fig.add_gridspec(nrows, ncols, hspace=0.55, wspace=0.25)
+    flat = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(len(metrics))]
+    # the pattern panel takes the rest of the last row
+    flat.append(fig.add_subplot(gs[nrows - 1, len(metrics) % ncols:]))
     yt = list(stats.layers)
     metric_axes = {}
     for ax, m in zip(flat, metrics):
@@ -73,7 +79,7 @@ def plot_head_stats(
         if v.shape != (L, H):
             raise ValueError(f"stats.{m} has shape {v.shape}, expected {(L, H)}")
         share = m != "entropy" and m != "distance"
-        im = ax.imshow(v, cmap="viridis" if share else "magma", vmin=0, vmax=1 if share else None,
+        im = ax.imshow(v, cmap="viridis" if share else "magma", vmin=0, vmax=1 if share else float(v.max()),
                        aspect="auto", interpolation="nearest")
         if annotate:
             hi = im.norm(v) < 0.55
@@ -92,7 +98,7 @@ def plot_head_stats(
               vmax=len(names) - 0.5, aspect="auto", interpolation="nearest")
     for i in range(L):
         for j in range(H):
-            ax.text(j, i, labels[i, j].strip("[]"), ha="center", va="center", fontsize=6.5,
+            ax.text(j, i, cell_names.get(labels[i, j], labels[i, j].strip("[]")), ha="center", va="center", fontsize=8,
                     color="black" if labels[i, j] in ("mixed", "block", "next", "[SEP]") else "white")
     ax.set_title(labels_title)
     handles = [plt.Rectangle((0, 0), 1, 1, color=PATTERN_COLORS[p]) for p in names]
@@ -104,8 +110,6 @@ def plot_head_stats(
         a.set_xlabel(head_label)
         a.set_ylabel(layer_label)
         a.tick_params(length=0, labelsize=8)
-    for a in flat[len(metrics) + 1:]:
-        a.set_visible(False)
     fig.metric_axes = metric_axes
     fig.labels_ax = ax
     return fig

@@ -20,6 +20,10 @@ _TITLES = {
     "dims": "dimension",
     "recomputed": "recomputed",
     "model": "model",
+    "query": "query",
+    "key": "key",
+    "score": "score",
+    "attention": "attention",
 }
 
 
@@ -72,7 +76,7 @@ def plot_qk_walkthrough(
         raise ValueError(f"query must be in 0..{n - 1}, got {query}")
     if fig is None:
         fig = plt.figure(figsize=(16, 10))
-    gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.4)
+    gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.55)
     axes = [fig.add_subplot(gs[i, j]) for i in range(2) for j in range(3)]
     lim = float(np.quantile(np.abs(np.concatenate([q.ravel(), k.ravel()])), 0.99))
     for ax, m, name in ((axes[0], q, "q"), (axes[1], k, "k")):
@@ -86,12 +90,13 @@ def plot_qk_walkthrough(
     s_ok = scores if forbidden is None else np.where(forbidden, np.nan, scores)
     lim_s = float(np.nanmax(np.abs(s_ok)))
     plot_attention_map(scores, tokens=tokens, ax=axes[2], cmap="RdBu_r", vmin=-lim_s, vmax=lim_s,
-                       masked=forbidden, colorbar_label="score")
+                       masked=forbidden, colorbar_label=t["score"], query_label=t["query"], key_label=t["key"])
     axes[2].set_title(t["scores"])
     vmax = float(max(weights.max(), reference.max()))
-    plot_attention_map(weights, tokens=tokens, ax=axes[3], vmax=vmax, masked=forbidden)
+    kw = {"query_label": t["query"], "key_label": t["key"], "colorbar_label": t["attention"]}
+    plot_attention_map(weights, tokens=tokens, ax=axes[3], vmax=vmax, masked=forbidden, **kw)
     axes[3].set_title(t["weights"])
-    plot_attention_map(reference, tokens=tokens, ax=axes[4], vmax=vmax, masked=forbidden)
+    plot_attention_map(reference, tokens=tokens, ax=axes[4], vmax=vmax, masked=forbidden, **kw)
     axes[4].set_title(t["reference"])
     for ax in axes[2:5]:
         ax.axhline(query - 0.5, color="crimson", lw=1.2)
@@ -104,11 +109,11 @@ def plot_qk_walkthrough(
         if forbidden is None or not forbidden[query, yi]:
             ax.text(1.02, yi, f"{scores[query, yi]:+.1f}", va="center", ha="left", fontsize=8,
                     color="0.3", transform=ax.get_yaxis_transform())
-    ax.text(1.02, -1.0, "score", va="center", ha="left", fontsize=8, color="0.3",
+    ax.text(1.02, -1.0, t["score"], va="center", ha="left", fontsize=8, color="0.3",
             transform=ax.get_yaxis_transform())
     ax.set_yticks(y, tokens)
     ax.set_ylim(n - 0.5, -1.5)
     ax.set_xlim(0, 1)
     ax.set_title(t["row"].format(token=tokens[query]), color="crimson")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="center right", frameon=False)
     return fig

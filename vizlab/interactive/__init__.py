@@ -1,0 +1,22 @@
+"""Interactive attention views.
+
+- :func:`save_attention_html` / :func:`attention_html`: a self-contained page with a small
+  vanilla-JS viewer (pick layer and head, hover a token to see its lines, a model-view grid);
+  no external scripts, works offline from ``file://``.
+- :func:`show_attention`: the same viewer in a notebook cell.
+- :func:`bertviz_head_view` / :func:`bertviz_model_view`: bertviz's views fed correctly from
+  vizlab activations (they need a network connection for bertviz's CDN scripts).
+"""
+
+from vizlab.interactive.bertviz import bertviz_head_view, bertviz_inputs, bertviz_model_view
+from vizlab.interactive.html import AttentionView, attention_html, save_attention_html, show_attention
+
+__all__ = [
+    "AttentionView",
+    "attention_html",
+    "bertviz_head_view",
+    "bertviz_inputs",
+    "bertviz_model_view",
+    "save_attention_html",
+    "show_attention",
+]

@@ -1,0 +1,203 @@
+"""A self-contained HTML attention viewer (vanilla JS written here; no CDN, no network).
+
+The page embeds the attention weights as JSON and the viewer script inline, so it works when
+opened from ``file://``, in an offline notebook, or attached to a report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["attention_html", "save_attention_html", "AttentionView", "show_attention"]
+
+UI = {
+    "pt": {"title": "Visualizador de atenção (vizlab)", "example": "exemplo", "layer": "camada", "head": "cabeça",
+           "special": "mostrar tokens especiais", "query": "consulta", "key": "chave",
+           "head_view": "Uma cabeça: passe o mouse sobre um token para ver só as linhas dele",
+           "model_view": "Todas as cabeças (clique para escolher)",
+           "note": "Linhas mais grossas e escuras = mais atenção. Sem tokens especiais, cada linha é renormalizada."},
+    "en": {"title": "Attention viewer (vizlab)", "example": "example", "layer": "layer", "head": "head",
+           "special": "show special tokens", "query": "query", "key": "key",
+           "head_view": "One head: hover a token to see only its lines",
+           "model_view": "Every head (click to pick one)",
+           "note": "Thicker, darker lines = more attention. Without special tokens each row is renormalised."},
+}
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px; color: #222; }
+header { display: flex; flex-wrap: wrap; gap: 14px; align-items: center; margin-bottom: 8px; }
+header h1 { font-size: 18px; margin: 0 16px 0 0; }
+select { font-size: 14px; max-width: 520px; }
+main { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
+section h2 { font-size: 14px; font-weight: 600; margin: 6px 0; }
+#lines { width: 520px; background: #fff; }
+#lines .tok { font: 13px ui-monospace, Menlo, Consolas, monospace; cursor: pointer; fill: #222; }
+#lines .tok.focused { font-weight: bold; fill: #c0392b; }
+#lines .axis { font-size: 12px; font-style: italic; fill: #666; }
+.attn-line.dim { stroke-opacity: 0.03; }
+#model-grid { display: grid; gap: 4px; align-items: center; }
+#model-grid .thumb { border: 1px solid #ccc; cursor: pointer; }
+#model-grid .thumb.selected { border: 2px solid #c0392b; }
+.row-label, .col-label, .corner { font-size: 12px; color: #555; text-align: center; }
+.note { font-size: 12px; color: #666; max-width: 900px; }
+#errors { color: #b00; white-space: pre-wrap; }
+"""
+
+_ERRORS = """window.__vizlabErrors = [];
+function __vizlabReport(msg) {
+  window.__vizlabErrors.push(String(msg));
+  document.documentElement.setAttribute("data-errors", window.__vizlabErrors.join(" | "));
+  var pre = document.getElementById("errors"); if (pre) pre.textContent = window.__vizlabErrors.join("\\n");
+}
+window.onerror = function (msg, src, line, col) { __vizlabReport(msg + " (" + line + ":" + col + ")"); };
+window.addEventListener("unhandledrejection", function (e) { __vizlabReport("unhandled rejection: " + e.reason); });
+(function () { var orig = console.error; console.error = function () {
+  __vizlabReport(Array.prototype.join.call(arguments, " ")); return orig.apply(console, arguments); }; })();"""
+
+
+def _viewer_js() -> str:
+    return resources.files("vizlab.interactive").joinpath("viewer.js").read_text(encoding="utf-8")
+
+
+def _example(acts, title: str | None, decimals: int) -> dict:
+    if getattr(acts, "attentions", None) is None:
+        raise ValueError("these activations hold no attentions: extract them with attentions=True")
+    a = np.asarray(acts.attentions, dtype=float)
+    if a.ndim != 4 or a.shape[-1] != len(acts.tokens):
+        raise ValueError(f"attentions of shape {a.shape} do not match {len(acts.tokens)} tokens")
+    if title is None:
+        text = acts.text if isinstance(acts.text, str) else " / ".join(acts.text)
+        title = f"{acts.model_name}: {text}" if acts.model_name else text
+    return {
+        "title": title,
+        "model": acts.model_name or "model",
+        "kind": getattr(acts, "kind", "encoder"),
+        "tokens": [str(t) for t in acts.tokens],
+        "special": [int(s) for s in np.asarray(acts.special_mask, bool)],
+        "layers": [int(x) for x in (acts.attention_layers or range(a.shape[0]))],
+        "n_heads": int(a.shape[1]),
+        "attn": np.round(a, decimals).tolist(),
+    }
+
+
+def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, int] | None = None,
+                   min_weight: float = 0.02, decimals: int = 3) -> str:
+    """The viewer page as one HTML string.
+
+    Parameters
+    ----------
+    acts : Activations or list of Activations
+        One text each (from :func:`vizlab.extract` with ``attentions=True``); several become
+        entries of the "example" menu.
+    titles : list of str, optional
+        Menu entry per example (default: model and text).
+    lang : {"pt", "en"}
+        Language of the interface.
+    initial : (int, int), optional
+        Layer row and head selected when the page opens (the URL hash
+        ``#example=0&layer=1&head=2&focus=3`` overrides it).
+    min_weight : float
+        Lines under this weight are not drawn.
+    decimals : int
+        Weights are rounded to this many decimals (keeps the page small).
+
+    Returns
+    -------
+    str
+    """
+    if lang not in UI:
+        raise ValueError(f"lang must be one of {sorted(UI)}, got {lang!r}")
+    items = [acts] if hasattr(acts, "attentions") else list(acts)
+    if not items:
+        raise ValueError("no activations given")
+    titles = list(titles) if titles is not None else [None] * len(items)
+    if len(titles) != len(items):
+        raise ValueError(f"{len(titles)} titles for {len(items)} examples")
+    ui = UI[lang]
+    data = {
+        "labels": ui,
+        "min_weight": float(min_weight),
+        "initial": {"example": 0, "layer": int(initial[0]) if initial else 0, "head": int(initial[1]) if initial else 0},
+        "examples": [_example(a, t, decimals) for a, t in zip(items, titles)],
+    }
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="{lang}" data-errors="">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(ui['title'])}</title>
+<style>{_CSS}</style>
+<script>{_ERRORS}</script>
+</head>
+<body data-rendered="0">
+<header>
+<h1>{e(ui['title'])}</h1>
+<label>{e(ui['example'])} <select id="example"></select></label>
+<label>{e(ui['layer'])} <select id="layer"></select></label>
+<label>{e(ui['head'])} <select id="head"></select></label>
+<label><input type="checkbox" id="special" checked> {e(ui['special'])}</label>
+<span id="model-name" class="note"></span>
+</header>
+<p class="note">{e(ui['note'])}</p>
+<main>
+<section><h2>{e(ui['head_view'])} — <span id="head-title"></span></h2>
+<svg id="lines" xmlns="http://www.w3.org/2000/svg"></svg></section>
+<section><h2>{e(ui['model_view'])}</h2><div id="model-grid"></div></section>
+</main>
+<pre id="errors"></pre>
+<script type="application/json" id="vizlab-data">{blob}</script>
+<script>
+{_viewer_js()}
+</script>
+</body>
+</html>
+"""
+
+
+def save_attention_html(acts, path: str | os.PathLike, **kwargs) -> Path:
+    """Write :func:`attention_html` to ``path`` (UTF-8) and return the path.
+
+    The page needs nothing else: open it from disk in any browser, offline.
+    """
+    from vizlab.cache import atomic_write_bytes
+
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"path should end in .html, got {path.name!r}")
+    atomic_write_bytes(path, attention_html(acts, **kwargs).encode("utf-8"))
+    return path
+
+
+class AttentionView:
+    """Notebook display of the viewer: an ``<iframe srcdoc>`` so its script runs isolated.
+
+    Shown automatically as the last expression of a Jupyter cell (``_repr_html_``); works
+    offline because nothing is loaded from the network.
+    """
+
+    def __init__(self, page: str, *, height: int = 620):
+        self.page = page
+        self.height = int(height)
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" style="width:100%;border:0" '
+                f'height="{self.height}" sandbox="allow-scripts"></iframe>')
+
+    def save(self, path: str | os.PathLike) -> Path:
+        from vizlab.cache import atomic_write_bytes
+
+        atomic_write_bytes(Path(path), self.page.encode("utf-8"))
+        return Path(path)
+
+
+def show_attention(acts, *, height: int = 620, **kwargs) -> AttentionView:
+    """Display the attention viewer in a notebook (``show_attention(acts)`` as a cell's last line)."""
+    return AttentionView(attention_html(acts, **kwargs), height=height)
