@@ -1,0 +1,601 @@
+"""Fine-tune a pretrained encoder for text classification, on the CPU, reproducibly and cached.
+
+A new, randomly initialised classification head is put on the pretrained encoder
+(``AutoModelForSequenceClassification``: the ``[CLS]`` vector -> pooler -> linear layer) and
+the whole network is trained with AdamW, a linear warm-up then linear decay of the learning
+rate, and batches padded only to their own longest text (a collate function). The held-out
+texts are scored before training and after each epoch (and every ``eval_every`` steps).
+
+The fine-tuned model is saved in the vizlab cache under a key made of the base model's
+fingerprint, the training and evaluation data and every hyper-parameter, so a second call
+with the same arguments loads it instead of training. The result's ``model`` is a
+:class:`~vizlab.extraction.models.LoadedModel`: :func:`vizlab.extract` and :func:`vizlab.embed`
+read the fine-tuned encoder body, with a fingerprint of its own (no cache entry is shared
+with the base model).
+
+>>> import vizlab                                                    # doctest: +SKIP
+>>> base = vizlab.load_model("minilm")                               # doctest: +SKIP
+>>> df = vizlab.datasets.load_sentiment(3000)                        # doctest: +SKIP
+>>> res = vizlab.finetune(base, df[:2400], eval_df=df[2400:])        # doctest: +SKIP
+>>> res.eval_accuracy, res.history.per_epoch()                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from vizlab.cache import cache_dir, cache_key
+from vizlab.extraction.models import LoadedModel, load_model, wrap_model
+from vizlab.extraction.run import _encode_all, _model_inputs, _pad, _plan, base_model, validate_texts
+
+__all__ = ["finetune", "predict", "FineTuneResult", "TrainingHistory"]
+
+_VERSION = 1  # bump when training or the stored layout changes
+_META = "finetune.json"
+_HISTORY = "history.npz"
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingHistory:
+    """Loss and accuracy during training, per optimisation step and per evaluation.
+
+    Attributes
+    ----------
+    step : ndarray of int, shape (n_steps,)
+        1-based step number.
+    epoch : ndarray of float, shape (n_steps,)
+        Fractional epoch reached at the end of each step (1.0 = one pass over the data).
+    loss, accuracy : ndarray of shape (n_steps,)
+        Mean cross-entropy and accuracy of each training batch (dropout on).
+    lr : ndarray of shape (n_steps,)
+        Learning rate used at each step.
+    epoch_loss, epoch_accuracy : ndarray of shape (n_epochs,)
+        Training loss and accuracy averaged over each epoch's examples.
+    eval_step : ndarray of int, shape (n_evals,)
+        Step after which the held-out set was scored (0 = before any training).
+    eval_epoch : ndarray of float, shape (n_evals,)
+    eval_loss, eval_accuracy : ndarray of shape (n_evals,)
+        Held-out loss and accuracy (dropout off); empty without ``eval_df``.
+    """
+
+    step: np.ndarray
+    epoch: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    lr: np.ndarray
+    epoch_loss: np.ndarray
+    epoch_accuracy: np.ndarray
+    eval_step: np.ndarray
+    eval_epoch: np.ndarray
+    eval_loss: np.ndarray
+    eval_accuracy: np.ndarray
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.step)
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.epoch_loss)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: one row per (step, split, metric) with ``step, epoch, split, metric, value``."""
+        parts = []
+        for split, step, epoch, metrics in (
+            ("train", self.step, self.epoch, {"loss": self.loss, "accuracy": self.accuracy}),
+            ("eval", self.eval_step, self.eval_epoch, {"loss": self.eval_loss, "accuracy": self.eval_accuracy}),
+        ):
+            for metric, values in metrics.items():
+                parts.append(pd.DataFrame({"step": step, "epoch": epoch, "split": split,
+                                           "metric": metric, "value": values}))
+        return pd.concat(parts, ignore_index=True)
+
+    def per_epoch(self) -> pd.DataFrame:
+        """One row per epoch: ``epoch, train_loss, train_accuracy, eval_loss, eval_accuracy``.
+
+        The held-out numbers are those scored at the end of the epoch (NaN without ``eval_df``).
+        """
+        rows = []
+        for e in range(self.n_epochs):
+            at = np.flatnonzero(np.isclose(self.eval_epoch, e + 1))
+            rows.append({
+                "epoch": e + 1,
+                "train_loss": float(self.epoch_loss[e]),
+                "train_accuracy": float(self.epoch_accuracy[e]),
+                "eval_loss": float(self.eval_loss[at[-1]]) if len(at) else np.nan,
+                "eval_accuracy": float(self.eval_accuracy[at[-1]]) if len(at) else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True, eq=False)
+class FineTuneResult:
+    """What :func:`finetune` gives back.
+
+    Attributes
+    ----------
+    model : LoadedModel
+        The fine-tuned classifier; ``extract``/``embed`` read its encoder body.
+    base : LoadedModel
+        The pretrained model it started from.
+    labels : tuple of str
+        Class names; class ``i`` is output ``i`` of the head.
+    history : TrainingHistory
+    eval_labels, eval_predictions : ndarray of int, shape (n_eval,) or None
+        True and predicted class of each held-out text after training.
+    params : dict
+        The hyper-parameters (epochs, lr, batch_size, max_length, warmup, weight_decay, seed, ...).
+    train_seconds : float
+        Wall time of the training run that produced the model (measured when it was trained).
+    n_threads : int
+        CPU threads torch used for that run.
+    from_cache : bool
+        True when the model was loaded from the cache instead of trained.
+    key : str
+        Cache key (base fingerprint + data + hyper-parameters).
+    path : Path or None
+        Folder of the saved model (None when the cache is off).
+    """
+
+    model: LoadedModel
+    base: LoadedModel
+    labels: tuple[str, ...]
+    history: TrainingHistory
+    eval_labels: np.ndarray | None
+    eval_predictions: np.ndarray | None
+    params: dict
+    train_seconds: float
+    n_threads: int
+    from_cache: bool
+    key: str
+    path: Path | None
+
+    @property
+    def eval_accuracy(self) -> float:
+        """Held-out accuracy after training (NaN without ``eval_df``)."""
+        acc = self.history.eval_accuracy
+        return float(acc[-1]) if len(acc) else float("nan")
+
+    @property
+    def initial_eval_accuracy(self) -> float:
+        """Held-out accuracy of the untrained head, before the first step (NaN without ``eval_df``)."""
+        acc = self.history.eval_accuracy
+        return float(acc[0]) if len(acc) else float("nan")
+
+    def __repr__(self) -> str:
+        return (f"FineTuneResult(base={self.base.name!r}, labels={self.labels}, steps={self.history.n_steps}, "
+                f"eval_accuracy={self.eval_accuracy:.3f}, train_seconds={self.train_seconds:.0f}, "
+                f"from_cache={self.from_cache})")
+
+
+# ----------------------------------------------------------------------------------------- checks
+
+
+def _check_frame(df, name: str) -> tuple[list[str], list[str]]:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame with columns 'text' and 'label', "
+                        f"got {type(df).__name__}")
+    missing = [c for c in ("text", "label") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {missing}; its columns are {list(df.columns)}. "
+                         "Rename them, e.g. df.rename(columns={'sentence': 'text'})")
+    if len(df) == 0:
+        raise ValueError(f"{name} is empty")
+    if df["label"].isna().any():
+        raise ValueError(f"{name} has {int(df['label'].isna().sum())} missing label(s): drop those rows")
+    texts = validate_texts(list(df["text"]))
+    return texts, [str(x) for x in df["label"]]
+
+
+def _check_params(epochs, lr, batch_size, max_length, warmup, weight_decay, eval_every, seed) -> None:
+    def positive_int(v, name):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+
+    positive_int(epochs, "epochs")
+    positive_int(batch_size, "batch_size")
+    if max_length is not None:
+        positive_int(max_length, "max_length")
+    if eval_every is not None:
+        positive_int(eval_every, "eval_every")
+    if not isinstance(lr, (int, float)) or not 0 < lr < 1:
+        raise ValueError(f"lr must be a learning rate in (0, 1), e.g. 5e-5; got {lr!r}")
+    if not isinstance(warmup, (int, float)) or not 0 <= warmup < 1:
+        raise ValueError(f"warmup is the fraction of steps spent warming up, in [0, 1); got {warmup!r}")
+    if not isinstance(weight_decay, (int, float)) or weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+
+
+# ----------------------------------------------------------------------------------------- model
+
+
+def _classifier(base: LoadedModel, labels: tuple[str, ...], seed: int) -> torch.nn.Module:
+    """The base encoder's weights under a fresh ``AutoModelForSequenceClassification`` head."""
+    from transformers import AutoModelForSequenceClassification
+
+    config = copy.deepcopy(base.model.config)
+    config.num_labels = len(labels)
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {lab: i for i, lab in enumerate(labels)}
+    config.architectures = None
+    torch.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = AutoModelForSequenceClassification.from_config(config, attn_implementation="eager")
+    body = base_model(base)
+    result = clf.base_model.load_state_dict(body.state_dict(), strict=False)
+    if result.unexpected_keys:
+        raise ValueError(f"the encoder of {base.name!r} does not fit its classification model: "
+                         f"unexpected weights {result.unexpected_keys[:5]}")
+    return clf.to(base.device)
+
+
+class _Collate:
+    """Dynamic padding: pad a batch of pre-tokenized ``(features, label_id)`` to its longest text."""
+
+    def __init__(self, lm: LoadedModel):
+        self.lm = lm
+
+    def __call__(self, batch: list[tuple[dict, int]]) -> dict[str, torch.Tensor]:
+        inputs = _model_inputs(self.lm, _pad(self.lm, [f for f, _ in batch]))
+        inputs["labels"] = torch.tensor([y for _, y in batch], device=self.lm.device)
+        return inputs
+
+
+class _LengthGroupedBatches:
+    """Batches of texts of similar length, in random order, drawn anew each epoch.
+
+    The shuffled texts are cut into chunks of ``group`` batches; each chunk is sorted by
+    length before being cut into batches, so a batch pads little, yet which texts meet in a
+    batch and the batch order stay random (the ``group_by_length`` of the HF Trainer).
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, *,
+                 grouped: bool = True, group: int = 50):
+        self.lengths, self.batch_size, self.gen, self.grouped, self.group = lengths, batch_size, generator, grouped, group
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        perm = torch.randperm(len(self.lengths), generator=self.gen).tolist()
+        if not self.grouped:
+            yield from (perm[s : s + self.batch_size] for s in range(0, len(perm), self.batch_size))
+            return
+        chunk = self.batch_size * self.group
+        batches = []
+        for s in range(0, len(perm), chunk):
+            part = sorted(perm[s : s + chunk], key=lambda i: self.lengths[i])
+            batches += [part[k : k + self.batch_size] for k in range(0, len(part), self.batch_size)]
+        for b in torch.randperm(len(batches), generator=self.gen).tolist():
+            yield batches[b]
+
+
+def _logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *, batch_size: int,
+            max_length: int | None) -> np.ndarray:
+    """Logits of every text, batches sorted by length; shape (n_texts, n_labels)."""
+    was_training = clf.training
+    clf.eval()
+    feats, batches, _ = _plan(lm, texts, max_length, batch_size)
+    out = np.zeros((len(texts), clf.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for idx in batches:
+            enc = _pad(lm, [feats[i] for i in idx])
+            out[idx] = clf(**_model_inputs(lm, enc)).logits.float().cpu().numpy()
+    clf.train(was_training)
+    return out
+
+
+def predict(model: LoadedModel, texts, *, batch_size: int = 64, max_length: int | None = None) -> np.ndarray:
+    """Class probabilities of a fine-tuned classifier.
+
+    Parameters
+    ----------
+    model : LoadedModel
+        A classifier, e.g. ``finetune(...).model``.
+    texts : str or list of str
+
+    Returns
+    -------
+    ndarray of shape (n_texts, n_labels)
+        Softmax probabilities; column ``i`` is ``model.config.id2label[i]``.
+    """
+    if not isinstance(model, LoadedModel):
+        raise TypeError(f"model must be a LoadedModel, got {type(model).__name__}")
+    if not hasattr(model.model, "classifier") and not hasattr(model.model, "score"):
+        raise ValueError(f"{model.name!r} has no classification head: fine-tune it first (vizlab.finetune) "
+                         "or load it with task='sequence-classification'")
+    texts = validate_texts(texts)
+    logits = _logits(model.model, model, texts, batch_size=batch_size, max_length=max_length)
+    z = logits - logits.max(axis=1, keepdims=True)
+    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------------------- training
+
+
+def _evaluate(clf, lm, texts, y, batch_size, max_length) -> tuple[float, float, np.ndarray]:
+    logits = _logits(clf, lm, texts, batch_size=batch_size, max_length=max_length)
+    loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y)))
+    pred = logits.argmax(axis=1)
+    return loss, float((pred == y).mean()), pred
+
+
+def _train(base, clf, train, evalset, p, progress) -> tuple[TrainingHistory, np.ndarray | None]:
+    from transformers import get_linear_schedule_with_warmup
+
+    texts, y = train
+    if p["freeze_embeddings"]:  # token/position embeddings: half of MiniLM's weights
+        body = clf.base_model
+        for q in getattr(body, "embeddings", body.get_input_embeddings()).parameters():
+            q.requires_grad_(False)
+    trainable = [(n, q) for n, q in clf.named_parameters() if q.requires_grad]
+    decay = [q for n, q in trainable if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [q for n, q in trainable if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": p["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=p["lr"])
+    gen = torch.Generator().manual_seed(p["seed"])
+    limit = base.max_length if p["max_length"] is None else min(p["max_length"], base.max_length)
+    feats, lengths = _encode_all(base, texts, limit)  # tokenized once, padded per batch
+    batches = _LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p["group_by_length"])
+    loader = torch.utils.data.DataLoader(list(zip(feats, y.tolist())), batch_sampler=batches,
+                                         collate_fn=_Collate(base))
+    n_batches = len(batches)
+    total = n_batches * p["epochs"]
+    sched = get_linear_schedule_with_warmup(opt, round(p["warmup"] * total), total)
+    steps = {k: [] for k in ("loss", "accuracy", "lr")}
+    evals = {k: [] for k in ("step", "loss", "accuracy")}
+    epoch_loss, epoch_acc, pred = [], [], None
+
+    def score(step):
+        nonlocal pred
+        if evalset is not None and (not evals["step"] or evals["step"][-1] != step):
+            loss, acc, pred = _evaluate(clf, base, *evalset, p["batch_size"] * 2, p["max_length"])
+            evals["step"].append(step)
+            evals["loss"].append(loss)
+            evals["accuracy"].append(acc)
+
+    torch.manual_seed(p["seed"])  # dropout masks
+    score(0)
+    clf.train()
+    step = 0
+    bar = tqdm(total=total, desc="fine-tune", unit="step", disable=progress is False, leave=False)
+    try:
+        for _ in range(p["epochs"]):
+            sum_loss = sum_correct = 0.0
+            for batch in loader:
+                out = clf(**batch)
+                out.loss.backward()
+                loss = float(out.loss.detach())
+                torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0)
+                steps["lr"].append(sched.get_last_lr()[0])
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                step += 1
+                n = len(batch["labels"])
+                correct = float((out.logits.argmax(-1) == batch["labels"]).sum())
+                steps["loss"].append(loss)
+                steps["accuracy"].append(correct / n)
+                sum_loss += loss * n
+                sum_correct += correct
+                bar.update(1)
+                bar.set_postfix(loss=f"{np.mean(steps['loss'][-20:]):.3f}",
+                                acc=f"{np.mean(steps['accuracy'][-20:]):.2f}")
+                if p["eval_every"] and step % p["eval_every"] == 0:
+                    score(step)
+                    clf.train()
+            epoch_loss.append(sum_loss / len(texts))
+            epoch_acc.append(sum_correct / len(texts))
+            score(step)
+            clf.train()
+    finally:
+        bar.close()
+    clf.eval()
+    f = np.asarray
+    hist = TrainingHistory(
+        step=np.arange(1, step + 1), epoch=np.arange(1, step + 1) / n_batches,
+        loss=f(steps["loss"]), accuracy=f(steps["accuracy"]), lr=f(steps["lr"]),
+        epoch_loss=f(epoch_loss), epoch_accuracy=f(epoch_acc),
+        eval_step=f(evals["step"], dtype=int), eval_epoch=f(evals["step"], dtype=float) / n_batches,
+        eval_loss=f(evals["loss"], dtype=float), eval_accuracy=f(evals["accuracy"], dtype=float),
+    )
+    return hist, pred
+
+
+# ----------------------------------------------------------------------------------------- cache
+
+
+def _save(folder: Path, clf, base: LoadedModel, meta: dict, arrays: dict) -> Path:
+    """Write model + tokenizer + history into a temp folder, then rename it to ``folder``."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        clf.save_pretrained(tmp)
+        base.tokenizer.save_pretrained(tmp)
+        np.savez(tmp / _HISTORY, **arrays)
+        (tmp / _META).write_text(json.dumps(meta, indent=1, sort_keys=True))
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not (folder / _META).exists():  # not a concurrent run that finished first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _load(folder: Path, base: LoadedModel) -> tuple[LoadedModel, dict, dict]:
+    meta = json.loads((folder / _META).read_text())
+    with np.load(folder / _HISTORY, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    lm = load_model(str(folder), task="sequence-classification", device=base.device)
+    return dataclasses.replace(lm, name=f"{base.name}+finetuned"), meta, arrays
+
+
+def _root(cache) -> Path | None:
+    if cache is False or cache is None:
+        return None
+    if cache is True:
+        return cache_dir() / "finetuned"
+    if isinstance(cache, (str, os.PathLike)):
+        return Path(cache)
+    raise TypeError(f"cache must be True, False or a folder, got {type(cache).__name__}")
+
+
+def finetune(
+    model: LoadedModel,
+    train_df: pd.DataFrame,
+    *,
+    eval_df: pd.DataFrame | None = None,
+    epochs: int = 2,
+    lr: float = 1e-4,
+    batch_size: int = 16,
+    max_length: int | None = 128,
+    warmup: float = 0.1,
+    weight_decay: float = 0.01,
+    freeze_embeddings: bool = True,
+    group_by_length: bool = True,
+    eval_every: int | None = None,
+    labels: tuple[str, ...] | None = None,
+    seed: int = 0,
+    cache: bool | str | os.PathLike = True,
+    num_threads: int | None = None,
+    progress: bool | None = None,
+) -> FineTuneResult:
+    """Fine-tune ``model`` with a new classification head on ``train_df``.
+
+    Parameters
+    ----------
+    model : LoadedModel
+        A pretrained encoder (e.g. ``load_model("minilm")``); it is not modified.
+    train_df : DataFrame with columns ``text`` and ``label``
+        E.g. from :func:`vizlab.datasets.load_sentiment`.
+    eval_df : DataFrame with columns ``text`` and ``label``, optional
+        Held-out texts scored before training, after each epoch and every ``eval_every`` steps.
+    epochs : int
+        Passes over ``train_df``.
+    lr : float
+        Peak learning rate of AdamW.
+    batch_size : int
+        Texts per step; each batch is padded only to its longest text.
+    max_length : int or None
+        Truncate longer texts (None: the model's limit).
+    warmup : float
+        Fraction of the steps over which the learning rate rises linearly from 0 to ``lr``
+        (it then decays linearly to 0).
+    weight_decay : float
+        AdamW decoupled weight decay (not applied to biases and LayerNorm weights).
+    freeze_embeddings : bool
+        Keep the token/position embedding layer as pretrained (about half of MiniLM's
+        weights): faster steps, less overfitting on small data; hidden state 0 then stays
+        exactly as before.
+    group_by_length : bool
+        Put texts of similar length in the same batch (less padding, faster steps); the
+        batches are still random and in random order.
+    eval_every : int, optional
+        Also score ``eval_df`` every this many steps (for smoother held-out curves).
+    labels : tuple of str, optional
+        Class order of the head; default: the sorted labels of ``train_df``.
+    seed : int
+        Seeds the head's initial weights, the shuffling and dropout: the same call gives the
+        same model.
+    cache : bool or path
+        Save the model in (and load it from) ``cache_dir() / "finetuned"``, or in this folder;
+        False trains in memory every time.
+    num_threads : int, optional
+        CPU threads for torch during training (restored afterwards); on a busy machine 1 can
+        be faster than oversubscribed cores. Does not enter the cache key.
+    progress : bool, optional
+        Show a progress bar (False: never).
+
+    Returns
+    -------
+    FineTuneResult
+    """
+    if not isinstance(model, LoadedModel):
+        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    if model.kind != "encoder":
+        raise ValueError(f"fine-tuning with a classification head needs an encoder (e.g. 'minilm'); "
+                         f"{model.name!r} is a {model.kind}")
+    texts, train_labels = _check_frame(train_df, "train_df")
+    eval_texts, eval_labels = _check_frame(eval_df, "eval_df") if eval_df is not None else (None, None)
+    _check_params(epochs, lr, batch_size, max_length, warmup, weight_decay, eval_every, seed)
+    labels = tuple(str(x) for x in labels) if labels is not None else tuple(sorted(set(train_labels)))
+    if len(labels) < 2:
+        raise ValueError(f"train_df has a single label {labels}: a classifier needs at least two classes")
+    index = {lab: i for i, lab in enumerate(labels)}
+    for name, labs in (("train_df", train_labels), ("eval_df", eval_labels or [])):
+        unknown = sorted(set(labs) - set(index))
+        if unknown:
+            raise ValueError(f"{name} has label(s) {unknown} not among the classes {labels}")
+    y = np.array([index[x] for x in train_labels])
+    evalset = (eval_texts, np.array([index[x] for x in eval_labels])) if eval_texts is not None else None
+    params = {"epochs": int(epochs), "lr": float(lr), "batch_size": int(batch_size),
+              "max_length": max_length, "warmup": float(warmup), "weight_decay": float(weight_decay),
+              "freeze_embeddings": bool(freeze_embeddings), "group_by_length": bool(group_by_length),
+              "eval_every": eval_every, "seed": int(seed), "head": "AutoModelForSequenceClassification"}
+    key = cache_key("finetune", _VERSION, model.fingerprint, texts, train_labels, eval_texts, eval_labels,
+                    labels, params)
+    root = _root(cache)
+    folder = root / key[:32] if root is not None else None
+    eval_true = evalset[1] if evalset is not None else None
+
+    if folder is not None and (folder / _META).exists():
+        try:
+            lm, meta, arrays = _load(folder, model)
+            pred = arrays.pop("eval_predictions", None)
+            return FineTuneResult(lm, model, labels, TrainingHistory(**arrays), eval_true, pred, params,
+                                  meta["train_seconds"], meta["n_threads"], True, key, folder)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            warnings.warn(f"fine-tuned model in {folder} is unreadable ({err}); training again.",
+                          RuntimeWarning, stacklevel=2)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    clf = _classifier(model, labels, seed)
+    threads_before = torch.get_num_threads()
+    if num_threads is not None:
+        torch.set_num_threads(int(num_threads))
+    try:
+        n_threads = torch.get_num_threads()
+        t0 = time.perf_counter()
+        history, pred = _train(model, clf, (texts, y), evalset, params, progress)
+        seconds = time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(threads_before)
+    arrays = history._arrays()
+    if pred is not None:
+        arrays["eval_predictions"] = pred
+    if folder is not None:
+        meta = {"train_seconds": seconds, "n_threads": n_threads, "base": model.name,
+                "base_fingerprint": model.fingerprint, "labels": list(labels), "params": params,
+                "n_train": len(texts), "n_eval": len(eval_texts or []), "torch": torch.__version__}
+        try:
+            _save(folder, clf, model, meta, arrays)
+            lm, _, _ = _load(folder, model)
+            return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads,
+                                  False, key, folder)
+        except OSError as err:
+            warnings.warn(f"could not save the fine-tuned model in {folder} ({err}); keeping it in memory.",
+                          RuntimeWarning, stacklevel=2)
+    lm = wrap_model(clf, model.tokenizer, name=f"{model.name}+finetuned")
+    return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads, False, key, None)
