@@ -20,12 +20,12 @@ UI = {
     "pt": {"title": "Visualizador de atenção (vizlab)", "example": "exemplo", "layer": "camada", "head": "cabeça",
            "special": "mostrar tokens especiais", "query": "consulta", "key": "chave",
            "head_view": "Uma cabeça: passe o mouse sobre um token para ver só as linhas dele",
-           "model_view": "Todas as cabeças (clique para escolher)",
+           "model_view": "Todas as cabeças: linhas = camadas, colunas = cabeças (clique para escolher)",
            "note": "Linhas mais grossas e escuras = mais atenção. Sem tokens especiais, cada linha é renormalizada."},
     "en": {"title": "Attention viewer (vizlab)", "example": "example", "layer": "layer", "head": "head",
            "special": "show special tokens", "query": "query", "key": "key",
            "head_view": "One head: hover a token to see only its lines",
-           "model_view": "Every head (click to pick one)",
+           "model_view": "Every head: rows = layers, columns = heads (click to pick one)",
            "note": "Thicker, darker lines = more attention. Without special tokens each row is renormalised."},
 }
 

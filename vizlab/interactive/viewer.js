@@ -1,5 +1,5 @@
 /* vizlab attention viewer: vanilla JS, no external scripts, works from file://.
-   Reads the JSON in <script id="vizlab-data">, draws the head view (SVG lines between tokens)
+   Reads the JSON of the script element #vizlab-data, draws the head view (SVG lines between tokens)
    and the model view (one small heatmap per layer x head). URL hash: #example=0&layer=1&head=2&focus=3 */
 (function () {
   "use strict";
@@ -7,7 +7,7 @@
   var L = DATA.labels;
   var SVGNS = "http://www.w3.org/2000/svg";
   var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"];
+                "#e377c2", "#555555", "#7b4173", "#1f6f8b", "#393b79", "#637939"];
   var state = { example: 0, layer: 0, head: 0, focus: null, special: true };
 
   function $(id) { return document.getElementById(id); }
@@ -120,7 +120,7 @@
     var grid = $("model-grid"), e = ex();
     clear(grid);
     grid.style.gridTemplateColumns = "40px repeat(" + e.n_heads + ", 58px)";
-    el("div", { "class": "corner" }, grid).textContent = L.layer + "\\" + L.head;
+    el("div", { "class": "corner" }, grid);
     for (var h = 0; h < e.n_heads; h++) el("div", { "class": "col-label" }, grid).textContent = String(h);
     for (var l = 0; l < e.layers.length; l++) {
       el("div", { "class": "row-label" }, grid).textContent = String(e.layers[l]);
