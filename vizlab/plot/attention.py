@@ -69,8 +69,7 @@ def plot_attention_map(
         n = len(tokens)
         _, ax = plt.subplots(figsize=(max(3.5, 0.32 * n + 1.8), max(3.0, 0.32 * n + 1.2)))
     data = np.ma.masked_array(a, mask=None if masked is None else np.asarray(masked, bool))
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad("0.85")
+    cm = plt.get_cmap(cmap).with_extremes(bad="0.85")
     im = ax.imshow(data, cmap=cm, vmin=vmin, vmax=float(a.max()) if vmax is None else vmax,
                    interpolation="nearest", aspect="equal")
     n = a.shape[0]

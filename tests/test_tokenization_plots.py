@@ -1,0 +1,63 @@
+"""Tokenization, mask, softmax and architecture plots, checked by what they drew."""
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+
+from vizlab.plot.architecture import Stage, plot_block_diagram
+from vizlab.plot.softmax import plot_softmax_temperature
+from vizlab.plot.tokenization import SPECIAL_COLOR, plot_mask, plot_padded_batch, plot_token_strip
+
+
+def test_token_strip_boxes_ids_and_word_colours():
+    tokens = ["[CLS]", "ga", "##to", "e", "[SEP]"]
+    ax = plot_token_strip(tokens, ids=[101, 7, 8, 9, 102], special_mask=[1, 0, 0, 0, 1],
+                          word_index=[0, 1, 1, 2, 3], max_width=10)
+    boxes = ax.token_boxes
+    assert len(boxes) == 5
+    texts = [t.get_text() for t in ax.texts]
+    assert all(t in texts for t in tokens) and "101" in texts and "102" in texts
+    colours = [to_hex(b.get_facecolor()) for b in boxes]
+    assert colours[0] == colours[4] == SPECIAL_COLOR
+    assert colours[1] == colours[2] != colours[3]  # the two pieces of one word share a colour
+    # wrapped onto more than one line at this width
+    assert len({round(b.get_y(), 3) for b in boxes}) > 1
+    with pytest.raises(ValueError, match="word_index"):
+        plot_token_strip(tokens, word_index=[0, 1])
+
+
+def test_padded_batch_and_masks():
+    toks = [["[CLS]", "a", "[SEP]", "[PAD]"], ["[CLS]", "b", "c", "[SEP]"]]
+    mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1]])
+    special = np.array([[1, 0, 1, 0], [1, 0, 0, 1]], bool)
+    ax = plot_padded_batch(toks, mask, special_mask=special, truncated=[False, True])
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[2, 1, 2, 0], [2, 1, 1, 2]])
+    assert "✂" in [t.get_text() for t in ax.texts]
+    ax = plot_mask(np.tril(np.ones((3, 3))), row_labels=list("abc"), col_labels=list("abc"))
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.tril(np.ones((3, 3))))
+    assert [t.get_text() for t in ax.texts].count("0") == 3
+    with pytest.raises(ValueError, match="rows"):
+        plot_padded_batch(toks[:1], mask)
+
+
+def test_softmax_temperature_bars():
+    logits = np.array([3.0, 2.0, 1.0])
+    probs = np.array([[0.8, 0.15, 0.05], [0.6, 0.3, 0.1]])
+    fig = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0))
+    np.testing.assert_allclose([b.get_width() for b in fig.axes[0].containers[0]], logits)
+    for row, bars in zip(probs, fig.axes[1].containers):
+        np.testing.assert_allclose([b.get_width() for b in bars], row)
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["T = 0.5", "T = 1"]
+    with pytest.raises(ValueError, match="labels"):
+        plot_softmax_temperature(logits, probs, labels=["a"], temperatures=(0.5, 1.0))
+
+
+def test_block_diagram():
+    stages = [Stage("input", "", "(2 × 5)"), Stage("attention", "12 heads", "(2 × 5 × 384)", "attn"),
+              Stage("head", "", "(2 × 384)", "head")]
+    ax = plot_block_diagram(stages, repeat=(1, 1, "× 6"))
+    assert len(ax.stage_boxes) == 3
+    texts = [t.get_text() for t in ax.texts]
+    assert {"input", "12 heads", "(2 × 5 × 384)", "× 6"} <= set(texts)
+    with pytest.raises(ValueError, match="repeat"):
+        plot_block_diagram(stages, repeat=(1, 5, "x"))
