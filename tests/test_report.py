@@ -45,6 +45,13 @@ def test_every_local_link_resolves(report):
     assert not broken, f"links in REPORT.md that point to missing files: {broken}"
 
 
+def test_readme_links_resolve():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [t for t in LINK.findall(readme) if not re.match(r"[a-z]+://|#|mailto:", t)]
+    broken = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
+    assert not broken, f"links in README.md that point to missing files: {broken}"
+
+
 def test_embedded_figures_are_registered(report):
     ids = {s.id for s in all_figures()}
     shown = set(re.findall(r"\]\(figures/([A-Za-z0-9_]+)\.png\)", report))
