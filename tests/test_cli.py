@@ -13,21 +13,22 @@ from vizlab.cli import _attention_figure, main
 SENTENCE = "O gato está em cima do teclado."
 
 
+def _saved(factory, lm, name: str) -> str:
+    """A tiny model saved as a local model folder, the way a user passes their own model."""
+    folder = factory.mktemp(name)
+    lm.model.save_pretrained(folder)
+    lm.tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
 @pytest.fixture(scope="module")
 def bert_dir(tmp_path_factory, tiny_bert):
-    """The tiny BERT saved as a local model folder, the way a user passes their own model."""
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tiny_bert.model.save_pretrained(folder)
-    tiny_bert.tokenizer.save_pretrained(folder)
-    return str(folder)
+    return _saved(tmp_path_factory, tiny_bert, "tiny-bert")
 
 
 @pytest.fixture(scope="module")
 def decoder_dir(tmp_path_factory, tiny_decoder):
-    folder = tmp_path_factory.mktemp("tiny-decoder")
-    tiny_decoder.model.save_pretrained(folder)
-    tiny_decoder.tokenizer.save_pretrained(folder)
-    return str(folder)
+    return _saved(tmp_path_factory, tiny_decoder, "tiny-decoder")
 
 
 @pytest.mark.parametrize("cmd", [[], ["figures"], ["models"], ["attention"], ["embed"], ["predict"]])
