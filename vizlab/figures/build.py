@@ -499,6 +499,7 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
     import matplotlib
 
     matplotlib.use("Agg")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep one line per figure
     specs = all_figures() if specs is None else list(specs)
     if args.list:
         for s in _select(specs, args.only, args.section):
