@@ -80,7 +80,7 @@ def tokenization_subwords(ctx: FigureContext):
     # give each strip the height its wrapped lines need (the boxes keep their aspect)
     spans_y = [np.ptp(ax.get_ylim()) for ax in axes]
     axes[0].get_gridspec().set_height_ratios(spans_y)
-    fig.set_size_inches(12, 0.34 * sum(spans_y) + 1.6)
+    fig.set_size_inches(12, 0.25 * sum(spans_y) + 1.4)
     fig.suptitle(ctx.t(f"“{SUBWORD_SENTENCE}” → tokens → ids", f"“{SUBWORD_SENTENCE}” → tokens → ids"),
                  y=0.98, fontsize=11)
     return fig
