@@ -6,7 +6,13 @@ from matplotlib.colors import to_hex
 
 from vizlab.plot.architecture import Stage, plot_block_diagram
 from vizlab.plot.softmax import plot_softmax_temperature
-from vizlab.plot.tokenization import SPECIAL_COLOR, plot_mask, plot_padded_batch, plot_token_strip
+from vizlab.plot.tokenization import (
+    SEGMENT_COLORS,
+    SPECIAL_COLOR,
+    plot_mask,
+    plot_padded_batch,
+    plot_token_strip,
+)
 
 
 def test_token_strip_boxes_ids_and_word_colours():
@@ -24,6 +30,10 @@ def test_token_strip_boxes_ids_and_word_colours():
     assert len({round(b.get_y(), 3) for b in boxes}) > 1
     with pytest.raises(ValueError, match="word_index"):
         plot_token_strip(tokens, word_index=[0, 1])
+    # sentence pairs: outline colour = segment (token_type_ids)
+    ax = plot_token_strip(tokens, segments=[0, 0, 0, 1, 1])
+    edges = [to_hex(b.get_edgecolor()) for b in ax.token_boxes]
+    assert edges[0] == edges[2] == SEGMENT_COLORS[0] and edges[3] == edges[4] == SEGMENT_COLORS[1]
 
 
 def test_padded_batch_and_masks():

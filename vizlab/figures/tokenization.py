@@ -12,6 +12,7 @@ from vizlab.plot.tokenization import plot_mask, plot_padded_batch, plot_token_st
 # Portuguese on purpose: MiniLM's WordPiece vocabulary is English, Gemma's is multilingual.
 SUBWORD_SENTENCE = "Os pesquisadores descobriram inesperadamente um tratamento promissor."
 SUBWORD_SENTENCE_EN = "The researchers unexpectedly discovered a promising treatment."
+PAIR = ("Is the cat asleep?", "Yes, on the keyboard.")
 PADDING_SENTENCES = [
     "Adorei o filme!",
     "O atendimento foi péssimo.",
@@ -20,14 +21,18 @@ PADDING_SENTENCES = [
 PADDING_MAX_LENGTH = 12
 
 
-def encode(lm, texts, *, max_length=None):
-    """Tokens, ids, attention and special-token masks of a right-padded batch (numpy)."""
+def encode(lm, texts, *, max_length=None, segments=False):
+    """Tokens, ids, attention and special-token masks of a right-padded batch (numpy).
+
+    With ``segments=True`` the ``token_type_ids`` (sentence A = 0, B = 1) come fifth.
+    """
     from vizlab.extraction.run import tokenize_batch
 
     enc = tokenize_batch(lm, list(texts), max_length=max_length)
     ids = enc["input_ids"].numpy()
     tokens = [lm.tokenizer.convert_ids_to_tokens(row.tolist()) for row in ids]
-    return tokens, ids, enc["attention_mask"].numpy(), enc["special_tokens_mask"].numpy().astype(bool)
+    out = (tokens, ids, enc["attention_mask"].numpy(), enc["special_tokens_mask"].numpy().astype(bool))
+    return (*out, enc["token_type_ids"].numpy()) if segments else out
 
 
 def _word_index(tokens, special):
@@ -44,7 +49,8 @@ def _word_index(tokens, special):
         "pelo Gemma-3-270m (SentencePiece multilíngue, 262.144 peças; '▁' marca o início de uma palavra), "
         "e a tradução inglesa no MiniLM. Peças da mesma palavra têm a mesma cor, tokens especiais em "
         "laranja, o id de cada token embaixo. O vocabulário inglês corta as palavras portuguesas em "
-        "muitos pedaços; o do Gemma as mantém quase inteiras."
+        "muitos pedaços; o do Gemma as mantém quase inteiras. Na última linha, um par de frases no formato "
+        "do BERT, [CLS] A [SEP] B [SEP], com o segmento de cada token (token_type_ids) na cor da borda."
     ),
     caption_en=(
         "From text to ids: the same Portuguese sentence tokenized by all-MiniLM-L6-v2 (WordPiece, a "
@@ -52,9 +58,10 @@ def _word_index(tokens, special):
         "Gemma-3-270m (multilingual SentencePiece, 262,144 pieces; '▁' marks a word start), plus the "
         "English translation with MiniLM. Pieces of one word share a colour, special tokens are orange, "
         "each token's id is below it. The English vocabulary cuts Portuguese words into many pieces; "
-        "Gemma's keeps them almost whole."
+        "Gemma's keeps them almost whole. Last row: a sentence pair in BERT's format, [CLS] A [SEP] B "
+        "[SEP], with each token's segment (token_type_ids) as the outline colour."
     ),
-    inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation"},
+    inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair"},
 )
 def tokenization_subwords(ctx: FigureContext):
     rows = [
@@ -65,7 +72,9 @@ def tokenization_subwords(ctx: FigureContext):
         ("minilm", SUBWORD_SENTENCE_EN, ctx.t("all-MiniLM-L6-v2 — a mesma frase em inglês",
                                               "all-MiniLM-L6-v2 — the same sentence in English")),
     ]
-    fig, axes = plt.subplots(len(rows), 1, figsize=(12, 6.0), gridspec_kw={"hspace": 0.3})
+    pair_title = ctx.t("all-MiniLM-L6-v2 — par de frases [CLS] A [SEP] B [SEP] (borda azul: segmento 0, vermelha: 1)",
+                       "all-MiniLM-L6-v2 — sentence pair [CLS] A [SEP] B [SEP] (blue outline: segment 0, red: 1)")
+    fig, axes = plt.subplots(len(rows) + 1, 1, figsize=(12, 6.0), gridspec_kw={"hspace": 0.3})
     for ax, (name, text, title) in zip(axes, rows):
         tokens, ids, _, special = encode(ctx.model(name), [text])
         tokens, ids, special = tokens[0], ids[0], special[0]
@@ -77,6 +86,11 @@ def tokenization_subwords(ctx: FigureContext):
         key = f"{name.replace('-', '_')}_{lang}"
         ctx.record(f"{key}_n_tokens", len(tokens))
         ctx.record(f"{key}_tokens_per_word", round(float(spans.pieces[content].mean()), 2))
+    tokens, ids, _, special, segments = encode(ctx.model("minilm"), [PAIR], segments=True)
+    widx, _ = _word_index(tokens[0], special[0])
+    plot_token_strip(tokens[0], ids=ids[0], special_mask=special[0], word_index=widx, segments=segments[0],
+                     ax=axes[-1], max_width=72, title=f"{pair_title}: {len(tokens[0])} tokens")
+    ctx.record("pair_token_type_ids", segments[0].tolist())
     # give each strip the height its wrapped lines need (the boxes keep their aspect)
     spans_y = [np.ptp(ax.get_ylim()) for ax in axes]
     axes[0].get_gridspec().set_height_ratios(spans_y)

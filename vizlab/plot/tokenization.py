@@ -13,6 +13,7 @@ SPECIAL_COLOR = "#fdae6b"
 PAD_COLOR = "#e0e0e0"
 WORD_COLOR = "#c6dbef"
 PIECE_COLORS = ("#a1d99b", "#fdd0a2", "#bcbddc", "#fcbba1")
+SEGMENT_COLORS = ("#08519c", "#cb181d")
 
 
 def _layout(widths, max_width: float, gap: float):
@@ -33,6 +34,7 @@ def plot_token_strip(
     ids=None,
     special_mask=None,
     word_index=None,
+    segments=None,
     ax: Axes | None = None,
     max_width: float = 60.0,
     title: str | None = None,
@@ -52,6 +54,9 @@ def plot_token_strip(
     word_index : array-like of int, shape (n_tokens,), optional
         Word number of each token (pieces of one word share it), e.g. from
         :func:`vizlab.analysis.words.word_spans`.
+    segments : array-like of int, shape (n_tokens,), optional
+        Sentence of each token in a pair (``token_type_ids``): the box outline is blue for
+        segment 0 and red for segment 1.
     max_width : float
         Line width in character units before wrapping.
 
@@ -64,7 +69,8 @@ def plot_token_strip(
     n = len(tokens)
     special = np.zeros(n, bool) if special_mask is None else np.asarray(special_mask, bool)
     words = np.arange(n) if word_index is None else np.asarray(word_index)
-    for name, arr in (("special_mask", special), ("word_index", words)) + ((("ids", np.asarray(ids)),) if ids is not None else ()):
+    optional = [(k, np.asarray(v)) for k, v in (("ids", ids), ("segments", segments)) if v is not None]
+    for name, arr in [("special_mask", special), ("word_index", words), *optional]:
         if len(arr) != n:
             raise ValueError(f"{name} has {len(arr)} entries for {n} tokens")
     id_len = [len(str(int(i))) for i in ids] if ids is not None else [0] * n
@@ -88,8 +94,9 @@ def plot_token_strip(
             color = WORD_COLOR
         last_word = words[i]
         y = -lines[i] * row_h
+        edge, lw = ("0.35", 0.8) if segments is None else (SEGMENT_COLORS[int(segments[i]) % 2], 2.0)
         box = FancyBboxPatch((xs[i], y - 0.5), widths[i], 1.0, boxstyle="round,pad=0.02,rounding_size=0.2",
-                             facecolor=color, edgecolor="0.35", linewidth=0.8)
+                             facecolor=color, edgecolor=edge, linewidth=lw)
         ax.add_patch(box)
         boxes.append(box)
         ax.text(xs[i] + widths[i] / 2, y, tok, ha="center", va="center", fontsize=fontsize,
