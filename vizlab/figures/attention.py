@@ -173,6 +173,10 @@ def attention_head_stats(ctx: FigureContext):
     ctx.record("mean_entropy_by_layer", [round(float(x), 3) for x in st.entropy.mean(1)])
     ctx.record("mean_sep_share_by_layer", [round(float(x), 3) for x in st.sep.mean(1)])
     ctx.record("max_prev_share", round(float(st.prev.max()), 3))
+    ctx.record("max_next_share", round(float(st.next.max()), 3))
+    ctx.record("mean_cls_share", round(float(st.cls.mean()), 3))
+    ctx.record("mean_sep_share", round(float(st.sep.mean()), 3))
+    ctx.record("mean_entropy", round(float(st.entropy.mean()), 3))
     return fig
 
 
@@ -228,6 +232,11 @@ def attention_rollout(ctx: FigureContext):
     ctx.record("row_entropy_raw_nats", round(float(entropy(raw).mean()), 3))
     ctx.record("row_entropy_rollout_nats", round(float(entropy(rolled).mean()), 3))
     ctx.record("query_word", ROLLOUT_QUERY)
+    # the [CLS] row (BERT's sentence slot), full maps with special tokens
+    ctx.record("cls_raw_on_special", round(float(raw_full[0, spans.special].sum()), 3))
+    ctx.record("cls_rollout_on_words", round(float(rolled_full[0, content].sum()), 3))
+    top = np.flatnonzero(content)[np.argmax(rolled_full[0, content])]
+    ctx.record("rollout_top_word", spans.words[int(top)])
     ctx.record("query_top_word_raw", words[int(np.argmax(np.where(np.arange(len(words)) == query, -1, raw[query])))])
     return fig
 
