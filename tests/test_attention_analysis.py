@@ -100,6 +100,11 @@ def test_block_label_for_sentence_pairs():
     np.testing.assert_allclose(st.segment, 1.0)
     assert st.labels[0, 0] == "block"
     assert "segment" in st.to_frame().columns
+    # mixed with a single text: the segment share still averages over the pair's tokens only
+    single = _acts(np.full((1, 1, 5, 5), 0.2), ["[CLS]", "a", "b", "c", "[SEP]"], [1, 0, 0, 0, 1])
+    st2 = head_stats([single, _acts(a[None, None], tokens, special, tt)])
+    np.testing.assert_allclose(st2.segment, 1.0)
+    assert head_stats(single).segment is None
 
 
 def test_label_heads_thresholds_documented_order():

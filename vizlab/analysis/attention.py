@@ -169,7 +169,8 @@ class HeadStats:
     distance : ndarray
         Mean attention distance ``sum_j a_ij |i - j|`` in tokens.
     segment : ndarray or None
-        Mean share inside the query's own segment (sentence pairs only).
+        Mean share inside the query's own segment, over the tokens of sentence pairs only
+        (None when there is no pair).
     labels : ndarray of str
         Pattern label of each head (see :func:`label_heads`).
     layers : tuple of int
@@ -259,7 +260,7 @@ def head_stats(acts, *, exclude_special_queries: bool = True) -> HeadStats:
     if not items:
         raise ValueError("head_stats needs at least one Activations")
     totals: dict[str, np.ndarray] = {}
-    count = 0
+    count = seg_count = 0
     layers = None
     for i, act in enumerate(items):
         if getattr(act, "attentions", None) is None:
@@ -275,14 +276,14 @@ def head_stats(acts, *, exclude_special_queries: bool = True) -> HeadStats:
         if not queries.any():
             continue
         s = _text_stats(a, act.tokens, special, act.token_type_ids, queries)
-        if "segment" not in s and "segment" in totals:
-            s["segment"] = np.zeros(shape)
+        if "segment" in s:  # sentence pairs only: averaged over the pairs' tokens
+            seg_count += int(queries.sum())
         for k, v in s.items():
             totals[k] = totals.get(k, 0) + v
         count += int(queries.sum())
     if count == 0:
         raise ValueError("no content tokens to average over (every token is special)")
-    mean = {k: v / count for k, v in totals.items()}
+    mean = {k: v / (seg_count if k == "segment" else count) for k, v in totals.items()}
     labels = label_heads(mean)
     return HeadStats(
         entropy=mean["entropy"], norm_entropy=mean["norm_entropy"],
