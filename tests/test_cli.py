@@ -165,3 +165,27 @@ def test_attention_html_real_minilm(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<script" in html and "teclado" in html.replace("##", "")
     assert "src=\"http" not in html and "<link" not in html  # self-contained, works offline
+
+
+def test_embedding_and_prediction_figures_draw_the_data(tiny_decoder):
+    from vizlab.analysis.projection import project
+    from vizlab.analysis.softmax import softmax
+    from vizlab.cli import _embedding_figure, _prediction_figure
+
+    rng = np.random.default_rng(0)
+    proj = project(rng.normal(size=(20, 8)), "pca")
+    labels = ["a", "b"] * 10
+    args = argparse.Namespace(lang="en", seed=0)
+    ax = _embedding_figure(args, proj, labels, argparse.Namespace(name="m"), 20).axes[0]
+    pts = ax.collections[0]
+    np.testing.assert_allclose(pts.get_offsets(), proj.coords[pts.vizlab_order], atol=1e-6)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert ax.get_xlabel() == "PC 1" and "seed 0" in ax.get_title()
+
+    logits = rng.normal(size=tiny_decoder.tokenizer.vocab_size)
+    args = argparse.Namespace(lang="pt", text="O gato", top_k=4, temperature=1.0)
+    fig, top = _prediction_figure(args, logits, tiny_decoder)
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    np.testing.assert_allclose(widths, np.sort(softmax(logits))[::-1][:4])
+    assert [p for _, p in top] == pytest.approx(widths)
+    assert "Próximo token" in fig.axes[0].get_title()

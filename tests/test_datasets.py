@@ -30,6 +30,9 @@ def test_load_csv(tmp_path):
     pd.DataFrame({"review": ["bom", " ", None, "ruim"], "stars": [5, 3, 2, 1]}).to_csv(p, index=False)
     df = load_csv(p, "review", "stars")
     assert df.text.tolist() == ["bom", "ruim"] and df.label.tolist() == ["5", "1"]
+    pd.DataFrame({"review": ["bom", "ok", "ruim"], "stars": [5, None, 1]}).to_csv(p, index=False)
+    assert load_csv(p, "review", "stars").label.tolist() == ["5.0", "1.0"]  # no "nan" class
+    assert load_csv(p, "review").text.tolist() == ["bom", "ok", "ruim"]
     with pytest.raises(ValueError, match=r"column 'texto' not in mine.csv; its columns are \['review', 'stars'\]"):
         load_csv(p, "texto")
     with pytest.raises(ValueError, match="not found"):

@@ -167,10 +167,14 @@ def _embedding_figure(args, proj, labels, lm, n):
     from vizlab.plot.embeddings import plot_embedding_map
     from vizlab.plot.style import report_style
 
+    axis = {"umap": "UMAP", "pca": "PC", "tsne": "t-SNE"}[proj.method]
+    legend = labels is not None
+    if not legend:  # no --label-col: one colour
+        labels = [_t(args, "textos", "texts")] * n
     with report_style():
-        ax = plot_embedding_map(proj.coords, labels=labels)
-        ax.set_title(_t(args, f"Mapa dos embeddings ({proj.method.upper()}, {lm.name}, {n} textos)",
-                        f"Embedding map ({proj.method.upper()}, {lm.name}, {n} texts)"))
+        ax = plot_embedding_map(proj.coords, labels=labels, axis_name=axis, legend=legend, seed=args.seed)
+        ax.set_title(_t(args, f"Mapa dos embeddings ({axis}, {lm.name}, {n} textos, semente {args.seed})",
+                        f"Embedding map ({axis}, {lm.name}, {n} texts, seed {args.seed})"))
         return ax.figure
 
 
@@ -194,15 +198,17 @@ def cmd_predict(args) -> int:
 
 def _prediction_figure(args, logits, lm):
     from vizlab.analysis.softmax import softmax, top_k
-    from vizlab.plot.prediction import plot_next_token
+    from vizlab.plot.prediction import plot_topk_bars, show_token
     from vizlab.plot.style import report_style
 
     probs = softmax(logits, temperature=args.temperature)
     idx = top_k(probs, args.top_k)
     tokens = [lm.tokenizer.decode([int(i)]) for i in idx]
     with report_style():
-        ax = plot_next_token(probs[idx], tokens=tokens)
-        ax.set_title(_t(args, f"Próximo token após “{args.text}”", f"Next token after “{args.text}”"))
+        ax = plot_topk_bars(probs[idx], labels=[show_token(t) for t in tokens],
+                            xlabel=_t(args, "probabilidade", "probability"),
+                            title=_t(args, f"Próximo token após “{args.text}” ({lm.name}, T = {args.temperature:g})",
+                                     f"Next token after “{args.text}” ({lm.name}, T = {args.temperature:g})"))
     return ax.figure, list(zip(tokens, probs[idx].tolist()))
 
 

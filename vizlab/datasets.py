@@ -78,8 +78,8 @@ def load_csv(
 ) -> pd.DataFrame:
     """Load a user's CSV as a ``(text, label)`` DataFrame (label omitted if ``label_col`` is None).
 
-    Rows whose text is missing or blank are dropped. Raises ValueError naming the missing
-    column and the columns that exist.
+    Rows whose text is missing or blank, or whose label is missing, are dropped. Raises
+    ValueError naming the missing column and the columns that exist.
     """
     path = Path(path)
     if not path.exists():
@@ -92,8 +92,9 @@ def load_csv(
         if col is not None and col not in df.columns:
             raise ValueError(f"column {col!r} not in {path.name}; its columns are {list(df.columns)}")
     out = pd.DataFrame({"text": df[text_col]})
-    if label_col is not None:
-        out["label"] = df[label_col].astype(str)
+    if label_col is not None:  # a row without a label is dropped (not turned into the label "nan")
+        out = out[df[label_col].notna()]
+        out["label"] = df.loc[out.index, label_col].astype(str)
     out = out[out["text"].notna()]
     out["text"] = out["text"].astype(str)
     out = out[out["text"].str.strip().str.len() > 0].reset_index(drop=True)
