@@ -37,7 +37,7 @@ def _centered(X, name: str) -> np.ndarray:
     Xc = X - X.mean(axis=0)
     if not np.any(Xc):
         raise ValueError(f"{name} is constant over the examples: CKA is undefined for a representation "
-                         "with no variance")
+                         "with no variance (e.g. the [CLS] vector of layer 0; use mean pooling)")
     return Xc
 
 
@@ -79,11 +79,16 @@ def linear_cka(X: np.ndarray, Y: np.ndarray) -> float:
     float in [0, 1]
         1 when ``Y`` is ``X`` up to a rotation, reflection, isotropic scale and offset.
     """
+    return _pair(X, Y, "X", "Y")
+
+
+def _pair(X, Y, nx: str, ny: str) -> float:
     X, Y = np.asarray(X), np.asarray(Y)
     if X.ndim == 2 and Y.ndim == 2 and len(X) != len(Y):
-        raise ValueError(f"X and Y must describe the same examples (same rows): got {len(X)} and {len(Y)} rows")
+        raise ValueError(f"{nx} and {ny} must describe the same examples (same rows): "
+                         f"got {len(X)} and {len(Y)} rows")
     gram = X.ndim == 2 and Y.ndim == 2 and _use_gram(len(X), X.shape[1], Y.shape[1])
-    return _Rep(X, "X", gram).cka(_Rep(Y, "Y", gram))
+    return _Rep(X, nx, gram).cka(_Rep(Y, ny, gram))
 
 
 def _layers(H, name: str) -> np.ndarray:
@@ -134,4 +139,4 @@ def cka_by_layer(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     A, B = _layers(A, "A"), _layers(B, "B")
     if A.shape[:2] != B.shape[:2]:
         raise ValueError(f"A and B need the same layers and examples: got shapes {A.shape} and {B.shape}")
-    return np.array([linear_cka(a, b) for a, b in zip(A, B)])
+    return np.array([_pair(a, b, f"A[{i}]", f"B[{i}]") for i, (a, b) in enumerate(zip(A, B))])

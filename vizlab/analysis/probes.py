@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["probe_accuracy", "probe_layers"]
+__all__ = ["probe_accuracy", "probe_layers", "probe_heldout"]
+
+
+def _probe(C: float):
+    """Standardise the features, then a multinomial logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
 
 
 def probe_accuracy(X: np.ndarray, y, *, cv: int = 5, seed: int = 0, C: float = 1.0) -> np.ndarray:
@@ -23,16 +32,13 @@ def probe_accuracy(X: np.ndarray, y, *, cv: int = 5, seed: int = 0, C: float = 1
     ndarray of shape (cv,)
         The accuracy of each fold.
     """
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"X must be (n_samples, n_features) matching y: got {X.shape} and {y.shape}")
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+    clf = _probe(C)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     return cross_val_score(clf, X, y, cv=folds, scoring="accuracy")
 
@@ -57,3 +63,27 @@ def probe_layers(H: np.ndarray, y, *, cv: int = 5, seed: int = 0, C: float = 1.0
         for fold, acc in enumerate(probe_accuracy(X, y, cv=cv, seed=seed, C=C)):
             rows.append({"layer": layer, "fold": fold, "accuracy": float(acc)})
     return pd.DataFrame(rows)
+
+
+def probe_heldout(X_train: np.ndarray, y_train, X_test: np.ndarray, y_test, *, C: float = 1.0) -> float:
+    """Accuracy on ``(X_test, y_test)`` of a probe fitted on ``(X_train, y_train)``.
+
+    The frozen-features baseline of fine-tuning: same training texts, same held-out texts.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n_train, n_features)
+    X_test : ndarray of shape (n_test, n_features)
+
+    Returns
+    -------
+    float
+    """
+    X_train, X_test = np.asarray(X_train), np.asarray(X_test)
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
+        raise ValueError(f"X_train and X_test must be 2-D with the same features: got {X_train.shape} "
+                         f"and {X_test.shape}")
+    if len(X_train) != len(y_train) or len(X_test) != len(y_test):
+        raise ValueError("each X must have one label per row")
+    return float(_probe(C).fit(X_train, y_train).score(X_test, y_test))
