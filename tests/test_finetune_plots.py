@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vizlab.plot.finetune import plot_confusion, plot_probe_comparison, plot_training_curves
+from vizlab.plot.finetune import plot_confusion, plot_training_curves
 
 
 def _history(n_steps=40, steps_per_epoch=20):
@@ -45,17 +45,6 @@ def test_training_curves_need_long_form_columns():
         plot_training_curves(_history().drop(columns="split"))
     with pytest.raises(TypeError, match="DataFrame"):
         plot_training_curves({"step": [1]})
-
-
-def test_probe_comparison_plots_fold_means_per_model():
-    scores = pd.DataFrame({"layer": [0, 0, 1, 1] * 2, "fold": [0, 1] * 4,
-                           "accuracy": [0.5, 0.6, 0.6, 0.8, 0.5, 0.5, 0.9, 0.7],
-                           "model": ["before"] * 4 + ["after"] * 4})
-    ax = plot_probe_comparison(scores, chance=1 / 3)
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.55, 0.7])
-    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.5, 0.8])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["before", "after", "chance"]
-    assert list(ax.get_xticks()) == [0, 1]
 
 
 def test_confusion_shows_row_fractions_and_counts():

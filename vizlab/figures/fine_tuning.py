@@ -263,27 +263,29 @@ def finetune_attention_change(ctx: FigureContext):
     caption_pt=(
         "Acurácia de uma sonda linear (regressão logística, validação cruzada de 5 partes) que lê o "
         "sentimento da representação de cada camada (média dos tokens) dos 600 tweets reservados, "
-        "antes e depois do ajuste fino; faixa = ±1 desvio-padrão entre as partes."
+        "antes e depois do ajuste fino; barras = ±1 desvio-padrão entre as partes."
     ),
     caption_en=(
         "Accuracy of a linear probe (logistic regression, 5-fold cross-validation) reading the "
         "sentiment from each layer's representation (mean-pooled) of the 600 held-out tweets, before "
-        "and after fine-tuning; band = ±1 standard deviation across folds."
+        "and after fine-tuning; bars = ±1 standard deviation across folds."
     ),
     inputs=INPUTS,
 )
 def finetune_probe_layers(ctx: FigureContext):
     from vizlab.analysis.probes import probe_layers
-    from vizlab.plot.finetune import plot_probe_comparison
+    from vizlab.plot.finetune import EVAL_COLOR
+    from vizlab.plot.probes import plot_layer_probes
 
     res, held, Hb, Ha = _layers(ctx)
     names = (ctx.t("pré-treinado", "pretrained"), ctx.t("ajuste fino", "fine-tuned"))
     scores = pd.concat([probe_layers(H, held["label"], cv=5, seed=0).assign(model=name)
                         for H, name in zip((Hb, Ha), names)], ignore_index=True)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    plot_probe_comparison(scores, ax=ax, order=names, chance=1 / len(res.labels), chance_label=ctx.t("acaso", "chance"),
-                          xlabel=ctx.t("camada (0 = embeddings)", "layer (0 = embeddings)"),
-                          ylabel=ctx.t("acurácia da sonda (validação cruzada)", "probe accuracy (cross-validated)"))
+    plot_layer_probes(scores, ax=ax, colors=("0.4", EVAL_COLOR), chance=1 / len(res.labels),
+                      chance_label=ctx.t("acaso", "chance"),
+                      xlabel=ctx.t("camada (0 = embeddings)", "layer (0 = embeddings)"),
+                      ylabel=ctx.t("acurácia da sonda (validação cruzada)", "probe accuracy (cross-validated)"))
     ax.set_title(ctx.t("Onde o sentimento fica legível, antes e depois", "Where sentiment is readable, before and after"))
     mean = scores.groupby(["model", "layer"])["accuracy"].mean()
     for key, name in zip(("probe_before", "probe_after"), names):

@@ -1,4 +1,4 @@
-"""Fine-tuning: training curves, probe accuracy per layer before vs after, confusion matrix.
+"""Fine-tuning: training curves and the confusion matrix of the fine-tuned classifier.
 
 The functions draw data they are given (long-form frames, arrays); computing lives in
 :mod:`vizlab.extraction.finetune` and :mod:`vizlab.analysis`.
@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["plot_training_curves", "plot_probe_comparison", "plot_confusion", "TRAIN_COLOR", "EVAL_COLOR"]
+__all__ = ["plot_training_curves", "plot_confusion", "TRAIN_COLOR", "EVAL_COLOR"]
 
 TRAIN_COLOR = "#4C72B0"
 EVAL_COLOR = "#DD8452"
@@ -121,54 +121,6 @@ def plot_training_curves(
     fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 3), frameon=False)
     fig.subplots_adjust(bottom=0.28, wspace=0.25)
     return fig
-
-
-def plot_probe_comparison(
-    scores: pd.DataFrame,
-    *,
-    ax: Axes | None = None,
-    hue: str = "model",
-    order: Sequence[str] | None = None,
-    colors: Sequence[str] = ("0.45", EVAL_COLOR),
-    chance: float | None = None,
-    xlabel: str = "layer (0 = embeddings)",
-    ylabel: str = "probe accuracy (cross-validated)",
-    chance_label: str = "chance",
-) -> Axes:
-    """Probe accuracy per layer for several models: mean over folds with a band of +- 1 sd.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        Columns ``layer, accuracy`` and ``hue`` (e.g. from
-        :func:`vizlab.analysis.probes.probe_layers` of each model, concatenated with a
-        ``model`` column).
-    order : sequence of str, optional
-        Values of ``hue`` in drawing order (default: order of appearance).
-    chance : float, optional
-        Drawn as a dotted line.
-
-    Returns
-    -------
-    Axes
-        One line per model (``ax.lines``), each point the mean over folds.
-    """
-    _need(scores, ("layer", "accuracy", hue), "scores")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.8))
-    order = list(order) if order is not None else list(dict.fromkeys(scores[hue]))
-    for name, color in zip(order, list(colors) + [None] * len(order)):
-        g = scores[scores[hue] == name].groupby("layer")["accuracy"].agg(["mean", "std"]).fillna(0.0)
-        ax.plot(g.index, g["mean"], marker="o", color=color, lw=2, label=name)
-        ax.fill_between(g.index, g["mean"] - g["std"], g["mean"] + g["std"], color=color, alpha=0.2, lw=0)
-    if chance is not None:
-        ax.axhline(chance, color="0.5", ls=":", lw=1.2, label=chance_label)
-    layers = np.sort(scores["layer"].unique())
-    ax.set_xticks(layers)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", fontsize=9)
-    return ax
 
 
 def plot_confusion(
