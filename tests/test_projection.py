@@ -114,7 +114,7 @@ def test_umap_reproducible_faithful_and_recorded(blobs, umap_map):
     idx, _ = exact_knn(umap_map.coords, 2)
     assert (y[idx[:, 1]] == y).mean() > 0.98
     p = umap_map.params
-    assert (p["n_neighbors"], p["min_dist"], p["init"], p["n_epochs"], p["pca_dims"]) == (15, 0.1, "pca", 200, None)
+    assert (p["n_neighbors"], p["min_dist"], p["init"], p["n_epochs"], p["pca_dims"]) == (15, 0.1, "pca", 100, None)
     assert umap_map.knn_indices.shape == (len(X), 15)
     assert np.array_equal(umap_map.knn_indices, exact_knn(X, 15)[0])
 

@@ -1,0 +1,94 @@
+"""Embedding plots (what was drawn), contextual-vector analysis, and the registered figure ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+
+from vizlab.analysis.contextual import sense_similarity, word_vectors
+from vizlab.plot.embeddings import SENTIMENT_COLORS, marker_style, plot_embedding_map, plot_sense_similarity
+
+
+def test_embedding_map_draws_every_point_with_its_label_colour():
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(30, 2))
+    y = np.array(["negative", "neutral", "positive"] * 10)
+    ax = plot_embedding_map(xy, labels=y, names={"negative": "negativo"}, axis_name="UMAP")
+    sc = ax.collections[0]
+    perm = sc.vizlab_order
+    assert sorted(perm) == list(range(30))
+    assert np.allclose(sc.get_offsets(), xy[perm])
+    assert np.allclose(sc.get_facecolors()[:, :3], [to_rgba(SENTIMENT_COLORS[l])[:3] for l in y[perm]])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["negativo", "neutral", "positive"]
+    assert ax.get_xlabel() == "UMAP 1"
+    s, alpha = marker_style(30)
+    assert sc.get_sizes()[0] == s and sc.get_alpha() == alpha
+
+
+def test_embedding_map_errors():
+    with pytest.raises(ValueError, match="coords"):
+        plot_embedding_map(np.zeros((5, 3)), labels=list("aaaaa"))
+    with pytest.raises(ValueError, match="labels"):
+        plot_embedding_map(np.zeros((5, 2)), labels=list("aaa"))
+    with pytest.raises(ValueError, match="not in order"):
+        plot_embedding_map(np.zeros((2, 2)), labels=["a", "b"], order=["a"])
+
+
+def test_marker_style_shrinks_with_count():
+    (s1, a1), (s2, a2) = marker_style(100), marker_style(5000)
+    assert s2 < s1 and a2 < a1
+
+
+def test_sense_similarity_plot():
+    w, b = np.array([1.0, 0.8, 0.7]), np.array([1.0, 0.5, 0.3])
+    ax = plot_sense_similarity(w, b, labels=("same", "different"), title="bank")
+    assert np.allclose(ax.lines[0].get_ydata(), w) and np.allclose(ax.lines[1].get_ydata(), b)
+    assert ax.get_title() == "bank"
+
+
+def test_sense_similarity_values():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=8), rng.normal(size=8)
+    V = np.stack([np.stack([a, a + 0.01, b, b + 0.01])] * 2)  # (2 layers, 4 occurrences, 8)
+    within, between = sense_similarity(V, ["x", "x", "y", "y"])
+    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)  # noqa: E731
+    assert np.allclose(within, (cos(a, a + 0.01) + cos(b, b + 0.01)) / 2)
+    assert np.allclose(between, np.mean([cos(a, b), cos(a, b + 0.01), cos(a + 0.01, b), cos(a + 0.01, b + 0.01)]))
+    with pytest.raises(ValueError):
+        sense_similarity(V, ["x", "y", "z", "w"])
+
+
+def test_sense_similarity_background_standardises():
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(1, 4, 6)) + np.array([100, 0, 0, 0, 0, 0])  # one rogue dimension
+    bg = rng.normal(size=(1, 50, 6)) + np.array([100, 0, 0, 0, 0, 0])
+    w_raw, _ = sense_similarity(V, ["x", "x", "y", "y"])
+    w_std, _ = sense_similarity(V, ["x", "x", "y", "y"], background=bg)
+    assert w_raw[0] > 0.99 and w_std[0] < 0.9
+
+
+def test_word_vectors_average_the_word_tokens(tiny_bert):
+    from vizlab.extraction.run import extract
+
+    acts = extract(tiny_bert, ["the river bank was muddy", "a bank loan"], cache=False)
+    V = word_vectors(acts, "bank")
+    i = acts[0].tokens.index("bank")
+    assert V.shape == (tiny_bert.n_layers + 1, 2, tiny_bert.hidden_size)
+    assert np.allclose(V[:, 0], acts[0].hidden_states[:, i])
+    with pytest.raises(ValueError, match="not a word"):
+        word_vectors(acts, "money")
+
+
+def test_registered_ids():
+    from vizlab.figures.registry import all_figures
+
+    figs = {f.id: f.section for f in all_figures()}
+    expected = {
+        "embeddings_sentiment_map": "embeddings", "embeddings_similarity": "embeddings",
+        "embeddings_contextual": "embeddings", "pretraining_next_word": "pretraining",
+        "pretraining_masked_word": "pretraining", "pretraining_logit_lens": "pretraining",
+        "transfer_layer_probes": "transfer_learning", "transfer_data_efficiency": "transfer_learning",
+    }
+    for fid, section in expected.items():
+        assert figs.get(fid) == section, fid
