@@ -77,6 +77,17 @@ def test_different_hyper_parameters_get_their_own_cache_entry(tiny_bert, data, c
     np.testing.assert_allclose(other.history.lr, [0.0, 1e-3])  # one warm-up step from 0, then the peak
 
 
+def test_a_damaged_cache_entry_is_reported_and_retrained(tiny_bert, data, tmp_path):
+    kw = {**FAST, "epochs": 1, "cache": tmp_path}
+    first = finetune(tiny_bert, data[0], **kw)
+    (first.path / "model.safetensors").write_bytes(b"truncated")
+    with pytest.warns(RuntimeWarning, match="unreadable"):
+        again = finetune(tiny_bert, data[0], **kw)
+    assert not again.from_cache and again.path == first.path
+    np.testing.assert_allclose(again.history.loss, first.history.loss, rtol=1e-5)
+    assert finetune(tiny_bert, data[0], **kw).from_cache
+
+
 def test_fine_tuned_model_has_its_own_fingerprint_and_base_is_untouched(tiny_bert, cached):
     _, res, _ = cached
     assert res.model.fingerprint != tiny_bert.fingerprint

@@ -566,8 +566,9 @@ def finetune(
             pred = arrays.pop("eval_predictions", None)
             return FineTuneResult(lm, model, labels, TrainingHistory(**arrays), eval_true, pred, params,
                                   meta["train_seconds"], meta["n_threads"], True, key, folder)
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            warnings.warn(f"fine-tuned model in {folder} is unreadable ({err}); training again.",
+        except Exception as err:  # a damaged entry (missing file, truncated weights): train again
+            warnings.warn(f"fine-tuned model in {folder} is unreadable ({type(err).__name__}: {err}); "
+                          "training again.",
                           RuntimeWarning, stacklevel=2)
             shutil.rmtree(folder, ignore_errors=True)
 
