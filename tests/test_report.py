@@ -102,7 +102,7 @@ def _shown(text: str):
 
 def _matches(shown, decimals, percent, value) -> bool:
     if isinstance(shown, (str, list)):
-        return shown == (value.strip() if isinstance(value, str) else value)
+        return shown == (value.strip().lstrip("␣▁") if isinstance(value, str) else value)  # "␣Sul" -> "Sul"
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
     if percent and abs(value) <= 1:
