@@ -220,3 +220,22 @@ def test_default_run_beats_the_frozen_probe():
     assert res.initial_eval_accuracy < 0.45  # untrained head: near chance (1/3)
     assert res.eval_accuracy > 0.70  # frozen-features probe on the same split: ~0.67
     assert len(res.eval_predictions) == 600
+
+
+@pytest.mark.slow
+def test_section_figures_record_numbers_consistent_with_the_run():
+    from vizlab.figures.fine_tuning import finetuned
+    from vizlab.figures.registry import FigureContext, get_figure
+
+    ctx = FigureContext()
+    res = finetuned(ctx)
+    fig = get_figure("finetune_cka").build(ctx)
+    cka = ctx.results["cka_per_layer"]
+    assert len(cka) == 7 and cka[0] == pytest.approx(1.0)  # frozen embedding layer: unchanged
+    assert cka[-1] < 0.6 < cka[1]  # upper layers moved far more than lower ones
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), cka, atol=1e-4)
+    ctx.reset()
+    fig = get_figure("finetune_confusion").build(ctx)
+    counts = fig.axes[0].images[0].get_array()
+    assert counts.shape == (3, 3)
+    assert ctx.results["accuracy"] == pytest.approx(res.eval_accuracy, abs=1e-4)
