@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from vizlab.extraction.finetune import FineTuneResult, _LengthGroupedBatches, finetune, predict
+from vizlab.extraction.finetune import FineTuneResult, finetune, predict
 from vizlab.extraction.models import _state_fingerprint
 from vizlab.extraction.run import embed_layers, extract, tokenize_batch
+from vizlab.extraction.training import _LengthGroupedBatches
 
 TEXTS = ["good movie", "bad film", "great fun, loved it", "awful plot", "loved it so much", "hated it",
          "what a wonderful day", "terrible service again", "nice", "worst ever", "so happy today",

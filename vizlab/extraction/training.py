@@ -1,0 +1,315 @@
+"""The training loop behind :func:`vizlab.extraction.finetune.finetune`.
+
+A classification model built from a pretrained encoder, batches of similar-length texts padded
+per batch, AdamW with linear warm-up and decay, held-out scoring during training, and the
+:class:`TrainingHistory` it records.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.run import _encode_all, _model_inputs, _pad, _plan, base_model
+
+__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits"]
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingHistory:
+    """Loss and accuracy during training, per optimisation step and per evaluation.
+
+    Attributes
+    ----------
+    step : ndarray of int, shape (n_steps,)
+        1-based step number.
+    epoch : ndarray of float, shape (n_steps,)
+        Fractional epoch reached at the end of each step (1.0 = one pass over the data).
+    loss, accuracy : ndarray of shape (n_steps,)
+        Mean cross-entropy and accuracy of each training batch (dropout on).
+    lr : ndarray of shape (n_steps,)
+        Learning rate used at each step.
+    epoch_loss, epoch_accuracy : ndarray of shape (n_epochs,)
+        Training loss and accuracy averaged over each epoch's examples.
+    eval_step : ndarray of int, shape (n_evals,)
+        Step after which the held-out set was scored (0 = before any training).
+    eval_epoch : ndarray of float, shape (n_evals,)
+    eval_loss, eval_accuracy : ndarray of shape (n_evals,)
+        Held-out loss and accuracy (dropout off); empty without ``eval_df``.
+    """
+
+    step: np.ndarray
+    epoch: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    lr: np.ndarray
+    epoch_loss: np.ndarray
+    epoch_accuracy: np.ndarray
+    eval_step: np.ndarray
+    eval_epoch: np.ndarray
+    eval_loss: np.ndarray
+    eval_accuracy: np.ndarray
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.step)
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.epoch_loss)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: one row per (step, split, metric) with ``step, epoch, split, metric, value``."""
+        parts = []
+        for split, step, epoch, metrics in (
+            ("train", self.step, self.epoch, {"loss": self.loss, "accuracy": self.accuracy}),
+            ("eval", self.eval_step, self.eval_epoch, {"loss": self.eval_loss, "accuracy": self.eval_accuracy}),
+        ):
+            for metric, values in metrics.items():
+                parts.append(pd.DataFrame({"step": step, "epoch": epoch, "split": split,
+                                           "metric": metric, "value": values}))
+        return pd.concat(parts, ignore_index=True)
+
+    def per_epoch(self) -> pd.DataFrame:
+        """One row per epoch: ``epoch, train_loss, train_accuracy, eval_loss, eval_accuracy``.
+
+        The held-out numbers are those scored at the end of the epoch (NaN without ``eval_df``).
+        """
+        rows = []
+        for e in range(self.n_epochs):
+            at = np.flatnonzero(np.isclose(self.eval_epoch, e + 1))
+            rows.append({
+                "epoch": e + 1,
+                "train_loss": float(self.epoch_loss[e]),
+                "train_accuracy": float(self.epoch_accuracy[e]),
+                "eval_loss": float(self.eval_loss[at[-1]]) if len(at) else np.nan,
+                "eval_accuracy": float(self.eval_accuracy[at[-1]]) if len(at) else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+# ----------------------------------------------------------------------------------------- model
+
+
+def build_classifier(base: LoadedModel, labels: tuple[str, ...], seed: int) -> torch.nn.Module:
+    """A copy of the base encoder's weights under a fresh ``AutoModelForSequenceClassification`` head.
+
+    Parameters
+    ----------
+    base : LoadedModel
+        A pretrained encoder; its weights are copied, never modified.
+    labels : tuple of str
+        Class names; output ``i`` of the head is ``labels[i]``.
+    seed : int
+        Seeds the head's random initial weights.
+
+    Returns
+    -------
+    torch.nn.Module
+        On ``base.device``, with eager attention (so attention weights can be extracted).
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    config = copy.deepcopy(base.model.config)
+    config.num_labels = len(labels)
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {lab: i for i, lab in enumerate(labels)}
+    config.architectures = None
+    torch.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = AutoModelForSequenceClassification.from_config(config, attn_implementation="eager")
+    body = base_model(base)
+    result = clf.base_model.load_state_dict(body.state_dict(), strict=False)
+    if result.unexpected_keys:
+        raise ValueError(f"the encoder of {base.name!r} does not fit its classification model: "
+                         f"unexpected weights {result.unexpected_keys[:5]}")
+    return clf.to(base.device)
+
+
+class _Collate:
+    """Dynamic padding: pad a batch of pre-tokenized ``(features, label_id)`` to its longest text."""
+
+    def __init__(self, lm: LoadedModel):
+        self.lm = lm
+
+    def __call__(self, batch: list[tuple[dict, int]]) -> dict[str, torch.Tensor]:
+        inputs = _model_inputs(self.lm, _pad(self.lm, [f for f, _ in batch]))
+        inputs["labels"] = torch.tensor([y for _, y in batch], device=self.lm.device)
+        return inputs
+
+
+class _LengthGroupedBatches:
+    """Batches of texts of similar length, in random order, drawn anew each epoch.
+
+    The shuffled texts are cut into chunks of ``group`` batches; each chunk is sorted by
+    length before being cut into batches, so a batch pads little, yet which texts meet in a
+    batch and the batch order stay random (the ``group_by_length`` of the HF Trainer).
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, *,
+                 grouped: bool = True, group: int = 50):
+        self.lengths, self.batch_size, self.gen, self.grouped, self.group = lengths, batch_size, generator, grouped, group
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        perm = torch.randperm(len(self.lengths), generator=self.gen).tolist()
+        if not self.grouped:
+            yield from (perm[s : s + self.batch_size] for s in range(0, len(perm), self.batch_size))
+            return
+        chunk = self.batch_size * self.group
+        batches = []
+        for s in range(0, len(perm), chunk):
+            part = sorted(perm[s : s + chunk], key=lambda i: self.lengths[i])
+            batches += [part[k : k + self.batch_size] for k in range(0, len(part), self.batch_size)]
+        for b in torch.randperm(len(batches), generator=self.gen).tolist():
+            yield batches[b]
+
+
+def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *, batch_size: int,
+            max_length: int | None) -> np.ndarray:
+    """Logits of every text (dropout off), batches sorted by length.
+
+    Returns
+    -------
+    ndarray of float32, shape (n_texts, n_labels)
+    """
+    was_training = clf.training
+    clf.eval()
+    feats, batches, _ = _plan(lm, texts, max_length, batch_size)
+    out = np.zeros((len(texts), clf.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for idx in batches:
+            enc = _pad(lm, [feats[i] for i in idx])
+            out[idx] = clf(**_model_inputs(lm, enc)).logits.float().cpu().numpy()
+    clf.train(was_training)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- training
+
+
+def _evaluate(clf, lm, texts, y, batch_size, max_length) -> tuple[float, float, np.ndarray]:
+    logits = classifier_logits(clf, lm, texts, batch_size=batch_size, max_length=max_length)
+    loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y)))
+    pred = logits.argmax(axis=1)
+    return loss, float((pred == y).mean()), pred
+
+
+def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHistory, np.ndarray | None]:
+    """Train ``clf`` in place.
+
+    Parameters
+    ----------
+    base : LoadedModel
+        Gives the tokenizer, the length limit and the device.
+    clf : torch.nn.Module
+        From :func:`build_classifier`.
+    train : (list of str, ndarray of int)
+        Texts and class ids.
+    evalset : (list of str, ndarray of int) or None
+        Held-out texts scored before step 1, after each epoch and every ``p["eval_every"]`` steps.
+    p : dict
+        ``epochs, lr, batch_size, max_length, warmup, weight_decay, freeze_embeddings,
+        group_by_length, eval_every, seed`` (see :func:`vizlab.extraction.finetune.finetune`).
+    progress : bool or None
+        False hides the progress bar.
+
+    Returns
+    -------
+    history : TrainingHistory
+    predictions : ndarray of int, shape (n_eval,), or None
+        Held-out predictions at the last evaluation.
+    """
+    from transformers import get_linear_schedule_with_warmup
+
+    texts, y = train
+    if p["freeze_embeddings"]:  # token/position embeddings: half of MiniLM's weights
+        body = clf.base_model
+        for q in getattr(body, "embeddings", body.get_input_embeddings()).parameters():
+            q.requires_grad_(False)
+    trainable = [(n, q) for n, q in clf.named_parameters() if q.requires_grad]
+    decay = [q for n, q in trainable if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [q for n, q in trainable if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": p["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=p["lr"])
+    gen = torch.Generator().manual_seed(p["seed"])
+    limit = base.max_length if p["max_length"] is None else min(p["max_length"], base.max_length)
+    feats, lengths = _encode_all(base, texts, limit)  # tokenized once, padded per batch
+    batches = _LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p["group_by_length"])
+    loader = torch.utils.data.DataLoader(list(zip(feats, y.tolist())), batch_sampler=batches,
+                                         collate_fn=_Collate(base))
+    n_batches = len(batches)
+    total = n_batches * p["epochs"]
+    sched = get_linear_schedule_with_warmup(opt, round(p["warmup"] * total), total)
+    steps = {k: [] for k in ("loss", "accuracy", "lr")}
+    evals = {k: [] for k in ("step", "loss", "accuracy")}
+    epoch_loss, epoch_acc, pred = [], [], None
+
+    def score(step):
+        nonlocal pred
+        if evalset is not None and (not evals["step"] or evals["step"][-1] != step):
+            loss, acc, pred = _evaluate(clf, base, *evalset, p["batch_size"] * 2, p["max_length"])
+            evals["step"].append(step)
+            evals["loss"].append(loss)
+            evals["accuracy"].append(acc)
+
+    torch.manual_seed(p["seed"])  # dropout masks
+    score(0)
+    clf.train()
+    step = 0
+    bar = tqdm(total=total, desc="fine-tune", unit="step", disable=progress is False, leave=False)
+    try:
+        for _ in range(p["epochs"]):
+            sum_loss = sum_correct = 0.0
+            for batch in loader:
+                out = clf(**batch)
+                out.loss.backward()
+                loss = float(out.loss.detach())
+                torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0)
+                steps["lr"].append(sched.get_last_lr()[0])
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                step += 1
+                n = len(batch["labels"])
+                correct = float((out.logits.argmax(-1) == batch["labels"]).sum())
+                steps["loss"].append(loss)
+                steps["accuracy"].append(correct / n)
+                sum_loss += loss * n
+                sum_correct += correct
+                bar.update(1)
+                bar.set_postfix(loss=f"{np.mean(steps['loss'][-20:]):.3f}",
+                                acc=f"{np.mean(steps['accuracy'][-20:]):.2f}")
+                if p["eval_every"] and step % p["eval_every"] == 0:
+                    score(step)
+                    clf.train()
+            epoch_loss.append(sum_loss / len(texts))
+            epoch_acc.append(sum_correct / len(texts))
+            score(step)
+            clf.train()
+    finally:
+        bar.close()
+    clf.eval()
+    f = np.asarray
+    hist = TrainingHistory(
+        step=np.arange(1, step + 1), epoch=np.arange(1, step + 1) / n_batches,
+        loss=f(steps["loss"]), accuracy=f(steps["accuracy"]), lr=f(steps["lr"]),
+        epoch_loss=f(epoch_loss), epoch_accuracy=f(epoch_acc),
+        eval_step=f(evals["step"], dtype=int), eval_epoch=f(evals["step"], dtype=float) / n_batches,
+        eval_loss=f(evals["loss"], dtype=float), eval_accuracy=f(evals["accuracy"], dtype=float),
+    )
+    return hist, pred
