@@ -1,9 +1,10 @@
 """Fine-tune a pretrained encoder for text classification, on the CPU, reproducibly and cached.
 
 A new, randomly initialised classification head is put on the pretrained encoder
-(``AutoModelForSequenceClassification``: the ``[CLS]`` vector -> pooler -> linear layer) and
-the whole network is trained with AdamW, a linear warm-up then linear decay of the learning
-rate, and batches padded only to their own longest text (a collate function). The held-out
+(``AutoModelForSequenceClassification``: the ``[CLS]`` vector -> pooler -> linear layer); the
+head and every transformer block are trained (the embedding layer is frozen by default) with
+AdamW, a linear warm-up then linear decay of the learning rate, and batches of similar-length
+texts padded only to their own longest text (a collate function). The held-out
 texts are scored before training and after each epoch (and every ``eval_every`` steps).
 
 The fine-tuned model is saved in the vizlab cache under a key made of the base model's
