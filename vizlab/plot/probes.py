@@ -84,12 +84,15 @@ def plot_data_efficiency(
     chance_label: str = "chance",
     xlabel: str = "labelled training examples",
     ylabel: str = "test accuracy",
+    legend_kw: dict | None = None,
 ) -> Axes:
     """Accuracy against training-set size (log x axis): mean over seeds and the min-max band.
 
     Parameters
     ----------
     df : DataFrame with columns ``n_train``, ``accuracy``, ``seed`` and ``hue``
+    legend_kw : dict, optional
+        Passed to ``ax.legend`` (default: lower right, just above the chance line).
 
     Returns
     -------
@@ -113,5 +116,5 @@ def plot_data_efficiency(
     ax.minorticks_off()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="lower right")
+    ax.legend(**{"loc": "lower right", "bbox_to_anchor": (1.0, 0.08), **(legend_kw or {})})
     return ax
