@@ -7,6 +7,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from vizlab.analysis.contextual import sense_similarity, word_vectors
+from vizlab.figures.embeddings import SIMILARITY_SENTENCES
 from vizlab.plot.embeddings import SENTIMENT_COLORS, marker_style, plot_embedding_map, plot_sense_similarity
 
 
@@ -92,3 +93,20 @@ def test_registered_ids():
     }
     for fid, section in expected.items():
         assert figs.get(fid) == section, fid
+
+
+@pytest.mark.slow
+def test_similarity_figure_wraps_labels_and_shows_blocks():
+    from vizlab.figures.registry import FigureContext, get_figure
+
+    ctx = FigureContext(lang="pt")
+    fig = get_figure("embeddings_similarity").build(ctx)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 12 and not any("…" in l for l in labels) and any("\n" in l for l in labels)
+    assert {l.replace("\n", " ") for l in labels} == set(SIMILARITY_SENTENCES["en"])
+    S = ax.images[0].get_array()
+    assert np.allclose(np.diag(S), 1, atol=1e-5)
+    r = ctx.results
+    assert r["en_paraphrase_mean"] > r["en_unrelated_mean"] + 0.4  # clear blocks in English
+    assert r["en_paraphrase_mean"] - r["en_unrelated_mean"] > r["pt_paraphrase_mean"] - r["pt_unrelated_mean"]
