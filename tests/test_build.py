@@ -168,6 +168,23 @@ def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):
     assert report.built == ["fake_square"] and report.cached == ["fake_viewer"]
 
 
+def test_dry_run_says_what_would_be_built_and_why(fake):
+    report, log = _build(fake, dry_run=True)
+    assert report.built == ["fake_square", "fake_viewer"] and report.dry_run
+    assert log.count("would build (never built here)") == 2
+    assert fake.mod.CALLS == [] and not (fake.out / "manifest.json").exists()
+    _build(fake)
+    fake.mod.CALLS.clear()
+    (fake.out / "viewer.html").write_text("edited")
+    fake.fps["m1"] = "fingerprint-2"
+    report, log = _build(fake, dry_run=True, only=["fake_viewer"])
+    assert "would build (code, inputs, models or packages changed)" in log
+    fake.fps["m1"] = "fingerprint-1"
+    report, log = _build(fake, dry_run=True)
+    assert report.cached == ["fake_square"] and "would build (viewer.html was modified)" in log
+    assert fake.mod.CALLS == [] and (fake.out / "viewer.html").read_text() == "edited"
+
+
 def test_deleted_or_edited_output_is_rebuilt(fake):
     _build(fake)
     (fake.out / "fake_square.svg").unlink()

@@ -70,7 +70,8 @@ class BuildReport:
     Attributes
     ----------
     built, cached : list of str
-        Ids recomputed, and ids whose files were up to date.
+        Ids recomputed (with ``dry_run``: that would be recomputed), and ids whose files were
+        up to date.
     failed : list of (str, str)
         ``(id, "ErrorType: message")`` for each figure that raised.
     entries : list of dict
@@ -84,6 +85,7 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -309,14 +311,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _up_to_date(old: dict | None, key: str, out: Path) -> bool:
-    if not old or old.get("key") != key or old.get("error"):
-        return False
+def _stale_reason(old: dict | None, key: str, out: Path) -> str | None:
+    """Why a figure must be rebuilt, or None when its files are up to date."""
+    if not old:
+        return "never built here"
+    if old.get("error"):
+        return "last build failed"
+    if old.get("key") != key:
+        return "code, inputs, models or packages changed"
     hashes = old.get("sha256") or {}
-    files = old.get("files") or []
-    return bool(files) and all(
-        (out / f).is_file() and hashes.get(f) == _sha256(out / f) for f in files
-    )
+    for f in old.get("files") or []:
+        if not (out / f).is_file():
+            return f"{f} is missing"
+        if hashes.get(f) != _sha256(out / f):
+            return f"{f} was modified"
+    return None if old.get("files") else "no files recorded"
 
 
 # ----------------------------------------------------------------------------- build
@@ -371,6 +380,7 @@ def build_figures(
     section: str | None = None,
     lang: str = "pt",
     force: bool = False,
+    dry_run: bool = False,
     specs: Sequence[FigureSpec] | None = None,
     log: Callable[..., None] = print,
     fingerprints: Callable[[str], str] | None = None,
@@ -388,6 +398,8 @@ def build_figures(
     lang : {"pt", "en"}
     force : bool
         Rebuild even figures that are up to date.
+    dry_run : bool
+        Only say which figures would be rebuilt and why; nothing is computed or written.
     specs : sequence of FigureSpec, optional
         The figures to consider (default: the whole registry).
     log : callable
@@ -422,10 +434,15 @@ def build_figures(
         try:
             fps = {m: fingerprint_of(m) for m in _model_names(spec)}
             key = figure_key(spec, lang=lang, fingerprints=fps, versions=versions, memo=memo)
-            if not force and _up_to_date(old, key, out):
+            reason = "--force" if force else _stale_reason(old, key, out)
+            if reason is None:
                 log("up to date")
                 report.cached.append(spec.id)
                 report.entries.append(old)
+                continue
+            if dry_run:
+                log(f"would build ({reason})")
+                report.built.append(spec.id)
                 continue
             ctx.reset()
             files = _render(spec, ctx, out)
@@ -463,7 +480,7 @@ def build_figures(
         report.built.append(spec.id)
         report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
-                       time.perf_counter() - t_start)
+                       time.perf_counter() - t_start, dry_run)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -485,6 +502,8 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: figures/ for pt, figures/en/ for en)")
     p.add_argument("--force", action="store_true", help="rebuild even the figures that are up to date")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only say which figures would be rebuilt and why (nothing is computed)")
     p.add_argument("--list", action="store_true", help="list the registered figures and exit")
     return p
 
@@ -507,8 +526,10 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
         return 0
     out = args.out or default_out(args.lang)
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
-                           force=args.force, specs=specs, log=log, fingerprints=fingerprints)
-    log(f"{len(report.built)} built, {len(report.cached)} up to date, {len(report.failed)} failed "
+                           force=args.force, dry_run=args.dry_run, specs=specs, log=log,
+                           fingerprints=fingerprints)
+    built = "would be built" if report.dry_run else "built"
+    log(f"{len(report.built)} {built}, {len(report.cached)} up to date, {len(report.failed)} failed "
         f"in {report.seconds:.1f} s -> {out}")
     for fid, err in report.failed:
         log(f"  FAILED {fid}: {err}")
