@@ -148,6 +148,7 @@ def test_code_change_in_an_imported_module_rebuilds_only_its_figures(fake):
     fake.mod.CALLS.clear()
     (fake.root / "helper.py").write_text('LABEL = "v2"\n')  # imported inside square() only
     sys.modules.pop(f"{fake.mod.__package__}.helper", None)
+    assert _build(fake, dry_run=True)[1].count("would build (code changed)") == 2
     report, _ = _build(fake)
     # both builders live in figs.py, whose import closure contains helper.py
     assert set(report.built) == {"fake_square", "fake_viewer"}
@@ -178,7 +179,7 @@ def test_dry_run_says_what_would_be_built_and_why(fake):
     (fake.out / "viewer.html").write_text("edited")
     fake.fps["m1"] = "fingerprint-2"
     report, log = _build(fake, dry_run=True, only=["fake_viewer"])
-    assert "would build (code, inputs, models or packages changed)" in log
+    assert "would build (models changed)" in log
     fake.fps["m1"] = "fingerprint-1"
     report, log = _build(fake, dry_run=True)
     assert report.cached == ["fake_square"] and "would build (viewer.html was modified)" in log

@@ -45,6 +45,7 @@ __all__ = [
     "build_figures",
     "default_out",
     "figure_key",
+    "key_parts",
     "main",
     "package_versions",
     "read_manifest",
@@ -240,12 +241,25 @@ def _model_names(spec: FigureSpec) -> list[str]:
     return [str(m) for m in models]
 
 
+def key_parts(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict,
+              memo: dict | None = None) -> dict[str, str]:
+    """The hashes a figure's key is made of: ``code``, ``figure`` (id, captions, inputs),
+    ``models``, ``lang`` and ``packages``; the manifest keeps them to say what changed."""
+    src = source_hash([spec.module or spec.build.__module__, *_COMMON_MODULES], memo=memo)
+    return {
+        "code": src,
+        "figure": cache_key(spec.id, spec.section, spec.caption, spec.inputs, spec.build.__qualname__),
+        "models": cache_key(fingerprints),
+        "lang": lang,
+        "packages": cache_key(versions),
+    }
+
+
 def figure_key(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict,
                memo: dict | None = None) -> str:
     """The sha256 that decides whether ``spec`` must be rebuilt (see the module docstring)."""
-    src = source_hash([spec.module or spec.build.__module__, *_COMMON_MODULES], memo=memo)
-    return cache_key("vizlab-figure-v1", spec.id, spec.section, spec.caption, spec.inputs,
-                     spec.build.__qualname__, lang, src, fingerprints, versions)
+    return cache_key("vizlab-figure-v2", key_parts(spec, lang=lang, fingerprints=fingerprints,
+                                                     versions=versions, memo=memo))
 
 
 # ----------------------------------------------------------------------------- manifest
@@ -311,14 +325,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _stale_reason(old: dict | None, key: str, out: Path) -> str | None:
+def _stale_reason(old: dict | None, key: str, parts: dict, out: Path) -> str | None:
     """Why a figure must be rebuilt, or None when its files are up to date."""
     if not old:
         return "never built here"
     if old.get("error"):
         return "last build failed"
     if old.get("key") != key:
-        return "code, inputs, models or packages changed"
+        before = old.get("key_parts") or {}
+        changed = [name for name in parts if name in before and before[name] != parts[name]]
+        return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
     hashes = old.get("sha256") or {}
     for f in old.get("files") or []:
         if not (out / f).is_file():
@@ -433,8 +449,9 @@ def build_figures(
         old = previous.get(spec.id)
         try:
             fps = {m: fingerprint_of(m) for m in _model_names(spec)}
-            key = figure_key(spec, lang=lang, fingerprints=fps, versions=versions, memo=memo)
-            reason = "--force" if force else _stale_reason(old, key, out)
+            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions, memo=memo)
+            key = cache_key("vizlab-figure-v2", parts)
+            reason = "--force" if force else _stale_reason(old, key, parts, out)
             if reason is None:
                 log("up to date")
                 report.cached.append(spec.id)
@@ -473,6 +490,7 @@ def build_figures(
             "versions": versions,
             "seconds": round(dt, 2),
             "key": key,
+            "key_parts": parts,
             "sha256": {p.name: _sha256(p) for p in files},
         }
         _update_manifest(out, [entry], order)
