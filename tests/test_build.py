@@ -266,11 +266,12 @@ def test_source_hash_follows_imports_inside_functions(fake):
 
 
 def test_model_fingerprint_memo_matches_load_model(tmp_path, tiny_bert):
-    from vizlab.extraction.models import load_model
+    from vizlab.extraction.models import load_model, model_from_config
 
     folder = tmp_path / "tiny"
-    tiny_bert.model.save_pretrained(folder)
-    tiny_bert.tokenizer.save_pretrained(folder)
+    own = model_from_config(tiny_bert.model.config, tiny_bert.tokenizer)  # save_pretrained edits the config
+    own.model.save_pretrained(folder)
+    own.tokenizer.save_pretrained(folder)
     fps = _ModelFingerprints(tmp_path / "memo.json")
     fp = fps(str(folder))
     assert fp == load_model(str(folder), device="cpu").fingerprint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import json
@@ -341,6 +342,7 @@ def model_from_config(
     The fingerprint hashes the config and the weights, so two seeds never share cache entries.
     """
     torch.manual_seed(seed)
+    config = copy.deepcopy(config)  # never edit the caller's config
     config._attn_implementation = "eager"
     if causal is None:
         causal = _is_decoder_config(config)
