@@ -15,8 +15,11 @@ SENTENCE = "O gato está em cima do teclado."
 
 def _saved(factory, lm, name: str) -> str:
     """A tiny model saved as a local model folder, the way a user passes their own model."""
+    import copy
+
     folder = factory.mktemp(name)
-    lm.model.save_pretrained(folder)
+    model = copy.deepcopy(lm.model)  # save_pretrained edits the config of the model it saves
+    model.save_pretrained(folder)
     lm.tokenizer.save_pretrained(folder)
     return str(folder)
 
