@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +196,7 @@ def _gemma_folder() -> tuple[Path, str]:
         return target, sha
     gguf_dir = cache_dir() / "gguf"
     gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
-    print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...", flush=True)
+    print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...", file=sys.stderr, flush=True)
     tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
     model = AutoModelForCausalLM.from_pretrained(
         gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
