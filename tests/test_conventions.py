@@ -1,0 +1,89 @@
+"""The shared conventions: numbering, palette, token display, language and glyph fallback."""
+
+import doctest
+
+import pytest
+
+import vizlab.i18n
+import vizlab.numbering
+import vizlab.palette
+import vizlab.plot.glyphs
+import vizlab.tokens
+from vizlab.i18n import CATALOGUE, Lang, fmt_num, fmt_pct
+from vizlab.numbering import check_head_number, check_layer_number, layer_head_name
+from vizlab.palette import CLASS_COLORS, ROLE_COLORS, class_colors
+from vizlab.plot.glyphs import font_safe
+from vizlab.tokens import display_tokens, token_scheme
+
+
+@pytest.mark.parametrize("mod", [vizlab.i18n, vizlab.numbering, vizlab.palette, vizlab.tokens, vizlab.plot.glyphs])
+def test_doctests(mod):
+    res = doctest.testmod(mod)
+    assert res.attempted > 0 and res.failed == 0
+
+
+def test_numbers_follow_the_language():
+    assert fmt_num(0.5, 2, lang="pt") == "0,50" and fmt_num(0.5, 2, lang="en") == "0.50"
+    assert fmt_num(12345.678, 1, lang="pt") == "12.345,7"
+    assert fmt_num(12345.678, 1, lang="en") == "12,345.7"
+    assert fmt_pct(0.5749, 1, lang="pt") == "57,5 %" and fmt_pct(0.5749, 1, lang="en") == "57.5%"
+    assert fmt_num(float("nan")) == "—"
+
+
+def test_catalogue_has_both_languages_and_reports_unknown_keys():
+    for key, (pt, en) in CATALOGUE.items():
+        assert pt and en, key
+    with pytest.raises(KeyError, match="CATALOGUE"):
+        Lang("pt")("no-such-term")
+    with pytest.raises(ValueError, match="pt, en"):
+        Lang("fr")
+    assert Lang("pt")("layers_note", n=6) == "camadas numeradas de 1 (primeiro bloco) a 6"
+
+
+def test_numbering_validates_reader_numbers():
+    assert check_layer_number(1, 6) == 0 and check_layer_number(6, 6) == 5
+    assert check_head_number(12, 12) == 11
+    for bad in (0, 7, -1, True, 2.0):
+        with pytest.raises(ValueError, match="from 1 to 6"):
+            check_layer_number(bad, 6)
+    assert layer_head_name(0, 0) == "camada 1, cabeça 1"
+
+
+def test_palette_is_colour_blind_safe_and_distinct():
+    assert CLASS_COLORS["negative"] != CLASS_COLORS["positive"]
+    assert len(set(ROLE_COLORS.values())) == len(ROLE_COLORS)
+    cols = class_colors(["positive", "airline", "negative", "cars"])
+    assert cols["positive"] == CLASS_COLORS["positive"] and cols["negative"] == CLASS_COLORS["negative"]
+    assert len(set(cols.values())) == 4
+
+
+@pytest.mark.parametrize(
+    "raw, scheme, shown",
+    [
+        (["[CLS]", "the", "cat", "##s", ",", "[SEP]", "it", "[SEP]"], "wordpiece",
+         ["[CLS]", "the", "␣cat", "s", ",", "[SEP]", "it", "[SEP]"]),
+        (["<bos>", "O", "▁gato", "▁", "\n"], "sentencepiece", ["<bos>", "O", "␣gato", "␣", "↵"]),
+        (["The", "Ġcat", "Ġs", "Ã£o", "ĊĊ", "ĉ"], "bytelevel", ["The", "␣cat", "␣s", "ão", "↵↵", "⇥"]),
+    ],
+)
+def test_one_token_display_for_every_tokenizer(raw, scheme, shown):
+    assert token_scheme(raw) == scheme
+    assert display_tokens(raw) == shown
+
+
+def test_partial_utf8_byte_is_shown_not_dropped():
+    # the first byte of "ã" (0xC3) alone, as a byte-level BPE piece "Ã"
+    out = display_tokens(["Ġa", "Ã"], scheme="bytelevel")
+    assert out[1] == "<0xC3>"
+
+
+def test_font_safe_never_leaves_a_missing_glyph(recwarn):
+    import matplotlib.pyplot as plt
+
+    text = font_safe("ok 中文 สวัสดี")
+    assert "U+4E2D" in text and "ok" in text
+    fig, ax = plt.subplots()
+    ax.set_title(text)
+    fig.canvas.draw()
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    plt.close(fig)
