@@ -87,3 +87,25 @@ def test_font_safe_never_leaves_a_missing_glyph(recwarn):
     fig.canvas.draw()
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
     plt.close(fig)
+
+
+def test_heatmap_text_colour_follows_the_rendered_cell():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from vizlab.plot.heatmap import heatmap, relative_luminance
+
+    data = np.array([[0.0, 0.5], [0.98, np.nan]])
+    res = heatmap(data, annot=True, fmt=2, cmap="viridis", vmin=0, vmax=1, cbar_label="atenção", lang="pt",
+                  xticklabels=["a", "中"], yticklabels=["x", "y"])
+    assert res.text_[0, 0].get_text() == "0,00" and res.text_[1, 0].get_text() == "0,98"
+    assert res.text_[0, 0].get_color() == "white"  # viridis(0) is dark purple
+    assert res.text_[1, 0].get_color() == "0.1"    # viridis(0.98) is light yellow
+    assert res.text_[1, 1] is None                  # NaN cells stay blank
+    assert res.colorbar_.ax.get_ylabel() == "atenção"
+    assert res.values_ == {"vmin": 0.0, "vmax": 1.0}
+    assert [t.get_text() for t in res.ax_.get_xticklabels()] == ["a", "U+4E2D"]
+    assert relative_luminance("white") == 1.0 and relative_luminance("black") == 0.0
+    res.figure_.canvas.draw()
+    assert res.colorbar_.ax.get_yticklabels()[1].get_text() in ("0,2", "0,1")
+    plt.close(res.figure_)
