@@ -87,14 +87,17 @@ def get_figure(id: str) -> FigureSpec:
 class FigureContext:
     """What a figure builder gets: the language, shared models, and places to record results.
 
+    ``ctx.tr`` is the reader's :class:`vizlab.i18n.Lang` (catalogue terms, ``ctx.tr.num``/``pct``
+    for numbers with the language's decimal separator); ``ctx.t(pt, en)`` picks a sentence.
     Models are loaded once per run and shared between figures (``ctx.model("minilm")``).
     ``ctx.record(key, value)`` stores numbers the report quotes (they go in the manifest);
     ``ctx.attach(name, text)`` adds an extra file (e.g. an interactive HTML page).
     """
 
     def __init__(self, *, lang: str = "pt", models: dict | None = None):
-        if lang not in ("pt", "en"):
-            raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
+        from vizlab.i18n import Lang
+
+        self.tr = Lang(lang)  # the one language mechanism: ctx.tr("layer"), ctx.tr.num(0.75, 2)
         self.lang = lang
         self._models = models if models is not None else {}
         self.results: dict[str, Any] = {}
@@ -102,8 +105,8 @@ class FigureContext:
         self.fingerprints: dict[str, str] = {}
 
     def t(self, pt: str, en: str) -> str:
-        """Pick the text for the current language."""
-        return pt if self.lang == "pt" else en
+        """Pick the text for the current language (``ctx.tr.t``)."""
+        return self.tr.t(pt, en)
 
     def model(self, name: str, **kwargs):
         key = (name, tuple(sorted(kwargs.items())))
