@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,32 +84,40 @@ def test_bad_arguments_give_clear_errors(argv, message, capsys, tmp_path, monkey
 
 def test_attention_png_and_range_errors(bert_dir, tmp_path, capsys):
     out = tmp_path / "grid.png"
-    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out), "--lang", "en"]) == 0
     assert out.read_bytes().startswith(b"\x89PNG")
     assert "2 layers x 4 heads" in capsys.readouterr().out
-    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "-o", str(out)]) == 2
-    assert "--layer must be in 0..1" in capsys.readouterr().err
-    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "1", "--head", "4",
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0
+    assert "2 camadas x 4 cabeças" in capsys.readouterr().out
+    # reader numbers: layers 1..2, heads 1..4
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "--head", "4", "-o", str(out)]) == 0
+    capsys.readouterr()
+    for bad in (["--layer", "3"], ["--layer", "0"]):
+        assert main(["attention", SENTENCE, "--model", bert_dir, *bad, "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "--layer" in err and "from 1 to 2" in err and "Traceback" not in err
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "1", "--head", "5",
                  "-o", str(out)]) == 2
-    assert "--head must be in 0..3" in capsys.readouterr().err
+    assert "from 1 to 4" in capsys.readouterr().err
 
 
 def test_attention_figure_draws_the_requested_maps(tiny_bert):
     from vizlab.extraction.run import extract
+    from vizlab.i18n import Lang
+    from vizlab.tokens import display_tokens
 
     acts = extract(tiny_bert, [SENTENCE], attentions=True, hidden_states=False, cache=False)[0]
-    one = argparse.Namespace(layer=1, head=2, lang="en", text=SENTENCE)
-    fig = _attention_figure(one, acts)
+    fig = _attention_figure(acts, tr=Lang("en"), layer=1, head=2, text=SENTENCE)
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), acts.attentions[1, 2], atol=1e-6)
-    assert fig.axes[0].get_title() == "layer 1, head 2"
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == acts.tokens
+    assert fig.axes[0].get_title() == "layer 2, head 3"  # reader numbers
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == display_tokens(acts.tokens)
 
-    layer = argparse.Namespace(layer=0, head=None, lang="pt", text=SENTENCE)
-    grid = _attention_figure(layer, acts)
-    assert grid.grid_axes.shape == (1, 4)
+    grid = _attention_figure(acts, tr=Lang("pt"), layer=0, text=SENTENCE)
+    maps = [ax for ax in grid.axes if ax.images]
+    assert len(maps) == 4
     for h in range(4):
-        np.testing.assert_allclose(grid.grid_axes[0, h].images[0].get_array(), acts.attentions[0, h], atol=1e-6)
-    assert "Atenção" in grid._suptitle.get_text()
+        np.testing.assert_allclose(maps[h].images[0].get_array(), acts.attentions[0, h], atol=1e-6)
+    assert "Atenção" in grid.get_suptitle()
 
 
 def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
@@ -121,7 +127,7 @@ def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
     out = tmp_path / "map.png"
     argv = ["embed", str(csv), "--text-col", "texto", "--label-col", "classe", "--method", "pca",
             "--model", bert_dir, "-o", str(out)]
-    assert main(argv) == 0
+    assert main([*argv, "--lang", "en"]) == 0
     assert out.read_bytes().startswith(b"\x89PNG")
     assert "12 texts" in capsys.readouterr().out
     assert main([*argv[:3], "nope", *argv[4:]]) == 2
@@ -135,7 +141,7 @@ def test_predict_prints_the_model_probabilities(decoder_dir, tiny_decoder, tmp_p
 
     out = tmp_path / "bars.png"
     assert main(["predict", "O gato está em cima do", "--model", decoder_dir, "--top-k", "3",
-                 "-o", str(out)]) == 0
+                 "-o", str(out), "--lang", "en"]) == 0
     assert out.read_bytes().startswith(b"\x89PNG")
     lines = capsys.readouterr().out.splitlines()[1:]
     shown = [float(line.split("%")[0]) / 100 for line in lines]
@@ -157,7 +163,8 @@ def test_predict_real_gemma(tmp_path, capsys):
     assert main(["predict", "O gato está em cima do", "-o", str(out), "--top-k", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "gemma-270m" in lines[0] and len(lines) == 6
-    probs = [float(line.split("%")[0]) for line in lines[1:]]
+    assert "␣muro" in lines[1] and "Ġ" not in "".join(lines)  # tokens as display_tokens shows them
+    probs = [float(line.split("%")[0].replace(",", ".")) for line in lines[1:]]
     assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 100
 
 
@@ -170,25 +177,30 @@ def test_attention_html_real_minilm(tmp_path):
     assert "src=\"http" not in html and "<link" not in html  # self-contained, works offline
 
 
-def test_embedding_and_prediction_figures_draw_the_data(tiny_decoder):
+def test_embedding_and_prediction_recipes_draw_the_data(tiny_decoder):
     from vizlab.analysis.projection import project
     from vizlab.analysis.softmax import softmax
-    from vizlab.cli import _embedding_figure, _prediction_figure
+    from vizlab.extraction.lm import next_token_logits
+    from vizlab.figures.embeddings import embedding_map_figure
+    from vizlab.figures.pretraining import next_words, topk_figure
+    from vizlab.i18n import Lang
 
     rng = np.random.default_rng(0)
     proj = project(rng.normal(size=(20, 8)), "pca")
     labels = ["a", "b"] * 10
-    args = argparse.Namespace(lang="en", seed=0)
-    ax = _embedding_figure(args, proj, labels, argparse.Namespace(name="m"), 20).axes[0]
+    ax = embedding_map_figure(proj, tr=Lang("en"), labels=labels, model_name="m", seed=0).axes[0]
     pts = ax.collections[0]
-    np.testing.assert_allclose(pts.get_offsets(), proj.coords[pts.vizlab_order], atol=1e-6)
+    got = np.asarray(pts.get_offsets(), dtype=float)
+    want = np.asarray(proj.coords, dtype=float)
+    np.testing.assert_allclose(got[np.lexsort(got.T)], want[np.lexsort(want.T)], atol=1e-5)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     assert ax.get_xlabel() == "PC 1" and "seed 0" in ax.get_title()
 
-    logits = rng.normal(size=tiny_decoder.tokenizer.vocab_size)
-    args = argparse.Namespace(lang="pt", text="O gato", top_k=4, temperature=1.0)
-    fig, top = _prediction_figure(args, logits, tiny_decoder)
+    (pred,) = next_words(tiny_decoder, ["O gato"], k=4, temperature=2.0)
+    expected = np.sort(softmax(next_token_logits(tiny_decoder, ["O gato"])[0], temperature=2.0))[::-1][:4]
+    np.testing.assert_allclose(pred.probs, expected, rtol=1e-5)
+    fig = topk_figure([pred], tr=Lang("pt"), title="Próximo token", model_name="tiny")
     widths = [p.get_width() for p in fig.axes[0].patches]
-    np.testing.assert_allclose(widths, np.sort(softmax(logits))[::-1][:4])
-    assert [p for _, p in top] == pytest.approx(widths)
-    assert "Próximo token" in fig.axes[0].get_title()
+    np.testing.assert_allclose(widths, expected, rtol=1e-5)
+    assert "T = 2,0" in fig.axes[0].get_title() and "tiny" in fig.axes[0].get_title()
+    assert all("%" in t.get_text() and "," in t.get_text() for t in fig.axes[0].texts)

@@ -8,19 +8,21 @@ from matplotlib.colors import to_rgba
 
 from vizlab.analysis.contextual import sense_similarity, word_vectors
 from vizlab.figures.embeddings import SIMILARITY_SENTENCES
-from vizlab.plot.embeddings import SENTIMENT_COLORS, marker_style, plot_embedding_map, plot_sense_similarity
+from vizlab.palette import CLASS_COLORS
+from vizlab.plot.embeddings import marker_style, plot_embedding_map, plot_sense_similarity
+from vizlab.plot.similarity import plot_similarity, plot_similarity_means
 
 
 def test_embedding_map_draws_every_point_with_its_label_colour():
     rng = np.random.default_rng(0)
     xy = rng.normal(size=(30, 2))
     y = np.array(["negative", "neutral", "positive"] * 10)
-    ax = plot_embedding_map(xy, labels=y, names={"negative": "negativo"}, axis_name="UMAP")
-    sc = ax.collections[0]
-    perm = sc.vizlab_order
+    res = plot_embedding_map(xy, labels=y, names={"negative": "negativo"}, axis_name="UMAP")
+    ax, sc = res.ax_, res.artists_["points"]
+    perm = res.values_["order"]
     assert sorted(perm) == list(range(30))
     assert np.allclose(sc.get_offsets(), xy[perm])
-    assert np.allclose(sc.get_facecolors()[:, :3], [to_rgba(SENTIMENT_COLORS[l])[:3] for l in y[perm]])
+    assert np.allclose(sc.get_facecolors()[:, :3], [to_rgba(CLASS_COLORS[l])[:3] for l in y[perm]])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["negativo", "neutral", "positive"]
     assert ax.get_xlabel() == "UMAP 1"
     s, alpha = marker_style(30)
@@ -43,9 +45,25 @@ def test_marker_style_shrinks_with_count():
 
 def test_sense_similarity_plot():
     w, b = np.array([1.0, 0.8, 0.7]), np.array([1.0, 0.5, 0.3])
-    ax = plot_sense_similarity(w, b, labels=("same", "different"), title="bank")
-    assert np.allclose(ax.lines[0].get_ydata(), w) and np.allclose(ax.lines[1].get_ydata(), b)
-    assert ax.get_title() == "bank"
+    res = plot_sense_similarity(w, b, labels=("same", "different"), title="bank",
+                                xticklabels=["emb.", "1", "2"], lang="pt")
+    assert np.allclose(res.artists_["within"].get_ydata(), w) and np.allclose(res.artists_["between"].get_ydata(), b)
+    assert res.ax_.get_title() == "bank"
+    assert [t.get_text() for t in res.ax_.get_xticklabels()] == ["emb.", "1", "2"]
+    res.figure_.canvas.draw()
+    assert any("," in t.get_text() for t in res.ax_.get_yticklabels())  # decimal comma
+
+
+def test_similarity_heatmap_and_means():
+    S = np.array([[1, 0.5, -0.05], [0.5, 1, 0.1], [-0.05, 0.1, 1]])
+    res = plot_similarity(S, labels=["a", "b", "c"], vmin=0.0, lang="pt")
+    np.testing.assert_array_equal(res.im_.get_array(), S)
+    assert res.values_["vmin"] == -0.05  # the scale covers every value shown
+    assert res.text_[0, 1].get_text() == "0,50"
+    m = plot_similarity_means([[0.707, 0.625], [0.061, 0.473]], groups=["par", "sem"], series=["en", "pt"])
+    en, pt = m.artists_["bars"]
+    assert [b.get_height() for b in en] == [0.707, 0.061] and [b.get_height() for b in pt] == [0.625, 0.473]
+    assert {"0,061", "0,473"} <= {t.get_text() for t in m.ax_.texts}
 
 
 def test_sense_similarity_values():
@@ -103,6 +121,10 @@ def test_similarity_figure_wraps_labels_and_shows_blocks():
     fig = get_figure("embeddings_similarity").build(ctx)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
+    bars = [ax for ax in fig.axes if ax.containers][0]
+    heights = [[b.get_height() for b in c] for c in bars.containers]  # English, Portuguese
+    assert heights[1][1] == pytest.approx(ctx.results["pt_unrelated_mean"], abs=1e-3)
+    assert heights[0][1] == pytest.approx(ctx.results["en_unrelated_mean"], abs=1e-3)
     assert len(labels) == 12 and not any("…" in l for l in labels) and any("\n" in l for l in labels)
     assert {l.replace("\n", " ") for l in labels} == set(SIMILARITY_SENTENCES["en"])
     S = ax.images[0].get_array()

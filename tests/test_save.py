@@ -30,7 +30,7 @@ def test_save_figure_writes_png_and_svg(tmp_path):
 
 def test_plot_similarity_draws_the_matrix():
     S = np.array([[1, 0.5, 0.2], [0.5, 1, 0.1], [0.2, 0.1, 1]])
-    ax = plot_similarity(S, labels=["a", "b", "c"])
+    ax = plot_similarity(S, labels=["a", "b", "c"]).ax_
     np.testing.assert_array_equal(ax.images[0].get_array(), S)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
     assert len(ax.texts) == 9

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from vizlab.i18n import LANGS
+
 __all__ = ["main", "build_parser"]
 
 _IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -48,10 +50,6 @@ def _save(fig, out: Path) -> None:
         atomic_write_bytes(out, figure_bytes(fig, out.suffix.lower().lstrip(".")))
     finally:
         plt.close(fig)
-
-
-def _t(args, pt: str, en: str) -> str:
-    return pt if args.lang == "pt" else en
 
 
 def _load(name: str):
@@ -86,16 +84,23 @@ def cmd_models(args) -> int:
     return 0
 
 
-def _check_head(args, lm) -> None:
-    if args.layer is not None and not 0 <= args.layer < lm.n_layers:
-        raise CLIError(f"--layer must be in 0..{lm.n_layers - 1} for {lm.name!r} "
-                       f"({lm.n_layers} layers), got {args.layer}")
-    if args.head is not None and not 0 <= args.head < lm.n_heads:
-        raise CLIError(f"--head must be in 0..{lm.n_heads - 1} for {lm.name!r} "
-                       f"({lm.n_heads} heads per layer), got {args.head}")
+def _layer_head(args, lm) -> tuple[int | None, int | None]:
+    """The 0-based indices of the reader's ``--layer``/``--head`` numbers (from 1), validated."""
+    from vizlab.numbering import check_head_number, check_layer_number
+
+    layer = head = None
+    if args.layer is not None:
+        layer = check_layer_number(args.layer, lm.n_layers, what=f"--layer ({lm.name!r} has {lm.n_layers} layers)")
+    if args.head is not None:
+        head = check_head_number(args.head, lm.n_heads,
+                                 what=f"--head ({lm.name!r} has {lm.n_heads} heads per layer)")
+    return layer, head
 
 
 def cmd_attention(args) -> int:
+    from vizlab.i18n import Lang
+
+    tr = Lang(args.lang)
     out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
     if not args.text.strip():
         raise CLIError("the text is empty: pass a sentence in quotes")
@@ -104,45 +109,49 @@ def cmd_attention(args) -> int:
     from vizlab.extraction.run import extract
 
     lm = _load(args.model)
-    _check_head(args, lm)
+    layer, head = _layer_head(args, lm)
     acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
     if out.suffix.lower() == ".html":
         from vizlab.interactive import save_attention_html
 
-        initial = (args.layer, args.head or 0) if args.layer is not None else None
+        initial = (layer, head or 0) if layer is not None else None
         save_attention_html(acts, out, lang=args.lang, initial=initial)
     else:
-        fig = _attention_figure(args, acts)
-        _save(fig, out)
-    print(f"{out}  ({lm.name}, {acts.n_tokens} tokens, {lm.n_layers} layers x {lm.n_heads} heads)")
+        _save(_attention_figure(acts, tr=tr, layer=layer, head=head, text=args.text), out)
+    print(f"{out}  ({lm.name}, {acts.n_tokens} {tr('tokens')}, "
+          f"{lm.n_layers} {tr('layers')} x {lm.n_heads} {tr('heads')})")
     return 0
 
 
-def _attention_figure(args, acts):
+def _attention_figure(acts, *, tr, layer=None, head=None, text=""):
+    """Attention maps of one text (``layer``/``head`` are 0-based indices).
+
+    Temporary: the attention section's recipe replaces this once it is public.
+    """
+    from vizlab.numbering import layer_head_name, layer_number
     from vizlab.plot.attention import plot_attention_map, plot_head_grid
     from vizlab.plot.style import report_style
+    from vizlab.tokens import display_tokens
 
-    attn, tokens = acts.attentions, acts.tokens
-    label = _t(args, "atenção", "attention")
+    attn, tokens = acts.attentions, display_tokens(acts.tokens)
     with report_style():
-        if args.head is not None:
-            ax = plot_attention_map(attn[args.layer, args.head], tokens=tokens, colorbar_label=label,
-                                    query_label=_t(args, "consulta (query)", "query"),
-                                    key_label=_t(args, "chave (key)", "key"))
-            ax.set_title(_t(args, f"camada {args.layer}, cabeça {args.head}",
-                            f"layer {args.layer}, head {args.head}"))
-            return ax.figure
-        layers = [args.layer] if args.layer is not None else list(acts.attention_layers)
-        sub = attn[[acts.attention_layers.index(layer) for layer in layers]]
-        fig = plot_head_grid(sub, tokens=tokens, layers=layers, colorbar_label=label,
-                             layer_label=_t(args, "camada", "layer"),
-                             head_label=_t(args, "cabeça", "head"))
-        fig.suptitle(_t(args, f"Atenção de cada cabeça: “{args.text}”",
-                        f"Attention of every head: “{args.text}”"))
-        return fig
+        if head is not None:
+            res = plot_attention_map(attn[layer, head], tokens=tokens, cbar_label=tr("attention"),
+                                     query_label=tr("query"), key_label=tr("key"), lang=tr.code)
+            res.ax_.set_title(layer_head_name(layer, head, lang=tr.code))
+            return res.figure_
+        layers = [layer] if layer is not None else list(acts.attention_layers)
+        sub = attn[[acts.attention_layers.index(i) for i in layers]]
+        res = plot_head_grid(sub, tokens=tokens, layers=[layer_number(i) for i in layers], lang=tr.code,
+                             cbar_label=tr("attention"), layer_label=tr("layer"), head_label=tr("head"))
+        res.figure_.suptitle(tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"))
+        return res.figure_
 
 
 def cmd_embed(args) -> int:
+    from vizlab.i18n import Lang
+
+    tr = Lang(args.lang)
     out = _out_path(args.output, _IMAGE_SUFFIXES)
     from vizlab.datasets import load_csv
 
@@ -151,65 +160,39 @@ def cmd_embed(args) -> int:
         raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
     from vizlab.analysis.projection import project
     from vizlab.extraction.run import embed
+    from vizlab.figures.embeddings import embedding_map_figure
 
     lm = _load(args.model)
     X = embed(lm, df["text"].tolist(), pooling=args.pooling)
     proj = project(X, args.method, random_state=args.seed,
                    n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
     labels = df["label"].tolist() if "label" in df else None
-    fig = _embedding_figure(args, proj, labels, lm, len(df))
-    _save(fig, out)
-    print(f"{out}  ({len(df)} texts, {lm.name}, {args.method})")
+    _save(embedding_map_figure(proj, tr=tr, labels=labels, model_name=lm.name, seed=args.seed), out)
+    print(f"{out}  ({tr.int(len(df))} {tr.t('textos', 'texts')}, {lm.name}, {args.method})")
     return 0
 
 
-def _embedding_figure(args, proj, labels, lm, n):
-    from vizlab.plot.embeddings import plot_embedding_map
-    from vizlab.plot.style import report_style
-
-    axis = {"umap": "UMAP", "pca": "PC", "tsne": "t-SNE"}[proj.method]
-    legend = labels is not None
-    if not legend:  # no --label-col: one colour
-        labels = [_t(args, "textos", "texts")] * n
-    with report_style():
-        ax = plot_embedding_map(proj.coords, labels=labels, axis_name=axis, legend=legend, seed=args.seed)
-        ax.set_title(_t(args, f"Mapa dos embeddings ({axis}, {lm.name}, {n} textos, semente {args.seed})",
-                        f"Embedding map ({axis}, {lm.name}, {n} texts, seed {args.seed})"))
-        return ax.figure
-
-
 def cmd_predict(args) -> int:
+    from vizlab.i18n import Lang
+
+    tr = Lang(args.lang)
     out = _out_path(args.output, _IMAGE_SUFFIXES)
     if not args.text.strip():
         raise CLIError("the prompt is empty: pass the beginning of a sentence in quotes")
     if args.top_k < 1:
         raise CLIError(f"--top-k must be at least 1, got {args.top_k}")
-    from vizlab.extraction.lm import next_token_logits
+    if args.temperature <= 0:
+        raise CLIError(f"--temperature must be positive, got {args.temperature}")
+    from vizlab.figures.pretraining import next_words, topk_figure
 
     lm = _load(args.model)
-    logits = next_token_logits(lm, [args.text])[0]
-    fig, top = _prediction_figure(args, logits, lm)
-    _save(fig, out)
+    (pred,) = next_words(lm, [args.text], k=args.top_k, temperature=args.temperature)
+    _save(topk_figure([pred], tr=tr, model_name=lm.name,
+                      title=tr.t("Próximo token mais provável", "Most probable next token")), out)
     print(f"{out}  ({lm.name})")
-    for tok, p in top:
-        print(f"  {p:6.1%}  {tok!r}")
+    for tok, p in zip(pred.tokens, pred.probs):
+        print(f"  {tr.pct(float(p), 1):>8}  {tok}")
     return 0
-
-
-def _prediction_figure(args, logits, lm):
-    from vizlab.analysis.softmax import softmax, top_k
-    from vizlab.plot.prediction import plot_topk_bars, show_token
-    from vizlab.plot.style import report_style
-
-    probs = softmax(logits, temperature=args.temperature)
-    idx = top_k(probs, args.top_k)
-    tokens = [lm.tokenizer.decode([int(i)]) for i in idx]
-    with report_style():
-        ax = plot_topk_bars(probs[idx], labels=[show_token(t) for t in tokens],
-                            xlabel=_t(args, "probabilidade", "probability"),
-                            title=_t(args, f"Próximo token após “{args.text}” ({lm.name}, T = {args.temperature:g})",
-                                     f"Next token after “{args.text}” ({lm.name}, T = {args.temperature:g})"))
-    return ax.figure, list(zip(tokens, probs[idx].tolist()))
 
 
 # ----------------------------------------------------------------------------- parser
@@ -239,15 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=model, metavar="NAME",
                         help=f"preset, local model folder or cached hub id (default: {model})")
         sp.add_argument("-o", "--output", required=True, metavar="FILE", help=f"output file ({outputs})")
-        sp.add_argument("--lang", choices=["pt", "en"], default="pt", help="language of the labels")
+        sp.add_argument("--lang", choices=list(LANGS), default="pt", help="language of the labels and messages")
 
     a = sub.add_parser("attention", help="attention maps of one sentence",
                        description="Draw the attention of every head for one text, one layer "
                                    "(--layer) or one head (--layer --head); .html writes an "
                                    "interactive page that works offline.")
     a.add_argument("text", help="the sentence, in quotes")
-    a.add_argument("--layer", type=int, metavar="L", help="only this layer (0-based)")
-    a.add_argument("--head", type=int, metavar="H", help="only this head of --layer (0-based)")
+    a.add_argument("--layer", type=int, metavar="L", help="only this layer (numbered from 1)")
+    a.add_argument("--head", type=int, metavar="H", help="only this head of --layer (numbered from 1)")
     common(a, "minilm", ".png, .svg, .pdf or .html")
     a.set_defaults(func=cmd_attention)
 

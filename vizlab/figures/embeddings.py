@@ -1,4 +1,8 @@
-"""Report figures of the 'embeddings' section: the sentiment map, sentence similarity, contextual vectors."""
+"""Report figures of the 'embeddings' section: the sentiment map, sentence similarity, contextual vectors.
+
+:func:`embedding_map_figure` is the public recipe of a one-panel embedding map; the ``vizlab embed``
+command draws its map with it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,12 @@ from vizlab.analysis.projection import exact_knn, project
 from vizlab.analysis.similarity import cluster_order, cosine_similarity_matrix
 from vizlab.datasets import load_sentiment
 from vizlab.figures.registry import FigureContext, register
+from vizlab.i18n import Lang
+from vizlab.numbering import hidden_label
+from vizlab.palette import CATEGORICAL
 from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
-from vizlab.plot.similarity import plot_similarity
+from vizlab.plot.similarity import plot_similarity, plot_similarity_means
+from vizlab.plot.style import report_style
 
 N_TWEETS = 3000  # balanced sample of the sentiment tweets shared by the embeddings and transfer figures
 SEED = 0
@@ -30,6 +38,24 @@ def sentiment_layers(lm, texts) -> np.ndarray:
     from vizlab.extraction.run import embed_layers
 
     return embed_layers(lm, texts, pooling="mean")
+
+
+def embedding_map_figure(proj, *, tr: Lang, labels=None, model_name: str = "", seed: int = 0):
+    """One 2-D embedding map (a :class:`vizlab.analysis.projection.Projection`), coloured by label.
+
+    Without ``labels`` every point gets one colour and no legend. The title says the method,
+    the model, the number of texts and the seed. Returns the Figure.
+    """
+    axis = {"umap": "UMAP", "pca": "PC", "tsne": "t-SNE"}[proj.method]
+    n = len(proj.coords)
+    legend = labels is not None
+    if not legend:
+        labels = [tr.t("textos", "texts")] * n
+    with report_style():
+        res = plot_embedding_map(proj.coords, labels=labels, axis_name=axis, legend=legend, seed=seed)
+        res.ax_.set_title(tr.t(f"Mapa dos embeddings ({axis}, {model_name}, {tr.int(n)} textos, semente {seed})",
+                               f"Embedding map ({axis}, {model_name}, {tr.int(n)} texts, seed {seed})"))
+    return res.figure_
 
 
 # ----------------------------------------------------------------------------- figure 1
@@ -127,20 +153,25 @@ def similarity_summary(S: np.ndarray) -> dict[str, float]:
     "embeddings_similarity",
     section="embeddings",
     caption_pt=(
-        "Similaridade de cosseno entre os embeddings (média dos vetores dos tokens da última camada "
-        "do all-MiniLM-L6-v2) de 12 frases: paráfrases, opostos e assuntos sem relação. As frases "
-        "estão em inglês porque o MiniLM foi treinado em inglês (com as mesmas frases em português "
-        "quase todos os pares ficam entre 0,3 e 0,9 e os blocos desaparecem). A ordem vem de um "
-        "agrupamento hierárquico: frases sobre o mesmo assunto formam blocos claros na diagonal; "
-        "opostos sobre o mesmo assunto ('filme maravilhoso' x 'filme horrível') ainda são "
-        "parecidos, pois o embedding captura sobretudo o assunto."
+        "À esquerda, a similaridade de cosseno entre os embeddings (média dos vetores dos tokens da "
+        "última camada do all-MiniLM-L6-v2) de 12 frases em inglês: paráfrases, opostos e assuntos "
+        "sem relação, na ordem de um agrupamento hierárquico. Frases sobre o mesmo assunto formam "
+        "blocos claros na diagonal; opostos sobre o mesmo assunto ('filme maravilhoso' x 'filme "
+        "horrível') ainda são parecidos, pois o embedding captura sobretudo o assunto. À direita, "
+        "as mesmas 12 frases em inglês e traduzidas para o português: média das 4 paráfrases e dos "
+        "pares sobre assuntos diferentes. O MiniLM foi treinado em inglês; em português os pares "
+        "sem relação sobem de 0,061 para 0,473 e quase não se distinguem mais das paráfrases "
+        "(0,625), por isso os blocos desaparecem."
     ),
     caption_en=(
-        "Cosine similarity between the embeddings (mean of last-layer token vectors of "
-        "all-MiniLM-L6-v2) of 12 sentences: paraphrases, opposites and unrelated topics, ordered by "
-        "hierarchical clustering so that sentences on the same topic form bright blocks on the "
-        "diagonal. Opposites on the same topic ('wonderful movie' vs 'awful movie') are still "
-        "similar: the embedding mostly captures what a sentence is about."
+        "Left: cosine similarity between the embeddings (mean of last-layer token vectors of "
+        "all-MiniLM-L6-v2) of 12 English sentences: paraphrases, opposites and unrelated topics, "
+        "ordered by hierarchical clustering, so that sentences on the same topic form bright blocks "
+        "on the diagonal. Opposites on the same topic ('wonderful movie' vs 'awful movie') are still "
+        "similar: the embedding mostly captures what a sentence is about. Right: the same 12 "
+        "sentences in English and translated into Portuguese, mean over the 4 paraphrase pairs and "
+        "over pairs on different topics. MiniLM was trained on English; in Portuguese unrelated "
+        "pairs rise from 0.061 to 0.473, close to the paraphrases (0.625), so the blocks vanish."
     ),
     inputs={"models": ["minilm"], "data": "12 hand-picked English sentences (+ their Portuguese versions)",
             "n": 12, "seed": None},
@@ -148,25 +179,31 @@ def similarity_summary(S: np.ndarray) -> dict[str, float]:
 def embeddings_similarity(ctx: FigureContext):
     from vizlab.extraction.run import embed
 
+    tr = ctx.tr
     lm = ctx.model("minilm")
     sentences = SIMILARITY_SENTENCES["en"]
     S = cosine_similarity_matrix(embed(lm, sentences, pooling="mean"))
     S_pt = cosine_similarity_matrix(embed(lm, SIMILARITY_SENTENCES["pt"], pooling="mean"))
     order = cluster_order(S)
     labels = [textwrap.fill(sentences[i], 26) for i in order]
-    fig, ax = plt.subplots(figsize=(8.6, 7.8))
-    plot_similarity(S[order][:, order], labels=labels, ax=ax, vmin=-0.1, wrap=200,
-                    colorbar_label=ctx.t("similaridade de cosseno", "cosine similarity"))
-    # plot_similarity shortens labels to one line; this figure shows them whole, wrapped.
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set_xticks(range(len(labels)), labels, fontsize=8, rotation=90, ha="right", va="center",
-                  rotation_mode="anchor")
-    ax.set_title(ctx.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
-                       "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.4, 8.0), gridspec_kw={"width_ratios": [3.2, 1], "wspace": 0.45})
+    plot_similarity(S[order][:, order], labels=labels, ax=ax, vmin=-0.1, wrap=None, fontsize=8, lang=tr.code,
+                    cbar_label=tr("similarity"))
+    ax.set_title(tr.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
+                      "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
+    summary = {lang: similarity_summary(M) for lang, M in (("en", S), ("pt", S_pt))}
+    means = [[summary["en"]["paraphrase"], summary["pt"]["paraphrase"]],
+             [summary["en"]["unrelated"], summary["pt"]["unrelated"]]]
+    plot_similarity_means(means, ax=ax2, lang=tr.code,
+                          groups=[tr.t("paráfrases", "paraphrases"), tr.t("sem relação", "unrelated")],
+                          series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
+                          ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
+                          title=tr.t("As mesmas frases\nem português: tudo\nparece parecido",
+                                     "The same sentences\nin Portuguese: everything\nlooks alike"))
     for k, v in {"paraphrase_movie": S[0, 1], "opposite_movie": S[0, 2], "unrelated_cat_rates": S[9, 11]}.items():
         ctx.record(k, round(float(v), 3))
-    for lang, M in (("en", S), ("pt", S_pt)):
-        for k, v in similarity_summary(M).items():
+    for lang in ("en", "pt"):
+        for k, v in summary[lang].items():
             ctx.record(f"{lang}_{k}_mean", round(v, 3))
     return fig
 
@@ -216,9 +253,9 @@ def contextual_similarity(lm, word: str, groups: dict) -> tuple[np.ndarray, np.n
         "'bank' (margem de rio x banco financeiro; all-MiniLM-L6-v2) e 'banco' (assento x banco "
         "financeiro; Gemma-3-270m), cinco frases por sentido; em cada camada, a similaridade de "
         "cosseno média entre ocorrências do mesmo sentido (linha cheia) e de sentidos diferentes "
-        "(tracejada), após padronizar cada dimensão pelos vetores de todos os tokens das frases. Na "
-        "camada 0 (a tabela de embeddings) a palavra tem um único vetor; nas camadas seguintes os "
-        "sentidos se separam. No Gemma o sentido é definido antes da palavra, pois um decodificador "
+        "(tracejada), após padronizar cada dimensão pelos vetores de todos os tokens das frases; no "
+        "eixo, 'emb.' é a saída dos embeddings e k a saída da camada k. Na saída dos embeddings a "
+        "palavra tem um único vetor; nas camadas seguintes os sentidos se separam. No Gemma o sentido é definido antes da palavra, pois um decodificador "
         "só vê o contexto à esquerda."
     ),
     caption_en=(
@@ -226,26 +263,29 @@ def contextual_similarity(lm, word: str, groups: dict) -> tuple[np.ndarray, np.n
         "'bank' (river bank vs money bank; all-MiniLM-L6-v2) and Portuguese 'banco' (seat vs bank; "
         "Gemma-3-270m), five sentences per sense; at each layer, the mean cosine similarity between "
         "occurrences with the same sense (solid) and with different senses (dashed), after "
-        "standardising each dimension by the vectors of all tokens of the sentences. At layer 0 (the "
-        "embedding table) the word has a single vector; deeper layers pull the senses apart. For "
+        "standardising each dimension by the vectors of all tokens of the sentences; on the axis, "
+        "'emb.' is the embedding output and k the output of layer k. At the embedding output the "
+        "word has a single vector; deeper layers pull the senses apart. For "
         "Gemma the sense is settled before the word, since a decoder only sees the left context."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "10 hand-written sentences per model", "n": 20,
             "seed": None},
 )
 def embeddings_contextual(ctx: FigureContext):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 2]})
-    for ax, (name, color) in zip(axes, (("minilm", "#0072B2"), ("gemma-270m", "#D55E00"))):
+    tr = ctx.tr
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 2]})
+    for ax, (name, color) in zip(axes, (("minilm", CATEGORICAL[5]), ("gemma-270m", CATEGORICAL[6]))):
         word, groups = CONTEXT_SENTENCES[name]
         within, between = contextual_similarity(ctx.model(name), word, groups)
         a, b = list(groups)
         sense = (lambda s: _SENSE_PT[s]) if ctx.lang == "pt" else (lambda s: s)
         plot_sense_similarity(
-            within, between, ax=ax, color=color,
-            labels=(ctx.t("mesmo sentido", "same sense"),
-                    ctx.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
-            xlabel=ctx.t("camada (0 = embeddings de entrada)", "layer (0 = input embeddings)"),
-            ylabel=ctx.t("similaridade de cosseno média", "mean cosine similarity"),
+            within, between, ax=ax, color=color, lang=tr.code,
+            xticklabels=[hidden_label(i, lang=tr.code) for i in range(len(within))],
+            labels=(tr.t("mesmo sentido", "same sense"),
+                    tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
+            xlabel=tr("hidden_note"),
+            ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
             title=f"'{word}' — {'all-MiniLM-L6-v2' if name == 'minilm' else 'Gemma-3-270m'}",
         )
         gap = within - between
@@ -253,7 +293,7 @@ def embeddings_contextual(ctx: FigureContext):
         ctx.record(f"{name}_max_gap_layer", int(gap.argmax()))
         ctx.record(f"{name}_layer0_gap", round(float(gap[0]), 3))
     axes[1].set_ylabel("")
-    fig.suptitle(ctx.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
-                       "Same word, different senses: the vectors separate in deeper layers"))
+    fig.suptitle(tr.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
+                      "Same word, different senses: the vectors separate in deeper layers"))
     fig.tight_layout()
     return fig

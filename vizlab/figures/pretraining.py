@@ -1,6 +1,12 @@
-"""Report figures of the 'pretraining' section: next-word prediction, fill-in-the-blank, the logit lens."""
+"""Report figures of the 'pretraining' section: next-word prediction, fill-in-the-blank, the logit lens.
+
+The recipes :func:`next_words` / :func:`topk_figure` are public: the ``vizlab predict`` command
+draws its bars with them, the same way the report figure does.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -8,8 +14,15 @@ import numpy as np
 from vizlab.analysis.lens import top_k_rows
 from vizlab.analysis.softmax import softmax
 from vizlab.figures.registry import FigureContext, register
-from vizlab.plot.lens import plot_logit_lens
-from vizlab.plot.prediction import plot_blank_scores, plot_topk_bars, show_token
+from vizlab.i18n import Lang
+from vizlab.numbering import hidden_label
+from vizlab.palette import CATEGORICAL
+from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
+from vizlab.plot.prediction import plot_blank_scores, plot_topk_bars
+from vizlab.plot.style import report_style
+from vizlab.tokens import display_tokens
+
+__all__ = ["NextWord", "next_words", "topk_figure", "display_ids"]
 
 DECODER = "gemma-270m"
 
@@ -23,6 +36,93 @@ NEXT_WORD_PROMPTS = [
 TOP_K = 8
 
 
+def display_ids(lm, ids) -> list[str]:
+    """How token ids are shown to a reader: decoded one by one, then :func:`vizlab.tokens.display_tokens`."""
+    return display_tokens([lm.tokenizer.decode([int(i)]) for i in ids], scheme="plain")
+
+
+def _first_id(lm, text: str) -> int:
+    return int(lm.tokenizer(text, add_special_tokens=False)["input_ids"][0])
+
+
+@dataclass(frozen=True)
+class NextWord:
+    """The top-k next tokens after one prompt (display texts), and where an expected token ranks.
+
+    ``probs`` has shape (k,); ``expected_rank`` counts from 1 over the whole vocabulary.
+    """
+
+    prompt: str
+    tokens: list
+    probs: np.ndarray
+    temperature: float = 1.0
+    expected: str | None = None
+    expected_prob: float | None = None
+    expected_rank: int | None = None
+
+
+def next_words(lm, prompts, *, k: int = TOP_K, temperature: float = 1.0, expected=None) -> list[NextWord]:
+    """What a decoder predicts after each prompt: its ``k`` most probable next tokens.
+
+    Parameters
+    ----------
+    lm : LoadedModel
+        A decoder.
+    prompts : list of str
+    k : int
+    temperature : float
+        Softmax temperature.
+    expected : list of (str or None), optional
+        A continuation per prompt (e.g. ``" teclado"``) whose probability and rank (from 1, over
+        the whole vocabulary; its first token) are recorded.
+    """
+    from vizlab.extraction.lm import next_token_logits
+
+    if temperature <= 0:
+        raise ValueError(f"the temperature must be positive, got {temperature}")
+    P = softmax(next_token_logits(lm, list(prompts)), temperature=temperature, axis=-1)
+    ids, probs = top_k_rows(P, min(k, P.shape[-1]))
+    expected = list(expected) if expected is not None else [None] * len(P)
+    out = []
+    for i, prompt in enumerate(prompts):
+        e = expected[i]
+        kw = {}
+        if e is not None:
+            tok = _first_id(lm, e)
+            kw = {"expected": display_tokens([e], scheme="plain")[0], "expected_prob": float(P[i, tok]),
+                  "expected_rank": int((P[i] > P[i, tok]).sum()) + 1}
+        out.append(NextWord(prompt, display_ids(lm, ids[i]), probs[i], temperature, **kw))
+    return out
+
+
+def topk_figure(preds, *, tr: Lang, title: str | None = None, model_name: str | None = None, ncols: int = 2):
+    """One bar panel per :class:`NextWord`: top-k bars, the expected word highlighted, and below a
+    dotted line its rank when it is not among the k. Returns the Figure."""
+    preds = list(preds)
+    n = len(preds)
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    k = max(len(p.tokens) for p in preds)
+    with report_style():
+        fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, (0.33 * (k + 1) + 1.3) * rows), squeeze=False)
+        for ax, p in zip(axes.flat, preds):
+            extra = None
+            if p.expected is not None and p.expected not in p.tokens:
+                extra = (p.expected, p.expected_prob,
+                         tr.t(f"(posição {tr.int(p.expected_rank)})", f"(rank {tr.int(p.expected_rank)})"))
+            name = f"{model_name}, " if model_name and n == 1 else ""
+            temp = f"T = {tr.num(p.temperature, 1)}" if p.temperature != 1 else ""
+            sub = f" ({name}{temp})".replace(", )", ")") if (name or temp) else ""
+            plot_topk_bars(p.probs, labels=p.tokens, ax=ax, highlight=p.expected, extra=extra,
+                           title=f"“{p.prompt} …”{sub}", xlabel=tr("probability"), lang=tr.code)
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
 @register(
     "pretraining_next_word",
     section="pretraining",
@@ -30,40 +130,32 @@ TOP_K = 8
         "O objetivo do pré-treinamento: prever a próxima palavra. As barras são as 8 continuações "
         "mais prováveis (probabilidade do softmax sobre as 262 mil entradas do vocabulário) que o "
         "Gemma-3-270m dá a quatro começos de frase; '␣' marca o espaço que abre uma palavra. Em "
-        "laranja, a palavra que uma pessoa esperaria, quando ela está entre as 8. Para o exemplo do "
-        "texto, 'O gato está em cima do', este modelo pequeno prefere 'muro', 'pé' e 'carro'; "
-        "'teclado' fica muito atrás (posição e probabilidade no manifesto)."
+        "destaque (laranja-escuro), a palavra que uma pessoa esperaria; quando ela não está entre "
+        "as 8, aparece abaixo da linha pontilhada com sua probabilidade e sua posição no "
+        "vocabulário inteiro. Para o exemplo do texto, 'O gato está em cima do', este modelo "
+        "pequeno prefere 'muro', 'pé' e 'carro'; 'teclado' fica na posição 441 (0,02 %)."
     ),
     caption_en=(
         "The pre-training objective: predict the next word. Bars are the 8 most probable "
         "continuations (softmax over the 262k-entry vocabulary) Gemma-3-270m gives to four sentence "
-        "starts; '␣' marks the space that opens a word. In orange, the word a person would expect, "
-        "when it is among the 8. For the report's example, 'O gato está em cima do', this small "
-        "model prefers 'muro', 'pé' and 'carro'; 'teclado' is far behind (rank and probability in "
-        "the manifest)."
+        "starts; '␣' marks the space that opens a word. Highlighted (dark orange), the word a person "
+        "would expect; when it is not among the 8 it is drawn below the dotted line with its "
+        "probability and its rank over the whole vocabulary. For the report's example, 'O gato está "
+        "em cima do', this small model prefers 'muro', 'pé' and 'carro'; 'teclado' is at rank 441 "
+        "(0.02%)."
     ),
     inputs={"models": [DECODER], "data": "4 Portuguese prompts", "n": 4, "seed": None, "k": TOP_K},
 )
 def pretraining_next_word(ctx: FigureContext):
-    from vizlab.extraction.lm import next_token_logits
-
     lm = ctx.model(DECODER)
-    P = softmax(next_token_logits(lm, [p for p, _ in NEXT_WORD_PROMPTS]), axis=-1)
-    ids, probs = top_k_rows(P, TOP_K)
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4))
-    for i, (ax, (prompt, expected)) in enumerate(zip(axes.flat, NEXT_WORD_PROMPTS)):
-        labels = [show_token(lm.tokenizer.decode([int(j)])) for j in ids[i]]
-        plot_topk_bars(probs[i], labels=labels, ax=ax, highlight=show_token(expected),
-                       title=f"“{prompt} …”", xlabel=ctx.t("probabilidade", "probability"))
-        tok = lm.tokenizer(expected, add_special_tokens=False)["input_ids"][0]
+    preds = next_words(lm, [p for p, _ in NEXT_WORD_PROMPTS], k=TOP_K, expected=[e for _, e in NEXT_WORD_PROMPTS])
+    for i, (p, (_, expected)) in enumerate(zip(preds, NEXT_WORD_PROMPTS)):
         key = expected.strip().lower()
-        ctx.record(f"p_{key}", float(f"{P[i, tok]:.3g}"))
-        ctx.record(f"rank_{key}", int((P[i] > P[i, tok]).sum()) + 1)
-        ctx.record(f"top1_{i}", [labels[0], round(float(probs[i, 0]), 3)])
-    fig.suptitle(ctx.t("Gemma-3-270m: as 8 próximas palavras mais prováveis",
-                       "Gemma-3-270m: the 8 most probable next words"))
-    fig.tight_layout()
-    return fig
+        ctx.record(f"p_{key}", float(f"{p.expected_prob:.3g}"))
+        ctx.record(f"rank_{key}", p.expected_rank)
+        ctx.record(f"top1_{i}", [p.tokens[0], round(float(p.probs[0]), 3)])
+    return topk_figure(preds, tr=ctx.tr, title=ctx.t("Gemma-3-270m: as 8 próximas palavras mais prováveis",
+                                                     "Gemma-3-270m: the 8 most probable next words"))
 
 
 BLANKS = [
@@ -79,18 +171,22 @@ BLANKS = [
         "Preencher a lacuna usa as palavras dos dois lados. Nenhum dos modelos incluídos tem a "
         "cabeça de 'palavra mascarada' do BERT, então a lacuna é preenchida assim: os candidatos "
         "são as 6 palavras mais prováveis do Gemma-3-270m depois do texto antes da lacuna, mais a "
-        "palavra esperada; cada um é posto na lacuna e a frase inteira é pontuada (soma dos "
-        "log-probabilidades dos tokens). Cinza: probabilidade só com as palavras antes da lacuna "
-        "(previsão da próxima palavra); azul: com a frase inteira, normalizada entre os candidatos. "
-        "O final da frase ('para sacar dinheiro', 'do computador') muda a escolha."
+        "palavra esperada quando ela não está entre elas (marcada com *, com sua posição como "
+        "próxima palavra no vocabulário inteiro); cada um é posto na lacuna e a frase inteira é "
+        "pontuada (soma das log-probabilidades dos tokens). Cinza: probabilidade só com as palavras "
+        "antes da lacuna (previsão da próxima palavra); azul: com a frase inteira. As duas são "
+        "normalizadas entre os candidatos. O final da frase ('para sacar dinheiro', 'do "
+        "computador') muda a escolha."
     ),
     caption_en=(
         "Filling a blank uses the words on both sides. None of the shipped models has BERT's "
         "masked-word head, so the blank is filled like this: the candidates are Gemma-3-270m's 6 most "
-        "probable words after the text before the blank, plus the expected word; each is put in the "
-        "blank and the whole sentence is scored (sum of token log-probabilities). Grey: probability "
-        "from the words before the blank only (next-word prediction); blue: using the whole "
-        "sentence, normalised over the candidates. The end of the sentence changes the choice."
+        "probable words after the text before the blank, plus the expected word when it is not among "
+        "them (marked *, with its rank as the next word over the whole vocabulary); each is put in "
+        "the blank and the whole sentence is scored (sum of token log-probabilities). Grey: "
+        "probability from the words before the blank only (next-word prediction); blue: using the "
+        "whole sentence. Both are normalised over the candidates. The end of the sentence changes "
+        "the choice."
     ),
     inputs={"models": [DECODER], "data": "2 Portuguese sentences with a blank", "n": 2, "seed": None,
             "method": "decoder rescoring of next-word candidates"},
@@ -98,30 +194,45 @@ BLANKS = [
 def pretraining_masked_word(ctx: FigureContext):
     from vizlab.extraction.lm import fill_blank
 
+    tr = ctx.tr
     lm = ctx.model(DECODER)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for i, (ax, (template, expected)) in enumerate(zip(axes, BLANKS)):
         proposed = fill_blank(lm, template, k=6).candidates
-        cands = proposed + ([expected] if expected not in proposed else [])
+        added = expected not in proposed
+        cands = proposed + ([expected] if added else [])
         fb = fill_blank(lm, template, candidates=cands)
-        plot_blank_scores(fb.left_probs, fb.probs, candidates=fb.candidates, ax=ax,
-                          labels=(ctx.t("só palavras antes da lacuna", "words before the blank only"),
-                                  ctx.t("frase inteira", "whole sentence")),
-                          xlabel=ctx.t("probabilidade entre os candidatos", "probability among the candidates"),
+        names = [c + ("*" if added and c == expected else "") for c in fb.candidates]
+        plot_blank_scores(fb.left_probs, fb.probs, candidates=names, ax=ax, lang=tr.code,
+                          marked={expected, expected + "*"},
+                          labels=(tr.t("só palavras antes da lacuna", "words before the blank only"),
+                                  tr.t("frase inteira", "whole sentence")),
+                          xlabel=tr.t("probabilidade entre os candidatos", "probability among the candidates"),
                           title=f"“{template}”",
-                          legend_kw={"loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "ncol": 2,
-                                     "frameon": False})
+                          legend_kws={"loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "ncol": 2,
+                                      "frameon": False})
+        if added:
+            prefix = template.split("___")[0].rstrip()
+            (nw,) = next_words(lm, [prefix], k=1, expected=[" " + expected])
+            ctx.record(f"blank{i}_rank_{expected}_next_word", nw.expected_rank)
+            ax.text(0.99, 0.02, tr.t(f"* acrescentada: como próxima palavra\ndepois de “{prefix}”,\n"
+                                     f"posição {tr.int(nw.expected_rank)} no vocabulário",
+                                     f"* added: as the next word\nafter “{prefix}”,\n"
+                                     f"rank {tr.int(nw.expected_rank)} in the vocabulary"),
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.25")
         best = fb.candidates[int(np.argmax(fb.probs))]
         ctx.record(f"blank{i}_best_whole_sentence", best)
         ctx.record(f"blank{i}_best_left_only", fb.candidates[int(np.argmax(fb.left_probs))])
         ctx.record(f"blank{i}_p_{expected}", round(float(fb.probs[fb.candidates.index(expected)]), 3))
-    fig.suptitle(ctx.t("Preencher a lacuna: o contexto à direita muda a resposta (Gemma-3-270m)",
-                       "Fill in the blank: the right-hand context changes the answer (Gemma-3-270m)"))
+    fig.suptitle(tr.t("Preencher a lacuna: o contexto à direita muda a resposta (Gemma-3-270m)",
+                      "Fill in the blank: the right-hand context changes the answer (Gemma-3-270m)"))
     fig.tight_layout()
     return fig
 
 
 LENS_PROMPT = "O Brasil é um país da América do"
+# The path the last position takes across layers (found in the lens's top tokens; checked when drawn).
+LENS_PATH = (" southwest", " Norte", " Sul")
 
 
 @register(
@@ -129,45 +240,81 @@ LENS_PROMPT = "O Brasil é um país da América do"
     section="pretraining",
     caption_pt=(
         "Lente de logits (logit lens) do Gemma-3-270m para 'O Brasil é um país da América do': o "
-        "estado oculto de cada camada (linhas) em cada posição (colunas) é passado pela normalização "
-        "final e pela matriz de desembedding, como se fosse a última camada. Cada célula mostra a "
-        "próxima palavra mais provável e a cor, sua probabilidade; em negrito, quando coincide com a "
-        "previsão final do modelo. Na camada 0 a lente devolve o próprio token de entrada (o Gemma usa "
-        "a mesma matriz para embedding e desembedding); nas camadas intermediárias a leitura é ruído; "
-        "a previsão ('Sul') se forma nas duas últimas camadas. A última linha reproduz exatamente a "
-        "saída do modelo."
+        "estado oculto de cada camada (linhas; emb. = saída dos embeddings, k = saída da camada k, "
+        "de 18) em cada posição (colunas) é passado pela normalização final e pela matriz de "
+        "desembedding, como se fosse a última camada. Cada célula mostra o token mais provável "
+        "dessa leitura; a cor é a probabilidade que a camada dá à previsão final do modelo naquela "
+        "posição (a palavra da última linha), de 0 a 100 %. Assim, tokens sem sentido que a lente "
+        "lê com probabilidade alta nas camadas iniciais (como 'romino') ficam escuros: ainda não "
+        "apontam para a resposta. Em negrito, as células cujo token já é a previsão final; "
+        "caracteres que a fonte não tem aparecem como código (U+…). Na última posição (molduras) "
+        "a leitura segue um caminho com sentido: 'southwest' (camadas 12 e 14), 'Norte' (15 e 16, "
+        "até 54 %) e, por fim, 'Sul' (17 e 18); o painel à direita dá a probabilidade desses três "
+        "tokens em cada camada."
     ),
     caption_en=(
         "Logit lens of Gemma-3-270m for 'O Brasil é um país da América do' ('Brazil is a country of "
-        "South ...'): each layer's hidden state (rows) at each position (columns) is passed through the "
-        "final norm and the unembedding matrix as if it were the last layer. Each cell shows the most "
-        "probable next token, coloured by its probability; bold where it equals the model's final "
-        "prediction. At layer 0 the lens returns the input token itself (Gemma ties its embedding and "
-        "unembedding matrices); middle layers read as noise; the prediction ('Sul') forms in the "
-        "last two layers. The last row reproduces the model's own output exactly."
+        "South ...'): each layer's hidden state (rows; emb. = embedding output, k = output of layer "
+        "k, of 18) at each position (columns) is passed through the final norm and the unembedding "
+        "matrix as if it were the last layer. Each cell shows that reading's most probable token; "
+        "the colour is the probability the layer gives to the model's final prediction at that "
+        "position (the last row's word), from 0 to 100%. Nonsense tokens the lens reads with high "
+        "probability in early layers (such as 'romino') are therefore dark: they do not point to "
+        "the answer yet. Bold: cells whose token already is the final prediction; characters the "
+        "font lacks are shown as code points (U+…). At the last position (framed) the reading "
+        "follows a meaningful path: 'southwest' (layers 12 and 14), 'Norte' (15 and 16, up to 54%) "
+        "and finally 'Sul' (17 and 18); the right panel gives those three tokens' probability at "
+        "every layer."
     ),
     inputs={"models": [DECODER], "data": "1 Portuguese prompt", "n": 1, "seed": None},
 )
 def pretraining_logit_lens(ctx: FigureContext):
-    from vizlab.extraction.lm import logit_lens
+    from vizlab.extraction.lm import lens_logits, logit_lens
 
+    tr = ctx.tr
     lm = ctx.model(DECODER)
     L = logit_lens(lm, LENS_PROMPT, k=3)
     keep = slice(1, None)  # drop <bos>: nothing to read there
-    top = L.top_ids[:, keep, 0]
-    fig, ax = plt.subplots(figsize=(10, 8.2))
-    plot_logit_lens(L.top_probs[:, keep, 0], top_tokens=L.top_tokens[:, keep, 0],
-                    input_tokens=[lm.tokenizer.decode([i]) for i in lm.tokenizer.convert_tokens_to_ids(L.tokens[keep])],
-                    layers=L.layers, ax=ax, highlight=top == L.final_ids[keep][None, :],
-                    colorbar_label=ctx.t("probabilidade da palavra mais provável", "probability of the top token"),
-                    xlabel=ctx.t("posição de entrada (prevendo o token seguinte)",
-                                 "input position (predicting the next token)"),
-                    ylabel=ctx.t("camada (0 = embeddings, 18 = última)", "layer (0 = embeddings, 18 = last)"))
-    ax.set_title(ctx.t("Lente de logits: como a previsão se forma ao longo das camadas",
-                       "Logit lens: how the prediction forms across layers"))
+    top_ids = L.top_ids[:, keep, 0]
+    n_rows, n_pos = top_ids.shape
+    shown = np.array([display_ids(lm, row) for row in top_ids], dtype=object)
+    rows = [hidden_label(i, lang=tr.code) for i in L.layers]
+    # the path at the last position: probability of each path token at every layer
+    _, logits, _ = lens_logits(lm, LENS_PROMPT)
+    P_last = softmax(logits[:, -1], axis=-1)
+    path_ids = [_first_id(lm, w) for w in LENS_PATH]
+    path_p = P_last[:, path_ids].T  # (3, n_layers + 1)
+    outline = np.zeros((n_rows, n_pos), bool)
+    outline[:, -1] = np.isin(top_ids[:, -1], path_ids)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 8.4), gridspec_kw={"width_ratios": [3.3, 1], "wspace": 0.3})
+    plot_logit_lens(L.final_prob[:, keep], top_tokens=shown, input_tokens=display_tokens(L.tokens)[keep],
+                    row_labels=rows, ax=ax, bold=top_ids == L.final_ids[keep][None, :], outline=outline,
+                    lang=tr.code,
+                    cbar_label=tr.t("probabilidade da previsão final do modelo (última linha)",
+                                    "probability of the model's final prediction (last row)"),
+                    xlabel=tr.t("posição de entrada (prevendo o token seguinte)",
+                                "input position (predicting the next token)"),
+                    ylabel=f"{tr('layer')} ({tr('hidden_note')})")
+    ax.set_title(tr.t("Texto: token mais provável da lente; negrito: já é a previsão final;\n"
+                      "moldura: o caminho southwest → Norte → Sul na última posição",
+                      "Text: the lens's most probable token; bold: already the final prediction;\n"
+                      "frame: the path southwest → Norte → Sul at the last position"), fontsize=9.5)
+    labels = display_tokens(list(LENS_PATH), scheme="plain")
+    plot_lens_paths(path_p, labels=labels, row_labels=rows, ax=ax2, lang=tr.code,
+                    colors=[CATEGORICAL[4], CATEGORICAL[5], CATEGORICAL[2]],
+                    xlabel=tr("probability"), ylabel="",
+                    title=tr.t("Última posição (“do”):\nprobabilidade de cada token",
+                               "Last position (“do”):\nprobability of each token"))
+    fig.suptitle(tr.t("Lente de logits (Gemma-3-270m): como a previsão “Sul” se forma ao longo das camadas",
+                      "Logit lens (Gemma-3-270m): how the prediction “Sul” forms across layers"), y=0.98)
     final = L.final_prob[:, -1]
-    ctx.record("final_token", show_token(L.top_tokens[-1, -1, 0]))
+    ctx.record("final_token", display_ids(lm, [L.final_ids[-1]])[0])
     ctx.record("final_prob", round(float(final[-1]), 3))
     ctx.record("first_layer_top1_final", int(np.argmax(L.top_ids[:, -1, 0] == L.final_ids[-1])))
     ctx.record("first_layer_p_over_half", int(np.argmax(final > 0.5)) if (final > 0.5).any() else None)
+    for w, pid, p in zip(LENS_PATH, path_ids, path_p):
+        key = w.strip().lower()
+        ctx.record(f"path_{key}_top1_layers", [int(i) for i in np.flatnonzero(top_ids[:, -1] == pid)])
+        ctx.record(f"path_{key}_max_prob", round(float(p.max()), 3))
+        ctx.record(f"path_{key}_max_layer", int(p.argmax()))
     return fig

@@ -7,10 +7,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-__all__ = ["plot_embedding_map", "plot_sense_similarity", "SENTIMENT_COLORS", "marker_style"]
+from vizlab.palette import CATEGORICAL, class_colors
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import localize_axes
 
-# Colour-blind-safe (Okabe-Ito) colours for the three sentiment labels; others cycle tab10.
-SENTIMENT_COLORS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
+__all__ = ["plot_embedding_map", "plot_sense_similarity", "marker_style"]
 
 
 def marker_style(n: int) -> tuple[float, float]:
@@ -25,16 +26,8 @@ def marker_style(n: int) -> tuple[float, float]:
 
 
 def _colors(names, colors) -> dict:
-    base = {**SENTIMENT_COLORS, **(colors or {})}
-    cycle = plt.get_cmap("tab10").colors
-    out, i = {}, 0
-    for name in names:
-        if name in base:
-            out[name] = base[name]
-        else:
-            out[name] = cycle[i % len(cycle)]
-            i += 1
-    return out
+    """Colour per label: ``colors`` first, then the palette (sentiment classes keep theirs)."""
+    return {**class_colors(list(names)), **(colors or {})}
 
 
 def plot_embedding_map(
@@ -51,7 +44,9 @@ def plot_embedding_map(
     legend: bool = True,
     legend_loc: str = "best",
     seed: int = 0,
-) -> Axes:
+    scatter_kws: dict | None = None,
+    legend_kws: dict | None = None,
+) -> PlotResult:
     """Scatter a 2-D map of points coloured by label.
 
     Points are drawn in one scatter in a shuffled (seeded) order, so no label is painted over
@@ -69,15 +64,18 @@ def plot_embedding_map(
     names : dict, optional
         Display name of each label in the legend (e.g. Portuguese names).
     colors : dict, optional
-        Colour of each label (default: :data:`SENTIMENT_COLORS`, then tab10).
+        Colour of each label (default: :func:`vizlab.palette.class_colors`: sentiment classes keep
+        their colours, other labels follow ``CATEGORICAL``).
     axis_name : str
         Axis labels become ``"<axis_name> 1"`` and ``"<axis_name> 2"``.
+    scatter_kws, legend_kws : dict, optional
+        Passed to ``ax.scatter`` and ``ax.legend``.
 
     Returns
     -------
-    Axes
-        ``ax.collections[0]`` holds the points in the shuffled order; the permutation is
-        stored as ``ax.collections[0].vizlab_order``.
+    PlotResult
+        ``artists_["points"]`` the scatter (points in the shuffled order),
+        ``values_["order"]`` that permutation, ``values_["colors"]`` the colour of each label.
     """
     xy = np.asarray(coords, dtype=float)
     labels = np.asarray(labels)
@@ -94,9 +92,9 @@ def plot_embedding_map(
     cmap = _colors(order, colors)
     d_s, d_alpha = marker_style(len(xy))
     perm = np.random.default_rng(seed).permutation(len(xy))
-    sc = ax.scatter(xy[perm, 0], xy[perm, 1], c=[cmap[l] for l in labels[perm]], s=s or d_s,
-                    alpha=alpha or d_alpha, linewidths=0, rasterized=len(xy) > 500)
-    sc.vizlab_order = perm
+    kws = {"s": s or d_s, "alpha": alpha or d_alpha, "linewidths": 0, "rasterized": len(xy) > 500,
+           **(scatter_kws or {})}
+    sc = ax.scatter(xy[perm, 0], xy[perm, 1], c=[cmap[l] for l in labels[perm]], **kws)
     ax.set_xticks([])
     ax.set_yticks([])
     if axis_name:
@@ -106,8 +104,8 @@ def plot_embedding_map(
         names = names or {}
         handles = [Line2D([], [], ls="", marker="o", ms=7, color=cmap[l], label=names.get(l, str(l)))
                    for l in order]
-        ax.legend(handles=handles, loc=legend_loc, frameon=True, framealpha=0.9)
-    return ax
+        ax.legend(handles=handles, **{"loc": legend_loc, "frameon": True, "framealpha": 0.9, **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"points": sc}, values_={"order": perm, "colors": cmap})
 
 
 def plot_sense_similarity(
@@ -116,12 +114,16 @@ def plot_sense_similarity(
     *,
     layers=None,
     ax: Axes | None = None,
+    xticklabels=None,
     labels: tuple[str, str] = ("same sense", "different senses"),
-    color: str = "#0072B2",
+    color: str = CATEGORICAL[5],
     title: str | None = None,
     xlabel: str = "layer",
     ylabel: str = "mean cosine similarity",
-) -> Axes:
+    lang: str = "pt",
+    line_kws: dict | None = None,
+    legend_kws: dict | None = None,
+) -> PlotResult:
     """Per-layer similarity of a word's vectors within a sense vs between senses.
 
     Parameters
@@ -130,11 +132,15 @@ def plot_sense_similarity(
         Mean cosine similarity of pairs of occurrences with the same / a different sense.
     layers : array-like of int, optional
         x positions (default 0..n_layers-1).
+    xticklabels : list of str, optional
+        Tick label of each position (e.g. :func:`vizlab.numbering.hidden_label`: ``emb.``, 1, 2 ...).
+    lang : {"pt", "en"}
+        Decimal separator of the y tick labels.
 
     Returns
     -------
-    Axes
-        Two lines (``ax.lines[0]`` within, ``ax.lines[1]`` between) and the gap shaded.
+    PlotResult
+        ``artists_["within"]``, ``artists_["between"]`` the two lines, ``artists_["gap"]`` the shading.
     """
     w = np.asarray(within, dtype=float)
     b = np.asarray(between, dtype=float)
@@ -143,13 +149,15 @@ def plot_sense_similarity(
     x = np.arange(len(w)) if layers is None else np.asarray(layers)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(x, w, "-o", color=color, label=labels[0], ms=4)
-    ax.plot(x, b, "--s", color=color, alpha=0.7, label=labels[1], ms=4)
-    ax.fill_between(x, b, w, color=color, alpha=0.12, lw=0)
-    ax.set_xticks(x)
+    kws = {"ms": 4, **(line_kws or {})}
+    (lw,) = ax.plot(x, w, "-o", color=color, label=labels[0], **kws)
+    (lb,) = ax.plot(x, b, "--s", color=color, alpha=0.7, label=labels[1], **kws)
+    gap = ax.fill_between(x, b, w, color=color, alpha=0.12, lw=0)
+    ax.set_xticks(x, None if xticklabels is None else list(xticklabels))
+    localize_axes(ax, lang=lang, axis="y")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best")
-    return ax
+    ax.legend(**{"loc": "best", **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"within": lw, "between": lb, "gap": gap})

@@ -1,4 +1,8 @@
-"""Bar charts of what a language model predicts: next-token top-k and fill-in-the-blank scores."""
+"""Bar charts of what a language model predicts: next-token top-k and fill-in-the-blank scores.
+
+Labels are drawn as given (pass tokens through :func:`vizlab.tokens.display_tokens` first) and
+through :func:`~vizlab.plot.glyphs.font_safe`; numbers follow ``lang`` (``9,9 %`` in Portuguese).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["plot_topk_bars", "plot_blank_scores", "show_token"]
+from vizlab.i18n import fmt_pct
+from vizlab.palette import CATEGORICAL, HIGHLIGHT
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
 
+__all__ = ["plot_topk_bars", "plot_blank_scores"]
 
-def show_token(token: str) -> str:
-    """A token made readable in a label: leading space as ``␣``, newlines and tabs escaped.
-
-    >>> show_token(" mesa"), show_token("\\n")
-    ('␣mesa', '\\\\n')
-    """
-    t = token.replace("\n", "\\n").replace("\t", "\\t")
-    return "␣" + t[1:] if t.startswith(" ") else t
+BAR_COLOR = CATEGORICAL[5]    # blue
+LEFT_COLOR = CATEGORICAL[8]   # light grey: the weaker, left-context-only reading
 
 
 def plot_topk_bars(
@@ -25,12 +27,16 @@ def plot_topk_bars(
     labels,
     ax: Axes | None = None,
     highlight=None,
-    color: str = "#0072B2",
-    highlight_color: str = "#D55E00",
+    color: str = BAR_COLOR,
+    highlight_color: str = HIGHLIGHT,
+    extra: tuple[str, float, str] | None = None,
     title: str | None = None,
     xlabel: str = "probability",
-    percent: bool = True,
-) -> Axes:
+    lang: str = "pt",
+    decimals: int = 1,
+    bar_kws: dict | None = None,
+    text_kws: dict | None = None,
+) -> PlotResult:
     """Horizontal bars of the k most probable items, most probable on top, values written.
 
     Parameters
@@ -38,34 +44,64 @@ def plot_topk_bars(
     probs : array-like of shape (k,)
         Probabilities in the order of ``labels`` (drawn as given, first on top).
     labels : list of str, length k
+        Display texts (e.g. from :func:`vizlab.tokens.display_tokens`).
     highlight : str or collection of str, optional
-        Labels whose bar gets ``highlight_color``.
+        Labels whose bar gets ``highlight_color`` (the word a reader expects).
+    extra : (label, prob, note), optional
+        An item outside the top k (e.g. the expected word at rank 441), drawn as one more bar in
+        ``highlight_color`` below a dotted separator, with ``note`` written next to its value.
+    lang : {"pt", "en"}
+        Number format of the written percentages.
+    bar_kws, text_kws : dict, optional
+        Passed to ``ax.barh`` and to the value texts.
 
     Returns
     -------
-    Axes
-        ``ax.patches`` are the bars, top to bottom.
+    PlotResult
+        ``artists_["bars"]`` the top-k BarContainer (top to bottom), ``artists_["extra"]`` the
+        extra bar (or None), ``artists_["values"]`` the value texts.
     """
     p = np.asarray(probs, dtype=float)
     if p.ndim != 1 or len(p) != len(labels):
         raise ValueError(f"probs must be 1-D with one value per label: {p.shape} vs {len(labels)} labels")
+    n_rows = len(p) + (1 if extra is not None else 0)
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 0.35 * len(p) + 1))
+        _, ax = plt.subplots(figsize=(4.5, 0.35 * n_rows + 1))
     marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
-    y = np.arange(len(p))
-    cols = [highlight_color if l in marked else color for l in labels]
-    ax.barh(y, p, color=cols, height=0.7)
-    ax.set_yticks(y, labels)
+    y = np.arange(len(p), dtype=float)
+    cols = [highlight_color if lab in marked else color for lab in labels]
+    bars = ax.barh(y, p, color=cols, height=0.7, **(bar_kws or {}))
+    ticks, names = list(y), [font_safe(lab) for lab in labels]
+    top = float(max(p.max() if len(p) else 0.0, extra[1] if extra is not None else 0.0)) or 1.0
+    tkw = {"va": "center", "fontsize": 8, **(text_kws or {})}
+    values = [ax.text(v + top * 0.02, yi, fmt_pct(v, decimals, lang=lang), **tkw) for yi, v in zip(y, p)]
+    extra_bar = None
+    if extra is not None:
+        label, value, note = extra
+        ye = len(p) + 0.4
+        ax.axhline(len(p) - 0.3, color="0.6", lw=0.8, ls=":")
+        extra_bar = ax.barh([ye], [value], color=highlight_color, height=0.7, **(bar_kws or {}))
+        # a tiny probability has an invisible bar: the text says it
+        values.append(ax.text(value + top * 0.02, ye, f"{fmt_pct(value, 2, lang=lang)}  {note}".rstrip(), **tkw))
+        ticks.append(ye)
+        names.append(font_safe(label))
+    ax.set_yticks(ticks, names)
     ax.invert_yaxis()
-    top = float(p.max()) if len(p) else 1.0
-    ax.set_xlim(0, top * 1.3 if top > 0 else 1)
-    for yi, v in zip(y, p):
-        ax.text(v + top * 0.02, yi, f"{100 * v:.1f}%" if percent else f"{v:.3f}", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.35)
+    _percent_ticks(ax, lang=lang)
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
     ax.tick_params(axis="y", length=0)
-    return ax
+    return PlotResult(ax_=ax, artists_={"bars": bars, "extra": extra_bar, "values": values},
+                      values_={"xmax": top * 1.35})
+
+
+def _percent_ticks(ax: Axes, *, lang: str) -> None:
+    """Tick labels of a 0-1 x axis written as percentages in the reader's format."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_pct(x, 0, lang=lang)))
 
 
 def plot_blank_scores(
@@ -75,11 +111,15 @@ def plot_blank_scores(
     candidates,
     ax: Axes | None = None,
     labels: tuple[str, str] = ("words before the blank only", "whole sentence"),
-    colors: tuple[str, str] = ("#999999", "#0072B2"),
+    colors: tuple[str, str] = (LEFT_COLOR, BAR_COLOR),
+    marked=None,
     title: str | None = None,
     xlabel: str = "probability among the candidates",
-    legend_kw: dict | None = None,
-) -> Axes:
+    lang: str = "pt",
+    legend_kws: dict | None = None,
+    bar_kws: dict | None = None,
+    text_kws: dict | None = None,
+) -> PlotResult:
     """Paired bars per candidate: its probability from the left context vs from the whole sentence.
 
     Parameters
@@ -89,13 +129,16 @@ def plot_blank_scores(
     probs : array-like of shape (n,)
         Probabilities using the whole sentence.
     candidates : list of str, length n (drawn top to bottom in this order)
-    legend_kw : dict, optional
+    marked : collection of str, optional
+        Candidates whose tick label is drawn in :data:`~vizlab.palette.HIGHLIGHT` (e.g. the
+        expected word); say what the mark means in the title or caption.
+    legend_kws : dict, optional
         Passed to ``ax.legend`` (default: lower right).
 
     Returns
     -------
-    Axes
-        ``ax.containers`` holds one BarContainer per series (left context first).
+    PlotResult
+        ``artists_["bars"]`` one BarContainer per series (left context first).
     """
     q = np.asarray(probs, dtype=float)
     series = [q] if left_probs is None else [np.asarray(left_probs, dtype=float), q]
@@ -107,17 +150,24 @@ def plot_blank_scores(
         _, ax = plt.subplots(figsize=(5, 0.5 * len(q) + 1))
     h = 0.8 / len(series)
     y = np.arange(len(q))
+    containers = []
+    tkw = {"va": "center", "fontsize": 8, **(text_kws or {})}
     for i, (s, name, c) in enumerate(zip(series, names, cols)):
         off = (i - (len(series) - 1) / 2) * h
-        ax.barh(y + off, s, height=h, color=c, label=name)
+        containers.append(ax.barh(y + off, s, height=h, color=c, label=name, **(bar_kws or {})))
         for yi, v in zip(y, s):
-            ax.text(v + 0.01, yi + off, f"{100 * v:.0f}%", va="center", fontsize=8)
-    ax.set_yticks(y, candidates)
+            ax.text(v + 0.01, yi + off, fmt_pct(v, 0, lang=lang), **tkw)
+    ax.set_yticks(y, [font_safe(c) for c in candidates])
+    for tick, cand in zip(ax.get_yticklabels(), candidates):
+        if marked and cand in marked:
+            tick.set_color(HIGHLIGHT)
+            tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(float(np.max(series)) * 1.25, 0.1)) + 0.08)
+    _percent_ticks(ax, lang=lang)
     ax.set_xlabel(xlabel)
     ax.tick_params(axis="y", length=0)
     if title:
         ax.set_title(title)
-    ax.legend(**{"loc": "lower right", **(legend_kw or {})})
-    return ax
+    ax.legend(**{"loc": "lower right", **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"bars": containers})

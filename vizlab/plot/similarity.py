@@ -1,4 +1,4 @@
-"""Heatmap of a similarity matrix between labelled items."""
+"""Similarity between labelled items: the matrix as a heatmap, and mean similarities compared."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["plot_similarity"]
+from vizlab.i18n import fmt_num
+from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import heatmap, localize_axes
+
+__all__ = ["plot_similarity", "plot_similarity_means"]
 
 
 def plot_similarity(
@@ -18,45 +24,102 @@ def plot_similarity(
     ax: Axes | None = None,
     vmin: float | None = None,
     vmax: float = 1.0,
-    cmap: str = "magma",
-    annotate: bool = True,
-    colorbar_label: str = "cosine similarity",
-    wrap: int = 38,
-) -> Axes:
-    """Draw a similarity matrix as an ``imshow`` heatmap with item labels on both axes.
+    cmap: str = SEQUENTIAL_CMAP,
+    annot: bool = True,
+    cbar_label: str = "cosine similarity",
+    wrap: int | None = 38,
+    lang: str = "pt",
+    fontsize: float | None = None,
+    annot_kws: dict | None = None,
+    cbar_kws: dict | None = None,
+) -> PlotResult:
+    """Draw a similarity matrix as an annotated heatmap with item labels on both axes.
 
     Parameters
     ----------
     S : ndarray of shape (n, n)
     labels : list of str, length n
+        Item labels; shortened to ``wrap`` characters on one line, or kept whole (they may hold
+        line breaks) when ``wrap`` is None.
     ax : Axes, optional
-        Axes to draw into; a new figure is made when None.
-    annotate : bool
-        Write each value in its cell (two decimals).
+        Drawn into (a new figure when None).
+    vmin, vmax : float
+        Colour range (``vmin`` defaults to the smallest value, so every value is on the scale).
+    annot : bool
+        Write each value in its cell (two decimals in the ``lang`` format) when n <= 20.
 
     Returns
     -------
-    Axes
+    PlotResult
+        From :func:`vizlab.plot.heatmap.heatmap`.
     """
-    S = np.asarray(S)
+    S = np.asarray(S, dtype=float)
     n = len(S)
     if S.shape != (n, n) or len(labels) != n:
         raise ValueError(f"S must be square and match labels: S {S.shape}, {len(labels)} labels")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.55 * n + 4, 0.55 * n + 2))
-    im = ax.imshow(S, cmap=cmap, vmin=vmin if vmin is not None else float(np.min(S)), vmax=vmax)
-    short = [textwrap.shorten(l, wrap, placeholder="…") for l in labels]
-    ax.set_xticks(range(n), short, rotation=55, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(n), short)
-    ax.tick_params(length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    if annotate and n <= 20:
-        mid = (im.norm.vmin + im.norm.vmax) / 2
-        for i in range(n):
-            for j in range(n):
-                ax.text(j, i, f"{S[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="black" if S[i, j] > mid else "white")
-    cb = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
-    cb.set_label(colorbar_label)
-    return ax
+    lo = float(np.min(S)) if vmin is None else min(float(vmin), float(np.min(S)))
+    short = list(labels) if wrap is None else [textwrap.shorten(lab, wrap, placeholder="…") for lab in labels]
+    res = heatmap(S, ax=ax, xticklabels=short, yticklabels=short, cmap=cmap, vmin=lo, vmax=vmax,
+                  annot=annot and n <= 20, fmt=2, lang=lang, aspect="equal", annot_kws=annot_kws,
+                  cbar_label=cbar_label, cbar_kws={"fraction": 0.046, "pad": 0.02, **(cbar_kws or {})})
+    ax.set_xticks(range(n), [font_safe(s) for s in short], rotation=90 if wrap is None else 55,
+                  ha="right", va="center", rotation_mode="anchor",
+                  fontsize=fontsize)
+    if fontsize:
+        ax.tick_params(axis="y", labelsize=fontsize)
+    return res
+
+
+def plot_similarity_means(
+    means,
+    *,
+    groups,
+    series,
+    ax: Axes | None = None,
+    colors=None,
+    ylabel: str = "mean cosine similarity",
+    title: str | None = None,
+    lang: str = "pt",
+    bar_kws: dict | None = None,
+    legend_kws: dict | None = None,
+) -> PlotResult:
+    """Grouped bars of mean similarities, each written on its bar (e.g. paraphrases vs unrelated, per language).
+
+    Parameters
+    ----------
+    means : array-like of shape (n_groups, n_series)
+    groups : list of str, length n_groups
+        x tick labels (e.g. "paraphrases", "unrelated pairs").
+    series : list of str, length n_series
+        Legend entries (e.g. "English", "Portuguese").
+
+    Returns
+    -------
+    PlotResult
+        ``artists_["bars"]`` one BarContainer per series.
+    """
+    M = np.asarray(means, dtype=float)
+    if M.shape != (len(groups), len(series)):
+        raise ValueError(f"means must be (n_groups, n_series) = ({len(groups)}, {len(series)}), got {M.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.2, 3.5))
+    colors = list(colors) if colors is not None else [CATEGORICAL[5], CATEGORICAL[4]][: len(series)]
+    w = 0.8 / len(series)
+    x = np.arange(len(groups))
+    containers = []
+    for k, (name, c) in enumerate(zip(series, colors)):
+        off = (k - (len(series) - 1) / 2) * w
+        containers.append(ax.bar(x + off, M[:, k], width=w, color=c, label=name, **(bar_kws or {})))
+        for xi, v in zip(x, M[:, k]):
+            ax.text(xi + off, max(v, 0) + 0.02, fmt_num(v, 3, lang=lang), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, groups)
+    ax.set_ylim(min(0.0, float(M.min()) - 0.05), 1.0)
+    ax.axhline(0, color="0.5", lw=0.8)
+    localize_axes(ax, lang=lang, axis="y")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(**{"loc": "upper right", **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"bars": containers})
