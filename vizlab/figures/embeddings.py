@@ -195,11 +195,12 @@ def embeddings_similarity(ctx: FigureContext):
     means = [[summary["en"]["paraphrase"], summary["pt"]["paraphrase"]],
              [summary["en"]["unrelated"], summary["pt"]["unrelated"]]]
     plot_similarity_means(means, ax=ax2, lang=tr.code,
-                          groups=[tr.t("paráfrases", "paraphrases"), tr.t("sem relação", "unrelated")],
+                          groups=[tr.t("paráfrases\n(4 pares)", "paraphrases\n(4 pairs)"),
+                                  tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
                           series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
                           ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
-                          title=tr.t("As mesmas frases\nem português: tudo\nparece parecido",
-                                     "The same sentences\nin Portuguese: everything\nlooks alike"))
+                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",
+                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close"))
     for k, v in {"paraphrase_movie": S[0, 1], "opposite_movie": S[0, 2], "unrelated_cat_rates": S[9, 11]}.items():
         ctx.record(k, round(float(v), 3))
     for lang in ("en", "pt"):
@@ -284,14 +285,18 @@ def embeddings_contextual(ctx: FigureContext):
             xticklabels=[hidden_label(i, lang=tr.code) for i in range(len(within))],
             labels=(tr.t("mesmo sentido", "same sense"),
                     tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
-            xlabel=tr("hidden_note"),
+            xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                        "layer (emb. = embedding output; k = output of layer k)"),
             ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
             title=f"'{word}' — {'all-MiniLM-L6-v2' if name == 'minilm' else 'Gemma-3-270m'}",
         )
         gap = within - between
         ctx.record(f"{name}_max_gap", round(float(gap.max()), 3))
         ctx.record(f"{name}_max_gap_layer", int(gap.argmax()))
-        ctx.record(f"{name}_layer0_gap", round(float(gap[0]), 3))
+        ctx.record(f"{name}_layer0_gap", round(float(gap[0]), 3) + 0.0)  # no "-0.0"
+    lo = min(ax.get_ylim()[0] for ax in axes)
+    for ax in axes:  # one scale for both panels
+        ax.set_ylim(lo, 1.03)
     axes[1].set_ylabel("")
     fig.suptitle(tr.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
                       "Same word, different senses: the vectors separate in deeper layers"))

@@ -120,6 +120,14 @@ def topk_figure(preds, *, tr: Lang, title: str | None = None, model_name: str | 
         if title:
             fig.suptitle(title)
         fig.tight_layout()
+        if any(p.expected is not None for p in preds):
+            fig.subplots_adjust(bottom=0.1 if rows > 1 else 0.2)
+            fig.text(0.5, 0.01, tr.t("Em destaque (laranja-escuro): a palavra que uma pessoa esperaria. Abaixo da linha "
+                                     "pontilhada, quando ela não está entre as primeiras: sua probabilidade e sua "
+                                     "posição no vocabulário inteiro.",
+                                     "Highlighted (dark orange): the word a person would expect. Below the dotted line, "
+                                     "when it is not among the first: its probability and its rank in the whole "
+                                     "vocabulary."), ha="center", va="bottom", fontsize=9, wrap=True)
     return fig
 
 
@@ -196,7 +204,7 @@ def pretraining_masked_word(ctx: FigureContext):
 
     tr = ctx.tr
     lm = ctx.model(DECODER)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
     for i, (ax, (template, expected)) in enumerate(zip(axes, BLANKS)):
         proposed = fill_blank(lm, template, k=6).candidates
         added = expected not in proposed
@@ -215,11 +223,11 @@ def pretraining_masked_word(ctx: FigureContext):
             prefix = template.split("___")[0].rstrip()
             (nw,) = next_words(lm, [prefix], k=1, expected=[" " + expected])
             ctx.record(f"blank{i}_rank_{expected}_next_word", nw.expected_rank)
-            ax.text(0.99, 0.02, tr.t(f"* acrescentada: como próxima palavra\ndepois de “{prefix}”,\n"
-                                     f"posição {tr.int(nw.expected_rank)} no vocabulário",
-                                     f"* added: as the next word\nafter “{prefix}”,\n"
-                                     f"rank {tr.int(nw.expected_rank)} in the vocabulary"),
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.25")
+            ax.text(0.5, -0.3, tr.t(f"* acrescentada aos candidatos: como próxima palavra depois de\n"
+                                    f"“{prefix}” ela fica na posição {tr.int(nw.expected_rank)} do vocabulário",
+                                    f"* added to the candidates: as the next word after\n"
+                                    f"“{prefix}” it is at rank {tr.int(nw.expected_rank)} in the vocabulary"),
+                    transform=ax.transAxes, ha="center", va="top", fontsize=8.5, color="0.2")
         best = fb.candidates[int(np.argmax(fb.probs))]
         ctx.record(f"blank{i}_best_whole_sentence", best)
         ctx.record(f"blank{i}_best_left_only", fb.candidates[int(np.argmax(fb.left_probs))])
@@ -294,7 +302,9 @@ def pretraining_logit_lens(ctx: FigureContext):
                                     "probability of the model's final prediction (last row)"),
                     xlabel=tr.t("posição de entrada (prevendo o token seguinte)",
                                 "input position (predicting the next token)"),
-                    ylabel=f"{tr('layer')} ({tr('hidden_note')})")
+                    max_chars=10, annot_kws={"fontsize": 7},
+                    ylabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                                "layer (emb. = embedding output; k = output of layer k)"))
     ax.set_title(tr.t("Texto: token mais provável da lente; negrito: já é a previsão final;\n"
                       "moldura: o caminho southwest → Norte → Sul na última posição",
                       "Text: the lens's most probable token; bold: already the final prediction;\n"

@@ -87,14 +87,15 @@ def plot_topk_bars(
         names.append(font_safe(label))
     ax.set_yticks(ticks, names)
     ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.35)
+    xmax = min(top * 1.35, 1.12)  # room for the value texts, never far beyond 100 %
+    ax.set_xlim(0, xmax)
     _percent_ticks(ax, lang=lang)
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
     ax.tick_params(axis="y", length=0)
     return PlotResult(ax_=ax, artists_={"bars": bars, "extra": extra_bar, "values": values},
-                      values_={"xmax": top * 1.35})
+                      values_={"xmax": xmax})
 
 
 def _percent_ticks(ax: Axes, *, lang: str) -> None:

@@ -62,7 +62,8 @@ def plot_similarity(
     lo = float(np.min(S)) if vmin is None else min(float(vmin), float(np.min(S)))
     short = list(labels) if wrap is None else [textwrap.shorten(lab, wrap, placeholder="…") for lab in labels]
     res = heatmap(S, ax=ax, xticklabels=short, yticklabels=short, cmap=cmap, vmin=lo, vmax=vmax,
-                  annot=annot and n <= 20, fmt=2, lang=lang, aspect="equal", annot_kws=annot_kws,
+                  annot=annot and n <= 20, fmt=lambda v: fmt_num(0.0 if abs(v) < 0.005 else v, 2, lang=lang),
+                  lang=lang, aspect="equal", annot_kws=annot_kws,
                   cbar_label=cbar_label, cbar_kws={"fraction": 0.046, "pad": 0.02, **(cbar_kws or {})})
     ax.set_xticks(range(n), [font_safe(s) for s in short], rotation=90 if wrap is None else 55,
                   ha="right", va="center", rotation_mode="anchor",
