@@ -8,6 +8,8 @@ from vizlab.activations import Activations
 from vizlab.analysis.attention import head_stats
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_stats import PATTERN_COLORS, plot_head_stats
+from vizlab.palette import HIGHLIGHT
+from vizlab.plot.display import PlotResult
 from vizlab.plot.qk import plot_qk_walkthrough
 
 TOKENS = ["[CLS]", "the", "cat", "sat", "[SEP]"]
@@ -19,71 +21,105 @@ def attn():
 
 
 def test_attention_map_draws_the_matrix_with_token_labels(attn):
-    ax = plot_attention_map(attn[0, 1], tokens=TOKENS, annotate=True)
+    res = plot_attention_map(attn[0, 1], tokens=TOKENS, annot=True)
+    ax = res.ax_
+    assert isinstance(res, PlotResult) and res.im_ is ax.images[0]
     np.testing.assert_allclose(ax.images[0].get_array(), attn[0, 1])
     assert [t.get_text() for t in ax.get_xticklabels()] == TOKENS
     assert [t.get_text() for t in ax.get_yticklabels()] == TOKENS
     assert len(ax.texts) == int((attn[0, 1] >= 0.005).sum())
+    i, j = np.unravel_index(np.argmax(attn[0, 1]), (5, 5))
+    assert res.text_[i, j].get_text() == f"{attn[0, 1][i, j]:.2f}".replace(".", ",")  # decimal comma (pt)
+    assert res.colorbar_ is not None
     mask = np.triu(np.ones((5, 5), bool), 1)
-    ax2 = plot_attention_map(attn[0, 1], tokens=TOKENS, masked=mask, colorbar=False)
-    assert ax2.images[0].get_array().mask[0, 4] and not ax2.images[0].get_array().mask[4, 0]
+    res2 = plot_attention_map(attn[0, 1], tokens=TOKENS, mask=mask, cbar=False)
+    assert res2.im_.get_array().mask[0, 4] and not res2.im_.get_array().mask[4, 0]
+    assert res2.colorbar_ is None
     with pytest.raises(ValueError, match="tokens"):
         plot_attention_map(attn[0, 1], tokens=TOKENS[:3])
 
 
 def test_attention_lines_one_segment_per_weight(attn):
     a = attn[1, 2]
-    ax = plot_attention_lines(a, tokens=TOKENS, min_weight=0.1)
-    lc = ax.collections[0]
+    res = plot_attention_lines(a, tokens=TOKENS, min_weight=0.1)
+    lc = res.artists_["lines"]
+    assert lc is res.ax_.collections[0]
     assert len(lc.get_segments()) == int((a >= 0.1).sum())
-    np.testing.assert_allclose(np.sort(lc.weights), np.sort(a[a >= 0.1]))
-    ax = plot_attention_lines(a, tokens=TOKENS, query=2, min_weight=0.0)
-    segs = ax.collections[0].get_segments()
+    np.testing.assert_allclose(np.sort(res.values_["weights"]), np.sort(a[a >= 0.1]))
+    res = plot_attention_lines(a, tokens=TOKENS, query=2, min_weight=0.0)
+    segs = res.artists_["lines"].get_segments()
     assert len(segs) == 5 and all(s[0][1] == -2 for s in segs)  # all start at query row 2
+    assert all(q == 2 for q, _ in res.values_["pairs"])
     with pytest.raises(ValueError, match="query"):
         plot_attention_lines(a, tokens=TOKENS, query=9)
 
 
-def test_head_grid_every_head_on_one_scale(attn):
+def test_head_grid_one_scale_covering_every_value(attn):
     labels = np.array([["prev"] * 3, ["broad"] * 3])
-    fig = plot_head_grid(attn, tokens=TOKENS, highlight=(1, 2), labels=labels, vmax=0.9)
-    assert fig.grid_axes.shape == (2, 3)
+    res = plot_head_grid(attn, tokens=TOKENS, highlight=(1, 2), labels=labels)
+    grid = res.values_["grid_axes"]
+    assert grid.shape == (2, 3)
+    top = float(attn.max())
     for li in range(2):
         for h in range(3):
-            im = fig.grid_axes[li, h].images[0]
+            im = grid[li, h].images[0]
             np.testing.assert_allclose(im.get_array(), attn[li, h])
-            assert im.get_clim() == (0, 0.9)
-    assert fig.grid_axes[0, 0].get_xlabel() == "prev"
-    np.testing.assert_allclose(fig.detail_ax.images[0].get_array(), attn[1, 2])
-    assert [t.get_text() for t in fig.detail_ax.get_xticklabels()] == TOKENS
-    assert to_hex(fig.grid_axes[1, 2].spines["left"].get_edgecolor()) == to_hex("crimson")
-    assert plot_head_grid(attn, tokens=TOKENS).detail_ax is None
+            assert im.norm is res.im_.norm and im.get_clim() == (0, top)  # every value inside the scale
+    assert (res.values_["vmin"], res.values_["vmax"]) == (0.0, top)
+    assert grid[0, 0].get_xlabel() == "prev"
+    # reader numbering by default: rows and columns count from 1
+    assert grid[0, 0].get_ylabel() == "1" and grid[1, 0].get_ylabel() == "2"
+    assert [grid[0, h].get_title() for h in range(3)] == ["1", "2", "3"]
+    detail = res.axes_["detail"]
+    np.testing.assert_allclose(detail.images[0].get_array(), attn[1, 2])
+    assert detail.images[0].get_clim() == (0, top)
+    assert detail.get_title() == "layer 2, head 3"
+    assert [t.get_text() for t in detail.get_xticklabels()] == TOKENS
+    assert to_hex(grid[1, 2].spines["left"].get_edgecolor()) == HIGHLIGHT.lower()
+    assert res.colorbar_.ax.get_ylabel() == "attention"
+    assert "detail" not in plot_head_grid(attn, tokens=TOKENS).axes_
+    with pytest.raises(ValueError, match="colour scale"):
+        plot_head_grid(attn, tokens=TOKENS, vmax=0.5)
+    assert not hasattr(res.figure_, "grid_axes")
 
 
-def test_rollout_panels(attn):
-    raw, rolled = attn[0, 0], attn[1, 0]
-    fig = plot_rollout(raw, rolled, tokens=TOKENS, query=1)
-    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), raw)
-    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), rolled)
-    bars_raw, bars_roll = fig.axes[2].containers
-    np.testing.assert_allclose([b.get_width() for b in bars_raw], raw[1])
-    np.testing.assert_allclose([b.get_width() for b in bars_roll], rolled[1])
+def test_rollout_panels_share_one_scale(attn):
+    raw, rolled = attn[0, 0], attn[1, 0] * 0.5
+    res = plot_rollout(raw, rolled, tokens=TOKENS, query=1)
+    a_raw, a_roll, bars = res.axes_["raw"], res.axes_["rollout"], res.axes_["bars"]
+    np.testing.assert_allclose(a_raw.images[0].get_array(), raw)
+    np.testing.assert_allclose(a_roll.images[0].get_array(), rolled)
+    top = float(max(raw.max(), rolled.max()))
+    assert a_raw.images[0].get_clim() == a_roll.images[0].get_clim() == (0, top)
+    assert res.colorbar_.ax.get_ylabel()  # one labelled colour bar
+    np.testing.assert_allclose([b.get_width() for b in res.artists_["bars_raw"]], raw[1])
+    np.testing.assert_allclose([b.get_width() for b in res.artists_["bars_rollout"]], rolled[1])
 
 
-def test_head_stats_panels():
+def test_head_stats_percent_scales():
     rng = np.random.default_rng(1)
     a = rng.dirichlet(np.ones(5), size=(2, 3, 5))
     a[0, 0] = np.eye(5)[[0, 0, 0, 0, 0]]  # all on [CLS]
     acts = Activations("x", TOKENS, np.arange(5), None, a, np.array([1, 0, 0, 0, 1], bool),
                        attention_layers=(0, 1))
     st = head_stats(acts)
-    fig = plot_head_stats(st, metrics=("entropy", "cls"), cell_names={"[CLS]": "CLS!"})
-    np.testing.assert_allclose(fig.metric_axes["cls"].images[0].get_array(), st.cls)
-    np.testing.assert_allclose(fig.metric_axes["entropy"].images[0].get_array(), st.entropy)
-    texts = [t.get_text() for t in fig.labels_ax.texts]
+    res = plot_head_stats(st, metrics=("entropy", "cls"), cell_names={"[CLS]": "CLS!"},
+                          share_label="% da atenção")
+    cls_ax = res.axes_["cls"]
+    np.testing.assert_allclose(cls_ax.images[0].get_array(), 100 * st.cls)  # percentages...
+    assert cls_ax.images[0].get_clim() == (0, 100)                          # ...on a 0-100 scale
+    cb = res.artists_["colorbars"]["cls"]
+    assert cb.ax.get_ylabel() == "% da atenção"
+    np.testing.assert_allclose(res.axes_["entropy"].images[0].get_array(), st.entropy)
+    ent_clim = res.axes_["entropy"].images[0].get_clim()
+    assert ent_clim[0] == 0 and ent_clim[1] >= st.entropy.max()
+    texts = [t.get_text() for t in res.axes_["labels"].texts]
     assert texts[0] == "CLS!" and len(texts) == 6
-    legend = [t.get_text() for t in fig.labels_ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in res.axes_["labels"].get_legend().get_texts()]
     assert "[CLS]" in legend and set(legend) <= set(PATTERN_COLORS)
+    assert [t.get_text() for t in cls_ax.get_yticklabels()] == ["1", "2"]  # layers from 1
+    ent_text = res.axes_["entropy"].texts[0].get_text()
+    assert "," in ent_text or ent_text.isdigit()  # decimal comma
 
 
 def test_qk_walkthrough_panels():
@@ -91,11 +127,35 @@ def test_qk_walkthrough_panels():
     q, k = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
     s = q @ k.T / 2
     w = np.exp(s) / np.exp(s).sum(1, keepdims=True)
-    fig = plot_qk_walkthrough(q, k, scores=s, weights=w, reference=w, tokens=TOKENS, query=2,
+    res = plot_qk_walkthrough(q, k, scores=s, weights=w, reference=w, tokens=TOKENS, query=2,
                               mask=np.tril(np.ones((5, 5), bool)))
-    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), q)
-    assert fig.axes[2].images[0].get_array().mask[0, 1]  # masked entry greyed
-    bars = fig.axes[5].containers[0]
-    np.testing.assert_allclose([b.get_width() for b in bars], w[2])
+    np.testing.assert_allclose(res.axes_["q"].images[0].get_array(), q)
+    assert res.axes_["scores"].images[0].get_array().mask[0, 1]  # masked entry greyed
+    np.testing.assert_allclose([b.get_width() for b in res.artists_["bars"]], w[2])
     with pytest.raises(ValueError, match="query"):
         plot_qk_walkthrough(q, k, scores=s, weights=w, reference=w, tokens=TOKENS, query=7)
+
+
+def test_attention_figure_recipe_numbers_from_1_and_cleans_tokens(attn):
+    from vizlab.figures.attention import attention_figure
+
+    toks = ["<|endoftext|>", "The", "Ġcat", "Ġsat", "."]  # byte-level BPE (GPT-2 style)
+    acts = Activations("The cat sat.", toks, np.arange(5), None, attn, np.array([1, 0, 0, 0, 0], bool),
+                       attention_layers=(0, 1))
+    fig = attention_figure(acts, tr="pt")
+    rows = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel() in ("1", "2")]
+    assert rows == ["1", "2"]
+    assert any("camadas numeradas de 1" in t.get_text() for t in fig.texts)
+    one_layer = attention_figure(acts, tr="pt", layer=2)
+    assert [ax.get_ylabel() for ax in one_layer.axes if ax.get_ylabel().isdigit()] == ["2"]
+    single = attention_figure(acts, tr="en", layer=2, head=3)
+    ax = single.axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), attn[1, 2])
+    assert ax.get_title().startswith("layer 2, head 3")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["<|endoftext|>", "The", "␣cat", "␣sat", "."]
+    with pytest.raises(ValueError, match="count from 1"):
+        attention_figure(acts, tr="pt", layer=0)
+    with pytest.raises(ValueError, match="count from 1"):
+        attention_figure(acts, tr="pt", layer=1, head=4)
+    with pytest.raises(ValueError, match="head needs layer"):
+        attention_figure(acts, tr="pt", head=1)

@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from vizlab.tokens import display_tokens
 from vizlab.interactive import (
     attention_html,
     bertviz_head_view,
@@ -34,15 +35,20 @@ def _data(page: str) -> dict:
 
 
 def test_page_is_self_contained_and_embeds_the_weights(acts):
-    page = attention_html(acts, titles=["one", "pair"], initial=(1, 2))
+    page = attention_html(acts, titles=["one", "pair"], initial=(2, 3))
     # nothing is loaded from anywhere: no src/href attributes, no URL but the SVG namespace name
     assert not re.search(r"\b(src|href)\s*=", page) and "<link" not in page
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
     data = _data(page)
     assert [e["title"] for e in data["examples"]] == ["one", "pair"]
     np.testing.assert_allclose(data["examples"][0]["attn"], np.round(acts[0].attentions, 3))
-    assert data["examples"][0]["tokens"] == acts[0].tokens
-    assert data["initial"] == {"example": 0, "layer": 1, "head": 2}
+    # tokens as readers see them (vizlab.tokens), raw ones kept; layers numbered from 1
+    assert data["examples"][0]["tokens"] == display_tokens(acts[0].tokens)
+    assert data["examples"][0]["raw_tokens"] == acts[0].tokens
+    assert data["examples"][0]["layers"] == [1, 2]
+    assert data["initial"] == {"example": 0, "layer": 2, "head": 3}
+    with pytest.raises(ValueError, match="count from 1"):
+        attention_html(acts, initial=(0, 1))
     assert 'lang="pt"' in page and "camada" in page
     assert 'lang="en"' in attention_html(acts[0], lang="en")
 
@@ -53,7 +59,7 @@ def test_closing_script_tags_in_tokens_cannot_break_the_page(acts):
     evil = dataclasses.replace(acts[0], tokens=["</script>"] + acts[0].tokens[1:])
     page = attention_html(evil)
     assert page.count("</script>") == page.count("<script")
-    assert _data(page)["examples"][0]["tokens"][0] == "</script>"
+    assert _data(page)["examples"][0]["raw_tokens"][0] == "</script>"
 
 
 def test_errors_and_notebook_display(acts, tmp_path):
@@ -95,11 +101,12 @@ def _chromium(url: str, tmp_path, *extra) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
 def test_viewer_renders_in_headless_chromium(acts, tmp_path):
-    path = save_attention_html(acts, tmp_path / "viewer.html", initial=(1, 2), min_weight=0.02)
+    path = save_attention_html(acts, tmp_path / "viewer.html", initial=(2, 3), min_weight=0.02)
     data = _data(path.read_text(encoding="utf-8"))
     ex = data["examples"][1]
     focus = 3
-    res = _chromium(path.as_uri() + f"#example=1&layer=1&head=3&focus={focus}", tmp_path, "--dump-dom")
+    # the hash numbers layers and heads from 1: layer 2, head 4 = attn[1][3]
+    res = _chromium(path.as_uri() + f"#example=1&layer=2&head=4&focus={focus}", tmp_path, "--dump-dom")
     dom = res.stdout
     assert res.returncode == 0, res.stderr[-2000:]
     assert 'data-rendered="1"' in dom, "the viewer script did not finish rendering"
@@ -110,8 +117,8 @@ def test_viewer_renders_in_headless_chromium(acts, tmp_path):
     m = np.asarray(ex["attn"][1][3])
     lines = re.findall(r'<line [^>]*class="attn-line[^"]*"[^>]*>', dom)
     assert len(lines) == int((m >= data["min_weight"]).sum()) > 0
-    assert all('data-layer="1"' in x and 'data-head="3"' in x for x in lines)
-    assert 'data-selected="1:1:3"' in dom
+    assert all('data-layer="2"' in x and 'data-head="4"' in x for x in lines)
+    assert 'data-selected="1:2:4"' in dom
     # hovering token 3 (via the URL hash) keeps only its row's lines active
     active = [x for x in lines if "attn-line active" in x]
     assert len(active) == int((m[focus] >= data["min_weight"]).sum())

@@ -48,6 +48,7 @@ __all__ = [
     "kv_head_index",
     "label_heads",
     "sink_positions",
+    "strongest_long_range_head",
     "validate_attention",
 ]
 
@@ -356,3 +357,40 @@ def average_heads(attn) -> np.ndarray:
 def average_layers(attn) -> np.ndarray:
     """Mean over layers and heads: ``(n_layers, n_heads, n, n) -> (n, n)``."""
     return average_heads(attn).mean(0)
+
+
+def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int = 2) -> tuple[int, int, int, float]:
+    """The head in which token ``query`` puts the most attention on one distant content token.
+
+    "Distant" means at least ``min_offset`` positions away, so heads that only look at the
+    neighbouring tokens (previous / next / the token itself) and sink heads (special tokens) are not
+    picked. Used to find, e.g., where a pronoun looks for its referent.
+
+    Parameters
+    ----------
+    attn : array-like of shape (n_layers, n_heads, n_tokens, n_tokens)
+    query : int
+        0-based token index of the querying token.
+    special_mask : array-like of bool, shape (n_tokens,)
+
+    Returns
+    -------
+    (layer, head, key, weight)
+        0-based indices of the head and of the key token, and the weight ``attn[layer, head, query, key]``.
+
+    >>> a = np.full((2, 2, 5, 5), 0.2)
+    >>> a[1, 0, 4] = [0.1, 0.6, 0.1, 0.1, 0.1]
+    >>> strongest_long_range_head(a, 4, np.zeros(5, bool))
+    (1, 0, 1, 0.6)
+    """
+    a = validate_attention(attn, ndim=4)
+    n = a.shape[-1]
+    if not 0 <= query < n:
+        raise ValueError(f"query must be a token index in 0..{n - 1}, got {query}")
+    special = np.asarray(special_mask, bool)
+    allowed = ~special & (np.abs(np.arange(n) - query) >= min_offset)
+    if not allowed.any():
+        raise ValueError("no content token is far enough from the query")
+    row = np.where(allowed, a[:, :, query, :], -np.inf)  # (L, H, n)
+    li, h, k = np.unravel_index(int(np.argmax(row)), row.shape)
+    return int(li), int(h), int(k), float(a[li, h, query, k])

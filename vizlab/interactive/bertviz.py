@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vizlab.tokens import display_tokens
+
 __all__ = ["bertviz_inputs", "bertviz_head_view", "bertviz_model_view"]
 
 
@@ -25,7 +27,7 @@ def bertviz_inputs(acts) -> dict:
     -------
     dict
         ``attention``: tuple of torch tensors, one per layer, shape (1, n_heads, n, n);
-        ``tokens``: list of str; ``sentence_b_start``: index of the first token of sentence B
+        ``tokens``: list of str, as :func:`vizlab.tokens.display_tokens` shows them; ``sentence_b_start``: index of the first token of sentence B
         for a pair, else None.
     """
     if isinstance(acts, (list, tuple)):
@@ -44,7 +46,7 @@ def bertviz_inputs(acts) -> dict:
     tt = acts.token_type_ids
     if tt is not None and np.any(np.asarray(tt) == 1):
         start = int(np.argmax(np.asarray(tt) == 1))
-    return {"attention": attention, "tokens": list(acts.tokens), "sentence_b_start": start}
+    return {"attention": attention, "tokens": display_tokens(acts.tokens), "sentence_b_start": start}
 
 
 def _bertviz():

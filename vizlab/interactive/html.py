@@ -14,20 +14,26 @@ from pathlib import Path
 
 import numpy as np
 
+from vizlab.i18n import LANGS, Lang
+from vizlab.numbering import layer_number
+from vizlab.palette import CATEGORICAL, HIGHLIGHT
+from vizlab.tokens import display_tokens
+
 __all__ = ["attention_html", "save_attention_html", "AttentionView", "show_attention"]
 
-UI = {
-    "pt": {"title": "Visualizador de atenção (vizlab)", "example": "exemplo", "layer": "camada", "head": "cabeça",
-           "special": "mostrar tokens especiais", "query": "consulta", "key": "chave",
-           "head_view": "Uma cabeça: passe o mouse sobre um token para ver só as linhas dele",
-           "model_view": "Todas as cabeças: linhas = camadas, colunas = cabeças (clique para escolher)",
-           "note": "Linhas mais grossas e escuras = mais atenção. Sem tokens especiais, cada linha é renormalizada."},
-    "en": {"title": "Attention viewer (vizlab)", "example": "example", "layer": "layer", "head": "head",
-           "special": "show special tokens", "query": "query", "key": "key",
-           "head_view": "One head: hover a token to see only its lines",
-           "model_view": "Every head: rows = layers, columns = heads (click to pick one)",
-           "note": "Thicker, darker lines = more attention. Without special tokens each row is renormalised."},
-}
+# Interface strings: keys of vizlab.i18n.CATALOGUE (one catalogue for figures, viewer and CLI).
+UI_KEYS = {"title": "viewer_title", "example": "example", "layer": "layer", "head": "head",
+           "special": "show_special", "query": "query_short", "key": "key_short",
+           "head_view": "viewer_head_view", "model_view": "viewer_model_view", "note": "viewer_note"}
+
+# Viridis (vizlab.palette.SEQUENTIAL_CMAP) at 9 evenly spaced stops, for the thumbnails.
+VIRIDIS_STOPS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725")
+
+
+def _ui(lang: str) -> dict:
+    tr = Lang(lang)
+    return {k: tr(v) for k, v in UI_KEYS.items()}
+
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px; color: #222; }
@@ -78,9 +84,11 @@ def _example(acts, title: str | None, decimals: int) -> dict:
         "title": title,
         "model": acts.model_name or "model",
         "kind": getattr(acts, "kind", "encoder"),
-        "tokens": [str(t) for t in acts.tokens],
+        "tokens": display_tokens([str(t) for t in acts.tokens]),
+        "raw_tokens": [str(t) for t in acts.tokens],
         "special": [int(s) for s in np.asarray(acts.special_mask, bool)],
-        "layers": [int(x) for x in (acts.attention_layers or range(a.shape[0]))],
+        # reader numbers: layers (blocks) and heads count from 1 (vizlab.numbering)
+        "layers": [layer_number(x) for x in (acts.attention_layers or range(a.shape[0]))],
         "n_heads": int(a.shape[1]),
         "attn": np.round(a, decimals).tolist(),
     }
@@ -100,8 +108,8 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
     lang : {"pt", "en"}
         Language of the interface.
     initial : (int, int), optional
-        Layer row and head selected when the page opens (the URL hash
-        ``#example=0&layer=1&head=2&focus=3`` overrides it).
+        Layer and head selected when the page opens, as the reader numbers them (both count from 1);
+        the URL hash ``#example=0&layer=1&head=2&focus=3`` (same numbering) overrides it.
     min_weight : float
         Lines under this weight are not drawn.
     decimals : int
@@ -111,20 +119,30 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
     -------
     str
     """
-    if lang not in UI:
-        raise ValueError(f"lang must be one of {sorted(UI)}, got {lang!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {sorted(LANGS)}, got {lang!r}")
     items = [acts] if hasattr(acts, "attentions") else list(acts)
     if not items:
         raise ValueError("no activations given")
     titles = list(titles) if titles is not None else [None] * len(items)
     if len(titles) != len(items):
         raise ValueError(f"{len(titles)} titles for {len(items)} examples")
-    ui = UI[lang]
+    ui = _ui(lang)
+    examples = [_example(a, t, decimals) for a, t in zip(items, titles)]
+    first = examples[0]
+    layer0, head0 = (first["layers"][0], 1) if initial is None else (int(initial[0]), int(initial[1]))
+    if layer0 not in first["layers"]:
+        raise ValueError(f"initial layer must be one of {first['layers']} (layers count from 1), got {layer0}")
+    if not 1 <= head0 <= first["n_heads"]:
+        raise ValueError(f"initial head must be in 1..{first['n_heads']} (heads count from 1), got {head0}")
     data = {
         "labels": ui,
         "min_weight": float(min_weight),
-        "initial": {"example": 0, "layer": int(initial[0]) if initial else 0, "head": int(initial[1]) if initial else 0},
-        "examples": [_example(a, t, decimals) for a, t in zip(items, titles)],
+        "initial": {"example": 0, "layer": layer0, "head": head0},
+        "head_colors": list(CATEGORICAL[:8]),
+        "highlight": HIGHLIGHT,
+        "cmap": list(VIRIDIS_STOPS),
+        "examples": examples,
     }
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     e = html.escape

@@ -1,13 +1,16 @@
 /* vizlab attention viewer: vanilla JS, no external scripts, works from file://.
    Reads the JSON of the script element #vizlab-data, draws the head view (SVG lines between tokens)
-   and the model view (one small heatmap per layer x head). URL hash: #example=0&layer=1&head=2&focus=3 */
+   and the model view (one small heatmap per layer x head, viridis on a square-root scale from 0 to 1).
+   Layers and heads are shown and addressed as readers number them: from 1 (layer 1 = first block).
+   URL hash (same numbering): #example=0&layer=1&head=2&focus=3 */
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("vizlab-data").textContent);
   var L = DATA.labels;
   var SVGNS = "http://www.w3.org/2000/svg";
-  var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                "#e377c2", "#555555", "#7b4173", "#1f6f8b", "#393b79", "#637939"];
+  var COLORS = DATA.head_colors;
+  var CMAP = DATA.cmap.map(function (h) { return [1, 3, 5].map(function (i) { return parseInt(h.substr(i, 2), 16); }); });
+  /* state.layer and state.head are 0-based positions in the arrays; readers see numbers from 1 */
   var state = { example: 0, layer: 0, head: 0, focus: null, special: true };
 
   function $(id) { return document.getElementById(id); }
@@ -41,11 +44,13 @@
     sel.value = String(value);
   }
 
+  function headNames(n) { var out = []; for (var i = 1; i <= n; i++) out.push(String(i)); return out; }
+
   function fillControls() {
     var e = ex();
     fillSelect($("example"), DATA.examples.length, DATA.examples.map(function (x) { return x.title; }), state.example);
     fillSelect($("layer"), e.layers.length, e.layers.map(String), state.layer);
-    fillSelect($("head"), e.n_heads, null, state.head);
+    fillSelect($("head"), e.n_heads, e.layers.length ? headNames(e.n_heads) : null, state.head);
     $("special").checked = state.special;
     $("model-name").textContent = e.model + " (" + e.kind + ")";
   }
@@ -69,7 +74,7 @@
           x1: leftX, y1: top + i * rowH, x2: rightX, y2: top + j * rowH, "class": "attn-line",
           stroke: color, "stroke-width": (0.5 + 4 * w).toFixed(2), "stroke-opacity": Math.min(1, 0.08 + w).toFixed(3),
           "data-q": i, "data-k": j, "data-w": w.toFixed(3),
-          "data-layer": state.layer, "data-head": state.head
+          "data-layer": ex().layers[state.layer], "data-head": state.head + 1
         }, g, SVGNS);
         count++;
       }
@@ -84,7 +89,7 @@
       });
     }
     document.body.setAttribute("data-lines", String(count));
-    $("head-title").textContent = L.layer + " " + ex().layers[state.layer] + ", " + L.head + " " + state.head;
+    $("head-title").textContent = L.layer + " " + ex().layers[state.layer] + ", " + L.head + " " + (state.head + 1);
     applyFocus("left");
   }
 
@@ -101,16 +106,22 @@
       var sel = state.focus !== null && Number(toks[y].getAttribute("data-i")) === state.focus &&
                 toks[y].getAttribute("class").indexOf("tok-" + side) >= 0;
       toks[y].classList.toggle("focused", sel);
+      toks[y].style.fill = sel ? DATA.highlight : "";
     }
   }
 
+  /* viridis colour of a weight in 0..1, square-root scale (the report's head grid uses the same) */
+  function color(w) {
+    var x = Math.sqrt(Math.max(0, Math.min(1, w))) * (CMAP.length - 1), i = Math.min(Math.floor(x), CMAP.length - 2), f = x - i;
+    var c = [0, 1, 2].map(function (k) { return Math.round(CMAP[i][k] + f * (CMAP[i + 1][k] - CMAP[i][k])); });
+    return "rgb(" + c.join(",") + ")";
+  }
+
   function drawThumb(canvas, m) {
-    var n = m.length, ctx = canvas.getContext("2d"), s = canvas.width / n, vmax = 0;
-    for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) vmax = Math.max(vmax, m[i][j]);
-    for (i = 0; i < n; i++) {
-      for (j = 0; j < n; j++) {
-        var v = vmax > 0 ? m[i][j] / vmax : 0, c = Math.round(255 - 205 * v);
-        ctx.fillStyle = "rgb(" + c + "," + Math.round(255 - 150 * v) + ",255)";
+    var n = m.length, ctx = canvas.getContext("2d"), s = canvas.width / n;
+    for (var i = 0; i < n; i++) {
+      for (var j = 0; j < n; j++) {
+        ctx.fillStyle = color(m[i][j]);
         ctx.fillRect(j * s, i * s, Math.ceil(s), Math.ceil(s));
       }
     }
@@ -121,13 +132,13 @@
     clear(grid);
     grid.style.gridTemplateColumns = "40px repeat(" + e.n_heads + ", 58px)";
     el("div", { "class": "corner" }, grid);
-    for (var h = 0; h < e.n_heads; h++) el("div", { "class": "col-label" }, grid).textContent = String(h);
+    for (var h = 0; h < e.n_heads; h++) el("div", { "class": "col-label" }, grid).textContent = String(h + 1);
     for (var l = 0; l < e.layers.length; l++) {
       el("div", { "class": "row-label" }, grid).textContent = String(e.layers[l]);
       for (h = 0; h < e.n_heads; h++) {
         var sel = l === state.layer && h === state.head;
         var c = el("canvas", { width: 54, height: 54, "class": "thumb" + (sel ? " selected" : ""),
-                               "data-layer": l, "data-head": h, title: L.layer + " " + e.layers[l] + ", " + L.head + " " + h }, grid);
+                               "data-layer": l, "data-head": h, title: L.layer + " " + e.layers[l] + ", " + L.head + " " + (h + 1) }, grid);
         drawThumb(c, current(l, h).m);
         c.addEventListener("click", function () {
           state.layer = Number(this.getAttribute("data-layer"));
@@ -143,21 +154,25 @@
     drawHead();
     drawModel();
     document.body.setAttribute("data-rendered", "1");
-    document.body.setAttribute("data-selected", state.example + ":" + state.layer + ":" + state.head);
+    /* data-selected and the URL hash give reader numbers: example:layer:head */
+    document.body.setAttribute("data-selected", state.example + ":" + ex().layers[state.layer] + ":" + (state.head + 1));
+    try {
+      history.replaceState(null, "", "#example=" + state.example + "&layer=" + ex().layers[state.layer] + "&head=" + (state.head + 1));
+    } catch (err) { /* some file:// contexts forbid it; the hash is only a convenience */ }
   }
 
   function readHash() {
     var h = (window.location.hash || "").replace(/^#/, "").split("&");
-    var init = DATA.initial || {};
-    state.example = init.example || 0; state.layer = init.layer || 0; state.head = init.head || 0;
+    var init = DATA.initial || {}, want = { example: init.example || 0, layer: init.layer, head: init.head, focus: null };
     h.forEach(function (kv) {
       var p = kv.split("="), v = Number(p[1]);
-      if (p[0] in state && p.length === 2 && !isNaN(v)) state[p[0]] = v;
+      if (p[0] in want && p.length === 2 && p[1] !== "" && !isNaN(v)) want[p[0]] = v;
     });
-    var e = DATA.examples[state.example] ? state.example : 0;
-    state.example = e;
-    state.layer = Math.min(state.layer, ex().layers.length - 1);
-    state.head = Math.min(state.head, ex().n_heads - 1);
+    state.example = DATA.examples[want.example] ? want.example : 0;
+    var row = ex().layers.indexOf(want.layer);          /* reader's layer number -> row */
+    state.layer = row >= 0 ? row : 0;
+    state.head = Math.max(0, Math.min((want.head || 1) - 1, ex().n_heads - 1));  /* head number -> index */
+    state.focus = want.focus;
   }
 
   $("example").addEventListener("change", function () {

@@ -1,7 +1,9 @@
 """Attention maps: one head as a heatmap or as lines between tokens, every head as a grid.
 
 All functions take attention arrays (rows = queries, columns = keys, rows sum to 1) and token
-labels; none of them computes anything beyond picking what to draw.
+labels as the reader should see them (pass them through :func:`vizlab.tokens.display_tokens`);
+none of them computes anything beyond picking what to draw. Every function returns a
+:class:`~vizlab.plot.display.PlotResult`.
 """
 
 from __future__ import annotations
@@ -10,13 +12,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgba
+from matplotlib.colors import Normalize, PowerNorm, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["plot_attention_map", "plot_attention_lines", "plot_head_grid", "plot_rollout"]
+from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import heatmap, localize_axes
 
-CMAP = "Blues"
+__all__ = ["plot_attention_map", "plot_attention_lines", "plot_head_grid", "plot_rollout", "attention_norm"]
+
+LINE_COLOR = CATEGORICAL[5]  # blue
 
 
 def _check_map(attn, tokens, name="attn") -> np.ndarray:
@@ -28,6 +35,17 @@ def _check_map(attn, tokens, name="attn") -> np.ndarray:
     return a
 
 
+def attention_norm(vmax: float = 1.0, *, gamma: float | None = 0.5) -> Normalize:
+    """Colour norm for attention weights from 0 to ``vmax``.
+
+    ``gamma=0.5`` (square root) keeps weights of 0.05-0.3 visible next to weights near 1 while the
+    scale still covers every value; ``gamma=None`` is linear.
+    """
+    if gamma is None:
+        return Normalize(vmin=0.0, vmax=vmax)
+    return PowerNorm(gamma=gamma, vmin=0.0, vmax=vmax)
+
+
 def plot_attention_map(
     attn,
     *,
@@ -35,61 +53,57 @@ def plot_attention_map(
     ax: Axes | None = None,
     vmin: float = 0.0,
     vmax: float | None = None,
-    cmap: str = CMAP,
-    colorbar: bool = True,
-    colorbar_label: str = "attention",
-    annotate: bool = False,
+    norm: Normalize | None = None,
+    cmap=SEQUENTIAL_CMAP,
+    cbar: bool = True,
+    cbar_label: str = "attention",
+    annot: bool = False,
+    annot_min: float = 0.005,
+    decimals: int = 2,
     query_label: str = "query",
     key_label: str = "key",
-    masked=None,
-) -> Axes:
-    """One attention map as a heatmap with token labels.
+    mask=None,
+    lang: str = "pt",
+    annot_kws: dict | None = None,
+    cbar_kws: dict | None = None,
+    **im_kws,
+) -> PlotResult:
+    """One attention map as a heatmap with token labels (drawn by :func:`vizlab.plot.heatmap.heatmap`).
 
     Parameters
     ----------
     attn : array-like of shape (n_tokens, n_tokens)
         Row ``i`` = attention of query token ``i`` over the keys.
     tokens : list of str
+        Shown on both axes (through ``font_safe``).
     ax : Axes, optional
         Drawn into (a new figure when None).
-    vmin, vmax : float
-        Colour range (default ``vmax``: the map's maximum).
-    annotate : bool
-        Write each weight in its cell (for small maps).
-    masked : array-like of bool, shape (n_tokens, n_tokens), optional
+    vmin, vmax, norm
+        Colour range (default ``vmax``: the map's maximum); ``norm`` wins.
+    annot : bool
+        Write each weight (``decimals`` decimals, the language's separator) in its cell.
+    mask : array-like of bool, shape (n_tokens, n_tokens), optional
         Cells drawn grey (e.g. the causal mask's forbidden entries).
+    annot_kws, cbar_kws, im_kws
+        Passed on to the cell texts, the colour bar and ``imshow``.
 
     Returns
     -------
-    Axes
-        ``ax.images[0]`` holds the map.
+    PlotResult
+        ``im_`` holds the map, ``text_`` the cell texts, ``colorbar_`` the colour bar.
     """
     a = _check_map(attn, tokens)
     if ax is None:
         n = len(tokens)
         _, ax = plt.subplots(figsize=(max(3.5, 0.32 * n + 1.8), max(3.0, 0.32 * n + 1.2)))
-    data = np.ma.masked_array(a, mask=None if masked is None else np.asarray(masked, bool))
-    cm = plt.get_cmap(cmap).with_extremes(bad="0.85")
-    im = ax.imshow(data, cmap=cm, vmin=vmin, vmax=float(a.max()) if vmax is None else vmax,
-                   interpolation="nearest", aspect="equal")
-    n = a.shape[0]
-    ax.set_xticks(range(n), tokens, rotation=90)
-    ax.set_yticks(range(n), tokens)
+    if norm is None:
+        norm = Normalize(vmin=vmin, vmax=float(np.nanmax(a)) if vmax is None else vmax)
+    res = heatmap(a, ax=ax, xticklabels=list(tokens), yticklabels=list(tokens), cmap=cmap, norm=norm, mask=mask,
+                  annot=annot, fmt=decimals, annot_min=annot_min, lang=lang, annot_kws=annot_kws, cbar=cbar,
+                  cbar_label=cbar_label, cbar_kws=cbar_kws, **{"aspect": "equal", **im_kws})
     ax.set_xlabel(key_label)
     ax.set_ylabel(query_label)
-    ax.tick_params(length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    if annotate:
-        hi = im.norm(a) > 0.6
-        for i in range(n):
-            for j in range(n):
-                if (masked is None or not data.mask[i, j]) and a[i, j] >= 0.005:
-                    ax.text(j, i, f"{a[i, j]:.2f}".lstrip("0") if a[i, j] < 1 else "1", ha="center",
-                            va="center", fontsize=7, color="white" if hi[i, j] else "black")
-    if colorbar:
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label=colorbar_label)
-    return ax
+    return res
 
 
 def plot_attention_lines(
@@ -98,11 +112,14 @@ def plot_attention_lines(
     tokens,
     ax: Axes | None = None,
     query: int | None = None,
-    color: str = "tab:blue",
+    color: str = LINE_COLOR,
+    highlight_color: str = HIGHLIGHT,
     min_weight: float = 0.01,
     left_label: str = "query",
     right_label: str = "key",
-) -> Axes:
+    line_kws: dict | None = None,
+    text_kws: dict | None = None,
+) -> PlotResult:
     """The "lines between tokens" view: queries on the left, keys on the right.
 
     Each line's opacity and width follow the weight; lines under ``min_weight`` are left out.
@@ -115,12 +132,14 @@ def plot_attention_lines(
         Draw only this query token's lines (its label is highlighted).
     min_weight : float
         Weights below it are not drawn.
+    line_kws, text_kws : dict
+        Passed to the LineCollection and to the token texts.
 
     Returns
     -------
-    Axes
-        ``ax.collections[0]`` is a LineCollection with one segment per drawn (query, key) pair,
-        ``ax.collections[0].weights`` the matching weights.
+    PlotResult
+        ``artists_["lines"]`` is a LineCollection with one segment per drawn (query, key) pair;
+        ``values_["weights"]`` the matching weights, ``values_["pairs"]`` the (query, key) indices.
     """
     a = _check_map(attn, tokens)
     n = a.shape[0]
@@ -129,29 +148,31 @@ def plot_attention_lines(
     if ax is None:
         _, ax = plt.subplots(figsize=(3.6, max(3.0, 0.3 * n + 0.8)))
     rows = range(n) if query is None else [query]
-    segs, weights = [], []
+    segs, weights, pairs = [], [], []
     for i in rows:
         for j in range(n):
             if a[i, j] >= min_weight:
                 segs.append([(0.0, -i), (1.0, -j)])
                 weights.append(a[i, j])
+                pairs.append((i, j))
     weights = np.asarray(weights)
     top = weights.max() if weights.size else 1.0
     rgba = np.array([to_rgba(color, alpha=float(min(1.0, 0.1 + 0.9 * w / top))) for w in weights]).reshape(-1, 4)
-    lc = LineCollection(segs, colors=rgba, linewidths=0.5 + 3.0 * weights / top if weights.size else 1.0)
-    lc.weights = weights
+    lc = LineCollection(segs, colors=rgba, linewidths=0.5 + 3.0 * weights / top if weights.size else 1.0,
+                        **(line_kws or {}))
     ax.add_collection(lc)
+    tk = {"va": "center", "fontsize": 9, **(text_kws or {})}
     for i, tok in enumerate(tokens):
         strong = query is not None and i == query
-        ax.text(-0.04, -i, tok, ha="right", va="center", fontsize=9,
-                fontweight="bold" if strong else "normal", color=color if strong else "black")
-        ax.text(1.04, -i, tok, ha="left", va="center", fontsize=9)
+        ax.text(-0.04, -i, font_safe(tok), ha="right", **{**tk, "fontweight": "bold" if strong else "normal",
+                                                          "color": highlight_color if strong else "black"})
+        ax.text(1.04, -i, font_safe(tok), ha="left", **tk)
     ax.set_xlim(-0.6, 1.6)
     ax.set_ylim(-n + 0.4, 0.8)
     ax.text(-0.04, 0.6, left_label, ha="right", va="bottom", fontsize=9, style="italic")
     ax.text(1.04, 0.6, right_label, ha="left", va="bottom", fontsize=9, style="italic")
     ax.set_axis_off()
-    return ax
+    return PlotResult(ax_=ax, artists_={"lines": lc}, values_={"weights": weights, "pairs": pairs})
 
 
 def plot_head_grid(
@@ -159,42 +180,51 @@ def plot_head_grid(
     *,
     tokens,
     layers=None,
+    heads=None,
     highlight: tuple[int, int] | None = None,
     labels=None,
     fig: Figure | None = None,
     vmax: float | None = None,
-    cmap: str = CMAP,
+    norm: Normalize | None = None,
+    cmap=SEQUENTIAL_CMAP,
+    highlight_color: str = HIGHLIGHT,
     layer_label: str = "layer",
     head_label: str = "head",
-    colorbar_label: str = "attention",
+    cbar_label: str = "attention",
     query_label: str = "query",
     key_label: str = "key",
-) -> Figure:
-    """Every head of every layer as a small heatmap, one shared colour scale.
+    detail_title: str | None = None,
+    lang: str = "pt",
+    im_kws: dict | None = None,
+) -> PlotResult:
+    """Every head of every layer as a small heatmap, one shared colour scale covering every value.
 
-    With ``highlight=(layer_row, head)`` that head is framed in the grid and drawn large on the
-    right with its tokens on the axes.
+    With ``highlight=(row, head)`` that head is framed in the grid and drawn large on the right,
+    with its tokens, on the same colour scale.
 
     Parameters
     ----------
     attn : array-like of shape (n_layers, n_heads, n_tokens, n_tokens)
     tokens : list of str
-    layers : list of int, optional
-        Names of the rows (default ``0..n_layers-1``).
+    layers, heads : list of int or str, optional
+        Names of the rows and columns as the reader numbers them (default ``1..n``).
     highlight : (int, int), optional
-        Row and head index of the head to enlarge.
+        Row and head index (0-based, into ``attn``) of the head to enlarge.
     labels : array-like of str, shape (n_layers, n_heads), optional
         Pattern labels written under each small map.
     fig : Figure, optional
-    vmax : float, optional
-        Top of the shared colour scale (default: the 99th percentile of all weights, so a few
-        sink weights near 1 do not wash out the rest).
+    vmax, norm
+        Top of the shared colour scale (default: the largest weight shown) or a full norm
+        (default: :func:`attention_norm`, square-root scale from 0 to ``vmax``).
+    detail_title : str, optional
+        Title of the enlarged head (default ``"{layer_label} {layer}, {head_label} {head}"``).
 
     Returns
     -------
-    Figure
-        ``fig.grid_axes`` is the (n_layers, n_heads) array of small axes, ``fig.detail_ax`` the
-        enlarged head (or None).
+    PlotResult
+        ``axes_["detail"]`` the enlarged head (absent without ``highlight``),
+        ``values_["grid_axes"]`` the (n_layers, n_heads) array of small axes, ``values_["vmin"]``/
+        ``["vmax"]`` the shared colour range, ``colorbar_`` the one colour bar.
     """
     a = np.asarray(attn, dtype=float)
     if a.ndim != 4 or a.shape[-1] != a.shape[-2]:
@@ -202,26 +232,32 @@ def plot_head_grid(
     L, H, n, _ = a.shape
     if len(tokens) != n:
         raise ValueError(f"{len(tokens)} tokens for maps of {n} tokens")
-    layers = list(range(L)) if layers is None else list(layers)
-    vmax = float(np.quantile(a, 0.99)) if vmax is None else vmax
+    layers = [i + 1 for i in range(L)] if layers is None else list(layers)
+    heads = [h + 1 for h in range(H)] if heads is None else list(heads)
+    if norm is None:
+        norm = attention_norm(float(a.max()) if vmax is None else float(vmax))
+    if norm.vmax < float(a.max()) - 1e-9:
+        raise ValueError(f"the colour scale tops at {norm.vmax} but weights reach {a.max():.3f}")
     if fig is None:
-        w = 0.62 * H + (4.6 if highlight else 0.8)
-        fig = plt.figure(figsize=(w, max(0.62 * L + 0.9, 4.6 if highlight else 0)))
+        w = 0.62 * H + (4.6 if highlight else 1.4)
+        fig = plt.figure(figsize=(w, max(0.62 * L + 1.2, 4.6 if highlight else 0)))
+    hspace = 0.15 if labels is None else 0.5
     if highlight is not None:
         outer = fig.add_gridspec(1, 2, width_ratios=[0.62 * H, 4.2], wspace=0.3)
-        grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=0.15 if labels is None else 0.45)
+        grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=hspace)
     else:
-        grid = fig.add_gridspec(L, H, wspace=0.08, hspace=0.15 if labels is None else 0.45)
+        grid = fig.add_gridspec(L, H, wspace=0.08, hspace=hspace)
     axes = np.empty((L, H), dtype=object)
     im = None
+    kw = {"interpolation": "nearest", **(im_kws or {})}
     for li in range(L):
         for h in range(H):
             ax = fig.add_subplot(grid[li, h])
-            im = ax.imshow(a[li, h], cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+            im = ax.imshow(a[li, h], cmap=cmap, norm=norm, **kw)
             ax.set_xticks([])
             ax.set_yticks([])
             if li == 0:
-                ax.set_title(f"{h}", fontsize=9, pad=3)
+                ax.set_title(f"{heads[h]}", fontsize=9, pad=3)
             if h == 0:
                 ax.set_ylabel(f"{layers[li]}", fontsize=9, rotation=0, ha="right", va="center", labelpad=4)
             if labels is not None:
@@ -229,26 +265,29 @@ def plot_head_grid(
             if highlight == (li, h):
                 for s in ax.spines.values():
                     s.set_visible(True)
-                    s.set_edgecolor("crimson")
+                    s.set_edgecolor(highlight_color)
                     s.set_linewidth(2.5)
             axes[li, h] = ax
     axes[0, 0].annotate(head_label + " →", xy=(0, 1), xycoords="axes fraction", xytext=(-4, 14),
                         textcoords="offset points", ha="right", fontsize=9)
-    fig.text(axes[-1, 0].get_position().x0 - 0.035, 0.5 * (axes[0, 0].get_position().y1 + axes[-1, 0].get_position().y0),
-             layer_label, rotation=90, ha="center", va="center", fontsize=10)
-    fig.grid_axes = axes
-    fig.detail_ax = None
+    axes[0, 0].annotate(layer_label + " ↓", xy=(0, 1), xycoords="axes fraction", xytext=(-4, 2),
+                        textcoords="offset points", ha="right", fontsize=9)
+    panels = {}
     if highlight is not None:
         li, h = highlight
         detail = fig.add_subplot(outer[1])
-        plot_attention_map(a[li, h], tokens=tokens, ax=detail, vmin=0, vmax=vmax, cmap=cmap, colorbar=False,
-                           query_label=query_label, key_label=key_label)
-        detail.set_title(f"{layer_label} {layers[li]}, {head_label} {h}", color="crimson")
-        fig.detail_ax = detail
-        fig.colorbar(im, ax=detail, fraction=0.046, pad=0.03, label=colorbar_label)
+        plot_attention_map(a[li, h], tokens=tokens, ax=detail, norm=norm, cmap=cmap, cbar=False,
+                           query_label=query_label, key_label=key_label, lang=lang)
+        detail.set_title(detail_title or f"{layer_label} {layers[li]}, {head_label} {heads[h]}",
+                         color=highlight_color)
+        panels["detail"] = detail
+        cb = fig.colorbar(im, ax=detail, fraction=0.046, pad=0.03, label=cbar_label)
     else:
-        fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label=colorbar_label)
-    return fig
+        cb = fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label=cbar_label)
+    cb.set_ticks([t for t in (0, 0.05, 0.2, 0.4, 0.6, 0.8, 1.0) if t <= norm.vmax + 1e-9])
+    localize_axes(cb.ax, lang=lang)
+    return PlotResult(ax_=axes[0, 0], axes_=panels, im_=im, colorbar_=cb,
+                      values_={"grid_axes": axes, "vmin": float(norm.vmin), "vmax": float(norm.vmax)})
 
 
 def plot_rollout(
@@ -261,21 +300,32 @@ def plot_rollout(
     titles=("last layer (mean of heads)", "rollout through all layers"),
     bar_title: str | None = None,
     legend=("last layer", "rollout"),
-    cmap: str = CMAP,
-) -> Figure:
-    """Raw attention next to attention rollout, plus one query's row from both as bars.
+    cbar_label: str = "attention (same scale in both maps)",
+    bar_label: str = "attention",
+    query_label: str = "query",
+    key_label: str = "key",
+    cmap=SEQUENTIAL_CMAP,
+    colors=(CATEGORICAL[9], CATEGORICAL[5]),
+    highlight_color: str = HIGHLIGHT,
+    lang: str = "pt",
+    bar_kws: dict | None = None,
+) -> PlotResult:
+    """Raw attention next to attention rollout on one shared colour scale, plus one query's row as bars.
 
     Parameters
     ----------
     raw, rolled : array-like of shape (n_tokens, n_tokens)
     tokens : list of str
     query : int
-        Row compared in the bar panel (0 = [CLS], the sentence representation of BERT).
+        Row compared in the bar panel.
+    colors : (str, str)
+        Bar colours of the raw and the rollout row.
 
     Returns
     -------
-    Figure
-        ``fig.axes[0]`` raw map, ``fig.axes[1]`` rollout map, ``fig.axes[2]`` the bars (colorbars follow).
+    PlotResult
+        ``axes_["raw"]``, ``axes_["rollout"]``, ``axes_["bars"]``; ``colorbar_`` the one shared colour
+        bar; ``artists_["bars_raw"]``/``["bars_rollout"]`` the bar containers; ``values_["vmax"]``.
     """
     raw = _check_map(raw, tokens, "raw")
     rolled = _check_map(rolled, tokens, "rolled")
@@ -286,20 +336,25 @@ def plot_rollout(
         fig = plt.figure(figsize=(15, 5.2))
     gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.45)
     ax0, ax1, ax2 = (fig.add_subplot(gs[i]) for i in range(3))
-    ims = []
+    vmax = float(max(raw.max(), rolled.max()))
+    norm = Normalize(vmin=0.0, vmax=vmax)
+    res = None
     for ax, m, t in ((ax0, raw, titles[0]), (ax1, rolled, titles[1])):
-        plot_attention_map(m, tokens=tokens, ax=ax, cmap=cmap, colorbar=False)
+        res = plot_attention_map(m, tokens=tokens, ax=ax, cmap=cmap, norm=norm, cbar=False, lang=lang,
+                                 query_label=query_label, key_label=key_label)
         ax.set_title(t)
-        ims.append(ax.images[0])
-        ax.add_patch(Rectangle((-0.5, query - 0.5), n, 1, fill=False, edgecolor="crimson", linewidth=1.5))
+        ax.add_patch(Rectangle((-0.5, query - 0.5), n, 1, fill=False, edgecolor=highlight_color, linewidth=1.5))
+    cb = fig.colorbar(res.im_, ax=[ax0, ax1], fraction=0.03, pad=0.02, label=cbar_label)
+    localize_axes(cb.ax, lang=lang)
     y = np.arange(n)
-    ax2.barh(y - 0.2, raw[query], height=0.4, color="tab:gray", label=legend[0])
-    ax2.barh(y + 0.2, rolled[query], height=0.4, color="tab:blue", label=legend[1])
-    ax2.set_yticks(y, tokens)
+    bk = bar_kws or {}
+    b0 = ax2.barh(y - 0.2, raw[query], height=0.4, color=colors[0], label=legend[0], **bk)
+    b1 = ax2.barh(y + 0.2, rolled[query], height=0.4, color=colors[1], label=legend[1], **bk)
+    ax2.set_yticks(y, [font_safe(t) for t in tokens])
     ax2.invert_yaxis()
-    ax2.set_xlabel("attention")
-    ax2.set_title(bar_title or f"row of {tokens[query]!s}", color="crimson")
+    ax2.set_xlabel(bar_label)
+    ax2.set_title(bar_title or f"row of {tokens[query]!s}", color=highlight_color)
     ax2.legend(loc="lower right", frameon=False)
-    for ax, im in zip((ax0, ax1), ims):
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
-    return fig
+    localize_axes(ax2, lang=lang, axis="x")
+    return PlotResult(ax_=ax0, axes_={"raw": ax0, "rollout": ax1, "bars": ax2}, im_=res.im_, colorbar_=cb,
+                      artists_={"bars_raw": b0, "bars_rollout": b1}, values_={"vmin": 0.0, "vmax": vmax})

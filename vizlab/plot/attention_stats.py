@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-__all__ = ["plot_head_stats", "PATTERN_COLORS"]
+from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import heatmap
 
+__all__ = ["plot_head_stats", "PATTERN_COLORS", "SHARE_METRICS"]
+
+# One colour per pattern label (vizlab.analysis.attention.PATTERNS), from the shared categorical palette.
 PATTERN_COLORS = {
-    "[CLS]": "#1f77b4",
-    "[SEP]": "#ff7f0e",
-    "punct": "#9467bd",
-    "prev": "#2ca02c",
-    "self": "#8c564b",
-    "next": "#17becf",
-    "block": "#bcbd22",
-    "broad": "#d62728",
-    "mixed": "#c7c7c7",
+    "[CLS]": CATEGORICAL[0],
+    "[SEP]": CATEGORICAL[1],
+    "punct": CATEGORICAL[3],
+    "prev": CATEGORICAL[2],
+    "self": CATEGORICAL[9],
+    "next": CATEGORICAL[4],
+    "block": CATEGORICAL[5],
+    "broad": CATEGORICAL[6],
+    "mixed": CATEGORICAL[8],
 }
+
+# Statistics that are shares of attention (drawn as percentages on a 0-100 % scale).
+SHARE_METRICS = ("cls", "sep", "punct", "prev", "same", "next", "norm_entropy", "segment")
 
 
 def plot_head_stats(
@@ -31,85 +39,91 @@ def plot_head_stats(
     cell_names: dict | None = None,
     fig: Figure | None = None,
     ncols: int = 2,
+    layers=None,
+    heads=None,
     layer_label: str = "layer",
     head_label: str = "head",
     labels_title: str = "pattern",
-    annotate: bool = True,
-) -> Figure:
+    share_label: str = "% of attention",
+    entropy_label: str = "nats",
+    annot: bool = True,
+    lang: str = "pt",
+    annot_kws: dict | None = None,
+) -> PlotResult:
     """One layer x head heatmap per statistic, and a panel of the pattern labels.
+
+    Shares of attention are drawn as percentages on a 0-100 % colour scale (cells and colour bar
+    in %); the entropy on its own scale in nats, from 0 to its maximum.
 
     Parameters
     ----------
     stats : HeadStats
         From :func:`vizlab.analysis.attention.head_stats` (any object with the metric arrays
-        of shape (n_layers, n_heads), ``labels`` and ``layers``).
+        of shape (n_layers, n_heads) and ``labels``).
     metrics : sequence of str
-        Attributes to draw. Shares use a 0-1 scale, entropy its own.
+        Attributes to draw.
     titles : dict, optional
-        Panel title per metric (e.g. translated).
+        Panel title per metric.
     pattern_names : dict, optional
-        Display name per pattern label in the legend.
+        Legend name per pattern label.
     cell_names : dict, optional
         Short name per pattern label written in the cells (default: the label).
-    annotate : bool
-        Write each value (shares in %, entropy with one decimal) in its cell.
+    layers, heads : list, optional
+        Tick labels of the rows and columns, as the reader numbers them (default ``1..n``).
+    annot : bool
+        Write each value (shares in % without decimals, entropy with one decimal) in its cell.
 
     Returns
     -------
-    Figure
-        ``fig.metric_axes`` maps metric -> Axes; ``fig.labels_ax`` is the pattern panel.
+    PlotResult
+        ``axes_[metric]`` per statistic and ``axes_["labels"]`` the pattern panel;
+        ``values_["shown"][metric]`` the array drawn (percentages for shares).
     """
     titles = titles or {}
     pattern_names = pattern_names or {}
     cell_names = cell_names or {}
     labels = np.asarray(stats.labels)
     L, H = labels.shape
+    layers = [i + 1 for i in range(L)] if layers is None else list(layers)
+    heads = [h + 1 for h in range(H)] if heads is None else list(heads)
     panels = len(metrics) + 1
     nrows = int(np.ceil(panels / ncols))
     if fig is None:
-        fig = plt.figure(figsize=(ncols * (0.42 * H + 1.6), nrows * (0.42 * L + 1.1)))
+        fig = plt.figure(figsize=(ncols * (0.42 * H + 1.8), nrows * (0.42 * L + 1.2)))
     gs = fig.add_gridspec(nrows, ncols, hspace=0.55, wspace=0.25)
     flat = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(len(metrics))]
-    # the pattern panel takes the rest of the last row
-    flat.append(fig.add_subplot(gs[nrows - 1, len(metrics) % ncols:]))
-    yt = list(stats.layers)
-    metric_axes = {}
+    flat.append(fig.add_subplot(gs[nrows - 1, len(metrics) % ncols:]))  # the pattern panel takes the rest
+    axes, shown, bars = {}, {}, {}
     for ax, m in zip(flat, metrics):
         v = np.asarray(getattr(stats, m), dtype=float)
         if v.shape != (L, H):
             raise ValueError(f"stats.{m} has shape {v.shape}, expected {(L, H)}")
-        share = m != "entropy" and m != "distance"
-        im = ax.imshow(v, cmap="viridis" if share else "magma", vmin=0, vmax=1 if share else float(v.max()),
-                       aspect="auto", interpolation="nearest")
-        if annotate:
-            hi = im.norm(v) < 0.55
-            for i in range(L):
-                for j in range(H):
-                    txt = f"{100 * v[i, j]:.0f}" if share else f"{v[i, j]:.1f}"
-                    ax.text(j, i, txt, ha="center", va="center", fontsize=7,
-                            color="white" if hi[i, j] else "black")
+        share = m in SHARE_METRICS
+        data = 100 * v if share else v
+        r = heatmap(data, ax=ax, xticklabels=heads, yticklabels=layers, xrotation=0,
+                    cmap=SEQUENTIAL_CMAP, vmin=0, vmax=100 if share else float(np.ceil(10 * v.max()) / 10),
+                    annot=annot, fmt=0 if share else 1, lang=lang, annot_kws={"fontsize": 7, **(annot_kws or {})},
+                    cbar_label=share_label if share else entropy_label, cbar_kws={"fraction": 0.04, "pad": 0.02})
         ax.set_title(titles.get(m, m))
-        fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
-        metric_axes[m] = ax
+        axes[m], shown[m], bars[m] = ax, data, r.colorbar_
     ax = flat[len(metrics)]
     names = [p for p in PATTERN_COLORS if p in set(labels.ravel())]
-    code = np.vectorize({p: i for i, p in enumerate(names)}.get)(labels)
-    ax.imshow(code, cmap=ListedColormap([PATTERN_COLORS[p] for p in names]), vmin=-0.5,
-              vmax=len(names) - 0.5, aspect="auto", interpolation="nearest")
-    for i in range(L):
-        for j in range(H):
-            ax.text(j, i, cell_names.get(labels[i, j], labels[i, j].strip("[]")), ha="center", va="center", fontsize=8,
-                    color="black" if labels[i, j] in ("mixed", "block", "next", "[SEP]") else "white")
+    code = np.vectorize({p: i for i, p in enumerate(names)}.get)(labels).astype(float)
+    text = np.vectorize(lambda x: cell_names.get(x, x.strip("[]")))(labels).astype(object)
+    heatmap(code, ax=ax, xticklabels=heads, yticklabels=layers, xrotation=0,
+            cmap=ListedColormap([PATTERN_COLORS[p] for p in names]),
+            norm=BoundaryNorm(np.arange(len(names) + 1) - 0.5, len(names)), annot=text, cbar=False,
+            annot_kws={"fontsize": 8, **(annot_kws or {})})
     ax.set_title(labels_title)
     handles = [plt.Rectangle((0, 0), 1, 1, color=PATTERN_COLORS[p]) for p in names]
     ax.legend(handles, [pattern_names.get(p, p) for p in names], loc="upper left",
               bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
-    for a in [*metric_axes.values(), ax]:
-        a.set_xticks(range(H))
-        a.set_yticks(range(L), yt)
+    axes["labels"] = ax
+    for a in axes.values():
         a.set_xlabel(head_label)
         a.set_ylabel(layer_label)
         a.tick_params(length=0, labelsize=8)
-    fig.metric_axes = metric_axes
-    fig.labels_ax = ax
-    return fig
+    first = metrics[0] if metrics else "labels"
+    return PlotResult(ax_=axes[first], axes_=axes, colorbar_=bars.get(first),
+                      artists_={"colorbars": bars, "legend": ax.get_legend()},
+                      values_={"shown": shown})

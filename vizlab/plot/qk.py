@@ -6,7 +6,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from vizlab.i18n import Lang
+from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
 from vizlab.plot.attention import plot_attention_map
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import heatmap, localize_axes
 
 __all__ = ["plot_qk_walkthrough"]
 
@@ -24,6 +29,7 @@ _TITLES = {
     "key": "key",
     "score": "score",
     "attention": "attention",
+    "value": "value",
 }
 
 
@@ -39,7 +45,10 @@ def plot_qk_walkthrough(
     mask=None,
     fig: Figure | None = None,
     titles: dict | None = None,
-) -> Figure:
+    lang: str = "pt",
+    highlight_color: str = HIGHLIGHT,
+    bar_kws: dict | None = None,
+) -> PlotResult:
     """Six panels: Q, K, the scaled scores, their softmax, the model's own attention, one row.
 
     Parameters
@@ -60,10 +69,14 @@ def plot_qk_walkthrough(
     titles : dict, optional
         Override panel titles (keys as in ``_TITLES``; ``row`` may use ``{token}``).
 
+    lang : {"pt", "en"}
+        Number format (decimal comma in Portuguese).
+
     Returns
     -------
-    Figure
-        ``fig.axes[:6]`` are the panels in reading order.
+    PlotResult
+        ``axes_`` holds the panels ``q``, ``k``, ``scores``, ``weights``, ``reference``, ``row``;
+        ``artists_["bars"]`` the bars of the row panel.
     """
     t = {**_TITLES, **(titles or {})}
     q, k = np.asarray(q, float), np.asarray(k, float)
@@ -79,41 +92,45 @@ def plot_qk_walkthrough(
     gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.55)
     axes = [fig.add_subplot(gs[i, j]) for i in range(2) for j in range(3)]
     lim = float(np.quantile(np.abs(np.concatenate([q.ravel(), k.ravel()])), 0.99))
+    labels = [font_safe(tok) for tok in tokens]
     for ax, m, name in ((axes[0], q, "q"), (axes[1], k, "k")):
-        im = ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
-        ax.set_yticks(range(n), tokens)
+        heatmap(m, ax=ax, yticklabels=labels, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, lang=lang,
+                cbar_label=t["value"], cbar_kws={"extend": "both"})
         ax.set_xlabel(t["dims"])
         ax.set_title(t[name])
-        ax.tick_params(axis="y", length=0)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     forbidden = None if mask is None else ~np.asarray(mask, bool)
     s_ok = scores if forbidden is None else np.where(forbidden, np.nan, scores)
     lim_s = float(np.nanmax(np.abs(s_ok)))
-    plot_attention_map(scores, tokens=tokens, ax=axes[2], cmap="RdBu_r", vmin=-lim_s, vmax=lim_s,
-                       masked=forbidden, colorbar_label=t["score"], query_label=t["query"], key_label=t["key"])
+    plot_attention_map(scores, tokens=labels, ax=axes[2], cmap=DIVERGING_CMAP, vmin=-lim_s, vmax=lim_s,
+                       mask=forbidden, cbar_label=t["score"], query_label=t["query"], key_label=t["key"], lang=lang)
     axes[2].set_title(t["scores"])
     vmax = float(max(weights.max(), reference.max()))
-    kw = {"query_label": t["query"], "key_label": t["key"], "colorbar_label": t["attention"]}
-    plot_attention_map(weights, tokens=tokens, ax=axes[3], vmax=vmax, masked=forbidden, **kw)
+    kw = {"query_label": t["query"], "key_label": t["key"], "cbar_label": t["attention"], "lang": lang}
+    plot_attention_map(weights, tokens=labels, ax=axes[3], vmax=vmax, mask=forbidden, **kw)
     axes[3].set_title(t["weights"])
-    plot_attention_map(reference, tokens=tokens, ax=axes[4], vmax=vmax, masked=forbidden, **kw)
+    plot_attention_map(reference, tokens=labels, ax=axes[4], vmax=vmax, mask=forbidden, **kw)
     axes[4].set_title(t["reference"])
     for ax in axes[2:5]:
-        ax.axhline(query - 0.5, color="crimson", lw=1.2)
-        ax.axhline(query + 0.5, color="crimson", lw=1.2)
+        ax.axhline(query - 0.5, color=highlight_color, lw=1.2)
+        ax.axhline(query + 0.5, color=highlight_color, lw=1.2)
     ax = axes[5]
     y = np.arange(n)
-    ax.barh(y, weights[query], color="tab:blue", height=0.7, label=t["recomputed"])
-    ax.plot(reference[query], y, "o", color="crimson", ms=5, label=t["model"])
+    tr = Lang(lang)
+    bars = ax.barh(y, weights[query], height=0.7, label=t["recomputed"],
+                   **{"color": CATEGORICAL[5], **(bar_kws or {})})
+    ax.plot(reference[query], y, "o", color=highlight_color, ms=5, label=t["model"])
     for yi in y:
         if forbidden is None or not forbidden[query, yi]:
-            ax.text(1.02, yi, f"{scores[query, yi]:+.1f}", va="center", ha="left", fontsize=8,
+            ax.text(1.02, yi, tr.signed(scores[query, yi], 1), va="center", ha="left", fontsize=8,
                     color="0.3", transform=ax.get_yaxis_transform())
     ax.text(1.02, -1.0, t["score"], va="center", ha="left", fontsize=8, color="0.3",
             transform=ax.get_yaxis_transform())
-    ax.set_yticks(y, tokens)
+    ax.set_yticks(y, labels)
     ax.set_ylim(n - 0.5, -1.5)
     ax.set_xlim(0, 1)
-    ax.set_title(t["row"].format(token=tokens[query]), color="crimson")
+    ax.set_xlabel(t["attention"])
+    localize_axes(ax, lang=lang, axis="x")
+    ax.set_title(t["row"].format(token=labels[query]), color=highlight_color)
     ax.legend(loc="center right", frameon=False)
-    return fig
+    names = ("q", "k", "scores", "weights", "reference", "row")
+    return PlotResult(ax_=axes[0], axes_=dict(zip(names, axes)), artists_={"bars": bars})

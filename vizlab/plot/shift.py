@@ -264,7 +264,7 @@ def plot_attention_pair(
         _, axes = plt.subplots(1, 2, figsize=(2 * (0.3 * n + 1.8), 0.3 * n + 1.6))
     vmax = float(max(before.max(), after.max()))
     for k, (ax, a, title) in enumerate(zip(axes, (before, after), titles)):
-        plot_attention_map(a, tokens=list(tokens), ax=ax, vmax=vmax, colorbar=False,
+        plot_attention_map(a, tokens=list(tokens), ax=ax, vmax=vmax, cbar=False,
                            query_label=query_label if k == 0 else "", key_label=key_label)
         ax.set_title(title)
     fig = axes[0].figure
