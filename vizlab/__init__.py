@@ -25,6 +25,7 @@ _LAZY = {
     "embed": "vizlab.extraction.run",
     "embed_layers": "vizlab.extraction.run",
     "finetune": "vizlab.extraction.finetune",
+    "attribute": "vizlab.extraction.attribution",
     "project": "vizlab.analysis.projection",
     "Activations": "vizlab.activations",
     "datasets": "vizlab.datasets",
