@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vizlab.cli import _attention_figure, main
+from vizlab.cli import main
 
 SENTENCE = "O gato está em cima do teclado."
 
@@ -101,23 +101,26 @@ def test_attention_png_and_range_errors(bert_dir, tmp_path, capsys):
     assert "from 1 to 4" in capsys.readouterr().err
 
 
-def test_attention_figure_draws_the_requested_maps(tiny_bert):
-    from vizlab.extraction.run import extract
-    from vizlab.i18n import Lang
-    from vizlab.tokens import display_tokens
+def test_attention_command_draws_the_requested_head(bert_dir, tiny_bert, tmp_path, monkeypatch):
+    """`vizlab attention --layer 2 --head 3` draws array [1, 2] (reader numbers) with the recipe."""
+    import vizlab.cli as cli
+    import vizlab.figures.attention as recipes
 
-    acts = extract(tiny_bert, [SENTENCE], attentions=True, hidden_states=False, cache=False)[0]
-    fig = _attention_figure(acts, tr=Lang("en"), layer=1, head=2, text=SENTENCE)
+    drawn = []
+    real = recipes.attention_figure
+
+    def spy(acts, **kw):
+        fig = real(acts, **kw)
+        drawn.append((acts, kw, fig))
+        return fig
+
+    monkeypatch.setattr(recipes, "attention_figure", spy)
+    assert cli.main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "--head", "3",
+                     "--lang", "en", "-o", str(tmp_path / "one.png")]) == 0
+    acts, kw, fig = drawn[0]
+    assert kw["layer"] == 2 and kw["head"] == 3
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), acts.attentions[1, 2], atol=1e-6)
-    assert fig.axes[0].get_title() == "layer 2, head 3"  # reader numbers
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == display_tokens(acts.tokens)
-
-    grid = _attention_figure(acts, tr=Lang("pt"), layer=0, text=SENTENCE)
-    maps = [ax for ax in grid.axes if ax.images]
-    assert len(maps) == 4
-    for h in range(4):
-        np.testing.assert_allclose(maps[h].images[0].get_array(), acts.attentions[0, h], atol=1e-6)
-    assert "Atenção" in grid.get_suptitle()
+    assert fig.axes[0].get_title().startswith("layer 2, head 3")
 
 
 def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):

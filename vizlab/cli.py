@@ -117,35 +117,12 @@ def cmd_attention(args) -> int:
         initial = (layer, head or 0) if layer is not None else None
         save_attention_html(acts, out, lang=args.lang, initial=initial)
     else:
-        _save(_attention_figure(acts, tr=tr, layer=layer, head=head, text=args.text), out)
+        from vizlab.figures.attention import attention_figure
+
+        _save(attention_figure(acts, tr=tr, layer=args.layer, head=args.head), out)
     print(f"{out}  ({lm.name}, {acts.n_tokens} {tr('tokens')}, "
           f"{lm.n_layers} {tr('layers')} x {lm.n_heads} {tr('heads')})")
     return 0
-
-
-def _attention_figure(acts, *, tr, layer=None, head=None, text=""):
-    """Attention maps of one text (``layer``/``head`` are 0-based indices).
-
-    Temporary: the attention section's recipe replaces this once it is public.
-    """
-    from vizlab.numbering import layer_head_name, layer_number
-    from vizlab.plot.attention import plot_attention_map, plot_head_grid
-    from vizlab.plot.style import report_style
-    from vizlab.tokens import display_tokens
-
-    attn, tokens = acts.attentions, display_tokens(acts.tokens)
-    with report_style():
-        if head is not None:
-            res = plot_attention_map(attn[layer, head], tokens=tokens, cbar_label=tr("attention"),
-                                     query_label=tr("query"), key_label=tr("key"), lang=tr.code)
-            res.ax_.set_title(layer_head_name(layer, head, lang=tr.code))
-            return res.figure_
-        layers = [layer] if layer is not None else list(acts.attention_layers)
-        sub = attn[[acts.attention_layers.index(i) for i in layers]]
-        res = plot_head_grid(sub, tokens=tokens, layers=[layer_number(i) for i in layers], lang=tr.code,
-                             cbar_label=tr("attention"), layer_label=tr("layer"), head_label=tr("head"))
-        res.figure_.suptitle(tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"))
-        return res.figure_
 
 
 def cmd_embed(args) -> int:
