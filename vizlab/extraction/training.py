@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.run import _encode_all, _model_inputs, _pad, _plan, base_model
 
-__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits"]
+__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits", "training_batches"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -313,3 +313,23 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
         eval_loss=f(evals["loss"], dtype=float), eval_accuracy=f(evals["accuracy"], dtype=float),
     )
     return hist, pred
+
+
+def training_batches(base: LoadedModel, texts: list[str], p: dict) -> tuple[list[list[list[int]]], list[int]]:
+    """The batches :func:`train_classifier` draws, epoch by epoch, and each text's token count.
+
+    Same tokenization, length limit and seeded sampler as the training run with parameters ``p``
+    (``batch_size, max_length, group_by_length, seed, epochs``), so the figures can show the
+    padding of the real training batches.
+
+    Returns
+    -------
+    batches : list (one per epoch) of lists of text-index lists, in training order
+    lengths : list of int
+        Tokens of each text after truncation to the limit (special tokens included).
+    """
+    gen = torch.Generator().manual_seed(p["seed"])
+    limit = base.max_length if p.get("max_length") is None else min(p["max_length"], base.max_length)
+    _, lengths = _encode_all(base, texts, limit)
+    sampler = _LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p.get("group_by_length", True))
+    return [[list(b) for b in sampler] for _ in range(p.get("epochs", 1))], [min(n, limit) for n in lengths]
