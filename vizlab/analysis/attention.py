@@ -359,12 +359,14 @@ def average_layers(attn) -> np.ndarray:
     return average_heads(attn).mean(0)
 
 
-def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int = 2) -> tuple[int, int, int, float]:
+def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int = 2,
+                              direction: str = "both") -> tuple[int, int, int, float]:
     """The head in which token ``query`` puts the most attention on one distant content token.
 
     "Distant" means at least ``min_offset`` positions away, so heads that only look at the
     neighbouring tokens (previous / next / the token itself) and sink heads (special tokens) are not
-    picked. Used to find, e.g., where a pronoun looks for its referent.
+    picked. ``direction="before"`` keeps only keys before the query: e.g. where a pronoun looks
+    for its referent, which precedes it.
 
     Parameters
     ----------
@@ -382,13 +384,24 @@ def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int
     >>> a[1, 0, 4] = [0.1, 0.6, 0.1, 0.1, 0.1]
     >>> strongest_long_range_head(a, 4, np.zeros(5, bool))
     (1, 0, 1, 0.6)
+    >>> strongest_long_range_head(a, 0, np.zeros(5, bool), direction="before")
+    Traceback (most recent call last):
+    ...
+    ValueError: no content token is far enough from the query
     """
+    if direction not in ("both", "before", "after"):
+        raise ValueError(f"direction must be 'both', 'before' or 'after', got {direction!r}")
     a = validate_attention(attn, ndim=4)
     n = a.shape[-1]
     if not 0 <= query < n:
         raise ValueError(f"query must be a token index in 0..{n - 1}, got {query}")
     special = np.asarray(special_mask, bool)
-    allowed = ~special & (np.abs(np.arange(n) - query) >= min_offset)
+    offset = np.arange(n) - query
+    allowed = ~special & (np.abs(offset) >= min_offset)
+    if direction == "before":
+        allowed &= offset < 0
+    elif direction == "after":
+        allowed &= offset > 0
     if not allowed.any():
         raise ValueError("no content token is far enough from the query")
     row = np.where(allowed, a[:, :, query, :], -np.inf)  # (L, H, n)

