@@ -17,37 +17,46 @@ from vizlab.plot.tokenization import (
 
 def test_token_strip_boxes_ids_and_word_colours():
     tokens = ["[CLS]", "ga", "##to", "e", "[SEP]"]
-    ax = plot_token_strip(tokens, ids=[101, 7, 8, 9, 102], special_mask=[1, 0, 0, 0, 1],
-                          word_index=[0, 1, 1, 2, 3], max_width=10)
-    boxes = ax.token_boxes
+    res = plot_token_strip(tokens, ids=[101, 7, 8, 9, 102], special_mask=[1, 0, 0, 0, 1],
+                           word_index=[0, 1, 1, 2, 3], max_width=10)
+    boxes = res.artists_["boxes"]
     assert len(boxes) == 5
-    texts = [t.get_text() for t in ax.texts]
+    texts = [t.get_text() for t in res.ax_.texts]
     assert all(t in texts for t in tokens) and "101" in texts and "102" in texts
     colours = [to_hex(b.get_facecolor()) for b in boxes]
-    assert colours[0] == colours[4] == SPECIAL_COLOR
+    assert colours[0] == colours[4] == SPECIAL_COLOR.lower()
     assert colours[1] == colours[2] != colours[3]  # the two pieces of one word share a colour
     # wrapped onto more than one line at this width
     assert len({round(b.get_y(), 3) for b in boxes}) > 1
     with pytest.raises(ValueError, match="word_index"):
         plot_token_strip(tokens, word_index=[0, 1])
     # sentence pairs: outline colour = segment (token_type_ids)
-    ax = plot_token_strip(tokens, segments=[0, 0, 0, 1, 1])
-    edges = [to_hex(b.get_edgecolor()) for b in ax.token_boxes]
-    assert edges[0] == edges[2] == SEGMENT_COLORS[0] and edges[3] == edges[4] == SEGMENT_COLORS[1]
+    res = plot_token_strip(tokens, segments=[0, 0, 0, 1, 1])
+    edges = [to_hex(b.get_edgecolor()) for b in res.artists_["boxes"]]
+    assert edges[0] == edges[2] == SEGMENT_COLORS[0].lower() and edges[3] == edges[4] == SEGMENT_COLORS[1].lower()
 
 
 def test_padded_batch_and_masks():
     toks = [["[CLS]", "a", "[SEP]", "[PAD]"], ["[CLS]", "b", "c", "[SEP]"]]
     mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1]])
     special = np.array([[1, 0, 1, 0], [1, 0, 0, 1]], bool)
-    ax = plot_padded_batch(toks, mask, special_mask=special, truncated=[False, True])
-    np.testing.assert_array_equal(ax.images[0].get_array(), [[2, 1, 2, 0], [2, 1, 1, 2]])
-    assert "✂" in [t.get_text() for t in ax.texts]
-    ax = plot_mask(np.tril(np.ones((3, 3))), row_labels=list("abc"), col_labels=list("abc"))
-    np.testing.assert_array_equal(ax.images[0].get_array(), np.tril(np.ones((3, 3))))
-    assert [t.get_text() for t in ax.texts].count("0") == 3
+    ids = np.array([[101, 7, 102, 0], [101, 8, 9, 102]])
+    res = plot_padded_batch(ids, mask, tokens=toks, special_mask=special, truncated=[False, True],
+                            row_labels=["frase 1", "frase 2"])
+    np.testing.assert_array_equal(res.im_.get_array(), [[2, 1, 2, 0], [2, 1, 1, 2]])
+    # each cell shows the real id (first line) and the token (second line)
+    assert res.text_[0, 0].get_text() == "101\n[CLS]" and res.text_[0, 3].get_text() == "0\n[PAD]"
+    assert [t.get_text() for t in res.ax_.get_yticklabels()] == ["frase 1", "frase 2"]
+    assert "✂" in [t.get_text() for t in res.ax_.texts]
+    only_ids = plot_padded_batch(ids, mask)
+    assert only_ids.text_[1, 2].get_text() == "9"
+    res = plot_mask(np.tril(np.ones((3, 3))), row_labels=list("abc"), col_labels=list("abc"))
+    np.testing.assert_array_equal(res.im_.get_array(), np.tril(np.ones((3, 3))))
+    assert [t.get_text() for t in res.ax_.texts].count("0") == 3
     with pytest.raises(ValueError, match="rows"):
-        plot_padded_batch(toks[:1], mask)
+        plot_padded_batch(ids, mask, tokens=toks[:1])
+    with pytest.raises(ValueError, match="shape"):
+        plot_padded_batch(ids[:1], mask)
 
 
 def test_softmax_temperature_bars():

@@ -8,6 +8,7 @@ import numpy as np
 from vizlab.analysis.words import word_spans
 from vizlab.figures.registry import FigureContext, register
 from vizlab.plot.tokenization import plot_mask, plot_padded_batch, plot_token_strip
+from vizlab.tokens import display_tokens
 
 # Portuguese on purpose: MiniLM's WordPiece vocabulary is English, Gemma's is multilingual.
 SUBWORD_SENTENCE = "Os pesquisadores descobriram inesperadamente um tratamento promissor."
@@ -45,21 +46,28 @@ def _word_index(tokens, special):
     section="tokenization",
     caption_pt=(
         "Do texto aos ids: a mesma frase em português tokenizada pelo all-MiniLM-L6-v2 (WordPiece, "
-        "vocabulário de 30.522 peças aprendido em inglês; '##' marca a continuação de uma palavra) e "
-        "pelo Gemma-3-270m (SentencePiece multilíngue, 262.144 peças; '▁' marca o início de uma palavra), "
-        "e a tradução inglesa no MiniLM. Peças da mesma palavra têm a mesma cor, tokens especiais em "
-        "laranja, o id de cada token embaixo. O vocabulário inglês corta as palavras portuguesas em "
-        "muitos pedaços; o do Gemma as mantém quase inteiras. Na última linha, um par de frases no formato "
-        "do BERT, [CLS] A [SEP] B [SEP], com o segmento de cada token (token_type_ids) na cor da borda."
+        "vocabulário de 30.522 peças aprendido em inglês) e pelo Gemma-3-270m (SentencePiece multilíngue, "
+        "262.144 peças), e a tradução inglesa no MiniLM. Os dois tokenizadores marcam as palavras de jeitos "
+        "diferentes (o WordPiece escreve '##' nas peças que continuam uma palavra, o SentencePiece '▁' no "
+        "início de uma palavra); aqui ambos aparecem do mesmo jeito: ␣ marca uma peça que começa uma "
+        "palavra depois de um espaço, e as peças que continuam uma palavra aparecem sem marca. Peças da "
+        "mesma palavra cortada têm a mesma cor (amarelo, azul-claro, rosa, verde, alternando), palavras "
+        "inteiras em cinza, tokens especiais em laranja, o id de cada token embaixo. O vocabulário inglês "
+        "corta as palavras portuguesas em muitos pedaços; o do Gemma as mantém quase inteiras. Na última "
+        "linha, um par de frases no formato do BERT, [CLS] A [SEP] B [SEP], com o segmento de cada token "
+        "(token_type_ids) na cor da borda (azul: frase A, segmento 0; vermelho-alaranjado: frase B, 1)."
     ),
     caption_en=(
         "From text to ids: the same Portuguese sentence tokenized by all-MiniLM-L6-v2 (WordPiece, a "
-        "30,522-piece vocabulary learned on English; '##' marks a word's continuation) and by "
-        "Gemma-3-270m (multilingual SentencePiece, 262,144 pieces; '▁' marks a word start), plus the "
-        "English translation with MiniLM. Pieces of one word share a colour, special tokens are orange, "
-        "each token's id is below it. The English vocabulary cuts Portuguese words into many pieces; "
-        "Gemma's keeps them almost whole. Last row: a sentence pair in BERT's format, [CLS] A [SEP] B "
-        "[SEP], with each token's segment (token_type_ids) as the outline colour."
+        "30,522-piece vocabulary learned on English) and by Gemma-3-270m (multilingual SentencePiece, "
+        "262,144 pieces), plus the English translation with MiniLM. The two tokenizers mark words "
+        "differently (WordPiece writes '##' on pieces that continue a word, SentencePiece '▁' at a word "
+        "start); here both are shown one way: ␣ marks a piece that starts a word after a space, pieces "
+        "that continue a word are shown bare. Pieces of one cut word share a colour (yellow, sky blue, "
+        "pink, green, in turn), whole words are grey, special tokens orange, each token's id below it. The "
+        "English vocabulary cuts Portuguese words into many pieces; Gemma's keeps them almost whole. Last "
+        "row: a sentence pair in BERT's format, [CLS] A [SEP] B [SEP], with each token's segment "
+        "(token_type_ids) as the outline colour (blue: sentence A, segment 0; vermillion: sentence B, 1)."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair"},
 )
@@ -72,31 +80,34 @@ def tokenization_subwords(ctx: FigureContext):
         ("minilm", SUBWORD_SENTENCE_EN, ctx.t("all-MiniLM-L6-v2 — a mesma frase em inglês",
                                               "all-MiniLM-L6-v2 — the same sentence in English")),
     ]
-    pair_title = ctx.t("all-MiniLM-L6-v2 — par de frases [CLS] A [SEP] B [SEP] (borda azul: segmento 0, vermelha: 1)",
-                       "all-MiniLM-L6-v2 — sentence pair [CLS] A [SEP] B [SEP] (blue outline: segment 0, red: 1)")
+    pair_title = ctx.t("all-MiniLM-L6-v2 — par de frases [CLS] A [SEP] B [SEP] (borda azul: segmento 0, "
+                       "vermelho-alaranjada: 1)",
+                       "all-MiniLM-L6-v2 — sentence pair [CLS] A [SEP] B [SEP] (blue outline: segment 0, "
+                       "vermillion: 1)")
     fig, axes = plt.subplots(len(rows) + 1, 1, figsize=(12, 6.0), gridspec_kw={"hspace": 0.3})
     for ax, (name, text, title) in zip(axes, rows):
         tokens, ids, _, special = encode(ctx.model(name), [text])
         tokens, ids, special = tokens[0], ids[0], special[0]
         widx, spans = _word_index(tokens, special)
         content = ~spans.special
-        plot_token_strip(tokens, ids=ids, special_mask=special, word_index=widx, ax=ax, max_width=72,
-                         title=f"{title}: {len(tokens)} tokens")
+        plot_token_strip(display_tokens(tokens), ids=ids, special_mask=special, word_index=widx, ax=ax,
+                         max_width=72, title=f"{title}: {len(tokens)} tokens")
         lang = "en" if text == SUBWORD_SENTENCE_EN else "pt"
         key = f"{name.replace('-', '_')}_{lang}"
         ctx.record(f"{key}_n_tokens", len(tokens))
         ctx.record(f"{key}_tokens_per_word", round(float(spans.pieces[content].mean()), 2))
     tokens, ids, _, special, segments = encode(ctx.model("minilm"), [PAIR], segments=True)
     widx, _ = _word_index(tokens[0], special[0])
-    plot_token_strip(tokens[0], ids=ids[0], special_mask=special[0], word_index=widx, segments=segments[0],
+    plot_token_strip(display_tokens(tokens[0]), ids=ids[0], special_mask=special[0], word_index=widx,
+                     segments=segments[0],
                      ax=axes[-1], max_width=72, title=f"{pair_title}: {len(tokens[0])} tokens")
     ctx.record("pair_token_type_ids", segments[0].tolist())
     # give each strip the height its wrapped lines need (the boxes keep their aspect)
     spans_y = [np.ptp(ax.get_ylim()) for ax in axes]
     axes[0].get_gridspec().set_height_ratios(spans_y)
     fig.set_size_inches(12, 0.25 * sum(spans_y) + 1.4)
-    fig.suptitle(ctx.t(f"“{SUBWORD_SENTENCE}” → tokens → ids", f"“{SUBWORD_SENTENCE}” → tokens → ids"),
-                 y=0.98, fontsize=11)
+    fig.suptitle(ctx.t(f"“{SUBWORD_SENTENCE}” → tokens → ids   (␣ = início de palavra)",
+                       f"“{SUBWORD_SENTENCE}” → tokens → ids   (␣ = word start)"), y=0.98, fontsize=11)
     return fig
 
 
@@ -104,18 +115,24 @@ def tokenization_subwords(ctx: FigureContext):
     "tokenization_padding_mask",
     section="tokenization",
     caption_pt=(
-        "Um lote (batch) de três frases como o tokenizador do MiniLM o entrega com padding à direita e "
-        f"truncamento em {PADDING_MAX_LENGTH} tokens (a frase longa é cortada, ✂, e perde o texto final; "
-        "o [SEP] é recolocado). A máscara de atenção vale 1 nos tokens reais e 0 no [PAD]. Embaixo, quem "
-        "cada token pode olhar: no encoder (bidirecional) todas as posições reais; no decoder Gemma "
-        "(causal), só as anteriores e ele mesmo — o triângulo superior é zero."
+        "Um lote (batch) de três frases, escritas no topo, como o tokenizador do MiniLM o entrega: padding "
+        f"à direita e truncamento em {PADDING_MAX_LENGTH} tokens. No painel input_ids cada célula mostra o "
+        "id real do token (em cima) e o token que ele representa (embaixo, ␣ = início de palavra): azul = "
+        "token da frase, laranja = token especial ([CLS] = 101, [SEP] = 102), cinza = preenchimento ([PAD] = "
+        "0). A frase longa é cortada (✂) e perde o texto final; o [SEP] é recolocado no fim. A máscara de "
+        "atenção (attention_mask) vale 1 nos tokens reais e 0 no [PAD]. Embaixo, para a frase mais curta, "
+        "quem cada token pode olhar (1 = pode, 0 = não): no encoder MiniLM (bidirecional) todas as posições "
+        "reais; no decoder Gemma (causal), só as anteriores e ele mesmo — o triângulo superior é zero."
     ),
     caption_en=(
-        "A batch of three sentences as MiniLM's tokenizer returns it, right-padded and truncated at "
-        f"{PADDING_MAX_LENGTH} tokens (the long sentence is cut, ✂, losing its end; [SEP] is put back). "
-        "The attention mask is 1 on real tokens and 0 on [PAD]. Below, what each token may attend to: in "
-        "the encoder (bidirectional) every real position; in the Gemma decoder (causal) only earlier "
-        "positions and itself — the upper triangle is zero."
+        "A batch of three sentences, written at the top, as MiniLM's tokenizer returns it: right-padded and "
+        f"truncated at {PADDING_MAX_LENGTH} tokens. In the input_ids panel each cell shows the token's real "
+        "id (top) and the token it stands for (bottom, ␣ = word start): blue = a sentence token, orange = "
+        "a special token ([CLS] = 101, [SEP] = 102), grey = padding ([PAD] = 0). The long sentence is cut "
+        "(✂), losing its end; [SEP] is put back at the end. The attention mask is 1 on real tokens and 0 "
+        "on [PAD]. Below, for the shortest sentence, what each token may attend to (1 = may, 0 = may not): "
+        "in the MiniLM encoder (bidirectional) every real position; in the Gemma decoder (causal) only "
+        "earlier positions and itself — the upper triangle is zero."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "three hand-picked sentences (pt)",
             "max_length": PADDING_MAX_LENGTH},
@@ -123,35 +140,56 @@ def tokenization_subwords(ctx: FigureContext):
 def tokenization_padding_mask(ctx: FigureContext):
     lm = ctx.model("minilm")
     tokens, ids, mask, special = encode(lm, PADDING_SENTENCES, max_length=PADDING_MAX_LENGTH)
-    full = [len(lm.tokenizer(t)["input_ids"]) for t in PADDING_SENTENCES]
+    full = [len(encode(lm, [t])[1][0]) for t in PADDING_SENTENCES]
     truncated = [n > PADDING_MAX_LENGTH for n in full]
     g_tokens, _, g_mask, _ = encode(ctx.model("gemma-270m"), PADDING_SENTENCES, max_length=PADDING_MAX_LENGTH)
-    fig = plt.figure(figsize=(12, 10))
-    gs = fig.add_gridspec(2, 2, height_ratios=[1, 2.6], hspace=0.3, wspace=0.3)
-    top = gs[0, :].subgridspec(1, 2, width_ratios=[3.2, 1.3], wspace=0.12)
+    fig = plt.figure(figsize=(13, 12))
+    gs = fig.add_gridspec(3, 2, height_ratios=[0.3, 1.15, 2.6], hspace=0.3, wspace=0.3)
+    ax_text = fig.add_subplot(gs[0, :])
+    ax_text.set_axis_off()
+    sentence = ctx.tr("sentence")
+    lines = []
+    for i, (text, n_full, cut) in enumerate(zip(PADDING_SENTENCES, full, truncated)):
+        what = (ctx.t(f"{n_full} tokens → cortada em {PADDING_MAX_LENGTH} ✂", f"{n_full} tokens → cut at "
+                      f"{PADDING_MAX_LENGTH} ✂") if cut else
+                ctx.t(f"{n_full} tokens + {PADDING_MAX_LENGTH - n_full} [PAD]",
+                      f"{n_full} tokens + {PADDING_MAX_LENGTH - n_full} [PAD]") if n_full < PADDING_MAX_LENGTH else
+                ctx.t(f"{n_full} tokens, sem [PAD]", f"{n_full} tokens, no [PAD]"))
+        lines.append(f"{sentence} {i + 1}:  “{text}”   ({what})")
+    ax_text.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", fontsize=10.5, linespacing=1.7,
+                 transform=ax_text.transAxes)
+    ax_text.set_title(ctx.t("As frases do lote", "The sentences of the batch"), loc="left", fontsize=11)
+    top = gs[1, :].subgridspec(1, 2, width_ratios=[3.4, 1.3], wspace=0.12)
     ax_batch, ax_mask = fig.add_subplot(top[0]), fig.add_subplot(top[1])
-    plot_padded_batch(tokens, mask, special_mask=special, truncated=truncated, ax=ax_batch)
-    ax_batch.set_title(ctx.t("input_ids: lote com padding e truncamento", "input_ids: padded, truncated batch"))
-    ax_batch.set_xlabel(ctx.t("posição", "position"))
-    ax_batch.set_ylabel(ctx.t("frase", "sentence"))
+    rows = [f"{sentence} {i + 1}" for i in range(len(ids))]
+    plot_padded_batch(ids, mask, tokens=[display_tokens(t) for t in tokens], special_mask=special,
+                      truncated=truncated, row_labels=rows, ax=ax_batch, annot_kws={"color": "0.1"})
+    ax_batch.set_title(ctx.t(f"input_ids: o lote como matriz {ids.shape[0]} × {ids.shape[1]} de ids "
+                             "(token embaixo)", f"input_ids: the batch as a {ids.shape[0]} × {ids.shape[1]} "
+                             "matrix of ids (token below)"), fontsize=10.5)
+    ax_batch.set_xlabel(ctx.tr("position"))
     n = mask.shape[1]
-    plot_mask(mask, row_labels=[str(i) for i in range(len(mask))], col_labels=[str(j) for j in range(n)],
-              ax=ax_mask, xlabel=ctx.t("posição", "position"))
-    ax_mask.set_title("attention_mask")
+    plot_mask(mask, row_labels=rows, col_labels=[str(j) for j in range(n)], ax=ax_mask,
+              xlabel=ctx.tr("position"))
+    ax_mask.set_title("attention_mask", fontsize=10.5)
     row = int(np.argmin(mask.sum(1)))
     bidir = np.broadcast_to(mask[row][None, :], (n, n))
-    ax_enc = fig.add_subplot(gs[1, 0])
-    plot_mask(bidir, row_labels=tokens[row], col_labels=tokens[row], ax=ax_enc,
-              xlabel=ctx.t("chave (key)", "key"), ylabel=ctx.t("consulta (query)", "query"))
-    ax_enc.set_title(ctx.t("encoder (MiniLM): bidirecional", "encoder (MiniLM): bidirectional"))
+    ax_enc = fig.add_subplot(gs[2, 0])
+    shown = display_tokens(tokens[row])
+    plot_mask(bidir, row_labels=shown, col_labels=shown, ax=ax_enc, xlabel=ctx.tr("key"), ylabel=ctx.tr("query"))
+    ax_enc.set_title(ctx.t(f"encoder (MiniLM), {sentence} {row + 1}: bidirecional",
+                           f"encoder (MiniLM), {sentence} {row + 1}: bidirectional"))
     g_row = int(np.argmin(g_mask.sum(1)))
     gn = g_mask.shape[1]
     causal = np.tril(np.ones((gn, gn), int)) * g_mask[g_row][None, :]
-    ax_dec = fig.add_subplot(gs[1, 1])
-    plot_mask(causal, row_labels=g_tokens[g_row], col_labels=g_tokens[g_row], ax=ax_dec,
-              xlabel=ctx.t("chave (key)", "key"), ylabel=ctx.t("consulta (query)", "query"))
-    ax_dec.set_title(ctx.t("decoder (Gemma): causal", "decoder (Gemma): causal"))
+    ax_dec = fig.add_subplot(gs[2, 1])
+    g_shown = display_tokens(g_tokens[g_row])
+    plot_mask(causal, row_labels=g_shown, col_labels=g_shown, ax=ax_dec, xlabel=ctx.tr("key"),
+              ylabel=ctx.tr("query"))
+    ax_dec.set_title(ctx.t(f"decoder (Gemma), {sentence} {g_row + 1}: causal",
+                           f"decoder (Gemma), {sentence} {g_row + 1}: causal"))
     ctx.record("batch_shape", list(ids.shape))
     ctx.record("real_tokens_per_sentence", mask.sum(1).tolist())
     ctx.record("untruncated_lengths", full)
+    ctx.record("input_ids", ids.tolist())
     return fig

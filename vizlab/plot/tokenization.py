@@ -5,15 +5,23 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import FancyBboxPatch
 
-__all__ = ["plot_token_strip", "plot_padded_batch", "plot_mask"]
+from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import heatmap
 
-SPECIAL_COLOR = "#fdae6b"
-PAD_COLOR = "#e0e0e0"
-WORD_COLOR = "#c6dbef"
-PIECE_COLORS = ("#a1d99b", "#fdd0a2", "#bcbddc", "#fcbba1")
-SEGMENT_COLORS = ("#08519c", "#cb181d")
+__all__ = ["plot_token_strip", "plot_padded_batch", "plot_mask",
+           "SPECIAL_COLOR", "PAD_COLOR", "WORD_COLOR", "PIECE_COLORS", "SEGMENT_COLORS"]
+
+# Colours from the shared palette (vizlab.palette).
+SPECIAL_COLOR = CATEGORICAL[4]               # orange: [CLS], [SEP], <bos> ...
+PAD_COLOR = "#E6E6E6"                        # light grey: padding
+WORD_COLOR = CATEGORICAL[8]                  # grey: a word that is one token
+PIECE_COLORS = (CATEGORICAL[1], CATEGORICAL[0], CATEGORICAL[3], CATEGORICAL[2])  # pieces of one split word
+SEGMENT_COLORS = (CATEGORICAL[5], CATEGORICAL[6])  # outline: sentence A (blue), B (vermillion)
 
 
 def _layout(widths, max_width: float, gap: float):
@@ -39,11 +47,14 @@ def plot_token_strip(
     max_width: float = 60.0,
     title: str | None = None,
     fontsize: float = 9.5,
-) -> Axes:
+    text_kws: dict | None = None,
+    box_kws: dict | None = None,
+) -> PlotResult:
     """Tokens drawn as boxes in reading order, the token id under each, wrapped into lines.
 
     Special tokens are orange; the pieces of a word split into several tokens share a colour
-    (green, peach, ...) so a reader sees where a word was cut; one-token words are light blue.
+    (yellow, sky blue, ...) so a reader sees where a word was cut; one-token words are grey.
+    Pass tokens as readers see them (:func:`vizlab.tokens.display_tokens`).
 
     Parameters
     ----------
@@ -60,10 +71,13 @@ def plot_token_strip(
     max_width : float
         Line width in character units before wrapping.
 
+    text_kws, box_kws : dict
+        Passed to the token texts and to the box patches.
+
     Returns
     -------
-    Axes
-        ``ax.token_boxes`` is the list of box patches, in token order.
+    PlotResult
+        ``artists_["boxes"]`` the box patches, ``artists_["texts"]`` the token texts, in token order.
     """
     tokens = [str(t) for t in tokens]
     n = len(tokens)
@@ -81,7 +95,7 @@ def plot_token_strip(
     if ax is None:
         _, ax = plt.subplots(figsize=(min(max_width, widths.sum()) * 0.16 + 0.5, 0.5 + 0.55 * n_lines * row_h))
     counts = np.bincount(words) if n else np.array([])
-    boxes, k = [], -1
+    boxes, texts, k = [], [], -1
     last_word = None
     for i, tok in enumerate(tokens):
         if special[i]:
@@ -96,11 +110,12 @@ def plot_token_strip(
         y = -lines[i] * row_h
         edge, lw = ("0.35", 0.8) if segments is None else (SEGMENT_COLORS[int(segments[i]) % 2], 2.0)
         box = FancyBboxPatch((xs[i], y - 0.5), widths[i], 1.0, boxstyle="round,pad=0.02,rounding_size=0.2",
-                             facecolor=color, edgecolor=edge, linewidth=lw)
+                             **{"facecolor": color, "edgecolor": edge, "linewidth": lw, **(box_kws or {})})
         ax.add_patch(box)
         boxes.append(box)
-        ax.text(xs[i] + widths[i] / 2, y, tok, ha="center", va="center", fontsize=fontsize,
-                family="DejaVu Sans Mono")
+        texts.append(ax.text(xs[i] + widths[i] / 2, y, font_safe(tok), ha="center", va="center",
+                             **{"fontsize": fontsize, "family": "DejaVu Sans Mono",
+                                "color": "0.1", **(text_kws or {})}))
         if ids is not None:
             ax.text(xs[i] + widths[i] / 2, y - 0.85, str(int(np.asarray(ids)[i])), ha="center", va="center",
                     fontsize=fontsize - 1.5, color="0.3")
@@ -111,67 +126,84 @@ def plot_token_strip(
     ax.set_axis_off()
     if title:
         ax.set_title(title, loc="left", fontsize=10)
-    ax.token_boxes = boxes
-    return ax
+    return PlotResult(ax_=ax, artists_={"boxes": boxes, "texts": texts})
 
 
 def plot_padded_batch(
-    tokens,
+    ids,
     attention_mask,
     *,
+    tokens=None,
     special_mask=None,
     truncated=None,
     ax: Axes | None = None,
-    pad_token: str = "[PAD]",
-    truncated_label: str = "truncated",
-    fontsize: float = 8.0,
-) -> Axes:
-    """A padded batch as a grid: one row per text, one column per position, padding greyed.
+    row_labels=None,
+    truncated_color: str = HIGHLIGHT,
+    fontsize: float = 7.5,
+    annot_kws: dict | None = None,
+) -> PlotResult:
+    """A padded batch as a grid: one row per text, one column per position, each cell its token id.
+
+    Cells are coloured by kind (grey padding, blue token, orange special token); each shows the
+    real ``input_ids`` value, with the token it stands for in small type under it when ``tokens``
+    are given.
 
     Parameters
     ----------
-    tokens : list of list of str
-        The batch's tokens, every row of the same (padded) length.
+    ids : array-like of int, shape (batch, seq_len)
+        The batch's ``input_ids``.
     attention_mask : array-like of 0/1, shape (batch, seq_len)
+    tokens : list of list of str, optional
+        The tokens the ids stand for (as readers see them), same shape.
     special_mask : array-like of bool, shape (batch, seq_len), optional
     truncated : list of bool, optional
         Rows cut at the maximum length get a scissors mark at their end.
+    row_labels : list of str, optional
+        Tick label of each row.
 
     Returns
     -------
-    Axes
-        ``ax.images[0]`` codes each cell: 0 padding, 1 token, 2 special token.
+    PlotResult
+        ``im_`` codes each cell: 0 padding, 1 token, 2 special token; ``text_`` the cell texts
+        (id, then token); ``values_["ids"]`` the ids drawn.
     """
+    ids = np.asarray(ids).astype(int)
     mask = np.asarray(attention_mask).astype(int)
+    if ids.shape != mask.shape:
+        raise ValueError(f"ids {ids.shape} and attention_mask {mask.shape} differ in shape")
     b, n = mask.shape
-    if len(tokens) != b or any(len(r) != n for r in tokens):
+    if tokens is not None and (len(tokens) != b or any(len(r) != n for r in tokens)):
         raise ValueError(f"tokens must be {b} rows of {n} tokens to match attention_mask")
     special = np.zeros((b, n), bool) if special_mask is None else np.asarray(special_mask, bool)
-    code = np.where(mask == 0, 0, np.where(special, 2, 1))
+    code = np.where(mask == 0, 0, np.where(special, 2, 1)).astype(float)
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.75 * n + 1, 0.5 * b + 0.8))
-    from matplotlib.colors import ListedColormap
+        _, ax = plt.subplots(figsize=(0.8 * n + 1, 0.6 * b + 0.8))
 
-    ax.imshow(code, cmap=ListedColormap([PAD_COLOR, WORD_COLOR, SPECIAL_COLOR]), vmin=-0.5, vmax=2.5,
-              aspect="auto", interpolation="nearest")
-    for i in range(b):
-        for j in range(n):
-            t = tokens[i][j]
-            ax.text(j, i, t if len(t) <= 9 else t[:8] + "…", ha="center", va="center", fontsize=fontsize,
-                    color="0.45" if mask[i, j] == 0 else "black", family="DejaVu Sans Mono")
-        if truncated is not None and truncated[i]:
-            ax.text(n - 0.45, i, "✂", ha="left", va="center", fontsize=fontsize + 4, color="crimson")
-    ax.set_xticks(np.arange(n))
-    ax.set_yticks(np.arange(b))
+    def cell(i, j):
+        if tokens is None:
+            return str(ids[i, j])
+        t = tokens[i][j]
+        return f"{ids[i, j]}\n{t if len(t) <= 9 else t[:8] + '…'}"
+
+    annot = np.array([[cell(i, j) for j in range(n)] for i in range(b)], dtype=object)
+    res = heatmap(code, ax=ax, cmap=ListedColormap([PAD_COLOR, PIECE_COLORS[1], SPECIAL_COLOR]),
+                  norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3), annot=annot, cbar=False,
+                  xticklabels=[str(j) for j in range(n)], xrotation=0,
+                  yticklabels=row_labels if row_labels is not None else [str(i) for i in range(b)],
+                  annot_kws={"fontsize": fontsize, "family": "DejaVu Sans Mono", **(annot_kws or {})})
     ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, b, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1.5)
     ax.tick_params(which="both", length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    if truncated is not None and any(truncated):
+    marks = []
+    for i in range(b):
+        if truncated is not None and truncated[i]:
+            marks.append(ax.text(n - 0.45, i, "✂", ha="left", va="center", fontsize=fontsize + 5,
+                                 color=truncated_color))
+    if marks:
         ax.set_xlim(-0.5, n + 0.2)
-    return ax
+    return PlotResult(ax_=ax, im_=res.im_, text_=res.text_, artists_={"truncated": marks},
+                      values_={"ids": ids})
 
 
 def plot_mask(
@@ -180,11 +212,12 @@ def plot_mask(
     row_labels,
     col_labels,
     ax: Axes | None = None,
-    cmap: str = "Greens",
-    annotate: bool = True,
+    cmap=SEQUENTIAL_CMAP,
+    annot: bool = True,
     xlabel: str = "",
     ylabel: str = "",
-) -> Axes:
+    annot_kws: dict | None = None,
+) -> PlotResult:
     """A 0/1 mask (attention mask of a batch, or an n x n query-key mask) with its values.
 
     Parameters
@@ -194,25 +227,17 @@ def plot_mask(
 
     Returns
     -------
-    Axes
-        ``ax.images[0]`` holds the mask.
+    PlotResult
+        ``im_`` holds the mask, ``text_`` the 0/1 cell texts.
     """
     m = np.asarray(mask).astype(int)
     if m.shape != (len(row_labels), len(col_labels)):
         raise ValueError(f"mask has shape {m.shape} but {len(row_labels)} x {len(col_labels)} labels were given")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.35 * m.shape[1] + 1.5, 0.35 * m.shape[0] + 1.2))
-    ax.imshow(m, cmap=cmap, vmin=-0.3, vmax=1.3, interpolation="nearest", aspect="equal")
-    if annotate:
-        for i in range(m.shape[0]):
-            for j in range(m.shape[1]):
-                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if m[i, j] else "0.4")
-    ax.set_xticks(range(m.shape[1]), col_labels, rotation=90)
-    ax.set_yticks(range(m.shape[0]), row_labels)
+    res = heatmap(m, ax=ax, xticklabels=list(col_labels), yticklabels=list(row_labels), cmap=cmap,
+                  vmin=-0.3, vmax=1.3, annot=annot, fmt=lambda v: str(int(v)), cbar=False, aspect="equal",
+                  annot_kws={"fontsize": 8, **(annot_kws or {})})
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    return ax
+    return res
