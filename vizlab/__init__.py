@@ -24,6 +24,8 @@ _LAZY = {
     "extract": "vizlab.extraction.run",
     "embed": "vizlab.extraction.run",
     "embed_layers": "vizlab.extraction.run",
+    "embed_corpus": "vizlab.extraction.corpus",
+    "load_corpus": "vizlab.extraction.corpus",
     "finetune": "vizlab.extraction.finetune",
     "attribute": "vizlab.extraction.attribution",
     "project": "vizlab.analysis.projection",
