@@ -4,6 +4,10 @@
 made them (method, seed, neighbours, epochs, ...), so a figure can say how it was drawn and the
 same call always gives the same layout.
 
+Thread invariance. Every map is computed on one thread (:func:`vizlab.threads.limited_threads`:
+BLAS, OpenMP, numba), so the same call gives the same bits on a 1-core and a 16-core machine;
+cached maps are keyed also by this module's code version.
+
 UMAP route. Seeded umap-learn runs single-threaded, and most of its time goes into the
 approximate nearest-neighbour search, the spectral initialisation and 500 optimisation epochs.
 vizlab keeps the UMAP objective and changes only how it gets there:
@@ -32,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from vizlab.cache import ArrayCache, cache_key
+from vizlab.provenance import code_version
+from vizlab.threads import limited_threads
 
 __all__ = ["Projection", "project", "exact_knn", "METHODS"]
 
@@ -261,7 +267,8 @@ def project(
 
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("projection", enabled=bool(cache))
     digest = hashlib.sha256(X.tobytes()).hexdigest()
-    key = cache_key("project", _VERSION, digest, X.shape, method, random_state, n_components, params)
+    key = cache_key("project", _VERSION, code_version(__name__), digest, X.shape, method, random_state,
+                    n_components, params)
     ran = []
 
     def compute():
@@ -304,6 +311,15 @@ def _knn_arg(knn, n: int, k: int):
 
 
 def _compute(X, method, seed, n_components, reduce, params, knn_pair, progress) -> dict[str, np.ndarray]:
+    """Every step on one thread: t-SNE's OpenMP gradient, UMAP's numba loops and the BLAS in
+    PCA/kNN give the same bits on any machine only then (``tests/test_projection.py``)."""
+    if method == "umap":
+        import umap  # noqa: F401 - imports numba, so limited_threads can pin it too
+    with limited_threads(1):
+        return _compute_pinned(X, method, seed, n_components, reduce, params, knn_pair, progress)
+
+
+def _compute_pinned(X, method, seed, n_components, reduce, params, knn_pair, progress) -> dict[str, np.ndarray]:
     out: dict[str, Any] = {}
     if method == "pca":
         Z, ev = _pca(X, n_components, seed)
