@@ -41,6 +41,7 @@ from vizlab.cache import cache_dir, cache_key
 from vizlab.extraction.models import LoadedModel, load_model, wrap_model
 from vizlab.extraction.run import validate_texts
 from vizlab.extraction.training import TrainingHistory, build_classifier, classifier_logits, train_classifier
+from vizlab.provenance import code_version
 
 __all__ = ["finetune", "predict", "FineTuneResult", "TrainingHistory"]
 
@@ -231,7 +232,7 @@ def finetune(
     labels: tuple[str, ...] | None = None,
     seed: int = 0,
     cache: bool | str | os.PathLike = True,
-    num_threads: int | None = None,
+    num_threads: int | None = 1,
     progress: bool | None = None,
 ) -> FineTuneResult:
     """Fine-tune ``model`` with a new classification head on ``train_df``.
@@ -274,9 +275,11 @@ def finetune(
     cache : bool or path
         Save the model in (and load it from) ``cache_dir() / "finetuned"``, or in this folder;
         False trains in memory every time.
-    num_threads : int, optional
-        CPU threads for torch during training (restored afterwards); on a busy machine 1 can
-        be faster than oversubscribed cores. Does not enter the cache key.
+    num_threads : int or None
+        CPU threads for torch during training (restored afterwards). The default 1 makes the
+        trained weights identical on every machine (a sum split over 2 threads rounds
+        differently); None keeps torch's setting (faster on idle cores, machine-dependent bits).
+        Does not enter the cache key.
     progress : bool, optional
         Show a progress bar (False: never).
 
@@ -306,8 +309,8 @@ def finetune(
               "max_length": max_length, "warmup": float(warmup), "weight_decay": float(weight_decay),
               "freeze_embeddings": bool(freeze_embeddings), "group_by_length": bool(group_by_length),
               "eval_every": eval_every, "seed": int(seed), "head": "AutoModelForSequenceClassification"}
-    key = cache_key("finetune", _VERSION, model.fingerprint, texts, train_labels, eval_texts, eval_labels,
-                    labels, params)
+    key = cache_key("finetune", _VERSION, code_version(__name__), model.fingerprint, texts, train_labels,
+                    eval_texts, eval_labels, labels, params)
     root = _root(cache)
     folder = root / key[:32] if root is not None else None
     eval_true = evalset[1] if evalset is not None else None

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.models import LoadedModel
+from vizlab.provenance import code_version
 
 __all__ = ["extract", "embed", "embed_layers", "validate_texts", "tokenize_batch", "base_model"]
 
@@ -228,7 +229,8 @@ def extract(
 
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("extract", enabled=bool(cache))
     key = cache_key(
-        "extract", _VERSION, model.fingerprint, texts, attentions, hidden_states, hidden_ids, max_length
+        "extract", _VERSION, code_version(__name__), model.fingerprint, texts, attentions, hidden_states,
+        hidden_ids, max_length,
     )
 
     def compute() -> dict[str, np.ndarray]:
@@ -393,7 +395,8 @@ def embed(
     all_layers = layer is None
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
-    key = cache_key("embed", _VERSION, model.fingerprint, texts, lidx, pooling, max_length, normalize)
+    key = cache_key("embed", _VERSION, code_version(__name__), model.fingerprint, texts, lidx, pooling,
+                    max_length, normalize)
 
     def compute():
         feats, batches, _ = _plan(model, texts, max_length, batch_size)

@@ -19,6 +19,7 @@ from vizlab.cache import ArrayCache, cache_key
 from vizlab.figures.embeddings import N_TWEETS, SEED, sentiment_layers, sentiment_sample
 from vizlab.figures.registry import FigureContext, register
 from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
+from vizlab.provenance import code_version
 
 SIZES = (16, 32, 64, 128, 256, 512, 1024, 2000)
 N_SEEDS = 5
@@ -35,7 +36,7 @@ def random_twin(lm):
 def _cached_frame(parts, compute) -> pd.DataFrame:
     """A DataFrame of numeric/str columns kept in the array cache under a key made of ``parts``."""
     store = ArrayCache("figure-tables")
-    key = cache_key("frame", 1, *parts)
+    key = cache_key("frame", 1, code_version(__name__), *parts)
 
     def arrays():
         df = compute()
