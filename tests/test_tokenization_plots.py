@@ -62,11 +62,14 @@ def test_padded_batch_and_masks():
 def test_softmax_temperature_bars():
     logits = np.array([3.0, 2.0, 1.0])
     probs = np.array([[0.8, 0.15, 0.05], [0.6, 0.3, 0.1]])
-    fig = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0))
-    np.testing.assert_allclose([b.get_width() for b in fig.axes[0].containers[0]], logits)
-    for row, bars in zip(probs, fig.axes[1].containers):
+    res = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0))
+    np.testing.assert_allclose([b.get_width() for b in res.artists_["logit_bars"]], logits)
+    for row, bars in zip(probs, res.artists_["prob_bars"]):
         np.testing.assert_allclose([b.get_width() for b in bars], row)
-    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["T = 0.5", "T = 1"]
+    assert [t.get_text() for t in res.axes_["probs"].get_legend().get_texts()] == ["T = 0,5", "T = 1"]
+    assert " 3,0" in [t.get_text() for t in res.axes_["logits"].texts]
+    en = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0), lang="en")
+    assert [t.get_text() for t in en.axes_["probs"].get_legend().get_texts()] == ["T = 0.5", "T = 1"]
     with pytest.raises(ValueError, match="labels"):
         plot_softmax_temperature(logits, probs, labels=["a"], temperatures=(0.5, 1.0))
 
@@ -74,9 +77,15 @@ def test_softmax_temperature_bars():
 def test_block_diagram():
     stages = [Stage("input", "", "(2 × 5)"), Stage("attention", "12 heads", "(2 × 5 × 384)", "attn"),
               Stage("head", "", "(2 × 384)", "head")]
-    ax = plot_block_diagram(stages, repeat=(1, 1, "× 6"))
-    assert len(ax.stage_boxes) == 3
-    texts = [t.get_text() for t in ax.texts]
-    assert {"input", "12 heads", "(2 × 5 × 384)", "× 6"} <= set(texts)
+    res = plot_block_diagram(stages, repeat=(1, 1, "× 6"),
+                             branches=[("classifier", [Stage("pooler", "tanh", "(2 × 384)", "head")]),
+                                       ("embedding", [Stage("mean", "", "(2 × 384)", "head2")])])
+    assert len(res.artists_["boxes"]) == 3
+    assert [len(b) for b in res.artists_["branch_boxes"]] == [1, 1]
+    texts = [t.get_text() for t in res.ax_.texts]
+    assert {"input", "12 heads", "(2 × 5 × 384)", "× 6", "classifier", "pooler", "mean"} <= set(texts)
+    # the branches sit above the stack, side by side
+    b0, b1 = (b[0] for b in res.artists_["branch_boxes"])
+    assert b0.get_y() == b1.get_y() > res.artists_["boxes"][-1].get_y() and b0.get_x() < b1.get_x()
     with pytest.raises(ValueError, match="repeat"):
         plot_block_diagram(stages, repeat=(1, 5, "x"))

@@ -30,12 +30,20 @@ def test_diagram_stages_follow_the_summary(tiny_bert, tiny_decoder):
     from vizlab.figures.transformers import architecture_stages
 
     t = lambda pt, en: en  # noqa: E731
-    for lm, head_word in ((tiny_bert, "mean"), (tiny_decoder, "LM head")):
+    for lm, head_word in ((tiny_bert, "encoder output"), (tiny_decoder, "LM head")):
         s = describe_architecture(lm, ["the cat sat"])
-        stages, (i0, i1, label) = architecture_stages(s, t)
+        stages, (i0, i1, label), branches = architecture_stages(s, t)
         assert label == "× 2 blocks" and 0 < i0 < i1 < len(stages) - 1
         assert head_word in stages[-1].title
         assert any(str(s.intermediate) in st.detail for st in stages)
+        if s.kind == "encoder":
+            # the classifier as transformers builds it: [CLS] -> pooler -> linear; mean pooling for embeddings
+            (clf_label, clf), (emb_label, emb) = branches
+            assert [st.title.split()[0] for st in clf] == ["[CLS]", "pooler", "linear"]
+            assert "tanh" in clf[1].detail and clf[-1].shape.endswith("3)")
+            assert "mean pooling" in emb[0].detail
+        else:
+            assert branches == []
 
 
 @pytest.mark.slow

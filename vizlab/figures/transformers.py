@@ -9,6 +9,7 @@ from vizlab.analysis.softmax import entropy, softmax, top_k
 from vizlab.figures.registry import FigureContext, register
 from vizlab.plot.architecture import Stage, plot_block_diagram
 from vizlab.plot.softmax import plot_softmax_temperature
+from vizlab.tokens import display_tokens
 
 ARCH_BATCH = ["O gato está em cima do teclado.", "Bom dia!"]
 PROMPT = "O gato está em cima do"
@@ -24,8 +25,17 @@ def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str]]:
-    """Boxes of the diagram from an :class:`ArchitectureSummary`; ``t(pt, en)`` picks the language."""
+N_CLASSES = 3  # the sentiment classes of the fine-tuning section (negative, neutral, positive)
+
+
+def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
+    """Boxes of the diagram from an :class:`ArchitectureSummary`; ``t(pt, en)`` picks the language.
+
+    Returns the stack of stages, the repeated block ``(first, last, label)`` and the heads drawn side
+    by side on top: for an encoder, the sequence classifier as transformers builds it ([CLS] vector
+    -> pooler -> linear) and the mean pooling that gives sentence embeddings; for a decoder, none
+    (its LM head is the last stage).
+    """
     sh = s.shapes
     b, n = sh["input_ids"]
     dims = t("lote × sequência × oculto", "batch × sequence × hidden")
@@ -75,18 +85,31 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str]]:
             Stage(t(f"soma residual + {norm}", f"residual add + {norm}"), "", _shape(sh["block"]), "add"),
         ]
     last = len(stages) - 1
+    branches = []
     if s.kind == "decoder":
         stages.append(Stage(t("cabeça de LM: norm final → projeção no vocabulário",
                               "LM head: final norm → projection onto the vocabulary"),
                             t(f"{s.hidden} → {_fmt(s.vocab)} logits por posição", f"{s.hidden} → "
                               f"{_fmt(s.vocab)} logits per position"), f"logits {_shape(sh['output'])}", "head"))
     else:
-        stages.append(Stage(t("cabeça: média dos tokens → embedding da frase",
-                              "head: mean over tokens → sentence embedding"),
-                            t(f"(fine-tuning troca por Linear {s.hidden} → n classes)",
-                              f"(fine-tuning swaps in Linear {s.hidden} → n classes)"),
-                            f"{_shape((b, s.hidden))}", "head"))
-    return stages, (first, last, t(f"× {s.n_layers} blocos", f"× {s.n_layers} blocks"))
+        stages.append(Stage(t("saída do encoder: um vetor por token", "encoder output: one vector per token"),
+                            "", _shape(sh["output"]), "io"))
+        branches = [
+            (t("classificador (ajuste fino)", "classifier (fine-tuning)"), [
+                Stage(t("vetor do [CLS] (posição 0)", "[CLS] vector (position 0)"), "", _shape((b, s.hidden)),
+                      "head"),
+                Stage("pooler", t(f"densa {s.hidden} → {s.hidden} + tanh", f"dense {s.hidden} → {s.hidden} + tanh"),
+                      _shape((b, s.hidden)), "head"),
+                Stage(t(f"linear → {N_CLASSES} classes", f"linear → {N_CLASSES} classes"),
+                      t("logits neg. / neutro / pos.", "logits neg. / neutral / pos."), _shape((b, N_CLASSES)), "head"),
+            ]),
+            (t("embedding da frase", "sentence embedding"), [
+                Stage(t("média dos tokens", "mean over tokens"),
+                      t("mean pooling, sem o [PAD]", "mean pooling, [PAD] left out"), _shape((b, s.hidden)),
+                      "head2"),
+            ]),
+        ]
+    return stages, (first, last, t(f"× {s.n_layers} blocos", f"× {s.n_layers} blocks")), branches
 
 
 @register(
@@ -96,26 +119,36 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str]]:
         "A arquitetura lida dos próprios modelos: o encoder all-MiniLM-L6-v2 (6 blocos, 12 cabeças, "
         "oculto 384, BERT com norma depois da soma residual) e o decoder Gemma-3-270m (18 blocos, 4 "
         "cabeças de consulta que compartilham 1 cabeça de chave/valor, RoPE, RMSNorm antes e depois de "
-        "cada sub-camada). Em azul, o formato do tensor medido com hooks em cada etapa para um lote "
-        "real de 2 frases (lote × sequência × oculto)."
+        "cada sub-camada). Em azul-escuro, o formato do tensor medido com hooks em cada etapa para um lote "
+        "real de 2 frases (lote × sequência × oculto). No topo do encoder, as duas cabeças que o relatório "
+        "usa sobre a mesma saída: o classificador de sentimentos do ajuste fino, como o transformers o "
+        "monta (AutoModelForSequenceClassification: vetor do [CLS] → pooler, densa 384 → 384 com tanh → "
+        "linear 384 → 3 classes), e a média dos tokens reais (mean pooling) que dá o embedding da frase "
+        "usado nas figuras de embeddings. O decoder termina na cabeça de LM, que projeta cada posição no "
+        "vocabulário."
     ),
     caption_en=(
         "The architecture read from the models themselves: the all-MiniLM-L6-v2 encoder (6 blocks, 12 "
         "heads, hidden 384, post-norm BERT) and the Gemma-3-270m decoder (18 blocks, 4 query heads "
-        "sharing 1 key/value head, RoPE, RMSNorm before and after each sub-layer). In blue, the tensor "
-        "shape measured with hooks at each stage for a real batch of 2 sentences (batch × sequence × hidden)."
+        "sharing 1 key/value head, RoPE, RMSNorm before and after each sub-layer). In dark blue, the tensor "
+        "shape measured with hooks at each stage for a real batch of 2 sentences (batch × sequence × hidden). "
+        "On top of the encoder, the two heads the report uses on the same output: the fine-tuning sentiment "
+        "classifier as transformers builds it (AutoModelForSequenceClassification: [CLS] vector → pooler, "
+        "dense 384 → 384 with tanh → linear 384 → 3 classes), and the mean over real tokens (mean pooling) "
+        "that gives the sentence embedding used in the embedding figures. The decoder ends in the LM head, "
+        "which projects each position onto the vocabulary."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2},
 )
 def transformers_architecture(ctx: FigureContext):
     from vizlab.extraction.architecture import describe_architecture
 
-    fig, axes = plt.subplots(1, 2, figsize=(13, 8.2), gridspec_kw={"wspace": 0.06})
+    fig, axes = plt.subplots(1, 2, figsize=(13, 9.6), gridspec_kw={"wspace": 0.06})
     for ax, name, title in ((axes[0], "minilm", ctx.t("Encoder: all-MiniLM-L6-v2", "Encoder: all-MiniLM-L6-v2")),
                             (axes[1], "gemma-270m", ctx.t("Decoder: Gemma-3-270m", "Decoder: Gemma-3-270m"))):
         s = describe_architecture(ctx.model(name), ARCH_BATCH)
-        stages, repeat = architecture_stages(s, ctx.t)
-        plot_block_diagram(stages, repeat=repeat, ax=ax, box_width=7.6, fontsize=9.5,
+        stages, repeat, branches = architecture_stages(s, ctx.t)
+        plot_block_diagram(stages, repeat=repeat, branches=branches, ax=ax, box_width=7.6, fontsize=9.5,
                            title=f"{title}\n{_fmt(s.n_params)} {ctx.t('parâmetros', 'parameters')}")
         key = name.replace("-", "_")
         ctx.record(f"{key}_n_params", s.n_params)
@@ -147,21 +180,20 @@ def transformers_softmax_temperature(ctx: FigureContext):
     z = next_token_logits(lm, [PROMPT])[0]
     idx = top_k(z, TOP_K)
     probs = np.stack([softmax(z, temperature=T) for T in TEMPERATURES])
-    labels = [lm.tokenizer.convert_tokens_to_string([tok]).strip() or tok
-              for tok in lm.tokenizer.convert_ids_to_tokens(idx.tolist())]
+    raw = lm.tokenizer.convert_ids_to_tokens(idx.tolist())
+    shown = display_tokens(raw)
+    labels = [lm.tokenizer.convert_tokens_to_string([tok]).strip() or tok for tok in raw]  # recorded words
     ents = entropy(probs)
-    notes = [ctx.t(f"top-{TOP_K}: {100 * p[idx].sum():.0f}%, H = {h:.1f} nats",
-                   f"top-{TOP_K}: {100 * p[idx].sum():.0f}%, H = {h:.1f} nats") for p, h in zip(probs, ents)]
-    fig = plot_softmax_temperature(
-        z[idx], probs[:, idx], labels=labels, temperatures=TEMPERATURES, notes=notes,
-        fig=plt.figure(figsize=(11, 5.4)),
+    notes = [f"top-{TOP_K}: {ctx.tr.pct(p[idx].sum(), 0)}, H = {ctx.tr.num(h, 1)} nats" for p, h in zip(probs, ents)]
+    res = plot_softmax_temperature(
+        z[idx], probs[:, idx], labels=shown, temperatures=TEMPERATURES, notes=notes,
+        fig=plt.figure(figsize=(11, 5.4)), lang=ctx.lang,
         logit_title=ctx.t(f"logits (“{PROMPT} …”)", f"logits (“{PROMPT} …”)"),
         prob_title=ctx.t("probabilidades = softmax(logits / T)", "probabilities = softmax(logits / T)"),
+        prob_label=ctx.tr("probability"), logit_label="logit",
     )
-    ax = fig.axes[1]
-    ax.set_xlim(0, max(0.05, float(probs[:, idx].max()) * 1.15))
-    ax.set_xlabel(ctx.t("probabilidade", "probability"))
-    fig.axes[0].set_xlabel("logit")
+    res.axes_["probs"].set_xlim(0, max(0.05, float(probs[:, idx].max()) * 1.15))
+    fig = res.figure_
     ctx.record("prompt", PROMPT)
     ctx.record("top_tokens", labels)
     for T, p, h in zip(TEMPERATURES, probs, ents):

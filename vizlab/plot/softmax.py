@@ -6,6 +6,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from vizlab.i18n import Lang
+from vizlab.palette import CATEGORICAL
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import localize_axes
+
 __all__ = ["plot_softmax_temperature"]
 
 
@@ -20,8 +26,13 @@ def plot_softmax_temperature(
     prob_title: str = "probabilities",
     temperature_label: str = "T",
     notes=None,
-    colors=("#6baed6", "#2171b5", "#08306b", "#fd8d3c", "#e6550d"),
-) -> Figure:
+    colors=(CATEGORICAL[0], CATEGORICAL[5], CATEGORICAL[7], CATEGORICAL[4], CATEGORICAL[6]),
+    logit_color: str = "0.55",
+    logit_label: str = "logit",
+    prob_label: str = "probability",
+    lang: str = "pt",
+    bar_kws: dict | None = None,
+) -> PlotResult:
     """Bars of the top logits beside their probabilities at several temperatures.
 
     Parameters
@@ -35,13 +46,16 @@ def plot_softmax_temperature(
     temperatures : sequence of float
     notes : list of str, optional
         Appended to each temperature's legend entry (e.g. the entropy).
+    lang : {"pt", "en"}
+        Number format of the value labels, legend and ticks (``T = 0,5`` in Portuguese).
 
     Returns
     -------
-    Figure
-        ``fig.axes[0]``: logits; ``fig.axes[1]``: grouped probability bars (one BarContainer
-        per temperature, in ``fig.axes[1].containers``).
+    PlotResult
+        ``axes_["logits"]``, ``axes_["probs"]``; ``artists_["logit_bars"]`` and
+        ``artists_["prob_bars"]`` (one BarContainer per temperature).
     """
+    tr = Lang(lang)
     logits = np.asarray(logits, dtype=float)
     probs = np.asarray(probs, dtype=float)
     k = logits.size
@@ -54,23 +68,31 @@ def plot_softmax_temperature(
         fig = plt.figure(figsize=(11, 0.42 * k + 1.6))
     ax0, ax1 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5], "wspace": 0.35})
     y = np.arange(k)
-    ax0.barh(y, logits, color="0.55")
+    labels = [font_safe(t) for t in labels]
+    logit_bars = ax0.barh(y, logits, color=logit_color, **(bar_kws or {}))
     for yi, v in zip(y, logits):
-        ax0.text(v, yi, f" {v:.1f}", va="center", ha="left", fontsize=8)
+        ax0.text(v, yi, " " + tr.num(v, 1), va="center", ha="left", fontsize=8)
     ax0.set_yticks(y, labels)
+    ax0.set_xlabel(logit_label)
     ax0.invert_yaxis()
     ax0.set_title(logit_title)
     lo = min(0.0, float(logits.min()))
     ax0.set_xlim(lo, float(logits.max()) * 1.18)
     nt = len(temperatures)
     h = 0.8 / nt
+    prob_bars = []
     for t_i, (t, row) in enumerate(zip(temperatures, probs)):
         note = f" ({notes[t_i]})" if notes is not None else ""
-        ax1.barh(y - 0.4 + h * (t_i + 0.5), row, height=h, color=colors[t_i % len(colors)],
-                 label=f"{temperature_label} = {t:g}{note}")
+        t_text = f"{t:g}".replace(".", tr.decimal)
+        prob_bars.append(ax1.barh(y - 0.4 + h * (t_i + 0.5), row, height=h, color=colors[t_i % len(colors)],
+                                  label=f"{temperature_label} = {t_text}{note}", **(bar_kws or {})))
     ax1.set_yticks(y, labels)
     ax1.invert_yaxis()
     ax1.set_xlim(0, 1)
     ax1.set_title(prob_title)
+    ax1.set_xlabel(prob_label)
     ax1.legend(loc="lower right", frameon=False)
-    return fig
+    localize_axes(ax0, lang=lang, axis="x")
+    localize_axes(ax1, lang=lang, axis="x")
+    return PlotResult(ax_=ax0, axes_={"logits": ax0, "probs": ax1},
+                      artists_={"logit_bars": logit_bars, "prob_bars": prob_bars})
