@@ -23,6 +23,7 @@ __all__ = ["attention_figure"]
 GRID_SENTENCE = "The cat sat on the keyboard because it was warm."
 DETAIL_QUERY = "it"
 GEMMA_SENTENCE = "O gato sentou no teclado porque ele estava quente."
+GEMMA_QK_LAYER = 6  # reader number (counted from 1) of the Gemma layer whose Q·K is recomputed
 PAIR = ("The cat sat on the keyboard.", "It was warm there.")
 ROLLOUT_SENTENCE = "The movie was not good, but the actors were brilliant."
 ROLLOUT_QUERY = "good"
@@ -198,7 +199,9 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
         "duas posições antes; tokens especiais e vizinhos imediatos excluídos, para não escolher cabeças que "
         "só olham para o lado — o referente de um pronome vem antes dele). A cabeça escolhida (camada e "
         "cabeça no título, numeradas a partir de 1) manda metade da atenção de "
-        f"“{DETAIL_QUERY}” para o seu referente, “cat”, e boa parte do resto para o outro substantivo, “keyboard”. À esquerda, o mapa de atenção da cabeça com os valores, "
+        f"“{DETAIL_QUERY}” para o seu referente, “cat”, e um quarto para o outro substantivo, “keyboard” "
+        "(valores exatos no título). Mas a coluna de “cat” é clara em quase todas as linhas: nesta cabeça "
+        "quase toda palavra olha para “cat”, o sujeito da frase — ela não é específica do pronome. À esquerda, o mapa de atenção da cabeça com os valores, "
         f"a linha de “{DETAIL_QUERY}” destacada; à direita, só a linha de “{DETAIL_QUERY}” como linhas "
         "entre tokens (espessura e opacidade = peso; pesos ≥ 0,05). Atenção mostra para onde a cabeça "
         "olha, não prova que o modelo resolveu a referência."
@@ -209,7 +212,9 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
         "two positions before; special tokens and immediate neighbours left out, so as not to pick heads "
         "that only look next door — a pronoun's referent comes before it). The chosen head (layer and head "
         "in the title, numbered from 1) sends half of the attention of "
-        f"“{DETAIL_QUERY}” to its referent, “cat”, and much of the rest to the other noun, “keyboard”. Left, the head's attention map with its values, the row "
+        f"“{DETAIL_QUERY}” to its referent, “cat”, and a quarter to the other noun, “keyboard” (exact values "
+        "in the title). But the column of “cat” is bright in almost every row: in this head nearly every "
+        "word looks at “cat”, the subject of the sentence — it is not specific to the pronoun. Left, the head's attention map with its values, the row "
         f"of “{DETAIL_QUERY}” highlighted; right, only the row of “{DETAIL_QUERY}” as lines between tokens "
         "(width and opacity = weight; weights ≥ 0.05). Attention shows where the head looks; it does not "
         "prove that the model resolved the reference."
@@ -226,7 +231,7 @@ def attention_head_detail(ctx: FigureContext):
     a = acts.attentions[li, h]
     tokens = display_tokens(acts.tokens)
     fig = plt.figure(figsize=(12, 6.2))
-    gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25, bottom=0.2, top=0.86)
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25, bottom=0.2, top=0.84)
     ax0, ax1 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
     plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=ctx.lang,
                        query_label=ctx.tr("query"), key_label=ctx.tr("key"), cbar_label=ctx.tr("attention_weight"))
@@ -236,19 +241,25 @@ def attention_head_detail(ctx: FigureContext):
     name = layer_head_name(acts.attention_layers[li] if acts.attention_layers else li, h, lang=ctx.lang)
     qt, kt = tokens[query], tokens[key]
     ax0.set_title(ctx.t(f"{name}: mapa de atenção", f"{name}: attention map"))
-    ax1.set_title(ctx.t(f"linha de “{qt}” (pesos ≥ 0,05)", f"row of “{qt}” (weights ≥ 0.05)"), pad=20)
+    ax1.set_title(ctx.t(f"só a linha de “{qt}” (pesos ≥ 0,05)", f"only the row of “{qt}” (weights ≥ 0.05)"),
+                  pad=22)
     row = a[query].copy()
     row[[query, key]] = -1
     row[acts.special_mask] = -1
     k2 = int(np.argmax(row))
     w2 = float(a[query, k2])
     kt, k2t = kt.lstrip("␣"), tokens[k2].lstrip("␣")
-    fig.suptitle(ctx.t(f"Para onde olha o pronome “{DETAIL_QUERY}”? Na {name}, {ctx.tr.pct(w, 0)} da atenção de "
-                       f"“{DETAIL_QUERY}” vai para “{kt}” (e {ctx.tr.pct(w2, 0)} para “{k2t}”),\n"
-                       "a cabeça em que ele mais olha para uma palavra anterior distante",
-                       f"Where does the pronoun “{DETAIL_QUERY}” look? In {name}, {ctx.tr.pct(w, 0)} of the "
-                       f"attention of “{DETAIL_QUERY}” goes to “{kt}” (and {ctx.tr.pct(w2, 0)} to “{k2t}”),\n"
-                       "the head in which it looks most at one distant earlier word"), y=0.99, fontsize=12)
+    others = [i for i in range(len(tokens)) if i not in (query, key) and not acts.special_mask[i]]
+    col = float(a[others, key].mean())  # how much the other words send to the same key
+    fig.suptitle(ctx.t(f"Para onde olha o pronome “{DETAIL_QUERY}”? Na {name} (a cabeça em que “{DETAIL_QUERY}” "
+                       f"mais olha para uma palavra anterior distante),\n{ctx.tr.pct(w, 0)} da atenção de "
+                       f"“{DETAIL_QUERY}” vai para “{kt}” e {ctx.tr.pct(w2, 0)} para “{k2t}” — mas as outras "
+                       f"palavras também mandam, em média, {ctx.tr.pct(col, 0)} para “{kt}”",
+                       f"Where does the pronoun “{DETAIL_QUERY}” look? In {name} (the head in which "
+                       f"“{DETAIL_QUERY}” looks most at one distant earlier word),\n{ctx.tr.pct(w, 0)} of the "
+                       f"attention of “{DETAIL_QUERY}” goes to “{kt}” and {ctx.tr.pct(w2, 0)} to “{k2t}” — but "
+                       f"the other words also send {ctx.tr.pct(col, 0)} to “{kt}” on average"),
+                 x=0.01, ha="left", y=0.99, fontsize=11)
     fig.text(0.01, 0.01, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=acts.attentions.shape[1]),
              fontsize=8, color="0.35")
     ctx.record("layer", layer_number(li))
@@ -258,6 +269,7 @@ def attention_head_detail(ctx: FigureContext):
     ctx.record("top_key_weight", round(w, 3))
     ctx.record("second_key_token", acts.tokens[k2])
     ctx.record("second_key_weight", round(w2, 3))
+    ctx.record("top_key_mean_from_other_words", round(col, 3))
     return fig
 
 
@@ -433,7 +445,7 @@ def attention_qk_walkthrough(ctx: FigureContext):
     ctx.record("layer", layer_number(li))
     ctx.record("head", head_number(h))
     ctx.record("minilm_max_abs_error", float(f"{tr.max_error():.3g}"))
-    g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=5)
-    ctx.record("gemma_layer5_max_abs_error", float(f"{g.max_error():.3g}"))
+    g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=layer_index(GEMMA_QK_LAYER))
+    ctx.record(f"gemma_layer{GEMMA_QK_LAYER}_max_abs_error", float(f"{g.max_error():.3g}"))
     ctx.record("gemma_scaling", g.scaling)
     return fig
