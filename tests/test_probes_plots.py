@@ -44,24 +44,37 @@ def test_learning_curve_bad_sizes(separable, sizes):
         learning_curve(*separable, sizes=sizes)
 
 
-def test_plot_layer_probes_draws_mean_and_std():
-    df = pd.DataFrame({"layer": [0, 0, 1, 1] * 2, "fold": [0, 1] * 4,
-                       "accuracy": [0.5, 0.7, 0.8, 0.8, 0.4, 0.4, 0.45, 0.55],
-                       "model": ["pre"] * 4 + ["rand"] * 4})
-    ax = plot_layer_probes(df, names={"pre": "pretrained"}, chance=1 / 3)
-    line = ax.containers[0].lines[0]
-    assert np.allclose(line.get_ydata(), [0.6, 0.8])
-    assert np.allclose(ax.containers[1].lines[0].get_ydata(), [0.4, 0.5])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pretrained", "rand"]
+def test_plot_layer_probes_draws_values_intervals_and_references():
+    from vizlab.palette import ROLE_COLORS
+
+    summ = pd.DataFrame({"model": ["pretrained"] * 2 + ["random"] * 2, "layer": [0, 1, 0, 1],
+                         "value": [0.6, 0.8, 0.4, 0.5], "lo": [0.55, 0.7, 0.35, 0.45], "hi": [0.65, 0.9, 0.45, 0.55]})
+    res = plot_layer_probes(summ, names={"pretrained": "pré-treinado"}, xticklabels=["emb.", "1"],
+                            references=[{"value": 0.55, "lo": 0.5, "hi": 0.6, "label": "só o tema"}])
+    bars = res.artists_["errorbars"]
+    assert np.allclose(bars["pretrained"].lines[0].get_ydata(), [0.6, 0.8])
+    segs = bars["pretrained"].lines[2][0].get_segments()
+    assert np.allclose([seg[:, 1] for seg in segs], [[0.55, 0.65], [0.7, 0.9]])  # the interval, not a std
+    assert bars["pretrained"].lines[0].get_color() == ROLE_COLORS["pretrained"]
+    assert bars["random"].lines[0].get_color() == ROLE_COLORS["random"]
+    assert [t.get_text() for t in res.ax_.get_xticklabels()] == ["emb.", "1"]
+    assert res.artists_["references"][0].get_ydata()[0] == 0.55
+    assert sorted(t.get_text() for t in res.ax_.get_legend().get_texts()) == ["pré-treinado", "random", "só o tema"]
     with pytest.raises(ValueError, match="lacks columns"):
-        plot_layer_probes(df.drop(columns="model"))
+        plot_layer_probes(summ.drop(columns="lo"))
 
 
-def test_plot_data_efficiency_draws_means_on_log_axis():
-    df = pd.DataFrame({"n_train": [16, 16, 64, 64], "seed": [0, 1, 0, 1], "accuracy": [0.4, 0.5, 0.7, 0.9],
-                       "features": "pre"})
-    ax = plot_data_efficiency(df)
-    assert np.allclose(ax.lines[0].get_xdata(), [16, 64]) and np.allclose(ax.lines[0].get_ydata(), [0.45, 0.8])
-    assert ax.get_xscale() == "log"
+def test_plot_data_efficiency_draws_means_and_bands_on_log_axis():
+    summ = pd.DataFrame({"n_train": [16, 2000], "value": [0.45, 0.8], "lo": [0.4, 0.78], "hi": [0.5, 0.82],
+                         "features": "pre"})
+    res = plot_data_efficiency(summ, lang="pt")
+    line = res.artists_["lines"]["pre"]
+    assert np.allclose(line.get_xdata(), [16, 2000]) and np.allclose(line.get_ydata(), [0.45, 0.8])
+    band = res.artists_["bands"]["pre"].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.4) and band[:, 1].max() == pytest.approx(0.82)
+    assert res.ax_.get_xscale() == "log"
+    assert [t.get_text() for t in res.ax_.get_xticklabels()] == ["16", "2.000"]
+    res.figure_.canvas.draw()
+    assert any("," in t.get_text() for t in res.ax_.get_yticklabels())  # decimal comma
     with pytest.raises(TypeError):
-        plot_data_efficiency(df.to_dict())
+        plot_data_efficiency(summ.to_dict())

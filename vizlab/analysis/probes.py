@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["probe_accuracy", "probe_layers", "probe_heldout"]
+__all__ = ["probe_accuracy", "probe_layers", "probe_heldout", "probe_predictions", "probe_heldout_predictions"]
 
 
 def _probe(C: float):
@@ -87,3 +87,34 @@ def probe_heldout(X_train: np.ndarray, y_train, X_test: np.ndarray, y_test, *, C
     if len(X_train) != len(y_train) or len(X_test) != len(y_test):
         raise ValueError("each X must have one label per row")
     return float(_probe(C).fit(X_train, y_train).score(X_test, y_test))
+
+
+def probe_predictions(X: np.ndarray, y, *, cv: int = 5, seed: int = 0, C: float = 1.0) -> np.ndarray:
+    """Out-of-fold predictions of the probe: each text predicted by the probe fitted on the other folds.
+
+    Same folds as :func:`probe_accuracy` (``StratifiedKFold(cv, shuffle=True, random_state=seed)``),
+    so ``(probe_predictions(X, y) == y)`` is a 0/1 correctness per text whose mean is the pooled
+    cross-validated accuracy, and two feature sets are compared text by text.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or len(X) != len(y):
+        raise ValueError(f"X must be (n_samples, n_features) matching y: got {X.shape} and {y.shape}")
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    return cross_val_predict(_probe(C), X, y, cv=folds)
+
+
+def probe_heldout_predictions(X_train, y_train, X_test, *, C: float = 1.0) -> np.ndarray:
+    """Predictions on ``X_test`` of a probe fitted on ``(X_train, y_train)`` (see :func:`probe_heldout`)."""
+    X_train, X_test = np.asarray(X_train), np.asarray(X_test)
+    if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
+        raise ValueError(f"X_train and X_test must be 2-D with the same features: got {X_train.shape} "
+                         f"and {X_test.shape}")
+    if len(X_train) != len(np.asarray(y_train)):
+        raise ValueError("X_train must have one label per row")
+    return _probe(C).fit(X_train, np.asarray(y_train)).predict(X_test)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["learning_curve", "default_probe"]
+__all__ = ["learning_curve", "default_probe", "curve_intervals", "curve_difference"]
 
 
 def default_probe():
@@ -85,3 +85,38 @@ def learning_curve(
 def _rows(data: np.ndarray, idx: np.ndarray):
     part = data[idx]
     return part.tolist() if part.dtype == object else part
+
+
+def curve_intervals(df: pd.DataFrame, *, hue: str = "features", level: float = 0.95) -> pd.DataFrame:
+    """Mean accuracy per (``hue``, ``n_train``) over the seeds of :func:`learning_curve`, with a t interval.
+
+    The interval describes how the result varies with the draw of the training examples (the
+    test set is fixed). Returns a frame with ``hue``, ``n_train``, ``value``, ``lo``, ``hi``.
+    """
+    from vizlab.analysis.intervals import t_interval
+
+    rows = []
+    for (key, n), g in df.groupby([hue, "n_train"], sort=False):
+        r = t_interval(g["accuracy"].to_numpy(), level=level)
+        rows.append({hue: key, "n_train": int(n), "value": r["value"], "lo": r["lo"], "hi": r["hi"]})
+    return pd.DataFrame(rows)
+
+
+def curve_difference(df: pd.DataFrame, a, b, *, hue: str = "features", level: float = 0.95) -> dict:
+    """Per training size, ``accuracy(a) - accuracy(b)`` over the seeds, paired by seed, with a t interval.
+
+    Two feature sets of :func:`learning_curve` given the same ``y`` are trained on the same examples
+    for a given (seed, size), so the per-seed difference is a paired comparison.
+
+    Returns
+    -------
+    dict n_train -> interval dict (:func:`vizlab.analysis.intervals.t_interval`).
+    """
+    from vizlab.analysis.intervals import t_interval
+
+    wide = df.pivot_table(index=["n_train", "seed"], columns=hue, values="accuracy")
+    for k in (a, b):
+        if k not in wide.columns:
+            raise ValueError(f"no {hue} {k!r}; there are {list(wide.columns)}")
+    d = (wide[a] - wide[b]).rename("d").reset_index()
+    return {int(n): t_interval(g["d"].to_numpy(), level=level) for n, g in d.groupby("n_train")}

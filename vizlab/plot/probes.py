@@ -1,15 +1,24 @@
-"""Probe accuracies: per layer (with error bars) and against the number of training examples."""
+"""Probe accuracies with their intervals: per layer (error bars) and against the number of examples (bands).
+
+Both plots take a *summary* frame (one row per series and x value, with the value and its
+interval, e.g. from :func:`vizlab.analysis.intervals.bootstrap_ci`) and draw reference results
+that do not depend on x (a topic-only classifier, chance) as horizontal lines with their band.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["plot_layer_probes", "plot_data_efficiency"]
+from vizlab.palette import CATEGORICAL, ROLE_COLORS
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import localize_axes
 
-_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+__all__ = ["plot_layer_probes", "plot_data_efficiency", "draw_reference"]
 
 
 def _check(df, cols) -> pd.DataFrame:
@@ -21,100 +30,136 @@ def _check(df, cols) -> pd.DataFrame:
     return df
 
 
-def _chance(ax, chance, label):
-    if chance is not None:
-        ax.axhline(chance, color="0.4", lw=1, ls=":", zorder=0)
-        ax.annotate(label, (1, chance), xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.3")
+def _color(key, i: int, colors: Mapping | None) -> str:
+    if colors and key in colors:
+        return colors[key]
+    if key in ROLE_COLORS:
+        return ROLE_COLORS[key]
+    return CATEGORICAL[i % len(CATEGORICAL)]
+
+
+def draw_reference(ax: Axes, value: float, *, lo: float | None = None, hi: float | None = None,
+                   label: str = "", color: str = ROLE_COLORS["baseline"], ls: str = "--", **line_kws):
+    """A horizontal reference line (e.g. the topic-only classifier) with its interval as a band.
+
+    Returns the ``Line2D`` (the band, if any, is the last of ``ax.collections``).
+    """
+    line = ax.axhline(value, color=color, ls=ls, lw=1.3, label=label or None, zorder=1, **line_kws)
+    if lo is not None and hi is not None:
+        ax.axhspan(lo, hi, color=color, alpha=0.10, lw=0, zorder=0)
+    return line
+
+
+def _references(ax, references: Sequence[Mapping] | None) -> list:
+    out = []
+    for ref in references or ():
+        ref = dict(ref)
+        out.append(draw_reference(ax, ref.pop("value"), **ref))
+    return out
 
 
 def plot_layer_probes(
-    df: pd.DataFrame,
+    summary: pd.DataFrame,
     *,
     hue: str = "model",
     ax: Axes | None = None,
-    names: dict | None = None,
-    colors=_PALETTE,
-    chance: float | None = None,
-    chance_label: str = "chance",
-    xlabel: str = "layer (0 = token embeddings)",
-    ylabel: str = "probe accuracy (5-fold CV)",
-) -> Axes:
-    """Mean probe accuracy per layer with ±1 standard deviation over folds, one line per ``hue``.
+    names: Mapping | None = None,
+    colors: Mapping | None = None,
+    references: Sequence[Mapping] | None = None,
+    xticklabels: Sequence[str] | None = None,
+    xlabel: str = "layer",
+    ylabel: str = "probe accuracy",
+    lang: str = "pt",
+    legend_kws: dict | None = None,
+    errorbar_kws: dict | None = None,
+) -> PlotResult:
+    """Probe accuracy per layer with its interval as error bars, one line per ``hue`` value.
 
     Parameters
     ----------
-    df : DataFrame with columns ``layer``, ``accuracy`` and ``hue``
-        One row per (hue, layer, fold), e.g. :func:`vizlab.analysis.probes.probe_layers`
-        outputs concatenated with a ``model`` column.
-    names : dict, optional
-        Legend name of each hue value.
-    chance : float, optional
-        Draw a dotted chance line.
+    summary : DataFrame with columns ``layer``, ``value``, ``lo``, ``hi`` and ``hue``
+        One row per (hue, layer): the accuracy and the ends of its interval.
+    names, colors : mapping, optional
+        Legend name and colour of each hue value (colours default to
+        :data:`vizlab.palette.ROLE_COLORS` for role names such as ``"pretrained"``).
+    references : list of dict, optional
+        Horizontal reference lines, each ``{"value", "lo", "hi", "label", "color", "ls"}``
+        (see :func:`draw_reference`), e.g. the topic-only classifier and chance.
+    xticklabels : list of str, optional
+        One label per layer (e.g. :func:`vizlab.numbering.hidden_label`).
 
     Returns
     -------
-    Axes
-        One ``ErrorbarContainer`` per hue value in ``ax.containers``, in order of appearance.
+    PlotResult
+        ``artists_["errorbars"]``: hue value -> ``ErrorbarContainer`` (the mean line is
+        ``.lines[0]``); ``artists_["references"]``: the reference lines.
     """
-    _check(df, ["layer", "accuracy", hue])
+    _check(summary, ["layer", "value", "lo", "hi", hue])
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.8))
     names = names or {}
-    for i, (key, g) in enumerate(df.groupby(hue, sort=False)):
-        st = g.groupby("layer")["accuracy"].agg(["mean", "std"]).sort_index()
-        ax.errorbar(st.index, st["mean"], yerr=st["std"].fillna(0), fmt="-o", ms=4, capsize=3,
-                    color=colors[i % len(colors)], label=names.get(key, str(key)))
-    _chance(ax, chance, chance_label)
-    ax.set_xticks(sorted(df["layer"].unique()))
+    bars = {}
+    for i, (key, g) in enumerate(summary.groupby(hue, sort=False)):
+        g = g.sort_values("layer")
+        v = g["value"].to_numpy()
+        yerr = np.vstack([v - g["lo"].to_numpy(), g["hi"].to_numpy() - v])
+        kws = {"fmt": "-o", "ms": 4, "capsize": 3, "lw": 1.8, **(errorbar_kws or {})}
+        bars[key] = ax.errorbar(g["layer"], v, yerr=yerr, color=_color(key, i, colors),
+                                label=names.get(key, str(key)), **kws)
+    refs = _references(ax, references)
+    layers = sorted(summary["layer"].unique())
+    ax.set_xticks(layers, list(xticklabels) if xticklabels is not None else [str(x) for x in layers])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best")
-    return ax
+    localize_axes(ax, lang=lang, axis="y")
+    ax.legend(**{"loc": "best", "fontsize": 8, **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"errorbars": bars, "references": refs})
 
 
 def plot_data_efficiency(
-    df: pd.DataFrame,
+    summary: pd.DataFrame,
     *,
     hue: str = "features",
     ax: Axes | None = None,
-    names: dict | None = None,
-    colors=_PALETTE,
-    chance: float | None = None,
-    chance_label: str = "chance",
+    names: Mapping | None = None,
+    colors: Mapping | None = None,
+    references: Sequence[Mapping] | None = None,
     xlabel: str = "labelled training examples",
     ylabel: str = "test accuracy",
-    legend_kw: dict | None = None,
-) -> Axes:
-    """Accuracy against training-set size (log x axis): mean over seeds and the min-max band.
+    lang: str = "pt",
+    legend_kws: dict | None = None,
+    line_kws: dict | None = None,
+) -> PlotResult:
+    """Accuracy against training-set size (log x axis): the mean and its interval as a band.
 
     Parameters
     ----------
-    df : DataFrame with columns ``n_train``, ``accuracy``, ``seed`` and ``hue``
-    legend_kw : dict, optional
-        Passed to ``ax.legend`` (default: lower right, just above the chance line).
+    summary : DataFrame with columns ``n_train``, ``value``, ``lo``, ``hi`` and ``hue``
+        One row per (hue, size).
 
     Returns
     -------
-    Axes
-        One line per hue value in ``ax.lines`` (mean accuracy at each size), bands in
-        ``ax.collections``.
+    PlotResult
+        ``artists_["lines"]``: hue value -> mean line; ``artists_["bands"]``: hue value -> band.
     """
-    _check(df, ["n_train", "accuracy", hue])
+    _check(summary, ["n_train", "value", "lo", "hi", hue])
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.8))
     names = names or {}
-    for i, (key, g) in enumerate(df.groupby(hue, sort=False)):
-        st = g.groupby("n_train")["accuracy"].agg(["mean", "min", "max"]).sort_index()
-        c = colors[i % len(colors)]
-        ax.plot(st.index, st["mean"], "-o", ms=4, color=c, label=names.get(key, str(key)))
-        ax.fill_between(st.index, st["min"], st["max"], color=c, alpha=0.15, lw=0)
-    _chance(ax, chance, chance_label)
+    lines, bands = {}, {}
+    for i, (key, g) in enumerate(summary.groupby(hue, sort=False)):
+        g = g.sort_values("n_train")
+        c = _color(key, i, colors)
+        (lines[key],) = ax.plot(g["n_train"], g["value"], "-o", ms=4, color=c, label=names.get(key, str(key)),
+                                **(line_kws or {}))
+        bands[key] = ax.fill_between(g["n_train"], g["lo"], g["hi"], color=c, alpha=0.18, lw=0)
+    refs = _references(ax, references)
     ax.set_xscale("log")
-    sizes = np.sort(df["n_train"].unique())
-    ax.set_xticks(sizes, [str(int(s)) for s in sizes])
+    sizes = np.sort(summary["n_train"].unique())
+    ax.set_xticks(sizes, [f"{int(s):,}".replace(",", "." if lang == "pt" else ",") for s in sizes])
     ax.minorticks_off()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(**{"loc": "lower right", "bbox_to_anchor": (1.0, 0.08), **(legend_kw or {})})
-    return ax
+    localize_axes(ax, lang=lang, axis="y")
+    ax.legend(**{"loc": "lower right", "fontsize": 8, **(legend_kws or {})})
+    return PlotResult(ax_=ax, artists_={"lines": lines, "bands": bands, "references": refs})
