@@ -51,6 +51,24 @@ def viewer(ctx):
 
 def not_a_figure(ctx):
     return 42
+
+
+BREAK = None
+
+
+def fragile(ctx):
+    """Draws fine, then breaks in the way BREAK says, after the drawing."""
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [1, 0] if BREAK is None else [0, 1])  # a broken run draws something else
+    ctx.record("value", 2.0)
+    ctx.attach("fragile.html", "<p>ok</p>")
+    if BREAK == "result":
+        ctx.record("model", object())
+    elif BREAK == "attachment":
+        ctx.attach("fragile.html", b"bytes, not text")
+    elif BREAK == "render":
+        ax.set_title("$x^{{$")  # mathtext that only fails when rendered
+    return fig
 '''
 
 
@@ -305,3 +323,115 @@ def test_registry_holds_exactly_the_report_figures():
     for s in specs:  # what the manifest and the incremental key rely on
         assert s.caption["pt"] and s.caption["en"], s.id
         assert isinstance(s.inputs.get("models", []), list), s.id
+
+
+# ----------------------------------------------------------------------------- failures keep files
+
+
+@pytest.mark.parametrize("how", ["result", "attachment", "render"])
+def test_failure_after_drawing_keeps_previous_files_and_entry_byte_identical(fake, how):
+    specs = [fake.spec("fake_fragile", fake.mod.fragile)]
+    assert _build(fake, specs=specs)[0].built == ["fake_fragile"]
+    before = _snapshot(fake.out)
+    entry = read_manifest(fake.out)[0]
+    fake.mod.BREAK = how
+    report, _ = _build(fake, specs=specs, force=True)
+    assert [fid for fid, _ in report.failed] == ["fake_fragile"]
+    after = _snapshot(fake.out)
+    for name in ("fake_fragile.png", "fake_fragile.svg", "fragile.html"):
+        assert after[name] == before[name], name
+    flagged = read_manifest(fake.out)[0]
+    assert flagged.pop("error") and flagged == entry
+    assert not [p for p in fake.out.iterdir() if p.name.endswith(".tmp")]  # no temporary files left
+
+
+def test_interrupt_while_writing_leaves_no_half_figure(fake, monkeypatch):
+    import os
+
+    import vizlab.figures.manifest as manifest
+
+    _build(fake)
+    before = _snapshot(fake.out)
+    real = os.replace
+    calls = []
+
+    def interrupted(src, dst):  # Ctrl-C while the files are put in place
+        calls.append(dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(manifest.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _build(fake, force=True, only=["fake_viewer"])
+    monkeypatch.setattr(manifest.os, "replace", real)
+    assert calls and _snapshot(fake.out) == before
+    assert not [p for p in fake.out.iterdir() if p.name.endswith(".tmp")]
+
+
+# ----------------------------------------------------------------------------- --check
+
+
+def _check(fake, **kw):
+    lines = []
+    kw.setdefault("specs", fake.specs)
+    stale = check_figures(out=fake.out, fingerprints=lambda m: fake.fps[m],
+                          log=lambda *a, **k: lines.append(" ".join(map(str, a))), **kw)
+    return dict(stale), "\n".join(lines)
+
+
+def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
+    stale, log = _check(fake)
+    assert stale == {"fake_square": "not in the manifest", "fake_viewer": "not in the manifest"}
+    assert not fake.out.exists() and fake.mod.CALLS == []
+    _build(fake)
+    assert _check(fake)[0] == {}
+    fake.mod.CALLS.clear()
+    before = _snapshot(fake.out)
+    # code change
+    (fake.root / "helper.py").write_text('LABEL = "v3"\n')
+    assert _check(fake)[0] == {"fake_square": "code changed", "fake_viewer": "code changed"}
+    (fake.root / "helper.py").write_text('LABEL = "v1"\n')
+    assert _check(fake)[0] == {}
+    # model change
+    fake.fps["m1"] = "fingerprint-2"
+    assert _check(fake)[0] == {"fake_square": "models changed", "fake_viewer": "models changed"}
+    fake.fps["m1"] = "fingerprint-1"
+    # missing and tampered files
+    (fake.out / "fake_square.svg").unlink()
+    (fake.out / "viewer.html").write_text("tampered")
+    stale, log = _check(fake)
+    assert stale == {"fake_square": "fake_square.svg is missing",
+                     "fake_viewer": "viewer.html differs from the sha256 in the manifest"}
+    assert "stale: fake_square: fake_square.svg is missing" in log and "2 of 2 figures stale" in log
+    assert fake.mod.CALLS == [] and (fake.out / "viewer.html").read_text() == "tampered"
+    # a build makes it clean again
+    _build(fake)
+    assert _check(fake)[0] == {} and _snapshot(fake.out)["viewer.html"] == before["viewer.html"]
+
+
+def test_check_flags_failed_figures_and_ignores_package_versions(fake):
+    _build(fake)
+    rows = read_manifest(fake.out)
+    rows[0]["error"] = "RuntimeError: boom"
+    # another numpy: the packages key part and the recorded versions differ
+    rows[1]["versions"] = {**rows[1]["versions"], "numpy": "0.0.1"}
+    rows[1]["key_parts"]["packages"] = "other"
+    from vizlab.figures.keys import key_of
+
+    rows[1]["key"] = key_of(rows[1]["key_parts"])
+    (fake.out / "manifest.json").write_text(json.dumps(rows))
+    stale, log = _check(fake)
+    assert stale == {"fake_square": "flagged error in the manifest (last build failed)"}
+    assert "numpy 0.0.1 -> " in log and "not package versions" in log
+    # ... while a build does rebuild for the package change
+    assert _build(fake, dry_run=True)[1].count("would build (packages changed)") == 1
+
+
+def test_check_option_exit_code(fake):
+    args = add_arguments(argparse.ArgumentParser()).parse_args(["--check", "--out", str(fake.out)])
+    quiet = {"specs": fake.specs, "fingerprints": fake.fps.get, "log": lambda *a, **k: None}
+    assert run(args, **quiet) == 1 and not fake.out.exists()
+    build = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out)])
+    assert run(build, **quiet) == 0
+    assert run(args, **quiet) == 0
+    (fake.out / "fake_square.png").write_bytes(b"tampered")
+    assert run(args, **quiet) == 1
