@@ -109,6 +109,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "search": ("buscar", "search"),
     "hover_hint": ("passe o mouse sobre um token", "hover over a token"),
     "offline_note": ("funciona offline", "works offline"),
+    # -- embedding explorer (vizlab.interactive.explorer) ----------------------------------
+    "texts": ("textos", "texts"),
+    "map_dim": ("dimensão {k}", "dimension {k}"),
+    "explorer_title": ("Mapa de embeddings (vizlab)", "Embedding map (vizlab)"),
+    "shift_explorer_title": ("Antes e depois do ajuste fino (vizlab)", "Before and after fine-tuning (vizlab)"),
+    "search_placeholder": ("palavra nos textos", "word in the texts"),
+    "search_count": ("{n} de {total} textos contêm «{q}»", "{n} of {total} texts contain “{q}”"),
+    "pred_before": ("previsão antes do ajuste", "prediction before fine-tuning"),
+    "pred_after": ("previsão após o ajuste", "prediction after fine-tuning"),
+    "explorer_note": ("Passe o mouse sobre um ponto para ler o texto; clique numa classe da legenda para "
+                      "ocultá-la (clique duplo: só ela); role para ampliar e arraste para mover. A busca "
+                      "ignora maiúsculas e acentos. Os eixos do mapa não têm unidade: só contam as "
+                      "vizinhanças entre os pontos.",
+                      "Hover a point to read its text; click a class in the legend to hide it (double "
+                      "click: only that class); scroll to zoom and drag to pan. The search ignores case and "
+                      "accents. The map's axes have no unit: only the neighbourhoods between points count."),
+    "shift_note": ("Os mesmos textos antes e depois do ajuste fino, num só sistema de coordenadas; o "
+                   "controle desliza de um estado ao outro (posições intermediárias interpoladas). "
+                   "Cor = rótulo verdadeiro; ✓ previsão certa, ✗ errada.",
+                   "The same texts before and after fine-tuning, in one coordinate system; the slider "
+                   "moves from one state to the other (positions in between interpolated). "
+                   "Colour = true label; ✓ right prediction, ✗ wrong."),
     # -- attention figures and viewer (vizlab.figures.attention, vizlab.interactive) ---------
     "pattern.[CLS]": ("[CLS] (vertical)", "[CLS] (vertical)"),
     "pattern.[SEP]": ("[SEP] (vertical)", "[SEP] (vertical)"),
