@@ -23,6 +23,7 @@ __all__ = ["attention_figure"]
 GRID_SENTENCE = "The cat sat on the keyboard because it was warm."
 DETAIL_QUERY = "it"
 GEMMA_SENTENCE = "O gato sentou no teclado porque ele estava quente."
+ERROR_BOUND = 1e-6  # recomputed vs returned attention: float32 rounding stays below this
 GEMMA_QK_LAYER = 6  # reader number (counted from 1) of the Gemma layer whose Q·K is recomputed
 PAIR = ("The cat sat on the keyboard.", "It was warm there.")
 ROLLOUT_SENTENCE = "The movie was not good, but the actors were brilliant."
@@ -399,14 +400,16 @@ def attention_rollout(ctx: FigureContext):
     caption_pt=(
         "Como uma cabeça calcula a atenção, com os pesos do próprio MiniLM capturados por hooks: as "
         "consultas Q e chaves K (32 dimensões por cabeça), os escores Q·Kᵀ/√32, a softmax de cada linha, e "
-        "a atenção devolvida pelo modelo — idênticas (erro máximo registrado no manifesto). À direita, a "
+        "a atenção devolvida pelo modelo — idênticas (erro máximo abaixo de 10⁻⁶, verificado a cada "
+        "construção da figura; o valor exato depende da máquina). À direita, a "
         "linha de um token: escores → probabilidades. A mesma conta refeita no Gemma-3-270m (RMSNorm em q/k, "
         "RoPE, 4 cabeças com 1 K/V, escala 256^-½, máscara causal) também confere."
     ),
     caption_en=(
         "How one head computes attention, with MiniLM's own weights captured by hooks: queries Q and keys "
         "K (32 dimensions per head), the scores Q·Kᵀ/√32, each row's softmax, and the attention the model "
-        "returns — identical (maximum error recorded in the manifest). Right, one token's row: scores → "
+        "returns — identical (maximum error below 10⁻⁶, checked every time the figure is "
+        "built; the exact value depends on the machine). Right, one token's row: scores → "
         "probabilities. The same computation redone on Gemma-3-270m (q/k RMSNorm, RoPE, 4 heads sharing 1 "
         "K/V, 256^-½ scaling, causal mask) also matches."
     ),
@@ -426,8 +429,8 @@ def attention_qk_walkthrough(ctx: FigureContext):
         "k": ctx.t("K: chaves", "K: keys"),
         "scores": ctx.t(f"escores Q·Kᵀ / √{tr.head_dim}", f"scores Q·Kᵀ / √{tr.head_dim}"),
         "weights": ctx.t("softmax de cada linha (recalculada)", "row-wise softmax (recomputed)"),
-        "reference": ctx.t(f"atenção do modelo (erro máx. {_sci(np.abs(weights - tr.attentions).max())})",
-                           f"model's attention (max error {_sci(np.abs(weights - tr.attentions).max())})"),
+        "reference": ctx.t(f"atenção do modelo (erro máx. < {_sci(ERROR_BOUND)})",
+                           f"model's attention (max error < {_sci(ERROR_BOUND)})"),
         "row": ctx.t("linha de “{token}”: escores → probabilidades", "row of “{token}”: scores → probabilities"),
         "dims": ctx.t("dimensão", "dimension"),
         "recomputed": ctx.t("softmax recalculada", "recomputed softmax"),
@@ -444,8 +447,14 @@ def attention_qk_walkthrough(ctx: FigureContext):
     fig.text(0.01, 0.005, ctx.tr("layers_note", n=6) + "; " + ctx.tr("heads_note", n=12), fontsize=8, color="0.35")
     ctx.record("layer", layer_number(li))
     ctx.record("head", head_number(h))
-    ctx.record("minilm_max_abs_error", float(f"{tr.max_error():.3g}"))
+    # the exact rounding error depends on the machine (BLAS, threads): the figure, the manifest and the
+    # report state the bound, checked here, so that the files are the same on every machine
+    if not (tr.max_error() < ERROR_BOUND):
+        raise RuntimeError(f"recomputed attention differs from the model's by {tr.max_error():.2g}")
+    ctx.record("max_abs_error_bound", ERROR_BOUND)
     g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=layer_index(GEMMA_QK_LAYER))
-    ctx.record(f"gemma_layer{GEMMA_QK_LAYER}_max_abs_error", float(f"{g.max_error():.3g}"))
+    if not (g.max_error() < ERROR_BOUND):
+        raise RuntimeError(f"recomputed Gemma attention differs from the model's by {g.max_error():.2g}")
+    ctx.record("gemma_layer", GEMMA_QK_LAYER)
     ctx.record("gemma_scaling", g.scaling)
     return fig
