@@ -164,9 +164,10 @@ def tokenization_padding_mask(ctx: FigureContext):
     rows = [f"{sentence} {i + 1}" for i in range(len(ids))]
     plot_padded_batch(ids, mask, tokens=[display_tokens(t) for t in tokens], special_mask=special,
                       truncated=truncated, row_labels=rows, ax=ax_batch, annot_kws={"color": "0.1"})
-    ax_batch.set_title(ctx.t(f"input_ids: o lote como matriz {ids.shape[0]} × {ids.shape[1]} de ids "
-                             "(token embaixo)", f"input_ids: the batch as a {ids.shape[0]} × {ids.shape[1]} "
-                             "matrix of ids (token below)"), fontsize=10.5)
+    ax_batch.set_title(ctx.t(f"input_ids: o lote como matriz {ids.shape[0]} × {ids.shape[1]} de ids, token embaixo\n"
+                             "(azul = token da frase, laranja = especial, cinza = [PAD])",
+                             f"input_ids: the batch as a {ids.shape[0]} × {ids.shape[1]} matrix of ids, token below\n"
+                             "(blue = sentence token, orange = special, grey = [PAD])"), fontsize=10.5)
     ax_batch.set_xlabel(ctx.tr("position"))
     n = mask.shape[1]
     plot_mask(mask, row_labels=rows, col_labels=[str(j) for j in range(n)], ax=ax_mask,

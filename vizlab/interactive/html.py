@@ -44,16 +44,16 @@ main { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 section h2 { font-size: 14px; font-weight: 600; margin: 6px 0; }
 #lines { width: 520px; background: #fff; }
 #lines .tok { font: 13px ui-monospace, Menlo, Consolas, monospace; cursor: pointer; fill: #222; }
-#lines .tok.focused { font-weight: bold; fill: #c0392b; }
+#lines .tok.focused { font-weight: bold; fill: HIGHLIGHT; }
 #lines .axis { font-size: 12px; font-style: italic; fill: #666; }
 .attn-line.dim { stroke-opacity: 0.03; }
 #model-grid { display: grid; gap: 4px; align-items: center; }
 #model-grid .thumb { border: 1px solid #ccc; cursor: pointer; }
-#model-grid .thumb.selected { border: 2px solid #c0392b; }
+#model-grid .thumb.selected { border: 2px solid HIGHLIGHT; }
 .row-label, .col-label, .corner { font-size: 12px; color: #555; text-align: center; }
 .note { font-size: 12px; color: #666; max-width: 900px; }
 #errors { color: #b00; white-space: pre-wrap; }
-"""
+""".replace("HIGHLIGHT", HIGHLIGHT)  # vizlab.palette.HIGHLIGHT
 
 _ERRORS = """window.__vizlabErrors = [];
 function __vizlabReport(msg) {

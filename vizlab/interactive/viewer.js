@@ -50,7 +50,7 @@
     var e = ex();
     fillSelect($("example"), DATA.examples.length, DATA.examples.map(function (x) { return x.title; }), state.example);
     fillSelect($("layer"), e.layers.length, e.layers.map(String), state.layer);
-    fillSelect($("head"), e.n_heads, e.layers.length ? headNames(e.n_heads) : null, state.head);
+    fillSelect($("head"), e.n_heads, headNames(e.n_heads), state.head);
     $("special").checked = state.special;
     $("model-name").textContent = e.model + " (" + e.kind + ")";
   }
