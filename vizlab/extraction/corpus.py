@@ -178,7 +178,7 @@ def _csv_chunks(path: Path, text_col, label_col, chunk_size, encoding):
     start = 0
     try:
         with pd.read_csv(path, usecols=use, dtype={c: "string" for c in use}, chunksize=chunk_size,
-                         keep_default_na=False, na_values=[""], **kws) as reader:
+                         keep_default_na=False, na_values=[""], skip_blank_lines=False, **kws) as reader:
             for chunk in reader:
                 yield _frame(chunk, text_col, label_col, start)
                 start += len(chunk)
