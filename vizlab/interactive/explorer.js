@@ -36,7 +36,16 @@
 
   // index of each point in the input order, per trace (customdata), decoded once
   var members = FIG.data.map(function (t) { return Array.from(decode(t.customdata)); });
-  var total = CFG.search.length;
+  // searchable text of each point: its hover text (escaped, broken into lines) back to plain text, folded;
+  // texts cut in the hover label come whole in CFG.long_texts
+  var SEARCH = [];
+  function unescape(h) {
+    return h.split("<br><i>")[0].replace(/<br>/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  }
+  FIG.data.forEach(function (t, k) {
+    members[k].forEach(function (i, j) { SEARCH[i] = CFG.long_texts[i] || fold(unescape(t.hovertext[j])); });
+  });
+  var total = SEARCH.length;
   var input = document.getElementById("search"), count = document.getElementById("count");
 
   function search(raw) {
@@ -45,7 +54,7 @@
     members.forEach(function (idx) {
       if (!q) { selected.push(null); return; }
       var hit = [];
-      for (var j = 0; j < idx.length; j++) if (CFG.search[idx[j]].indexOf(q) !== -1) hit.push(j);
+      for (var j = 0; j < idx.length; j++) if (SEARCH[idx[j]].indexOf(q) !== -1) hit.push(j);
       n += hit.length;
       selected.push(hit);
     });
@@ -110,7 +119,7 @@
     return Promise.all(jobs);
   }
 
-  window.vizlabExplorer = { gd: gd, search: search, setStage: setStage, fold: fold };
+  window.vizlabExplorer = { gd: gd, search: search, setStage: setStage, fold: fold, texts: SEARCH };
   Plotly.newPlot(gd, FIG.data, FIG.layout, CFG.plotly).then(fromHash).then(function () {
     window.addEventListener("hashchange", fromHash);
     document.body.setAttribute("data-rendered", "1");

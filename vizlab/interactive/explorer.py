@@ -35,6 +35,7 @@ import base64
 import html
 import json
 import os
+import re
 import unicodedata
 from importlib import resources
 from pathlib import Path
@@ -88,6 +89,11 @@ def _wrap(text: str) -> str:
     return "<br>".join(html.escape(x, quote=False) for x in lines)
 
 
+def _long_texts(texts: list[str]) -> dict[str, str]:
+    """Texts cut in the hover label, whole (folded) for the search; the others are read from the hover text."""
+    return {str(i): fold(t) for i, t in enumerate(texts) if len(" ".join(t.split())) > _MAX_HOVER}
+
+
 def _coords(obj, name: str = "coords") -> tuple[np.ndarray, str | None]:
     """(n, 2) float32 coordinates and the method's name (``"UMAP"``) when known."""
     method = None
@@ -138,7 +144,7 @@ def _layout(tr: Lang, method: str | None, title: str, height: int) -> dict:
 
 
 def _traces(X: np.ndarray, labels: np.ndarray, hover: list[str], tr: Lang, *, size: float,
-            opacity: float) -> list:
+            opacity: float, show_label: bool) -> list:
     go = _require_plotly()
     colors = class_colors(_class_order(labels))
     traces = []
@@ -146,7 +152,9 @@ def _traces(X: np.ndarray, labels: np.ndarray, hover: list[str], tr: Lang, *, si
         idx = np.flatnonzero(labels == c)
         traces.append(go.Scattergl(
             x=X[idx, 0], y=X[idx, 1], mode="markers", name=f"{_name(c, tr)} ({tr.int(len(idx))})",
-            hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>",
+            hovertext=[hover[i] for i in idx],
+            hovertemplate="%{hovertext}" + (f"<br><i>{html.escape(tr('label'))}: {html.escape(_name(c, tr))}</i>"
+                                            if show_label else "") + "<extra></extra>",
             customdata=idx.astype(np.int32),
             marker=dict(color=colors[c], size=size, opacity=opacity, line=dict(width=0)),
             selected=dict(marker=dict(size=size * 2, opacity=1.0)),
@@ -163,7 +171,6 @@ def _page(*, tr: Lang, title: str, traces: list, layout: dict, config: dict, not
     e = html.escape
     fig_json = go.Figure(data=traces, layout=layout).to_json(pretty=False)
     cfg_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
-    safe = (lambda s: s.replace("</", "<\\/"))
     js = resources.files("vizlab.interactive").joinpath("explorer.js").read_text(encoding="utf-8")
     return f"""<!DOCTYPE html>
 <html lang="{'pt-BR' if tr.code == 'pt' else 'en'}">
@@ -191,15 +198,20 @@ header input[type=search] {{ font-size: 15px; padding: 3px 6px; width: 16em; }}
 </header>
 <div id="{_DIV}"></div>
 <p class="note">{e(note)}</p>
-<script>{safe(get_plotlyjs())}</script>
-<script type="application/json" id="vizlab-figure">{safe(fig_json)}</script>
-<script type="application/json" id="vizlab-config">{safe(cfg_json)}</script>
+<script>{_safe(get_plotlyjs())}</script>
+<script type="application/json" id="vizlab-figure">{_safe(fig_json)}</script>
+<script type="application/json" id="vizlab-config">{_safe(cfg_json)}</script>
 <script>
 {js}
 </script>
 </body>
 </html>
 """
+
+
+def _safe(s: str) -> str:
+    """Text that cannot close the ``<script>`` element it sits in (``</script`` -> ``<\\/script``)."""
+    return re.sub(r"</(script)", r"<\\/\1", s, flags=re.I)
 
 
 def _f32(X: np.ndarray) -> dict:
@@ -237,15 +249,14 @@ def embedding_html(coords_or_projection, texts, labels=None, *, title: str | Non
     tr = Lang(lang)
     labels = _labels(labels, len(X), tr)
     title = title or tr("explorer_title")
-    hover = [f"{_wrap(t)}<br><i>{html.escape(tr('label'))}: {html.escape(_name(c, tr))}</i>"
-             for t, c in zip(texts, labels)]
+    hover = [_wrap(t) for t in texts]
     size = marker_size or _marker_size(len(X))
-    traces = _traces(X, labels, hover, tr, size=size, opacity=opacity)
+    traces = _traces(X, labels, hover, tr, size=size, opacity=opacity, show_label=True)
     if note is None:
         note = tr("explorer_note")
         if hasattr(coords_or_projection, "describe"):
             note = f"{coords_or_projection.describe(lang)}. {note}"
-    config = {"div": _DIV, "lang": tr.code, "plotly": _plotly_config(tr), "search": [fold(t) for t in texts],
+    config = {"div": _DIV, "lang": tr.code, "plotly": _plotly_config(tr), "long_texts": _long_texts(texts),
               "count": tr("search_count"), "highlight": HIGHLIGHT, "stages": None}
     return _page(tr=tr, title=title, traces=traces, layout=_layout(tr, method, title, height), config=config,
                  note=note, controls="", height=height)
@@ -349,7 +360,7 @@ def shift_html(before_coords, after_coords, texts, labels, pred_before=None, pre
         hover.append(h)
     size = marker_size or _marker_size(len(Xb))
     title = title or tr("shift_explorer_title")
-    traces = _traces(Xb, labels, hover, tr, size=size, opacity=opacity)
+    traces = _traces(Xb, labels, hover, tr, size=size, opacity=opacity, show_label=False)
     lo, hi = np.minimum(Xb.min(0), Xa.min(0)), np.maximum(Xb.max(0), Xa.max(0))
     pad = 0.04 * (hi - lo + 1e-9)
     layout = _layout(tr, method, title, height)
@@ -360,7 +371,7 @@ def shift_html(before_coords, after_coords, texts, labels, pred_before=None, pre
               "after": [[_f32(Xa[idx, 0]), _f32(Xa[idx, 1])] for idx in order]}
     if note is None:
         note = tr("shift_note") + " " + tr("explorer_note")
-    config = {"div": _DIV, "lang": tr.code, "plotly": _plotly_config(tr), "search": [fold(t) for t in texts],
+    config = {"div": _DIV, "lang": tr.code, "plotly": _plotly_config(tr), "long_texts": _long_texts(texts),
               "count": tr("search_count"), "highlight": HIGHLIGHT, "stages": stages}
     e = html.escape
     controls = (f'<div class="stage"><button type="button" id="to-before">{e(tr("before_ft"))}</button>'
