@@ -6,9 +6,9 @@ from matplotlib.colors import to_hex
 
 from vizlab.activations import Activations
 from vizlab.analysis.attention import head_stats
+from vizlab.palette import HIGHLIGHT
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_stats import PATTERN_COLORS, plot_head_stats
-from vizlab.palette import HIGHLIGHT
 from vizlab.plot.display import PlotResult
 from vizlab.plot.qk import plot_qk_walkthrough
 
@@ -86,7 +86,8 @@ def test_head_grid_one_scale_covering_every_value(attn):
 def test_rollout_panels_share_one_scale(attn):
     raw, rolled = attn[0, 0], attn[1, 0] * 0.5
     res = plot_rollout(raw, rolled, tokens=TOKENS, query=1)
-    a_raw, a_roll, bars = res.axes_["raw"], res.axes_["rollout"], res.axes_["bars"]
+    a_raw, a_roll = res.axes_["raw"], res.axes_["rollout"]
+    assert res.axes_["bars"].get_yticklabels()[1].get_text() == TOKENS[1]
     np.testing.assert_allclose(a_raw.images[0].get_array(), raw)
     np.testing.assert_allclose(a_roll.images[0].get_array(), rolled)
     top = float(max(raw.max(), rolled.max()))

@@ -8,7 +8,6 @@ import subprocess
 import numpy as np
 import pytest
 
-from vizlab.tokens import display_tokens
 from vizlab.interactive import (
     attention_html,
     bertviz_head_view,
@@ -16,6 +15,7 @@ from vizlab.interactive import (
     save_attention_html,
     show_attention,
 )
+from vizlab.tokens import display_tokens
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
                              shutil.which("google-chrome")) if p), None)

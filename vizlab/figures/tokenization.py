@@ -27,11 +27,11 @@ def encode(lm, texts, *, max_length=None, segments=False):
 
     With ``segments=True`` the ``token_type_ids`` (sentence A = 0, B = 1) come fifth.
     """
-    from vizlab.extraction.run import tokenize_batch
+    from vizlab.extraction.batching import tokenize_batch
 
     enc = tokenize_batch(lm, list(texts), max_length=max_length)
     ids = enc["input_ids"].numpy()
-    tokens = [lm.tokenizer.convert_ids_to_tokens(row.tolist()) for row in ids]
+    tokens = [lm.tokens(row) for row in ids]
     out = (tokens, ids, enc["attention_mask"].numpy(), enc["special_tokens_mask"].numpy().astype(bool))
     return (*out, enc["token_type_ids"].numpy()) if segments else out
 
@@ -140,7 +140,7 @@ def tokenization_subwords(ctx: FigureContext):
 def tokenization_padding_mask(ctx: FigureContext):
     lm = ctx.model("minilm")
     tokens, ids, mask, special = encode(lm, PADDING_SENTENCES, max_length=PADDING_MAX_LENGTH)
-    full = [len(encode(lm, [t])[1][0]) for t in PADDING_SENTENCES]
+    full = [lm.count_tokens(t) for t in PADDING_SENTENCES]
     truncated = [n > PADDING_MAX_LENGTH for n in full]
     g_tokens, _, g_mask, _ = encode(ctx.model("gemma-270m"), PADDING_SENTENCES, max_length=PADDING_MAX_LENGTH)
     fig = plt.figure(figsize=(13, 12))

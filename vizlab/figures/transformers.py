@@ -180,9 +180,9 @@ def transformers_softmax_temperature(ctx: FigureContext):
     z = next_token_logits(lm, [PROMPT])[0]
     idx = top_k(z, TOP_K)
     probs = np.stack([softmax(z, temperature=T) for T in TEMPERATURES])
-    raw = lm.tokenizer.convert_ids_to_tokens(idx.tolist())
+    raw = lm.tokens(idx)
     shown = display_tokens(raw)
-    labels = [lm.tokenizer.convert_tokens_to_string([tok]).strip() or tok for tok in raw]  # recorded words
+    labels = [lm.decode([i]).strip() or tok for i, tok in zip(idx, raw)]  # recorded words
     ents = entropy(probs)
     notes = [f"top-{TOP_K}: {ctx.tr.pct(p[idx].sum(), 0)}, H = {ctx.tr.num(h, 1)} nats" for p, h in zip(probs, ents)]
     res = plot_softmax_temperature(
