@@ -94,3 +94,19 @@ def test_bad_input(rng):
         cka_matrix(X)
     with pytest.raises(ValueError, match="same layers"):
         cka_by_layer(np.stack([X, X]), np.stack([X]))
+
+
+def test_cka_interval_brackets_the_value_and_is_a_direct_bootstrap(rng):
+    from vizlab.analysis.cka import cka_by_layer, cka_by_layer_interval, linear_cka
+
+    A = rng.normal(size=(2, 60, 5))
+    B = A + rng.normal(scale=[[[0.1]], [[2.0]]], size=(2, 60, 5))
+    lo, hi = cka_by_layer_interval(A, B, n_boot=50, random_state=1)
+    v = cka_by_layer(A, B)
+    assert (lo <= v + 0.05).all() and (v - 0.05 <= hi).all() and (lo < hi).all()
+    r = np.random.default_rng(1)
+    draws = []
+    for _ in range(50):
+        idx = r.integers(0, 60, size=60)
+        draws.append(linear_cka(A[1][idx], B[1][idx]))
+    assert lo[1] == pytest.approx(np.quantile(draws, 0.025)) and hi[1] == pytest.approx(np.quantile(draws, 0.975))

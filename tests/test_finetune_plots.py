@@ -23,20 +23,22 @@ def _history(n_steps=40, steps_per_epoch=20):
 
 
 def test_training_curves_draw_raw_smoothed_and_heldout_lines():
-    fig = plot_training_curves(_history(), window=5, baseline=0.65, chance=1 / 3,
+    res = plot_training_curves(_history(), window=5, baseline=0.65, chance=1 / 3,
+                               references=[{"value": 0.5, "lo": 0.45, "hi": 0.55, "label": "só o tema"}],
                                text={"eval": "reservados", "epoch": "época {}"})
-    loss_ax, acc_ax = fig.axes
+    fig = res.figure_
+    loss_ax, acc_ax = res.axes_["loss"], res.axes_["accuracy"]
     raw, smooth, held = loss_ax.lines[:3]
     np.testing.assert_allclose(raw.get_ydata(), 1 / np.arange(1, 41))
     assert smooth.get_ydata()[4] == pytest.approx(np.mean(1 / np.arange(1, 6)))  # trailing mean of 5
     np.testing.assert_allclose(held.get_xdata(), [0, 20, 40])
     np.testing.assert_allclose(acc_ax.lines[2].get_ydata(), [0.3, 0.6, 0.7])
     hlines = [l.get_ydata()[0] for l in acc_ax.lines[3:] if len(set(l.get_ydata())) == 1]
-    assert 0.65 in hlines and pytest.approx(1 / 3) in hlines
+    assert 0.65 in hlines and 0.5 in hlines and pytest.approx(1 / 3) in hlines
     texts = [t.get_text() for t in loss_ax.texts]
     assert texts == ["época 1", "época 2"]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "reservados" in legend and any("0.65" in t for t in legend)
+    assert "reservados" in legend and "só o tema" in legend
     assert acc_ax.get_ylim() == (0, 1)
 
 
@@ -50,9 +52,11 @@ def test_training_curves_need_long_form_columns():
 def test_confusion_shows_row_fractions_and_counts():
     counts = np.array([[8, 2], [1, 9]])
     fig, ax = plt.subplots()
-    assert plot_confusion(counts, labels=["neg", "pos"], ax=ax) is ax
-    np.testing.assert_allclose(ax.images[0].get_array(), [[0.8, 0.2], [0.1, 0.9]])
-    assert [t.get_text() for t in ax.texts] == ["80%\n(8)", "20%\n(2)", "10%\n(1)", "90%\n(9)"]
+    res = plot_confusion(counts, labels=["neg", "pos"], ax=ax, lang="pt")
+    assert res.ax_ is ax
+    np.testing.assert_allclose(ax.images[0].get_array(), [[80, 20], [10, 90]])  # a percentage scale
+    assert res.im_.get_clim() == (0, 100)
+    assert [t.get_text() for t in ax.texts] == ["80,0 %\n(8)", "20,0 %\n(2)", "10,0 %\n(1)", "90,0 %\n(9)"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["neg", "pos"]
     with pytest.raises(ValueError, match=r"\(3, 3\)"):
         plot_confusion(counts, labels=["a", "b", "c"])

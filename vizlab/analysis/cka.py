@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["linear_cka", "cka_by_layer", "cka_matrix"]
+__all__ = ["linear_cka", "cka_by_layer", "cka_matrix", "cka_by_layer_interval"]
 
 
 def _centered(X, name: str) -> np.ndarray:
@@ -140,3 +140,28 @@ def cka_by_layer(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     if A.shape[:2] != B.shape[:2]:
         raise ValueError(f"A and B need the same layers and examples: got shapes {A.shape} and {B.shape}")
     return np.array([_pair(a, b, f"A[{i}]", f"B[{i}]") for i, (a, b) in enumerate(zip(A, B))])
+
+
+def cka_by_layer_interval(A: np.ndarray, B: np.ndarray, *, n_boot: int = 200, level: float = 0.95,
+                          random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile-bootstrap interval of :func:`cka_by_layer`, resampling the examples (the same rows of A and B).
+
+    Parameters
+    ----------
+    A, B : ndarray of shape (n_layers, n_examples, n_features)
+
+    Returns
+    -------
+    (lo, hi) : two ndarrays of shape (n_layers,)
+    """
+    A, B = _layers(A, "A"), _layers(B, "B")
+    if A.shape[:2] != B.shape[:2]:
+        raise ValueError(f"A and B need the same layers and examples: got shapes {A.shape} and {B.shape}")
+    rng = np.random.default_rng(random_state)
+    n = A.shape[1]
+    draws = np.empty((n_boot, A.shape[0]))
+    for b in range(n_boot):
+        idx = rng.integers(0, n, size=n)
+        draws[b] = [_pair(a[idx], c[idx], f"A[{i}]", f"B[{i}]") for i, (a, c) in enumerate(zip(A, B))]
+    q = (1 - level) / 2
+    return np.quantile(draws, q, axis=0), np.quantile(draws, 1 - q, axis=0)

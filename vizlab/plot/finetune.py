@@ -14,10 +14,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from vizlab.i18n import fmt_pct
+from vizlab.palette import ROLE_COLORS, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import heatmap, localize_axes
+from vizlab.plot.probes import draw_reference
+
 __all__ = ["plot_training_curves", "plot_confusion", "TRAIN_COLOR", "EVAL_COLOR"]
 
-TRAIN_COLOR = "#4C72B0"
-EVAL_COLOR = "#DD8452"
+TRAIN_COLOR = "0.35"                      # training batches: grey
+EVAL_COLOR = ROLE_COLORS["fine_tuned"]    # held-out accuracy of the fine-tuned model
 TEXT = {
     "train": "training (batches)",
     "train_smooth": "training (moving average)",
@@ -54,8 +60,10 @@ def plot_training_curves(
     window: int = 20,
     baseline: float | None = None,
     chance: float | None = None,
+    references: Sequence[Mapping] | None = None,
     text: Mapping[str, str] | None = None,
-) -> Figure:
+    lang: str = "pt",
+) -> PlotResult:
     """Loss and accuracy during training: per batch, smoothed, and on held-out data.
 
     Parameters
@@ -72,13 +80,17 @@ def plot_training_curves(
         Accuracy drawn as a dashed line on the accuracy panel (e.g. a frozen-features probe).
     chance : float, optional
         Chance accuracy, drawn as a dotted line.
+    references : list of dict, optional
+        More horizontal lines on the accuracy panel, each ``{"value", "lo", "hi", "label", "color",
+        "ls"}`` (:func:`vizlab.plot.probes.draw_reference`), e.g. a frozen-features probe and a
+        topic-only classifier with their intervals.
     text : mapping, optional
         Replaces the English labels; keys as in :data:`TEXT` (``"epoch"`` has a ``{}`` for the number).
 
     Returns
     -------
-    Figure
-        ``fig.axes[0]`` is the loss, ``fig.axes[1]`` the accuracy panel.
+    PlotResult
+        ``axes_["loss"]`` (also ``ax_``) and ``axes_["accuracy"]``; ``artists_["references"]``.
     """
     _need(history, ("step", "epoch", "split", "metric", "value"), "history")
     t = {**TEXT, **(text or {})}
@@ -111,16 +123,22 @@ def plot_training_curves(
         ax.set_ylabel(t[metric])
         ax.set_xlim(0, max(history["step"].max(), 1))
     acc = axes[1]
+    refs = []
     if baseline is not None:
-        acc.axhline(baseline, color="0.3", ls="--", lw=1.2, label=f"{t['baseline']} ({baseline:.2f})")
+        refs.append(draw_reference(acc, baseline, label=t["baseline"], color="0.3"))
+    for ref in references or ():
+        ref = dict(ref)
+        refs.append(draw_reference(acc, ref.pop("value"), **ref))
     if chance is not None:
-        acc.axhline(chance, color="0.5", ls=":", lw=1.2, label=f"{t.get('chance', 'chance')} ({chance:.2f})")
+        refs.append(draw_reference(acc, chance, label=t.get("chance", "chance"), color="0.5", ls=":"))
     acc.set_ylim(0, 1)
     axes[0].set_ylim(bottom=0)
+    for ax in axes:
+        localize_axes(ax, lang=lang, axis="y")
     handles, labels = acc.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 3), frameon=False)
     fig.subplots_adjust(bottom=0.28, wspace=0.25)
-    return fig
+    return PlotResult(ax_=axes[0], axes_={"loss": axes[0], "accuracy": axes[1]}, artists_={"references": refs})
 
 
 def plot_confusion(
@@ -128,12 +146,16 @@ def plot_confusion(
     *,
     labels: Sequence[str],
     ax: Axes | None = None,
-    cmap: str = "Blues",
+    cmap: str = SEQUENTIAL_CMAP,
     xlabel: str = "predicted",
     ylabel: str = "true",
-    colorbar_label: str = "fraction of the true class",
-) -> Axes:
-    """Confusion matrix as a heatmap of row-normalised fractions, each cell also showing its count.
+    colorbar_label: str = "share of the true class (%)",
+    lang: str = "pt",
+    annot_kws: dict | None = None,
+) -> PlotResult:
+    """Confusion matrix as a heatmap of row shares in percent, each cell also showing its count.
+
+    Drawn with the one heatmap helper (:func:`vizlab.plot.heatmap.heatmap`) on a 0-100 % scale.
 
     Parameters
     ----------
@@ -144,8 +166,8 @@ def plot_confusion(
 
     Returns
     -------
-    Axes
-        ``ax.images[0]`` holds the row-normalised matrix.
+    PlotResult
+        ``im_`` holds the row shares in percent (0-100); ``text_`` the cell texts.
     """
     C = np.asarray(counts)
     k = len(labels)
@@ -157,17 +179,11 @@ def plot_confusion(
         _, ax = plt.subplots(figsize=(1.2 * k + 2.2, 1.2 * k + 1.2))
     rows = C.sum(axis=1, keepdims=True)
     frac = np.divide(C, rows, out=np.zeros(C.shape, float), where=rows > 0)
-    im = ax.imshow(frac, cmap=cmap, vmin=0, vmax=1)
-    for i in range(k):
-        for j in range(k):
-            ax.text(j, i, f"{frac[i, j]:.0%}\n({C[i, j]})", ha="center", va="center", fontsize=10,
-                    color="white" if frac[i, j] > 0.55 else "black")
-    ax.set_xticks(range(k), labels)
-    ax.set_yticks(range(k), labels)
+    text = np.array([[f"{fmt_pct(frac[i, j], 1, lang=lang)}\n({C[i, j]})" for j in range(k)] for i in range(k)],
+                    dtype=object)
+    res = heatmap(100 * frac, ax=ax, xticklabels=list(labels), yticklabels=list(labels), xrotation=0, cmap=cmap,
+                  vmin=0, vmax=100, annot=text, lang=lang, annot_kws={"fontsize": 10, **(annot_kws or {})},
+                  cbar_label=colorbar_label, aspect="equal")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=colorbar_label)
-    return ax
+    return res
