@@ -1,14 +1,41 @@
-"""Shared fixtures: tiny random models built from a config (fast), real shipped models (slow)."""
+"""Shared fixtures: tiny random models built from a config (fast), real shipped models (slow).
+
+Each test session gets its own, empty vizlab cache (``$VIZLAB_CACHE`` is set here, before
+vizlab is imported, and inherited by the CLI subprocesses): extraction, embeddings, projections
+and fine-tuned models are all recomputed, so a warm user cache cannot hide a regression. Only
+the converted model folders (``models/``: the dequantized Gemma, ~2 min to convert, part of the
+installation rather than a result) are linked in from the user's cache when they exist there;
+on a fresh machine they are converted once into the session cache.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _session_cache() -> Path:
+    from platformdirs import user_cache_dir
+
+    user = Path(os.environ.get("VIZLAB_CACHE") or user_cache_dir("vizlab")).expanduser()
+    session = Path(tempfile.mkdtemp(prefix="vizlab-test-cache-"))
+    atexit.register(shutil.rmtree, session, ignore_errors=True)
+    if (user / "models").is_dir():
+        (session / "models").symlink_to((user / "models").resolve(), target_is_directory=True)
+    os.environ["VIZLAB_CACHE"] = str(session)
+    return session
+
+
+SESSION_CACHE = _session_cache()
 
 
 @pytest.fixture(autouse=True)

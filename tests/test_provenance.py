@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,3 +62,16 @@ def test_a_cache_entry_of_other_code_is_not_served(tmp_path, monkeypatch):
     assert np.array_equal(again.coords, first.coords)
     assert len(list((tmp_path / "projection").rglob("*.npz"))) == 2  # the old entry is left alone
 
+
+
+def test_tests_run_on_their_own_cache():
+    """conftest gives the session an empty cache of its own (only converted models linked in)."""
+    from platformdirs import user_cache_dir
+
+    from vizlab.cache import cache_dir
+
+    here = cache_dir()
+    assert here.name.startswith("vizlab-test-cache-") and here != Path(user_cache_dir("vizlab"))
+    assert {p.name for p in here.iterdir()} <= {"models", "projection", "extract", "embed", "finetuned",
+                                                 "figure-tables", "file-hashes.json", "locks", "gguf",
+                                                 "model-fingerprints.json"}
