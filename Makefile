@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: figures test install dev bench clean-cache lint
+.PHONY: figures check-figures test install dev bench clean-cache lint
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,7 +26,13 @@ dev: $(DEVSTAMP)
 figures: $(STAMP)
 	$(BIN)/python scripts/make_figures.py $(ARGS)
 
+# Fails (exit 1) when a committed figure is stale: code, captions/inputs, models or language changed,
+# or a file is missing or differs from figures/manifest.json. Builds nothing.
+check-figures: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python scripts/make_figures.py --check
+
 test: $(DEVSTAMP)
+	$(MAKE) --no-print-directory check-figures
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q $(ARGS)
 
 bench: $(STAMP)
