@@ -69,7 +69,7 @@ def test_figures_list_and_unknown_id(capsys):
         (["attention", "   ", "-o", "out.png"], "the text is empty"),
         (["attention", SENTENCE, "-o", "no/such/dir/out.png"], "does not exist"),
         (["embed", "missing.csv", "--text-col", "t", "-o", "map.png"], "CSV file not found"),
-        (["embed", "x.csv", "--text-col", "t", "-o", "map.html"], "must end in .png, .svg, .pdf"),
+        (["embed", "x.csv", "--text-col", "t", "-o", "map.gif"], "must end in .png, .svg, .pdf, .html"),
         (["predict", "O gato", "--top-k", "0", "-o", "bars.png"], "--top-k must be at least 1"),
         (["predict", "", "-o", "bars.png"], "the prompt is empty"),
         (["attention", SENTENCE, "--model", "no-such-model", "-o", "out.png"], "unknown model 'no-such-model'"),

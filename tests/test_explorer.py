@@ -261,3 +261,27 @@ def test_long_texts_are_cut_on_hover_but_searched_whole():
         _blob(page, "config")["long_texts"] == {"7": fold(texts[7])}
     hover = [h for t in _blob(page, "figure")["data"] for h in t["hovertext"] if h.startswith("palavra")][0]
     assert hover.endswith(" …") and "Fim" not in hover
+
+
+def test_cli_embed_writes_the_explorer(tiny_bert, tmp_path, capsys):
+    import copy
+
+    import pandas as pd
+
+    from vizlab.cli import main
+
+    folder = tmp_path / "tiny-bert"
+    copy.deepcopy(tiny_bert.model).save_pretrained(folder)  # save_pretrained edits the config it saves
+    tiny_bert.tokenizer.save_pretrained(folder)
+    texts = [f"frase número {i} sobre {'filmes' if i % 2 else 'comida'}" for i in range(12)]
+    csv = tmp_path / "data.csv"
+    pd.DataFrame({"texto": texts, "classe": ["negative", "positive"] * 6}).to_csv(csv, index=False)
+    out = tmp_path / "map.html"
+    argv = ["embed", str(csv), "--text-col", "texto", "--label-col", "classe", "--method", "pca",
+            "--model", str(folder), "-o", str(out)]
+    assert main(argv) == 0 and "12 textos" in capsys.readouterr().out
+    page = out.read_text(encoding="utf-8")
+    fig = _blob(page, "figure")
+    assert [t["name"] for t in fig["data"]] == ["negativo (6)", "positivo (6)"]
+    assert sorted(h for t in fig["data"] for h in t["hovertext"]) == sorted(texts)
+    assert fig["layout"]["xaxis"]["title"]["text"] == "PCA 1" and "data.csv" in fig["layout"]["title"]["text"]

@@ -5,7 +5,7 @@
     vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--list]
     vizlab models
     vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
-    vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png
+    vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png|map.html
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
 
 Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
@@ -129,7 +129,7 @@ def cmd_embed(args) -> int:
     from vizlab.i18n import Lang
 
     tr = Lang(args.lang)
-    out = _out_path(args.output, _IMAGE_SUFFIXES)
+    out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
     from vizlab.datasets import load_csv
 
     df = load_csv(args.csv, args.text_col, args.label_col, n=args.n, seed=args.seed)
@@ -144,7 +144,13 @@ def cmd_embed(args) -> int:
     proj = project(X, args.method, random_state=args.seed,
                    n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
     labels = df["label"].tolist() if "label" in df else None
-    _save(embedding_map_figure(proj, tr=tr, labels=labels, model_name=lm.name, seed=args.seed), out)
+    if out.suffix.lower() == ".html":  # the offline, interactive explorer
+        from vizlab.interactive import save_embedding_html
+
+        save_embedding_html(proj, df["text"].tolist(), labels, path=out, lang=args.lang,
+                            title=f"{lm.name}: {Path(args.csv).name}")
+    else:
+        _save(embedding_map_figure(proj, tr=tr, labels=labels, model_name=lm.name, seed=args.seed), out)
     print(f"{out}  ({tr.int(len(df))} {tr.t('textos', 'texts')}, {lm.name}, {args.method})")
     return 0
 
@@ -223,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how token vectors become one vector per text (default: mean)")
     e.add_argument("--n", type=int, metavar="N", help="use a random sample of N rows")
     e.add_argument("--seed", type=int, default=0, help="seed of the sample and of the map (default: 0)")
-    common(e, "minilm", ".png, .svg or .pdf")
+    common(e, "minilm", ".png, .svg, .pdf or .html (interactive, offline)")
     e.set_defaults(func=cmd_embed)
 
     r = sub.add_parser("predict", help="next-token probabilities of a decoder",
