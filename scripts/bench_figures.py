@@ -12,11 +12,19 @@ Prints both wall times and their ratio (target: warm <= 5 % of cold).
 
 ``--determinism`` adds a third, forced run and checks that every PNG/SVG/HTML is
 byte-identical to the cold run's.
+
+``--threads 1 2`` instead builds the selection cold once per thread count (``OMP_NUM_THREADS``,
+``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS`` set to N, each run with its
+own empty cache so nothing computed under one count is reused by the other) and checks that
+every file is byte-identical across the counts:
+
+    python scripts/bench_figures.py --threads 1 2          # the whole set: about 2 cold builds
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -68,21 +76,62 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
 
 
+def _empty_cache(path: Path) -> Path:
+    """An empty vizlab cache with only the installed (converted) models linked in, not results."""
+    path.mkdir(parents=True)
+    if (cache_dir() / "models").is_dir():
+        (path / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
+    return path
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def _compare_threads(tmp: Path, select: list[str], counts: list[int]) -> int:
+    """Cold builds with each thread count (own cache each); 1 if any file differs."""
+    print(f"machine: {_machine()}")
+    files = {}
+    for n in counts:
+        out, cache = tmp / f"figures-{n}", _empty_cache(tmp / f"cache-{n}")
+        env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg",
+               **{var: str(n) for var in _THREAD_VARS}}
+        seconds, log = _run([*select, "--out", str(out)], env)
+        print(f"{n} thread(s): {seconds:8.1f} s  ({_summary(log)})")
+        files[n] = _files(out)
+        files[n]["manifest results"] = json.dumps(  # the numbers REPORT quotes
+            {e["id"]: e.get("results") for e in json.loads((out / "manifest.json").read_text())},
+            sort_keys=True).encode()
+    ref = files[counts[0]]
+    differ = sorted({name for n in counts[1:] for name in set(ref) | set(files[n])
+                     if files[n].get(name) != ref.get(name)})
+    print(f"{len(ref) - len(differ)}/{len(ref)} files byte-identical across {counts} threads")
+    if differ:
+        print("  differ: " + ", ".join(differ))
+    return 1 if differ else 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", nargs="+", metavar="ID", help="benchmark only these figures")
     p.add_argument("--section", help="benchmark only this section")
     p.add_argument("--determinism", action="store_true",
                    help="also force a rebuild and check the files are byte-identical")
+    p.add_argument("--threads", nargs="+", type=int, metavar="N",
+                   help="build cold once per thread count and compare the files byte for byte")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = p.parse_args(argv)
     select = (["--only", *args.only] if args.only else []) + (["--section", args.section] if args.section else [])
 
     tmp = Path(tempfile.mkdtemp(prefix="vizlab-bench-"))
-    out, cache = tmp / "figures", tmp / "cache"
-    cache.mkdir()
-    if (cache_dir() / "models").is_dir():  # installed models (the converted Gemma), not results
-        (cache / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
+    if args.threads:
+        try:
+            return _compare_threads(tmp, select, args.threads)
+        finally:
+            if args.keep:
+                print(f"kept {tmp}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+    out, cache = tmp / "figures", _empty_cache(tmp / "cache")
     env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg"}
     try:
         print(f"machine: {_machine()}")
