@@ -159,3 +159,71 @@ def test_report_covers_the_assignment(report):
         assert f"images/nlp_capitulo_{n}.png" in report
     assert "acrescentada pelo autor" in report
     assert "attention_viewer.html" in report
+
+
+# ---------------------------------------------------------------------------------------------------
+# Comparisons. A sentence that states a difference carries a tag naming the manifest results it
+# compares, e.g. ``<!--cmp:transfer_layer_probes.accuracy.pretrained.6 > transfer_layer_probes.topic_only-->``
+# or, for a difference with its own (paired) interval, ``<!--cmp:fine_tuning_x.a_minus_b > 0-->``.
+# Each side is a manifest result ``{"value", "lo", "hi", ...}`` or a plain number. The claim holds
+# when the intervals say so: ``A > B`` needs A's lower end above B's upper end; ``A ~ B`` ("not
+# distinguishable") needs the intervals to overlap. So a rebuilt figure whose intervals no longer
+# support a sentence makes the report fail.
+CMP = re.compile(r"<!--cmp:\s*([^<>~]+?)\s*(>|<|~)\s*([^<>~]+?)\s*-->")
+
+
+def _side(manifest, ref: str):
+    """``(lo, hi)`` of one side of a comparison: a number, or ``figure.key`` with an interval."""
+    try:
+        v = float(ref)
+        return v, v
+    except ValueError:
+        pass
+    fid, _, key = ref.partition(".")
+    value = _lookup(manifest[fid].get("results") or {}, key)
+    if isinstance(value, dict):
+        return float(value["lo"]), float(value["hi"])
+    return float(value), float(value)
+
+
+def _holds(a, op: str, b) -> bool:
+    (alo, ahi), (blo, bhi) = a, b
+    if op == ">":
+        return alo > bhi
+    if op == "<":
+        return ahi < blo
+    return alo <= bhi and blo <= ahi  # "~": the intervals overlap
+
+
+def test_stated_differences_are_supported_by_the_intervals(report, manifest):
+    problems, n = [], 0
+    for m in CMP.finditer(report):
+        n += 1
+        left, op, right = m.groups()
+        try:
+            a, b = _side(manifest, left), _side(manifest, right)
+        except (KeyError, ValueError) as e:
+            problems.append(f"{m.group(0)}: cannot resolve ({e})")
+            continue
+        if not _holds(a, op, b):
+            problems.append(f"{left} {op} {right}: intervals {a} and {b} do not support it")
+    assert n >= 10, "the report's comparisons should be tagged <!--cmp:A > B-->"
+    assert not problems, "comparisons in REPORT.md not supported by the manifest:\n" + "\n".join(problems)
+
+
+def test_comparison_parser():
+    assert _holds((0.6, 0.7), ">", (0.5, 0.59)) and not _holds((0.6, 0.7), ">", (0.5, 0.61))
+    assert _holds((0.4, 0.5), "<", (0.51, 0.6)) and not _holds((0.4, 0.52), "<", (0.51, 0.6))
+    assert _holds((0.5, 0.6), "~", (0.55, 0.7)) and not _holds((0.5, 0.6), "~", (0.61, 0.7))
+    assert _holds((-0.01, 0.03), "~", (0.0, 0.0)) and _holds((0.02, 0.05), ">", (0.0, 0.0))
+    fake = {"f": {"results": {"d": {"value": 0.03, "lo": 0.01, "hi": 0.05}, "acc": [0.5, 0.7]}}}
+    assert _side(fake, "f.d") == (0.01, 0.05) and _side(fake, "f.acc.1") == (0.7, 0.7) and _side(fake, "0") == (0, 0)
+    m = CMP.search("texto <!--cmp:f.a.2 > f.topic_only--> fim")
+    assert m.groups() == ("f.a.2", ">", "f.topic_only")
+
+
+def test_each_sentiment_section_tags_its_comparisons(report):
+    sections = re.split(r"^### ", report, flags=re.M)
+    for title in ("2. Transfer learning", "3. Embeddings", "6. Fine-tuning"):
+        body = next(s for s in sections if s.startswith(title))
+        assert len(CMP.findall(body)) >= 3, f"section {title!r} states comparisons without <!--cmp:...--> tags"
