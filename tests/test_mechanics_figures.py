@@ -71,3 +71,55 @@ def test_plot_pipeline_draws_the_numbers():
     assert "62,1 %" in texts  # decimal comma
     assert "1,14" in [t.get_text() for t in r.axes_["logits"].texts]
     np.testing.assert_allclose(r.im_.get_array()[0], np.linspace(-1, 1, 8))
+
+
+# ------------------------------------------------------------------------------------------ masks
+
+
+def test_model_masks_encoder_and_decoder(tiny_bert, tiny_decoder):
+    from vizlab.extraction.masks import model_mask
+
+    enc = model_mask(tiny_bert, "the cat sat on the mat")
+    assert enc.allowed.all() and enc.predictions is None and enc.tokens[0] == "[CLS]"
+    dec = model_mask(tiny_decoder, "the cat sat on the mat")
+    n = len(dec.tokens)
+    np.testing.assert_array_equal(dec.allowed, np.tril(np.ones((n, n), bool)))
+    # the predictions are the argmax of the model's own logits at each position
+    enc_ids = tiny_decoder.tokenizer("the cat sat on the mat", return_tensors="pt")
+    with torch.no_grad():
+        top = tiny_decoder.model(**enc_ids).logits[0].argmax(-1).tolist()
+    assert dec.predictions == tiny_decoder.tokenizer.convert_ids_to_tokens(top)
+
+
+def test_encoder_decoder_masks_from_config():
+    from transformers import BartConfig, T5Config
+
+    from vizlab.extraction.masks import encoder_decoder_masks
+
+    for cfg in (T5Config(d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2, vocab_size=100),
+                BartConfig(d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                           decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, vocab_size=100)):
+        m = encoder_decoder_masks(cfg, 5, 4)
+        assert m["encoder"].shape == (5, 5) and m["encoder"].all()
+        np.testing.assert_array_equal(m["decoder"], np.tril(np.ones((4, 4), bool)))
+        assert m["cross"].shape == (4, 5) and m["cross"].all()
+    with pytest.raises(ValueError, match="not an encoder-decoder"):
+        from transformers import BertConfig
+
+        encoder_decoder_masks(BertConfig(), 3, 3)
+
+
+def test_plot_architecture_masks_draws_the_masks():
+    from vizlab.plot.masks import plot_architecture_masks
+
+    causal = np.tril(np.ones((3, 3), bool))
+    r = plot_architecture_masks(
+        [{"allowed": np.ones((3, 3), bool), "queries": list("abc"), "keys": list("abc"), "group": 0, "title": "enc"},
+         {"allowed": causal, "queries": list("abc"), "keys": list("abc"), "group": 1, "title": "dec",
+          "predictions": ["x", "y", "z"]}],
+        legend=("pode olhar", "bloqueado"), suptitles=("Encoder", "Decoder"))
+    np.testing.assert_array_equal(r.axes_["panel1"].images[0].get_array(), causal.astype(float))
+    preds = [t.get_text() for t in r.artists_["panels"][1].artists_["predictions"]]
+    assert preds == ["→ x", "→ y", "→ z"]
+    assert [t.get_text() for t in r.artists_["legend"].get_texts()] == ["pode olhar", "bloqueado"]
+    assert {"Encoder", "Decoder"} <= {t.get_text() for t in r.figure_.texts}

@@ -14,7 +14,7 @@ import torch
 
 from vizlab.extraction.attribution import is_classifier
 from vizlab.extraction.models import LoadedModel
-from vizlab.extraction.run import tokenize_batch, validate_texts
+from vizlab.extraction.batching import tokenize_batch, validate_texts
 
 __all__ = ["ClassifierSteps", "classify_steps", "pipeline_probabilities"]
 

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from vizlab.figures.fine_tuning import INPUTS as FT_INPUTS
-from vizlab.figures.fine_tuning import LABELS_PT, TRAINING, finetuned, split_data
+from vizlab.figures.fine_tuning import TRAINING, finetuned, split_data
 from vizlab.figures.registry import FigureContext, register
 from vizlab.tokens import display_tokens
 
@@ -19,7 +19,9 @@ PIPELINE_TEXT = "I love this movie, but the ending was terrible!"
 
 
 def _label_names(ctx: FigureContext, labels) -> list[str]:
-    return [ctx.t(LABELS_PT.get(x, x), x) for x in labels]
+    from vizlab.i18n import CATALOGUE
+
+    return [ctx.tr(x) if x in CATALOGUE else x for x in labels]
 
 
 # ----------------------------------------------------------------------------------------- pipeline
@@ -86,4 +88,225 @@ def pipeline_steps(ctx: FigureContext):
     ctx.record("label", st.label)
     ctx.record("pipeline_max_abs_diff", float(f"{diff:.3g}"))
     ctx.record("head_max_abs_error", float(f"{st.head_max_error:.3g}"))
+    return fig
+
+
+# ----------------------------------------------------------------------------------------- position
+
+POSITION_SENTENCE_PT = "O gato sentou no tapete porque ele estava cansado."
+POSITION_PAIR_EN = ("it", "cat")    # MiniLM query/key tokens
+POSITION_PAIR_PT = ("▁ele", "▁gato")  # Gemma query/key tokens (in POSITION_SENTENCE_PT)
+N_POSITIONS_SIM = 128
+N_POSITIONS_PAIR = 48
+
+
+@register(
+    "position_sources",
+    section="transformers",
+    caption_pt=(
+        "De onde vem a noção de posição. (a) O MiniLM aprende um vetor por posição absoluta (512) e o "
+        "soma ao embedding do token: a similaridade de cosseno entre os vetores das 128 primeiras posições "
+        "é alta perto da diagonal (posições vizinhas têm vetores parecidos), mas não é uma função só da "
+        "distância. (b) A codificação senoidal do Transformer original, na mesma dimensão (384), para "
+        "referência: fixa, e a similaridade depende só da distância. (c) O Gemma não soma nada: gira "
+        "cada par de dimensões de q e k por um ângulo proporcional à posição (RoPE); os pares giram "
+        "com comprimentos de onda de 6 a milhões de tokens, com bases diferentes nas camadas locais "
+        "(janela de 512 tokens) e globais. (d, e) O escore q·k/√d de um mesmo par de tokens colocado em "
+        "todas as posições (consulta na posição m, chave na n), com os pesos reais: no MiniLM (primeira "
+        "camada) aparecem faixas diagonais — o modelo aprendeu algo parecido com posição relativa —, mas "
+        "o escore também muda com a posição absoluta; no Gemma só a diferença m − n importa (diagonais "
+        "constantes, por construção). (f) A variação ao longo de cada diagonal dividida pela amplitude "
+        "total: dezenas de por cento no MiniLM, ~10⁻⁷ (arredondamento numérico) no Gemma."
+    ),
+    caption_en=(
+        "Where the sense of position comes from. (a) MiniLM learns one vector per absolute position (512) "
+        "and adds it to the token embedding: the cosine similarity between the vectors of the first 128 "
+        "positions is high near the diagonal (neighbouring positions have similar vectors) but is not a "
+        "function of distance alone. (b) The original Transformer's sinusoidal encoding, same dimension "
+        "(384), for reference: fixed, and its similarity depends only on the distance. (c) Gemma adds "
+        "nothing: it rotates each dimension pair of q and k by an angle proportional to the position "
+        "(RoPE); the pairs turn with wavelengths from 6 to millions of tokens, with different bases in "
+        "local (512-token window) and global layers. (d, e) The score q·k/√d of one token pair placed at "
+        "every pair of positions (query at m, key at n), with the real weights: in MiniLM (first layer) "
+        "diagonal stripes appear — the model learned something like relative position — but the score also "
+        "changes with the absolute position; in Gemma only m − n matters (constant diagonals, by "
+        "construction). (f) The spread along each diagonal divided by the total range: tens of percent in "
+        "MiniLM, ~10⁻⁷ (numerical rounding) in Gemma."
+    ),
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"MiniLM pair {POSITION_PAIR_EN}; Gemma sentence "
+            f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR},
+)
+def position_sources(ctx: FigureContext):
+    from vizlab.analysis.position import (cosine_similarity_matrix, diagonal_spread, rotary_pair_scores,
+                                          sinusoidal_encoding, wavelengths)
+    from vizlab.extraction.position import absolute_pair_scores, learned_positions, rope_frequencies, rotary_tables
+    from vizlab.extraction.qk import trace_qk
+    from vizlab.numbering import layer_head_name
+    from vizlab.plot.position import plot_position_sources
+
+    mini, gemma = ctx.model("minilm"), ctx.model("gemma-270m")
+    P = learned_positions(mini, N_POSITIONS_SIM)
+    learned_sim = cosine_similarity_matrix(P)
+    sin_sim = cosine_similarity_matrix(sinusoidal_encoding(N_POSITIONS_SIM, P.shape[1]))
+    # MiniLM: the first-layer head whose score of the pair depends most on the previous position
+    A = absolute_pair_scores(mini, *POSITION_PAIR_EN, n_positions=N_POSITIONS_PAIR)
+    prev = [np.diagonal(a, -1).mean() - a.mean() for a in A]
+    h_abs = int(np.argmax(prev))
+    a_grid = A[h_abs]
+    # Gemma: q and k of the pair before rotation (first layer, local), rotated to every position
+    layer = 0
+    tr = trace_qk(gemma, POSITION_SENTENCE_PT, layer=layer)
+    i, j = tr.tokens.index(POSITION_PAIR_PT[0]), tr.tokens.index(POSITION_PAIR_PT[1])
+    layer_type = (getattr(gemma.model.config, "layer_types", None) or [None] * gemma.n_layers)[layer]
+    cos, sin = rotary_tables(gemma, np.arange(N_POSITIONS_PAIR), layer_type=layer_type)
+    grids = [rotary_pair_scores(tr.q_normed[h, i], tr.k_normed[tr.kv_index[h], j], cos, sin, scaling=tr.scaling)
+             for h in range(tr.n_heads)]
+    h_rot = int(np.argmax([g.max() - g.min() for g in grids]))
+    r_grid = grids[h_rot]
+    check = abs(r_grid[i, j] - tr.scores()[h_rot, i, j])  # the grid reproduces the model's own score
+    lower = np.tril(np.ones_like(r_grid, bool))
+    top = N_POSITIONS_PAIR - 8  # diagonals of at least 8 cells
+    rel_abs = diagonal_spread(a_grid, max_offset=top) / (a_grid.max() - a_grid.min())
+    rel_rot = diagonal_spread(r_grid, max_offset=top) / (r_grid[lower].max() - r_grid[lower].min())
+    freqs = rope_frequencies(gemma)
+    kinds = {"sliding_attention": ctx.t("camadas locais (base 10⁴)", "local layers (base 10⁴)"),
+             "full_attention": ctx.t("camadas globais (base 10⁶)", "global layers (base 10⁶)")}
+    wl = {kinds.get(k, k): wavelengths(v) for k, v in sorted(freqs.items(), key=lambda kv: kv[0] != "sliding_attention")}
+    text = None if ctx.lang == "en" else {
+        "learned": "(a) MiniLM: vetores de posição aprendidos\nsimilaridade de cosseno entre posições",
+        "sinusoidal": "(b) codificação senoidal (Transformer original)\nmesma dimensão, para referência",
+        "wavelengths": "(c) Gemma, RoPE: comprimento de onda de cada\npar de dimensões (posições por volta completa)",
+        "absolute": "(d) MiniLM, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
+        "rotary": "(e) Gemma, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
+        "spread": "(f) o escore depende só da distância?\nvariação ao longo de cada diagonal / amplitude total",
+        "position": "posição (0 = primeiro token)",
+        "query_pos": "posição m da consulta",
+        "key_pos": "posição n da chave",
+        "similarity": ctx.tr("similarity"),
+        "score": "escore q·k/√d",
+        "pair": "par de dimensões (1 = gira mais rápido)",
+        "tokens": "comprimento de onda (tokens)",
+        "distance": "distância m − n (tokens)",
+        "ratio": "variação / amplitude",
+        "masked": "cinza: chave no futuro\n(máscara causal)",
+    }
+    if ctx.lang == "en":
+        text = {"masked": "grey: future key\n(causal mask)", "pair": "dimension pair (1 = turns fastest)"}
+    show = display_tokens([POSITION_PAIR_PT[0], POSITION_PAIR_PT[1]], scheme="sentencepiece")
+    names = {"q": POSITION_PAIR_EN[0], "k": POSITION_PAIR_EN[1], "q_rot": show[0].lstrip("␣"),
+             "k_rot": show[1].lstrip("␣"), "head_abs": layer_head_name(0, h_abs, lang=ctx.lang),
+             "head_rot": layer_head_name(layer, h_rot, lang=ctx.lang),
+             "abs_label": ctx.t("MiniLM (posição absoluta)", "MiniLM (absolute position)"),
+             "rot_label": ctx.t("Gemma (RoPE)", "Gemma (RoPE)")}
+    fig = plt.figure(figsize=(17, 10))
+    plot_position_sources(learned_sim, sinusoidal_sim=sin_sim, wavelengths=wl, absolute_scores=a_grid,
+                          rotary_scores=r_grid, absolute_spread=rel_abs, rotary_spread=rel_rot, names=names,
+                          text=text, lang=ctx.lang, fig=fig)
+    fig.suptitle(ctx.t("De onde vem a posição: vetores aprendidos (MiniLM), senoides (referência) e rotação (Gemma)",
+                       "Where position comes from: learned vectors (MiniLM), sinusoids (reference), rotation (Gemma)"),
+                 y=0.97)
+    off = ~np.eye(N_POSITIONS_SIM, dtype=bool)
+    ctx.record("learned_neighbour_similarity", round(float(np.diagonal(learned_sim, 1).mean()), 3))
+    ctx.record("learned_mean_similarity", round(float(learned_sim[off].mean()), 3))
+    ctx.record("minilm_head", {"layer": 1, "head": h_abs + 1})
+    ctx.record("gemma_head", {"layer": layer + 1, "head": h_rot + 1})
+    ctx.record("minilm_max_relative_diagonal_spread", round(float(rel_abs.max()), 3))
+    ctx.record("minilm_mean_relative_diagonal_spread", round(float(rel_abs.mean()), 3))
+    ctx.record("gemma_max_relative_diagonal_spread", float(f"{np.nanmax(rel_rot):.2g}"))
+    ctx.record("gemma_grid_vs_model_abs_error", float(f"{check:.2g}"))
+    ctx.record("rope_wavelength_range", {k: [round(float(v.min()), 2), float(f"{v.max():.3g}")]
+                                         for k, v in ((k, wavelengths(v)) for k, v in freqs.items())})
+    ctx.record("minilm_max_positions", int(mini.model.config.max_position_embeddings))
+    return fig
+
+
+# ----------------------------------------------------------------------------------------- masks
+
+MASK_EN = "the cat sat on the mat"
+MASK_PT = "O gato sentou no tapete"
+MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input of the translation example
+
+
+@register(
+    "architecture_masks",
+    section="transformers",
+    caption_pt=(
+        "Encoder, decoder e encoder-decoder lado a lado: quem pode olhar para quem (linhas = token que "
+        "consulta, colunas = token consultado; azul = atenção permitida, cinza = bloqueada), lido dos "
+        "pesos de atenção devolvidos pelos modelos (peso zero = bloqueado). Encoder (MiniLM): todo "
+        "token vê a frase inteira, dos dois lados; a saída é um vetor por token (no pré-treino estilo "
+        "BERT, prevê tokens mascarados em qualquer posição; no all-MiniLM, a média vira o embedding da "
+        "frase; num classificador, a classe sai do [CLS]). Decoder (Gemma-3-270m): máscara causal, cada "
+        "token vê só a si e aos anteriores, e cada posição prevê o próximo token (à direita de cada "
+        "linha, a previsão real do modelo). Encoder-decoder (T5, construído só da configuração, sem "
+        "pesos treinados: a máscara não depende dos pesos): o encoder lê a entrada inteira, o decoder é "
+        "causal na saída e a atenção cruzada deixa cada posição da saída ler toda a entrada; cada "
+        "posição do decoder prevê o próximo token da saída (tradução, resumo)."
+    ),
+    caption_en=(
+        "Encoder, decoder and encoder-decoder side by side: who may look at whom (rows = querying token, "
+        "columns = attended token; blue = attention allowed, grey = blocked), read from the attention "
+        "weights the models return (zero weight = blocked). Encoder (MiniLM): every token sees the whole "
+        "sentence, both sides; the output is one vector per token (BERT-style pre-training predicts masked "
+        "tokens at any position; all-MiniLM averages them into the sentence embedding; a classifier reads "
+        "the class from [CLS]). Decoder (Gemma-3-270m): causal mask, each token sees only itself and the "
+        "tokens before it, and each position predicts the next token (right of each row, the model's real "
+        "prediction). Encoder-decoder (T5 built from its config alone, no trained weights: the mask does "
+        "not depend on the weights): the encoder reads the whole input, the decoder is causal over the "
+        "output and cross-attention lets every output position read the whole input; each decoder "
+        "position predicts the next output token (translation, summarisation)."
+    ),
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"{MASK_EN!r}, {MASK_PT!r}; T5Config() random weights",
+            "seed": 0},
+)
+def architecture_masks(ctx: FigureContext):
+    from transformers import T5Config
+
+    from vizlab.extraction.masks import encoder_decoder_masks, model_mask
+    from vizlab.plot.masks import plot_architecture_masks
+
+    enc = model_mask(ctx.model("minilm"), MASK_EN)
+    dec = model_mask(ctx.model("gemma-270m"), MASK_PT)
+    source = display_tokens(dec.tokens[1:] + ["</s>"], scheme="sentencepiece")  # the pt sentence as input
+    source[-1] = "</s>"
+    ed = encoder_decoder_masks(T5Config(), len(source), len(MASK_TARGET), seed=0)
+    et, dt = display_tokens(enc.tokens), display_tokens(dec.tokens)
+    q, k = ctx.t("consulta", "query"), ctx.t("chave", "key")
+    panels = [
+        {"allowed": enc.allowed, "queries": et, "keys": et, "group": 0, "width": 1.0,
+         "title": ctx.t("atenção bidirecional", "bidirectional attention"),
+         "query_label": q, "key_label": k,
+         "note": ctx.t("prevê: um vetor por token, usando\nos dois lados (pré-treino: tokens\n"
+                       "mascarados; classificador: o [CLS])",
+                       "predicts: one vector per token, using\nboth sides (pre-training: masked\n"
+                       "tokens; classifier: the [CLS])")},
+        {"allowed": dec.allowed, "queries": dt, "keys": dt, "group": 1, "width": 1.0,
+         "title": ctx.t("máscara causal", "causal mask"),
+         "query_label": q, "key_label": k, "predictions": display_tokens(dec.predictions, scheme="sentencepiece"),
+         "prediction_label": ctx.t("próximo token\nprevisto", "predicted\nnext token"),
+         "note": ctx.t("prevê: o próximo token em cada\nposição, vendo só o passado",
+                       "predicts: the next token at every\nposition, seeing only the past")},
+        {"allowed": ed["encoder"], "queries": source, "keys": source, "group": 2, "width": 0.9,
+         "title": ctx.t("encoder (entrada)", "encoder (input)"), "query_label": q, "key_label": k,
+         "note": ctx.t("lê a entrada inteira", "reads the whole input")},
+        {"allowed": ed["decoder"], "queries": MASK_TARGET, "keys": MASK_TARGET, "group": 2, "width": 0.9,
+         "title": ctx.t("decoder (saída): causal", "decoder (output): causal"), "query_label": q, "key_label": k,
+         "note": ctx.t("prevê o próximo token\nda saída em cada posição", "predicts the next output\ntoken at each position")},
+        {"allowed": ed["cross"], "queries": MASK_TARGET, "keys": source, "group": 2, "width": 0.9,
+         "title": ctx.t("atenção cruzada", "cross-attention"), "query_label": ctx.t("consulta (saída)", "query (output)"),
+         "key_label": ctx.t("chave (entrada)", "key (input)"),
+         "note": ctx.t("cada posição da saída lê\ntoda a entrada", "every output position\nreads the whole input")},
+    ]
+    fig = plt.figure(figsize=(19, 5.5))
+    plot_architecture_masks(panels, legend=(ctx.t("pode olhar", "may attend"), ctx.t("bloqueado", "blocked")),
+                            suptitles=(ctx.t("Encoder (MiniLM)", "Encoder (MiniLM)"),
+                                       ctx.t("Decoder (Gemma-3-270m)", "Decoder (Gemma-3-270m)"),
+                                       ctx.t("Encoder-decoder (T5, só a configuração)",
+                                             "Encoder-decoder (T5, config only)")), fig=fig)
+    ctx.record("encoder_allowed_share", round(float(enc.allowed.mean()), 3))
+    ctx.record("decoder_allowed_share", round(float(dec.allowed.mean()), 3))
+    ctx.record("decoder_is_causal", bool(np.array_equal(dec.allowed, np.tril(np.ones_like(dec.allowed)))))
+    ctx.record("t5_decoder_is_causal", bool(np.array_equal(ed["decoder"], np.tril(np.ones_like(ed["decoder"])))))
+    ctx.record("t5_cross_all_allowed", bool(ed["cross"].all()))
+    ctx.record("gemma_predictions", display_tokens(dec.predictions, scheme="sentencepiece"))
     return fig

@@ -1,0 +1,114 @@
+"""Encoder, decoder, encoder-decoder: their attention masks side by side, with what each predicts where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from vizlab.palette import CATEGORICAL
+from vizlab.plot.display import PlotResult
+from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import heatmap
+
+__all__ = ["plot_mask_panel", "plot_architecture_masks", "ALLOWED_COLOR", "BLOCKED_COLOR"]
+
+ALLOWED_COLOR = CATEGORICAL[5]  # blue
+BLOCKED_COLOR = "0.9"
+
+
+def plot_mask_panel(allowed, *, queries: Sequence[str], keys: Sequence[str], ax=None, title: str = "",
+                    query_label: str = "", key_label: str = "", predictions: Sequence[str] | None = None,
+                    prediction_label: str = "", note: str = "", annot_kws: dict | None = None) -> PlotResult:
+    """One mask: allowed (query, key) pairs in colour, blocked ones light grey.
+
+    Parameters
+    ----------
+    allowed : ndarray of bool, shape (n_queries, n_keys)
+    queries, keys : list of str
+        Tokens as shown to readers.
+    predictions : list of str, optional
+        What the model predicts at each query position, written at the end of its row.
+    note : str
+        What the model predicts and where, written under the panel.
+    """
+    a = np.asarray(allowed, dtype=bool)
+    r = heatmap(a.astype(float), ax=ax, xticklabels=list(keys), yticklabels=list(queries), vmin=0, vmax=1,
+                cmap=ListedColormap([BLOCKED_COLOR, ALLOWED_COLOR]), cbar=False, xrotation=60, aspect="equal")
+    ax = r.ax_
+    ax.set_xticks(np.arange(-0.5, a.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, a.shape[0]), minor=True)
+    ax.grid(which="minor", color="white", lw=1.2)
+    ax.tick_params(which="minor", length=0)
+    for lab in ax.get_xticklabels():
+        lab.set_ha("right")
+        lab.set_rotation_mode("anchor")
+    ax.set_title(title, fontsize=10.5)
+    ax.set_xlabel(key_label)
+    ax.set_ylabel(query_label)
+    texts = []
+    if predictions is not None:
+        if len(predictions) != a.shape[0]:
+            raise ValueError(f"{len(predictions)} predictions for {a.shape[0]} query positions")
+        kw = {"fontsize": 9, "color": CATEGORICAL[6], "va": "center", "ha": "left", **(annot_kws or {})}
+        for i, p in enumerate(predictions):
+            texts.append(ax.text(a.shape[1] - 0.3, i, "→ " + font_safe(p), **kw))
+        if prediction_label:
+            texts.append(ax.text(a.shape[1] - 0.3, -0.9, prediction_label, fontsize=8.5, color=CATEGORICAL[6],
+                                 ha="left", va="bottom"))
+    if note:
+        ax.annotate(note, xy=(0.5, 0), xycoords=ax.xaxis.label, xytext=(0, -8), textcoords="offset points",
+                    ha="center", va="top", fontsize=9.5)
+    return PlotResult(ax_=ax, im_=r.im_, artists_={"predictions": texts}, values_={"allowed": a})
+
+
+def plot_architecture_masks(panels: Sequence[dict], *, legend: tuple[str, str], suptitles: Sequence[str] = (),
+                            fig=None) -> PlotResult:
+    """Several :func:`plot_mask_panel` panels in a row, grouped under headings.
+
+    Parameters
+    ----------
+    panels : list of dict
+        Keyword arguments of :func:`plot_mask_panel` (``allowed`` included), plus ``group`` (index
+        of the heading it sits under) and ``width`` (relative width).
+    legend : (str, str)
+        Labels of the allowed and blocked colours.
+    suptitles : list of str
+        One heading per group.
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(19, 5.5))
+    widths = [p.get("width", 1.0) for p in panels]
+    gs = fig.add_gridspec(1, len(panels), width_ratios=widths, wspace=0.6)
+    axes, results = {}, []
+    for i, p in enumerate(panels):
+        ax = fig.add_subplot(gs[0, i])
+        kw = {k: v for k, v in p.items() if k not in ("group", "width", "allowed")}
+        results.append(plot_mask_panel(p["allowed"], ax=ax, **kw))
+        axes[f"panel{i}"] = ax
+    renderer = fig.canvas.get_renderer()
+    inv = fig.transFigure.inverted()
+
+    def extent(ax):  # the panel with its tick labels and texts, in figure coordinates
+        (x0, y0), (x1, y1) = inv.transform(ax.get_tightbbox(renderer).get_points())
+        return x0, x1, ax.get_position().y1
+
+    groups = {}
+    for i, p in enumerate(panels):
+        groups.setdefault(p.get("group", 0), []).append(extent(axes[f"panel{i}"]))
+    top = max(e[2] for es in groups.values() for e in es)
+    for g, title in enumerate(suptitles):
+        if g not in groups:
+            continue
+        x0, x1 = min(e[0] for e in groups[g]), max(e[1] for e in groups[g])
+        fig.text((x0 + x1) / 2, top + 0.1, title, ha="center", va="bottom", fontsize=12, weight="bold")
+        if g - 1 in groups:
+            mid = (max(e[1] for e in groups[g - 1]) + x0) / 2
+            fig.add_artist(plt.Line2D([mid, mid], [0.12, top + 0.14], color="0.7", lw=1, transform=fig.transFigure))
+    handles = [Patch(color=ALLOWED_COLOR, label=legend[0]), Patch(color=BLOCKED_COLOR, label=legend[1])]
+    leg = fig.legend(handles=handles, loc="lower right", ncol=2, frameon=False, bbox_to_anchor=(0.99, top + 0.1))
+    return PlotResult(ax_=axes["panel0"], axes_=axes, artists_={"legend": leg, "panels": results},
+                      values_={"allowed": [r.values_["allowed"] for r in results]})
