@@ -89,3 +89,11 @@ def test_missing_glyphs_are_escaped_and_output_is_reproducible():
     (res, a), (_, b) = draw(), draw()
     assert "U+4E2D U+6587" in [t.get_text() for t in res.artists_["labels"]]
     assert a == b
+
+
+def test_given_anchors_are_used_in_their_order():
+    X, groups = _map([(0, 0), (5, 0), (0, 5)])
+    fig, ax = plt.subplots()
+    res = label_islands(X, groups, ax=ax, anchors={"b": (5, 5), "a": (0, 0), "z": (1, 1)}, exclude=["z"])
+    assert [t.get_text() for t in res.artists_["labels"]] == ["b", "a"]
+    assert np.allclose(res.values_["positions"]["b"], (5, 5))

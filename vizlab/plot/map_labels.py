@@ -84,8 +84,8 @@ def _offsets(width: float, height: float, reach: float):
 def label_islands(coords, groups, *, ax=None, names: Mapping[str, str] | None = None,
                   colors: Mapping[str, str] | None = None, radius: float = 0.06, min_size: int = 5,
                   exclude: Sequence[str] = (), fontsize: float = 10, halo_width: float = 3.5,
-                  pad: float = 3.0, max_rings: int = 12, text_kws: dict | None = None,
-                  leader_kws: dict | None = None) -> PlotResult:
+                  pad: float = 3.0, max_rings: int = 12, anchors: Mapping | None = None,
+                  text_kws: dict | None = None, leader_kws: dict | None = None) -> PlotResult:
     """Write each group's name on its island of a 2-D map, readable and without overlaps.
 
     Draws only the names: draw the points first (e.g. :func:`vizlab.plot.embeddings.plot_embedding_map`),
@@ -116,6 +116,9 @@ def label_islands(coords, groups, *, ax=None, names: Mapping[str, str] | None = 
     max_rings : int
         How far a label may move from its anchor, in label heights (candidate spots on a grid, nearest
         first).
+    anchors : mapping group -> (x, y), optional
+        Anchors computed elsewhere (e.g. :func:`vizlab.analysis.topics.group_anchors`): used instead of
+        :func:`island_anchors`, labels placed in the mapping's order.
     text_kws, leader_kws : dict, optional
         Passed to ``ax.text`` and to the leader lines' ``ax.plot``.
 
@@ -130,7 +133,12 @@ def label_islands(coords, groups, *, ax=None, names: Mapping[str, str] | None = 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
     X = np.asarray(coords, dtype=float)
-    anchors = island_anchors(X, groups, radius=radius, min_size=min_size, exclude=exclude)
+    if anchors is None:
+        anchors = island_anchors(X, groups, radius=radius, min_size=min_size, exclude=exclude)
+    else:
+        skip = set(map(str, exclude))
+        anchors = {str(g): (float(xy[0]), float(xy[1]), len(anchors) - k)
+                   for k, (g, xy) in enumerate(anchors.items()) if str(g) not in skip}
     names = dict(names or {})
     colors = dict(colors or {})
     fig = ax.figure
