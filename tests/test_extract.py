@@ -8,7 +8,7 @@ import torch
 
 import vizlab
 from vizlab.cache import ArrayCache
-from vizlab.extraction.run import base_model
+from vizlab.extraction.batching import base_model
 
 TEXTS = [
     "O gato está em cima do teclado.",

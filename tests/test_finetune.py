@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
+from vizlab.extraction.batching import tokenize_batch
 from vizlab.extraction.finetune import FineTuneResult, finetune, predict
-from vizlab.extraction.models import _state_fingerprint
-from vizlab.extraction.run import embed_layers, extract, tokenize_batch
-from vizlab.extraction.training import _LengthGroupedBatches
+from vizlab.extraction.models import state_fingerprint
+from vizlab.extraction.run import embed_layers, extract
 
 TEXTS = ["good movie", "bad film", "great fun, loved it", "awful plot", "loved it so much", "hated it",
          "what a wonderful day", "terrible service again", "nice", "worst ever", "so happy today",
@@ -92,7 +92,7 @@ def test_a_damaged_cache_entry_is_reported_and_retrained(tiny_bert, data, tmp_pa
 def test_fine_tuned_model_has_its_own_fingerprint_and_base_is_untouched(tiny_bert, cached):
     _, res, _ = cached
     assert res.model.fingerprint != tiny_bert.fingerprint
-    assert _state_fingerprint(tiny_bert.model) == tiny_bert.fingerprint  # training copied the weights
+    assert state_fingerprint(tiny_bert.model) == tiny_bert.fingerprint  # training copied the weights
     assert res.base is tiny_bert
     assert res.model.kind == "encoder" and res.model.name == "tiny-bert+finetuned"
 
@@ -148,22 +148,6 @@ def test_unfrozen_embeddings_train_and_threads_are_restored(tiny_bert, data):
     emb_before = tiny_bert.model.embeddings.word_embeddings.weight
     assert not torch.allclose(emb_after, emb_before)
     assert len(res.history.eval_step) == 0 and np.isnan(res.eval_accuracy) and res.eval_predictions is None
-
-
-def test_length_grouped_batches_cover_every_text_once_per_epoch():
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(3, 60, size=103).tolist()
-    sampler = _LengthGroupedBatches(lengths, 8, torch.Generator().manual_seed(0), group=4)
-    e1, e2 = list(sampler), list(sampler)
-    assert len(e1) == len(sampler) == 13
-    for epoch in (e1, e2):
-        flat = sorted(i for b in epoch for i in b)
-        assert flat == list(range(103))
-        assert all(len(b) <= 8 for b in epoch)
-    assert e1 != e2  # reshuffled each epoch
-    spread = np.mean([np.ptp([lengths[i] for i in b]) for b in e1])
-    plain = _LengthGroupedBatches(lengths, 8, torch.Generator().manual_seed(0), grouped=False)
-    assert spread < np.mean([np.ptp([lengths[i] for i in b]) for b in plain]) / 2  # much less padding
 
 
 def test_bad_input(tiny_bert, tiny_decoder, data):

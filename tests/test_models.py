@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import vizlab
@@ -49,19 +50,65 @@ def test_fingerprint_depends_on_weights(tiny_bert):
     assert again.fingerprint == tiny_bert.fingerprint
 
 
-def test_file_hash_is_memoised(tmp_path, monkeypatch):
+def test_file_hash_is_memoised(tmp_path):
+    import os
+
     f = tmp_path / "w.bin"
     f.write_bytes(b"x" * 1000)
-    calls = []
-    import vizlab.cache as c
-
-    real = c._hash_file
-    monkeypatch.setattr(c, "_hash_file", lambda p: calls.append(p) or real(p))
     h1 = file_sha256(f, memo_dir=tmp_path)
-    h2 = file_sha256(f, memo_dir=tmp_path)
-    assert h1 == h2 and len(calls) == 1
+    st = f.stat()
+    f.write_bytes(b"z" * 1000)  # same size, mtime put back: the remembered hash is served, not recomputed
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert file_sha256(f, memo_dir=tmp_path) == h1
     f.write_bytes(b"y" * 1001)  # size/mtime change -> hashed again
-    assert file_sha256(f, memo_dir=tmp_path) != h1 and len(calls) == 2
+    assert file_sha256(f, memo_dir=tmp_path) != h1
+
+
+def test_model_from_config_leaves_global_random_state_alone(tiny_bert):
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    model_from_config(tiny_bert.model.config, tiny_bert.tokenizer, seed=5)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_load_model_sets_no_environment_variable(tiny_bert, tmp_path, monkeypatch):
+    import os
+
+    folder = tmp_path / "tiny"
+    own = model_from_config(tiny_bert.model.config, tiny_bert.tokenizer)  # save_pretrained edits the config
+    own.model.save_pretrained(folder)
+    own.tokenizer.save_pretrained(folder)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    env = dict(os.environ)
+    lm = vizlab.load_model(str(folder), device="cpu")
+    assert dict(os.environ) == env
+    assert lm.n_layers == 2 and lm.model.config._attn_implementation == "eager"
+
+
+def test_tokenizer_methods_of_the_loaded_model(tiny_bert, tiny_decoder):
+    tok = tiny_bert.tokenizer
+    ids = tiny_bert.token_ids("the cat sat")
+    assert ids == tok("the cat sat")["input_ids"]
+    assert tiny_bert.token_ids("the cat", special=False) == tok("the cat", add_special_tokens=False)["input_ids"]
+    assert tiny_bert.token_ids("a b", "c") == tok("a b", "c")["input_ids"]
+    assert tiny_bert.tokens(ids) == ["[CLS]", "the", "cat", "sat", "[SEP]"]
+    assert tiny_bert.tokens(np.array(ids)) == tiny_bert.tokens(ids)
+    assert tiny_bert.tokenize("the cat sat") == tiny_bert.tokens(ids)
+    assert tiny_bert.tokenize("playing", special=False) == tok.tokenize("playing")
+    assert tiny_bert.decode(ids) == tok.decode(ids) == "[CLS] the cat sat [SEP]"
+    assert tiny_bert.count_tokens("the cat sat") == 5 and tiny_bert.count_tokens("the cat sat", special=False) == 3
+    assert tiny_bert.text_config is tiny_bert.config
+    assert tiny_decoder.text_config.num_key_value_heads == tiny_decoder.n_kv_heads == 2
+
+
+def test_with_random_weights_is_model_from_config(tiny_bert):
+    twin = tiny_bert.with_random_weights(seed=0)
+    assert twin.name == "tiny-bert-random" and twin.tokenizer is tiny_bert.tokenizer
+    assert twin.fingerprint == model_from_config(tiny_bert.model.config, tiny_bert.tokenizer, seed=0).fingerprint
+    assert tiny_bert.with_random_weights(seed=1, name="x").fingerprint != twin.fingerprint
 
 
 @pytest.mark.slow

@@ -13,7 +13,8 @@ from vizlab.analysis.softmax import (
     softmax,
     top_k,
 )
-from vizlab.extraction.qk import apply_rotary, attention_modules, trace_qk
+from vizlab.extraction.hooks import attention_modules
+from vizlab.extraction.qk import apply_rotary, trace_qk
 
 LONG = "the cat sat on the mat and then the dog ran after it across the whole garden very fast"
 

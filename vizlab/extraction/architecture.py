@@ -1,9 +1,9 @@
 """What a model is made of, read from its config and measured on a real batch.
 
-:func:`describe_architecture` runs one padded batch through the model with forward hooks and
-records the tensor shape at each stage (ids, embeddings, queries/keys of one head group, the
-attention weights, the feed-forward's inner layer, a block's output, the final output), next
-to the sizes in the config. The architecture figure is drawn from this, not from a drawing.
+:func:`describe_architecture` runs one padded batch through the model, captures named hook
+points (:mod:`~vizlab.extraction.hooks`) and records the tensor shape at each stage (ids,
+embeddings, queries/keys of one head group, the attention weights, the feed-forward's inner
+layer, a block's output, the final output), next to the sizes in the config. The architecture figure is drawn from this, not from a drawing.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
+from vizlab.extraction.hooks import capture, hook_points
 from vizlab.extraction.models import LoadedModel
-from vizlab.extraction.qk import attention_modules
-from vizlab.extraction.run import _model_inputs, base_model, tokenize_batch, validate_texts
 
 __all__ = ["ArchitectureSummary", "describe_architecture"]
 
@@ -63,19 +63,6 @@ class ArchitectureSummary:
     texts: list = field(default_factory=list)
 
 
-def _ffn_input_module(block: torch.nn.Module) -> torch.nn.Module | None:
-    """The linear layer that expands to the feed-forward's inner size."""
-    for name in ("mlp.up_proj", "intermediate.dense", "mlp.fc1", "mlp.c_fc"):
-        mod = block
-        for part in name.split("."):
-            mod = getattr(mod, part, None)
-            if mod is None:
-                break
-        if mod is not None:
-            return mod
-    return None
-
-
 def describe_architecture(lm: LoadedModel, texts) -> ArchitectureSummary:
     """Read the sizes of ``lm`` and measure its tensor shapes on the padded batch ``texts``.
 
@@ -92,46 +79,22 @@ def describe_architecture(lm: LoadedModel, texts) -> ArchitectureSummary:
     if not isinstance(lm, LoadedModel):
         raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
     texts = validate_texts(texts)
-    cfg = lm._text_config
-    attn0 = attention_modules(lm)[0]
+    cfg = lm.text_config
+    points = hook_points(lm)
+    attn0, block0 = points["blocks.0.attn"], points["blocks.0"]
     body = base_model(lm)
-    block0 = next((m for m in body.modules() if m is not body and m is not attn0
-                   and any(c is attn0 for c in m.modules()) and _ffn_input_module(m) is not None), None)
-    if block0 is None:
-        raise ValueError(f"could not find the transformer blocks of {lm.name!r}: unsupported architecture")
-    got: dict[str, tuple] = {}
-
-    def keep(key):
-        def hook(_m, _inp, out):
-            t = out[0] if isinstance(out, tuple) else out
-            got.setdefault(key, tuple(t.shape))
-        return hook
-
-    q_name = "q_proj" if hasattr(attn0, "q_proj") else "query"
-    k_name = "k_proj" if hasattr(attn0, "k_proj") else "key"
-    hooks = [
-        lm.model.get_input_embeddings().register_forward_hook(keep("token_embeddings")),
-        getattr(attn0, q_name).register_forward_hook(keep("q_flat")),
-        getattr(attn0, k_name).register_forward_hook(keep("k_flat")),
-        block0.register_forward_hook(keep("block")),
-    ]
-    ffn = _ffn_input_module(block0)
-    if ffn is not None:
-        hooks.append(ffn.register_forward_hook(keep("ffn")))
+    names = {"blocks.0.attn.q_proj": "q_flat", "blocks.0.attn.k_proj": "k_flat", "blocks.0": "block",
+             "blocks.0.mlp.in": "ffn"}
     enc = tokenize_batch(lm, texts)
-    try:
-        with torch.inference_mode():
-            inputs = _model_inputs(lm, enc)
-            if lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") \
-                    and lm.model.get_output_embeddings() is not None:
-                out = lm.model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
-                final = out.logits
-            else:
-                out = body(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
-                final = out.last_hidden_state
-    finally:
-        for h in hooks:
-            h.remove()
+    with capture(lm, lambda name: name in names) as cap, torch.inference_mode():
+        inputs = model_inputs(lm, enc)
+        if lm.kind == "decoder" and "unembed" in points:
+            out = lm.model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+            final = out.logits
+        else:
+            out = body(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+            final = out.last_hidden_state
+    got = {key: tuple(cap.output(name).shape) for name, key in names.items() if name in cap}
     head_dim = int(getattr(attn0, "head_dim", 0) or getattr(attn0, "attention_head_size", 0))
     b, n = enc["input_ids"].shape
     shapes = {

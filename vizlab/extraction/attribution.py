@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.batching import tokenize_batch, validate_texts
+from vizlab.extraction.models import LoadedModel
 from vizlab.tokens import display_tokens
 
 __all__ = ["Attribution", "METHODS", "attribute", "attribute_encoded", "is_classifier", "resolve_target"]

@@ -38,8 +38,8 @@ import pandas as pd
 import torch
 
 from vizlab.cache import cache_dir, cache_key
+from vizlab.extraction.batching import validate_texts
 from vizlab.extraction.models import LoadedModel, load_model, wrap_model
-from vizlab.extraction.run import validate_texts
 from vizlab.extraction.training import TrainingHistory, build_classifier, classifier_logits, train_classifier
 from vizlab.provenance import code_version
 

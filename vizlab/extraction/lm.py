@@ -17,8 +17,9 @@ import torch
 
 from vizlab.analysis.lens import LogitLens, lens_from_logits, log_softmax
 from vizlab.analysis.softmax import softmax
+from vizlab.extraction.batching import validate_texts
+from vizlab.extraction.hooks import capture, hook_points
 from vizlab.extraction.models import LoadedModel
-from vizlab.extraction.run import base_model, validate_texts
 
 __all__ = [
     "next_token_logits", "token_logprobs", "fill_blank", "FillBlank", "lens_logits", "logit_lens",
@@ -97,7 +98,7 @@ def token_logprobs(lm: LoadedModel, text: str) -> tuple[list[str], np.ndarray, n
     lp = np.full(len(ids), np.nan)
     if len(ids) > 1:
         lp[1:] = np.take_along_axis(log_softmax(logits[:-1]), ids[1:, None], -1)[:, 0]
-    return lm.tokenizer.convert_ids_to_tokens(ids.tolist()), lp, offsets
+    return lm.tokens(ids), lp, offsets
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -142,10 +143,10 @@ def _word_candidates(lm: LoadedModel, logits: np.ndarray, k: int, pool: int, *, 
     order = np.argsort(-logits, kind="stable")[:pool]
     words, seen = [], set()
     for i in order:
-        piece = lm.tokenizer.convert_ids_to_tokens(int(i))
+        (piece,) = lm.tokens([i])
         if skip_prefix and piece.startswith(skip_prefix):
             continue
-        w = lm.tokenizer.decode([int(i)]).strip()
+        w = lm.decode([i]).strip()
         if w.isalpha() and w.lower() not in seen:
             seen.add(w.lower())
             words.append(w)
@@ -159,7 +160,7 @@ def _word_candidates(lm: LoadedModel, logits: np.ndarray, k: int, pool: int, *, 
 def _complete_word(lm: LoadedModel, prefix: str, word: str, max_pieces: int = 3) -> str:
     """Extend a word-start token greedily while the decoder's top next token continues the word."""
     for _ in range(max_pieces):
-        nxt = lm.tokenizer.decode([int(np.argmax(next_token_logits(lm, prefix + word)[0]))])
+        nxt = lm.decode([np.argmax(next_token_logits(lm, prefix + word)[0])])
         if not (nxt.isalpha() and nxt == nxt.lstrip()):
             break
         word += nxt
@@ -256,18 +257,16 @@ def _fill_masked(lm, template, prefix, suffix, candidates, k, pool) -> FillBlank
 
 
 def _final_norm(lm: LoadedModel) -> torch.nn.Module:
-    body = base_model(lm)
-    for name in ("norm", "final_layernorm", "ln_f", "final_layer_norm"):
-        m = getattr(body, name, None)
-        if isinstance(m, torch.nn.Module):
-            return m
-    raise ValueError(f"cannot find the final norm of {type(body).__name__}: the logit lens needs "
-                     "a decoder with a final norm named norm, final_layernorm or ln_f")
+    norm = hook_points(lm).get("final_norm")
+    if norm is None:
+        raise ValueError(f"cannot find the final norm of {lm.name!r}: the logit lens needs "
+                         "a decoder with a final norm named norm, final_layernorm or ln_f")
+    return norm
 
 
 def _finish_logits(lm: LoadedModel, logits: torch.Tensor) -> torch.Tensor:
     """The model's own post-processing of the unembedding output (scaling, soft-capping)."""
-    cfg = lm._text_config
+    cfg = lm.text_config
     scale = getattr(cfg, "logit_scale", None)  # Cohere multiplies
     if isinstance(scale, (int, float)) and not isinstance(scale, bool):
         logits = logits * scale
@@ -297,17 +296,13 @@ def lens_logits(lm: LoadedModel, prompt: str) -> tuple[list[str], np.ndarray, np
     _require_lm_head(lm)
     (prompt,) = validate_texts([prompt])
     norm, head = _final_norm(lm), lm.model.get_output_embeddings()
-    seen: list[torch.Tensor] = []
-    hook = norm.register_forward_hook(lambda mod, args, out: seen.append(args[0]))
     enc = lm.tokenizer(prompt, return_tensors="pt").to(lm.device)
-    try:
-        with torch.inference_mode():
+    with torch.inference_mode():
+        with capture(lm, inputs=["final_norm"]) as got:
             out = lm.model(**enc, output_hidden_states=True)
-            states = list(out.hidden_states[:-1]) + [seen[-1]]
-            logits = torch.stack([_finish_logits(lm, head(norm(h)))[0] for h in states])
-    finally:
-        hook.remove()
-    tokens = lm.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist())
+        states = list(out.hidden_states[:-1]) + [got.input("final_norm")]
+        logits = torch.stack([_finish_logits(lm, head(norm(h)))[0] for h in states])
+    tokens = lm.tokens(enc["input_ids"][0])
     return tokens, logits.float().cpu().numpy(), out.logits[0].float().cpu().numpy()
 
 
@@ -335,7 +330,7 @@ def logit_lens(lm: LoadedModel, prompt: str, *, k: int = 5) -> LogitLens:
     final_ids = np.argmax(model_logits, axis=-1)
     rows = [lens_from_logits(z, k=k, final_ids=final_ids) for z in logits]  # layer by layer: less memory
     top_ids = np.stack([r["top_ids"] for r in rows])
-    decode = np.vectorize(lambda i: lm.tokenizer.decode([int(i)]), otypes=[object])
+    decode = np.vectorize(lambda i: lm.decode([i]), otypes=[object])
     return LogitLens(
         tokens=tokens,
         top_ids=top_ids,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
-import json
 import os
 import shutil
 import sys
@@ -26,10 +25,11 @@ from transformers import (
 )
 
 from vizlab.cache import cache_dir, file_sha256
+from vizlab.extraction.rng import seeded
 
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
-    "resolve_device",
+    "wrap_model", "state_fingerprint", "preset_status", "resolve_device",
 ]
 
 
@@ -101,37 +101,80 @@ class LoadedModel:
 
     @property
     def config(self):
+        """The model's Hugging Face config."""
         return self.model.config
 
     @property
-    def _text_config(self):
+    def text_config(self):
+        """The config of the language model: ``config.text_config`` of a multimodal model, else ``config``."""
         cfg = self.model.config
         return getattr(cfg, "text_config", None) or cfg
 
     @property
     def n_layers(self) -> int:
-        return int(self._text_config.num_hidden_layers)
+        return int(self.text_config.num_hidden_layers)
 
     @property
     def n_heads(self) -> int:
-        return int(self._text_config.num_attention_heads)
+        return int(self.text_config.num_attention_heads)
 
     @property
     def n_kv_heads(self) -> int:
-        return int(getattr(self._text_config, "num_key_value_heads", None) or self.n_heads)
+        return int(getattr(self.text_config, "num_key_value_heads", None) or self.n_heads)
 
     @property
     def hidden_size(self) -> int:
-        return int(self._text_config.hidden_size)
+        return int(self.text_config.hidden_size)
 
     @property
     def max_length(self) -> int:
         limits = [
-            getattr(self._text_config, "max_position_embeddings", None),
+            getattr(self.text_config, "max_position_embeddings", None),
             getattr(self.tokenizer, "model_max_length", None),
         ]
         limits = [int(x) for x in limits if x is not None and 0 < int(x) < 1_000_000]
         return min(limits) if limits else 512
+
+    # ------------------------------------------------------------------ tokenizer, as figures need it
+
+    def token_ids(self, text: str, text_pair: str | None = None, *, special: bool = True) -> list[int]:
+        """Token ids of one text (or sentence pair), untruncated.
+
+        Parameters
+        ----------
+        text : str
+        text_pair : str, optional
+            Second sentence of a BERT-style pair.
+        special : bool
+            Add the model's special tokens (``[CLS]`` ... ``[SEP]``, ``<bos>``).
+        """
+        return list(self.tokenizer(text, text_pair, add_special_tokens=special)["input_ids"])
+
+    def tokens(self, ids) -> list[str]:
+        """The tokenizer's raw token strings of ``ids`` (e.g. ``##ing``, ``▁gato``, ``Ġcat``).
+
+        For readers, pass them to :func:`vizlab.tokens.display_tokens`.
+        """
+        return self.tokenizer.convert_ids_to_tokens([int(i) for i in ids])
+
+    def tokenize(self, text: str, text_pair: str | None = None, *, special: bool = True) -> list[str]:
+        """Raw tokens of one text (or pair): ``tokens(token_ids(text))``."""
+        return self.tokens(self.token_ids(text, text_pair, special=special))
+
+    def decode(self, ids) -> str:
+        """The text of ``ids`` as the tokenizer writes it (special tokens kept)."""
+        return self.tokenizer.decode([int(i) for i in ids])
+
+    def count_tokens(self, text: str, text_pair: str | None = None, *, special: bool = True) -> int:
+        """Number of tokens of one text (or pair), special tokens included unless ``special=False``."""
+        return len(self.token_ids(text, text_pair, special=special))
+
+    def with_random_weights(self, *, seed: int = 0, name: str | None = None) -> LoadedModel:
+        """The same architecture and tokenizer with randomly initialised weights (no pre-training).
+
+        See :func:`model_from_config`; ``name`` defaults to ``"<name>-random"``.
+        """
+        return model_from_config(self.model.config, self.tokenizer, name=name or f"{self.name}-random", seed=seed)
 
     def __repr__(self) -> str:
         return (
@@ -167,7 +210,7 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _state_fingerprint(model: torch.nn.Module) -> str:
+def state_fingerprint(model: torch.nn.Module) -> str:
     """Hash of config + parameter bytes (for in-memory models, e.g. tiny test models)."""
     h = hashlib.sha256()
     cfg = getattr(model, "config", None)
@@ -197,9 +240,9 @@ def _gemma_folder() -> tuple[Path, str]:
     gguf_dir = cache_dir() / "gguf"
     gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
     print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...", file=sys.stderr, flush=True)
-    tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(
-        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
+        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32, local_files_only=True
     )
     tmp = target.with_name(target.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -295,10 +338,11 @@ def load_model(
         raise TypeError(f"name_or_path must be a preset name or a path, got {type(name_or_path).__name__}")
     name_or_path = os.fspath(name_or_path)
     folder, fp, source = _resolve(name_or_path)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    config = AutoConfig.from_pretrained(folder)
+    config = AutoConfig.from_pretrained(folder, local_files_only=True)
     kind = "decoder" if _is_decoder_config(config) else "encoder"
-    kwargs = {"attn_implementation": "eager"} if attentions else {}
+    kwargs = {"local_files_only": True}  # vizlab never downloads (and sets no HF_HUB_OFFLINE for it)
+    if attentions:
+        kwargs["attn_implementation"] = "eager"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if task == "sequence-classification":
@@ -310,7 +354,7 @@ def load_model(
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
         else:
             model = AutoModel.from_pretrained(folder, **kwargs)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     dev = resolve_device(device)
     model.to(dev).eval()
     fingerprint = _fingerprint(folder, fp, task)
@@ -341,14 +385,15 @@ def model_from_config(
     """Wrap a randomly initialised model built from ``config`` (tiny test models, random baselines).
 
     The fingerprint hashes the config and the weights, so two seeds never share cache entries.
+    ``seed`` seeds the initial weights only: torch's global random state is left as it was.
     """
-    torch.manual_seed(seed)
     config = copy.deepcopy(config)  # never edit the caller's config
     config._attn_implementation = "eager"
     if causal is None:
         causal = _is_decoder_config(config)
     cls = AutoModelForCausalLM if causal else AutoModel
-    model = cls.from_config(config, attn_implementation="eager")
+    with seeded(seed):
+        model = cls.from_config(config, attn_implementation="eager")
     model.eval()
     return wrap_model(model, tokenizer, name=name)
 
@@ -359,7 +404,7 @@ def wrap_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *, na
     if hasattr(model, "lm_head") or type(model).__name__.endswith("ForCausalLM"):
         kind = "decoder"
     dev = next(model.parameters()).device
-    return LoadedModel(model.eval(), tokenizer, name, kind, _state_fingerprint(model), dev, "memory")
+    return LoadedModel(model.eval(), tokenizer, name, kind, state_fingerprint(model), dev, "memory")
 
 
 def preset_status() -> list[dict]:
@@ -369,7 +414,3 @@ def preset_status() -> list[dict]:
          "description": p.description, "install": p.pip_install}
         for p in PRESETS.values()
     ]
-
-
-def _json(obj) -> str:
-    return json.dumps(obj, sort_keys=True)

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from vizlab.extraction.attribution import is_classifier
-from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.batching import tokenize_batch, validate_texts
+from vizlab.extraction.models import LoadedModel
 
 __all__ = ["ClassifierSteps", "classify_steps", "pipeline_probabilities"]
 

@@ -1,4 +1,4 @@
-"""Capture the queries and keys an attention block computes, step by step, with forward hooks.
+"""Capture the queries and keys an attention block computes, step by step (:mod:`~vizlab.extraction.hooks`).
 
 For one text and one block this records what goes into the attention product:
 
@@ -23,10 +23,11 @@ import torch
 
 from vizlab.analysis.attention import kv_head_index
 from vizlab.analysis.softmax import attention_from_qk, attention_scores
+from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
+from vizlab.extraction.hooks import attention_modules, capture
 from vizlab.extraction.models import LoadedModel
-from vizlab.extraction.run import _model_inputs, base_model, tokenize_batch, validate_texts
 
-__all__ = ["QKTrace", "apply_rotary", "attention_modules", "trace_qk"]
+__all__ = ["QKTrace", "apply_rotary", "trace_qk"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,29 +106,6 @@ class QKTrace:
         return float(np.abs(self.recomputed() - self.attentions).max())
 
 
-def attention_modules(lm: LoadedModel) -> list[torch.nn.Module]:
-    """The self-attention module of every block, in order.
-
-    Recognises modules with ``q_proj``/``k_proj`` (Llama, Gemma, Mistral, ...) or
-    ``query``/``key`` (BERT and relatives).
-    """
-    found = []
-    for name, mod in base_model(lm).named_modules():
-        if "cross" in name.lower():
-            continue
-        if (hasattr(mod, "q_proj") and hasattr(mod, "k_proj")) or (
-            isinstance(getattr(mod, "query", None), torch.nn.Linear)
-            and isinstance(getattr(mod, "key", None), torch.nn.Linear)
-        ):
-            found.append(mod)
-    if len(found) != lm.n_layers:
-        raise ValueError(
-            f"found {len(found)} attention modules with query/key projections in {lm.name!r}, expected "
-            f"{lm.n_layers}: this architecture is not supported by trace_qk"
-        )
-    return found
-
-
 def _rotate_half(x: np.ndarray) -> np.ndarray:
     half = x.shape[-1] // 2
     return np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
@@ -187,54 +165,35 @@ def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
         raise ValueError(f"layer must be an int in -{lm.n_layers}..{lm.n_layers - 1}, got {layer!r}")
     layer %= lm.n_layers
     mod = attention_modules(lm)[layer]
-    names = ("q_proj", "k_proj") if hasattr(mod, "q_proj") else ("query", "key")
     head_dim = int(getattr(mod, "head_dim", 0) or mod.attention_head_size)
-    got: dict[str, torch.Tensor] = {}
-
-    def pre(_m, args, kwargs):
-        got["hidden"] = kwargs.get("hidden_states", args[0] if args else None)
-        pe = kwargs.get("position_embeddings")
-        if pe is None and len(args) > 1 and isinstance(args[1], tuple):
-            pe = args[1]
-        if pe is not None:
-            got["cos"], got["sin"] = pe
-
-    def keep(key):
-        def hook(_m, _inp, out):
-            got[key] = out
-        return hook
-
-    handles = [mod.register_forward_pre_hook(pre, with_kwargs=True)]
-    for key, attr in (("q_proj", names[0]), ("k_proj", names[1]), ("q_normed", "q_norm"), ("k_normed", "k_norm")):
-        sub = getattr(mod, attr, None)
-        if isinstance(sub, torch.nn.Module):
-            handles.append(sub.register_forward_hook(keep(key)))
+    point = f"blocks.{layer}.attn"
+    parts = {key: f"{point}.{key}" for key in ("q_proj", "k_proj", "q_norm", "k_norm")}
     enc = tokenize_batch(lm, texts)
-    try:
-        with torch.inference_mode():
-            out = base_model(lm)(**_model_inputs(lm, enc), output_attentions=True, return_dict=True)
-    finally:
-        for h in handles:
-            h.remove()
+    with capture(lm, lambda name: name in parts.values(), inputs=[point]) as got, torch.inference_mode():
+        out = base_model(lm)(**model_inputs(lm, enc), output_attentions=True, return_dict=True)
+    args, kwargs = got.args[point], got.kwargs[point]
+    hidden = got.input(point)
+    pe = kwargs.get("position_embeddings")
+    if pe is None and len(args) > 1 and isinstance(args[1], tuple):
+        pe = args[1]
     attn = out.attentions[layer][0].float().cpu().numpy().astype(np.float64)
-    q_proj, k_proj = _heads(got["q_proj"], head_dim), _heads(got["k_proj"], head_dim)
-    q_n = _heads(got["q_normed"], head_dim) if "q_normed" in got else None
-    k_n = _heads(got["k_normed"], head_dim) if "k_normed" in got else None
+    q_proj, k_proj = _heads(got[parts["q_proj"]], head_dim), _heads(got[parts["k_proj"]], head_dim)
+    q_n = _heads(got[parts["q_norm"]], head_dim) if parts["q_norm"] in got else None
+    k_n = _heads(got[parts["k_norm"]], head_dim) if parts["k_norm"] in got else None
     q = q_proj if q_n is None else q_n
     k = k_proj if k_n is None else k_n
     cos = sin = None
-    if "cos" in got:
-        cos = got["cos"][0].float().cpu().numpy().astype(np.float64)
-        sin = got["sin"][0].float().cpu().numpy().astype(np.float64)
+    if pe is not None:
+        cos = pe[0][0].float().cpu().numpy().astype(np.float64)
+        sin = pe[1][0].float().cpu().numpy().astype(np.float64)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
     n = attn.shape[-1]
     causal = lm.kind == "decoder" and bool(getattr(mod, "is_causal", True))
     window = getattr(mod, "sliding_window", None)
-    ids = enc["input_ids"][0].tolist()
     return QKTrace(
-        tokens=lm.tokenizer.convert_ids_to_tokens(ids),
+        tokens=lm.tokens(enc["input_ids"][0]),
         layer=layer,
-        hidden=got["hidden"][0].detach().float().cpu().numpy(),
+        hidden=hidden[0].detach().float().cpu().numpy(),
         q_proj=q_proj, k_proj=k_proj, q_normed=q_n, k_normed=k_n, q=q, k=k, cos=cos, sin=sin,
         scaling=float(getattr(mod, "scaling", head_dim**-0.5)),
         softcap=getattr(mod, "attn_logit_softcapping", None),

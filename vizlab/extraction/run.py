@@ -7,9 +7,7 @@ tokens, so a text's numbers never depend on its neighbours or on the batch size.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -17,49 +15,13 @@ from tqdm.auto import tqdm
 
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
+from vizlab.extraction.batching import base_model, model_inputs, pad_batch, plan_batches, validate_texts
 from vizlab.extraction.models import LoadedModel
 from vizlab.provenance import code_version
 
-__all__ = ["extract", "embed", "embed_layers", "validate_texts", "tokenize_batch", "base_model"]
+__all__ = ["extract", "embed", "embed_layers"]
 
 _VERSION = 1  # bump when the stored layout or the computation changes
-
-TextInput = str | tuple[str, str]
-
-
-def validate_texts(texts) -> list[TextInput]:
-    """Check the texts argument: a non-empty list of non-blank strings or (text, text_pair) tuples."""
-    if isinstance(texts, (str, tuple)) and not (isinstance(texts, tuple) and len(texts) != 2):
-        texts = [texts]
-    if texts is None or isinstance(texts, (bytes, dict)) or not isinstance(texts, Iterable):
-        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty: pass at least one non-empty string")
-    for i, t in enumerate(texts):
-        parts = t if isinstance(t, tuple) else (t,)
-        if isinstance(t, tuple) and len(t) != 2:
-            raise ValueError(f"texts[{i}] is a tuple of {len(t)} items; a sentence pair is (text, text_pair)")
-        for p in parts:
-            if not isinstance(p, str):
-                raise TypeError(
-                    f"texts[{i}] is {type(p).__name__}, not str: convert it (e.g. str(x)) or drop it"
-                )
-            if not p.strip():
-                raise ValueError(f"texts[{i}] is empty or whitespace only: remove it or give it some text")
-    return texts
-
-
-def base_model(lm: LoadedModel) -> torch.nn.Module:
-    """The transformer body without a task head (``model.model`` of a CausalLM, etc.)."""
-    m = lm.model
-    if hasattr(m, "get_decoder") and lm.kind == "decoder":
-        with contextlib.suppress(Exception):
-            dec = m.get_decoder()
-            if dec is not None:
-                return dec
-    bm = getattr(m, "base_model", m)
-    return bm if bm is not None else m
 
 
 def _check_layers(layers, n_layers: int) -> tuple[int, ...] | None:
@@ -78,94 +40,6 @@ def _check_layers(layers, n_layers: int) -> tuple[int, ...] | None:
             )
         out.append(int(l) % (n_layers + 1))
     return tuple(sorted(set(out)))
-
-
-def tokenize_batch(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: int | None = None):
-    """Tokenize texts with right padding to the longest in the batch (BatchEncoding of tensors)."""
-    tok = lm.tokenizer
-    a = [t[0] if isinstance(t, tuple) else t for t in texts]
-    b = [t[1] for t in texts] if all(isinstance(t, tuple) for t in texts) else None
-    if b is None and any(isinstance(t, tuple) for t in texts):
-        raise ValueError("mix of single texts and sentence pairs in one batch")
-    old_side = tok.padding_side
-    tok.padding_side = "right"
-    try:
-        enc = tok(
-            a,
-            b,
-            padding=True,
-            truncation=max_length is not None,
-            max_length=max_length,
-            return_tensors="pt",
-            return_special_tokens_mask=True,
-        )
-    finally:
-        tok.padding_side = old_side
-    return enc
-
-
-def _encode_all(lm: LoadedModel, texts: Sequence[TextInput], limit: int):
-    """Tokenize every text once (fast batch calls); returns per-text feature dicts and full lengths."""
-    tok = lm.tokenizer
-    feats: list[dict] = [None] * len(texts)  # type: ignore[list-item]
-    lengths = [0] * len(texts)
-    for pair in (False, True):
-        idx = [i for i, t in enumerate(texts) if isinstance(t, tuple) == pair]
-        if not idx:
-            continue
-        args = ([texts[i][0] for i in idx], [texts[i][1] for i in idx]) if pair else ([texts[i] for i in idx],)
-        enc = tok(*args, return_special_tokens_mask=True)
-        for j, i in enumerate(idx):
-            feats[i] = {k: enc[k][j] for k in enc.keys()}
-            lengths[i] = len(enc["input_ids"][j])
-        long = [j for j, i in enumerate(idx) if lengths[i] > limit]
-        if long:
-            sub = tuple([a[j] for j in long] for a in args)
-            enc = tok(*sub, truncation=True, max_length=limit, return_special_tokens_mask=True)
-            for k, j in enumerate(long):
-                feats[idx[j]] = {key: enc[key][k] for key in enc.keys()}
-    return feats, lengths
-
-
-def _plan(lm: LoadedModel, texts, max_length, batch_size):
-    """Tokenize once, warn about truncation, and group texts of similar length into batches."""
-    limit = lm.max_length if max_length is None else min(int(max_length), lm.max_length)
-    feats, lengths = _encode_all(lm, texts, limit)
-    for i, n in enumerate(lengths):
-        if n > limit:
-            warnings.warn(
-                f"texts[{i}] has {n} tokens, more than the limit of {limit}: truncated to {limit} tokens",
-                UserWarning,
-                stacklevel=3,
-            )
-    batches = []
-    for pair in (False, True):  # single texts and sentence pairs never share a batch
-        order = sorted((i for i, t in enumerate(texts) if isinstance(t, tuple) == pair),
-                       key=lambda i: (lengths[i], i))
-        batches += [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    truncated = [n > limit for n in lengths]
-    return feats, batches, truncated
-
-
-def _pad(lm: LoadedModel, feats: list[dict]):
-    """Right-pad pre-tokenized texts to the longest of the batch (dynamic padding)."""
-    tok = lm.tokenizer
-    old_side = tok.padding_side
-    tok.padding_side = "right"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "use __call__ instead of pad" advice does not apply here
-            return tok.pad(feats, padding=True, return_tensors="pt")
-    finally:
-        tok.padding_side = old_side
-
-
-def _model_inputs(lm: LoadedModel, enc) -> dict:
-    keep = {"input_ids", "attention_mask", "token_type_ids"}
-    inputs = {k: v.to(lm.device) for k, v in enc.items() if k in keep}
-    if "token_type_ids" in inputs and "token_type_ids" not in lm.tokenizer.model_input_names:
-        inputs.pop("token_type_ids")
-    return inputs
 
 
 def _progress(total: int, desc: str, show: bool | None):
@@ -242,13 +116,13 @@ def extract(
 
 
 def _compute_extract(model, texts, want_attn, want_hidden, hidden_ids, attn_ids, batch_size, max_length, progress):
-    feats, batches, truncated = _plan(model, texts, max_length, batch_size)
+    feats, batches, truncated = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)
     per_text: list[dict] = [None] * len(texts)  # type: ignore[list-item]
     body = base_model(model)
     with torch.inference_mode(), _progress(len(texts), "extract", progress) as bar:
         for idx in batches:
-            enc = _pad(model, [feats[i] for i in idx])
-            out = body(**_model_inputs(model, enc), output_hidden_states=want_hidden,
+            enc = pad_batch(model, [feats[i] for i in idx])
+            out = body(**model_inputs(model, enc), output_hidden_states=want_hidden,
                        output_attentions=want_attn, return_dict=True)
             if want_attn and (out.attentions is None or any(a is None for a in out.attentions)):
                 raise RuntimeError(
@@ -302,7 +176,7 @@ def _unpack(model: LoadedModel, texts, arrays, hidden_ids, attn_ids) -> list[Act
         result.append(
             Activations(
                 text=text,
-                tokens=model.tokenizer.convert_ids_to_tokens(ids.tolist()),
+                tokens=model.tokens(ids),
                 input_ids=ids,
                 hidden_states=arrays["hidden"][:, s:e] if "hidden" in arrays else None,
                 attentions=attn,
@@ -399,13 +273,13 @@ def embed(
                     max_length, normalize)
 
     def compute():
-        feats, batches, _ = _plan(model, texts, max_length, batch_size)
+        feats, batches, _ = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
         body = base_model(model)
         with torch.inference_mode(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
-                inputs = _model_inputs(model, _pad(model, [feats[i] for i in idx]))
+                inputs = model_inputs(model, pad_batch(model, [feats[i] for i in idx]))
                 res = body(**inputs, output_hidden_states=True, return_dict=True)
                 ids = range(len(res.hidden_states)) if all_layers else [lidx]
                 for l in ids:

@@ -17,10 +17,19 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from vizlab.extraction.batching import (
+    LengthGroupedBatches,
+    base_model,
+    encode_texts,
+    length_limit,
+    model_inputs,
+    pad_batch,
+    plan_batches,
+)
 from vizlab.extraction.models import LoadedModel
-from vizlab.extraction.run import _encode_all, _model_inputs, _pad, _plan, base_model
+from vizlab.extraction.rng import seeded
 
-__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits", "training_batches"]
+__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,8 +135,7 @@ def build_classifier(base: LoadedModel, labels: tuple[str, ...], seed: int) -> t
     config.id2label = dict(enumerate(labels))
     config.label2id = {lab: i for i, lab in enumerate(labels)}
     config.architectures = None
-    torch.manual_seed(seed)
-    with warnings.catch_warnings():
+    with seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf = AutoModelForSequenceClassification.from_config(config, attn_implementation="eager")
     body = base_model(base)
@@ -145,38 +153,9 @@ class _Collate:
         self.lm = lm
 
     def __call__(self, batch: list[tuple[dict, int]]) -> dict[str, torch.Tensor]:
-        inputs = _model_inputs(self.lm, _pad(self.lm, [f for f, _ in batch]))
+        inputs = model_inputs(self.lm, pad_batch(self.lm, [f for f, _ in batch]))
         inputs["labels"] = torch.tensor([y for _, y in batch], device=self.lm.device)
         return inputs
-
-
-class _LengthGroupedBatches:
-    """Batches of texts of similar length, in random order, drawn anew each epoch.
-
-    The shuffled texts are cut into chunks of ``group`` batches; each chunk is sorted by
-    length before being cut into batches, so a batch pads little, yet which texts meet in a
-    batch and the batch order stay random (the ``group_by_length`` of the HF Trainer).
-    """
-
-    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, *,
-                 grouped: bool = True, group: int = 50):
-        self.lengths, self.batch_size, self.gen, self.grouped, self.group = lengths, batch_size, generator, grouped, group
-
-    def __len__(self) -> int:
-        return -(-len(self.lengths) // self.batch_size)
-
-    def __iter__(self):
-        perm = torch.randperm(len(self.lengths), generator=self.gen).tolist()
-        if not self.grouped:
-            yield from (perm[s : s + self.batch_size] for s in range(0, len(perm), self.batch_size))
-            return
-        chunk = self.batch_size * self.group
-        batches = []
-        for s in range(0, len(perm), chunk):
-            part = sorted(perm[s : s + chunk], key=lambda i: self.lengths[i])
-            batches += [part[k : k + self.batch_size] for k in range(0, len(part), self.batch_size)]
-        for b in torch.randperm(len(batches), generator=self.gen).tolist():
-            yield batches[b]
 
 
 def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *, batch_size: int,
@@ -189,12 +168,12 @@ def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *
     """
     was_training = clf.training
     clf.eval()
-    feats, batches, _ = _plan(lm, texts, max_length, batch_size)
+    feats, batches, _ = plan_batches(lm, texts, max_length=max_length, batch_size=batch_size)
     out = np.zeros((len(texts), clf.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
         for idx in batches:
-            enc = _pad(lm, [feats[i] for i in idx])
-            out[idx] = clf(**_model_inputs(lm, enc)).logits.float().cpu().numpy()
+            enc = pad_batch(lm, [feats[i] for i in idx])
+            out[idx] = clf(**model_inputs(lm, enc)).logits.float().cpu().numpy()
     clf.train(was_training)
     return out
 
@@ -247,9 +226,8 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": p["weight_decay"]},
                              {"params": no_decay, "weight_decay": 0.0}], lr=p["lr"])
     gen = torch.Generator().manual_seed(p["seed"])
-    limit = base.max_length if p["max_length"] is None else min(p["max_length"], base.max_length)
-    feats, lengths = _encode_all(base, texts, limit)  # tokenized once, padded per batch
-    batches = _LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p["group_by_length"])
+    feats, lengths = encode_texts(base, texts, length_limit(base, p["max_length"]))  # padded per batch
+    batches = LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p["group_by_length"])
     loader = torch.utils.data.DataLoader(list(zip(feats, y.tolist())), batch_sampler=batches,
                                          collate_fn=_Collate(base))
     n_batches = len(batches)
@@ -267,12 +245,12 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
             evals["loss"].append(loss)
             evals["accuracy"].append(acc)
 
-    torch.manual_seed(p["seed"])  # dropout masks
-    score(0)
-    clf.train()
     step = 0
-    bar = tqdm(total=total, desc="fine-tune", unit="step", disable=progress is False, leave=False)
-    try:
+    # dropout masks (and the loader's draws) come from the seed; the caller's random state is restored
+    with seeded(p["seed"], base.device), tqdm(total=total, desc="fine-tune", unit="step",
+                                              disable=progress is False, leave=False) as bar:
+        score(0)
+        clf.train()
         for _ in range(p["epochs"]):
             sum_loss = sum_correct = 0.0
             for batch in loader:
@@ -301,8 +279,6 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
             epoch_acc.append(sum_correct / len(texts))
             score(step)
             clf.train()
-    finally:
-        bar.close()
     clf.eval()
     f = np.asarray
     hist = TrainingHistory(
@@ -313,23 +289,3 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
         eval_loss=f(evals["loss"], dtype=float), eval_accuracy=f(evals["accuracy"], dtype=float),
     )
     return hist, pred
-
-
-def training_batches(base: LoadedModel, texts: list[str], p: dict) -> tuple[list[list[list[int]]], list[int]]:
-    """The batches :func:`train_classifier` draws, epoch by epoch, and each text's token count.
-
-    Same tokenization, length limit and seeded sampler as the training run with parameters ``p``
-    (``batch_size, max_length, group_by_length, seed, epochs``), so the figures can show the
-    padding of the real training batches.
-
-    Returns
-    -------
-    batches : list (one per epoch) of lists of text-index lists, in training order
-    lengths : list of int
-        Tokens of each text after truncation to the limit (special tokens included).
-    """
-    gen = torch.Generator().manual_seed(p["seed"])
-    limit = base.max_length if p.get("max_length") is None else min(p["max_length"], base.max_length)
-    _, lengths = _encode_all(base, texts, limit)
-    sampler = _LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p.get("group_by_length", True))
-    return [[list(b) for b in sampler] for _ in range(p.get("epochs", 1))], [min(n, limit) for n in lengths]

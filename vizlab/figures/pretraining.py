@@ -38,11 +38,11 @@ TOP_K = 8
 
 def display_ids(lm, ids) -> list[str]:
     """How token ids are shown to a reader: decoded one by one, then :func:`vizlab.tokens.display_tokens`."""
-    return display_tokens([lm.tokenizer.decode([int(i)]) for i in ids], scheme="plain")
+    return display_tokens([lm.decode([i]) for i in ids], scheme="plain")
 
 
 def _first_id(lm, text: str) -> int:
-    return int(lm.tokenizer(text, add_special_tokens=False)["input_ids"][0])
+    return lm.token_ids(text, special=False)[0]
 
 
 @dataclass(frozen=True)

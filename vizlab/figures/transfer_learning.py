@@ -28,9 +28,7 @@ TEST_SIZE = 900
 
 def random_twin(lm):
     """The same architecture and tokenizer with random weights (seed 0): no pre-training."""
-    from vizlab.extraction.models import model_from_config
-
-    return model_from_config(lm.model.config, lm.tokenizer, name=f"{lm.name}-random", seed=0)
+    return lm.with_random_weights(seed=0)
 
 
 def _cached_frame(parts, compute) -> pd.DataFrame:
