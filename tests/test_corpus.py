@@ -261,3 +261,17 @@ def test_peak_memory_does_not_grow_with_corpus_size(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     warm, a, b = (int(x) for x in res.stdout.split())  # KiB on Linux
     assert b - a < 10_000, (warm, a, b)
+
+
+def test_cli_writes_vectors_and_resumes(tiny_bert, csv_path, tmp_path, monkeypatch, capsys):
+    from vizlab import cli
+
+    monkeypatch.setattr(cli, "_load", lambda name: tiny_bert)
+    argv = ["embed", str(csv_path), "--text-col", "body", "--label-col", "sentiment",
+            "-o", str(tmp_path / "vectors.parquet"), "--lang", "en"]
+    assert cli.main(argv) == 0
+    assert "37 vectors of dimension 32, 1 shards: 1 computed, 0 kept" in capsys.readouterr().out
+    assert cli.main(argv) == 0
+    assert "0 computed, 1 kept from an earlier run" in capsys.readouterr().out
+    assert cli.main([*argv[:3], "texto", *argv[4:]]) == 2
+    assert "its columns are: 'id', 'body', 'sentiment'" in capsys.readouterr().err

@@ -6,6 +6,7 @@
     vizlab models
     vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
     vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png|map.html
+    vizlab embed data.csv --text-col C [--label-col L] -o vectors.parquet   (every row, resumable shards)
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
 
 Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
@@ -129,20 +130,27 @@ def cmd_embed(args) -> int:
     from vizlab.i18n import Lang
 
     tr = Lang(args.lang)
+    if Path(args.output).suffix.lower() in ("", ".parquet"):  # vectors, not a map
+        return _embed_vectors(args, tr)
     out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
     from vizlab.datasets import load_csv
 
     df = load_csv(args.csv, args.text_col, args.label_col, n=args.n, seed=args.seed)
     if len(df) < 3:
         raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
-    from vizlab.analysis.projection import project
+    from vizlab.analysis.big_projection import project_sample
     from vizlab.extraction.run import embed
     from vizlab.figures.embeddings import embedding_map_figure
 
     lm = _load(args.model)
     X = embed(lm, df["text"].tolist(), pooling=args.pooling)
-    proj = project(X, args.method, random_state=args.seed,
-                   n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
+    proj = project_sample(X, args.method, random_state=args.seed,  # big corpora: fit on a sample
+                          n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
+    if proj.params["placed"]:
+        print(tr.t(f"{args.method} ajustado a {tr.int(proj.params['fit_size'])} de {tr.int(len(df))} textos "
+                   "(amostra aleatória); os restantes colocados com transform",
+                   f"{args.method} fitted on {tr.int(proj.params['fit_size'])} of {tr.int(len(df))} texts "
+                   "(random sample); the others placed with transform"))
     labels = df["label"].tolist() if "label" in df else None
     if out.suffix.lower() == ".html":  # the offline, interactive explorer
         from vizlab.interactive import save_embedding_html
@@ -152,6 +160,23 @@ def cmd_embed(args) -> int:
     else:
         _save(embedding_map_figure(proj, tr=tr, labels=labels, model_name=lm.name, seed=args.seed), out)
     print(f"{out}  ({tr.int(len(df))} {tr.t('textos', 'texts')}, {lm.name}, {args.method})")
+    return 0
+
+
+def _embed_vectors(args, tr) -> int:
+    """``vizlab embed data.csv -o vectors.parquet``: every row into resumable Parquet shards."""
+    from vizlab.extraction.corpus import embed_corpus
+
+    if args.n is not None:
+        raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
+    if not Path(args.csv).is_file():
+        raise CLIError(f"{args.csv} does not exist")
+    lm = _load(args.model)
+    run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
+                       pooling=args.pooling)
+    print(f"{run.path}  ({tr.int(run.n_rows)} {tr.t('vetores de dimensão', 'vectors of dimension')} {run.dim}, "
+          f"{tr.int(run.n_shards)} shards: {run.computed} {tr.t('calculados', 'computed')}, "
+          f"{run.reused} {tr.t('retomados de uma execução anterior', 'kept from an earlier run')}; {lm.name})")
     return 0
 
 
@@ -229,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how token vectors become one vector per text (default: mean)")
     e.add_argument("--n", type=int, metavar="N", help="use a random sample of N rows")
     e.add_argument("--seed", type=int, default=0, help="seed of the sample and of the map (default: 0)")
-    common(e, "minilm", ".png, .svg, .pdf or .html (interactive, offline)")
+    common(e, "minilm", ".png, .svg, .pdf or .html (interactive, offline); .parquet or a folder: "
+                        "the vectors as resumable Parquet shards")
     e.set_defaults(func=cmd_embed)
 
     r = sub.add_parser("predict", help="next-token probabilities of a decoder",
