@@ -33,6 +33,7 @@ check-figures: $(STAMP)
 
 test: $(DEVSTAMP)
 	$(MAKE) --no-print-directory check-figures
+	$(BIN)/lint-imports
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q $(ARGS)
 
 bench: $(STAMP)

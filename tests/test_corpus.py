@@ -56,7 +56,7 @@ def test_vectors_match_embed_and_labels_kept(tiny_bert, csv_path, tmp_path):
 
 def test_resume_after_kill_gives_the_uninterrupted_result(tiny_bert, csv_path, tmp_path, monkeypatch):
     _run(tiny_bert, csv_path, tmp_path / "full")
-    real = corpus._write_shard
+    real = corpus.write_shard
     written = []
 
     def crash_after_two(p, data):
@@ -65,14 +65,14 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tiny_bert, csv_path, t
         real(p, data)
         written.append(p.name)
 
-    monkeypatch.setattr(corpus, "_write_shard", crash_after_two)
+    monkeypatch.setattr(corpus, "write_shard", crash_after_two)
     with pytest.raises(KeyboardInterrupt):
         _run(tiny_bert, csv_path, tmp_path / "resumed")
     index = json.loads((tmp_path / "resumed" / INDEX_NAME).read_text())
     assert list(index["shards"]) == ["00000", "00001"] and not index["complete"]
     with pytest.raises(ValueError, match="incomplete"):
         load_corpus(tmp_path / "resumed")
-    monkeypatch.setattr(corpus, "_write_shard", real)
+    monkeypatch.setattr(corpus, "write_shard", real)
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "resumed").glob("part-*")}
     run = _run(tiny_bert, csv_path, tmp_path / "resumed")
     assert (run.reused, run.computed, run.redone) == (2, 3, 0)
@@ -155,8 +155,8 @@ def test_csv_is_read_one_chunk_at_a_time(tiny_bert, csv_path, tmp_path, monkeypa
 
     monkeypatch.setattr(pd, "read_csv", spy_read_csv)
     at_write = []
-    real_write = corpus._write_shard
-    monkeypatch.setattr(corpus, "_write_shard", lambda p, d: (at_write.append(len(reads)), real_write(p, d)))
+    real_write = corpus.write_shard
+    monkeypatch.setattr(corpus, "write_shard", lambda p, d: (at_write.append(len(reads)), real_write(p, d)))
     _run(tiny_bert, csv_path, tmp_path / "v")
     assert max(chunk_rows) <= SHARD
     assert at_write == [1, 2, 3, 4, 5]

@@ -361,7 +361,8 @@ def _shard_bytes(shard: pd.DataFrame, X: np.ndarray, dim: int) -> bytes:
     return buf.getvalue()
 
 
-def _write_shard(p: Path, data: bytes) -> None:
+def write_shard(p: Path, data: bytes) -> None:
+    """Write one finished shard atomically: the only place a shard reaches the disk."""
     atomic_write_bytes(p, data)
 
 
@@ -530,7 +531,7 @@ def embed_corpus(
                 X = np.zeros((0, dim), np.float32)
             data = _shard_bytes(shard, X, dim)
             name = _shard_name(i)
-            _write_shard(out / name, data)
+            write_shard(out / name, data)
             new = {"file": name, "rows": len(shard), "bytes": len(data),
                    "sha256": hashlib.sha256(data).hexdigest(), "input_sha256": digest,
                    "first_row": i * shard_size}

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vizlab.extraction.batching import base_model, tokenize_batch, validate_texts
+from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
 from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.rng import seeded
 
 __all__ = ["ModelMask", "model_mask", "encoder_decoder_masks"]
 
@@ -56,17 +57,16 @@ def model_mask(lm: LoadedModel, text: str) -> ModelMask:
     if len(texts) != 1:
         raise ValueError("model_mask takes one text")
     enc = tokenize_batch(lm, texts)
-    keep = {"input_ids", "attention_mask"} | ({"token_type_ids"} & set(lm.tokenizer.model_input_names))
-    inputs = {k: v.to(lm.device) for k, v in enc.items() if k in keep}
+    inputs = model_inputs(lm, enc)
     with torch.inference_mode():
         if lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") and lm.model.get_output_embeddings() is not None:
             out = lm.model(**inputs, output_attentions=True, return_dict=True)
-            pred = lm.tokenizer.convert_ids_to_tokens(out.logits[0].argmax(-1).tolist())
+            pred = lm.tokens(out.logits[0].argmax(-1))
         else:
             out = base_model(lm)(**inputs, output_attentions=True, return_dict=True)
             pred = None
     allowed = (out.attentions[0][0] > 0).all(0).cpu().numpy()
-    return ModelMask(lm.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()), allowed, pred, lm.kind, lm.name)
+    return ModelMask(lm.tokens(enc["input_ids"][0]), allowed, pred, lm.kind, lm.name)
 
 
 def encoder_decoder_masks(config, n_source: int, n_target: int, *, seed: int = 0) -> dict[str, np.ndarray]:
@@ -74,8 +74,9 @@ def encoder_decoder_masks(config, n_source: int, n_target: int, *, seed: int = 0
 
     Parameters
     ----------
-    config : transformers.PretrainedConfig
-        An encoder-decoder config (``T5Config()``, ``BartConfig()``, ...); no weights are loaded.
+    config : transformers.PretrainedConfig or str
+        An encoder-decoder config (``T5Config()``, ``BartConfig()``, ...) or the model type whose
+        default config to use (``"t5"``, ``"bart"``); no weights are loaded.
     n_source, n_target : int
         Lengths of the input (encoder) and of the output so far (decoder).
 
@@ -85,12 +86,13 @@ def encoder_decoder_masks(config, n_source: int, n_target: int, *, seed: int = 0
         ``encoder`` (n_source, n_source), ``decoder`` (n_target, n_target), ``cross``
         (n_target, n_source): boolean, True where the query attends to the key.
     """
-    from transformers import AutoModelForSeq2SeqLM
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
 
+    if isinstance(config, str):
+        config = AutoConfig.for_model(config)
     if not getattr(config, "is_encoder_decoder", False):
         raise ValueError(f"{type(config).__name__} is not an encoder-decoder config")
-    torch.manual_seed(seed)
-    with warnings.catch_warnings():
+    with seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="eager").eval()
     g = torch.Generator().manual_seed(seed)

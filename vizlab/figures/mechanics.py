@@ -260,8 +260,6 @@ MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input 
             "seed": 0},
 )
 def architecture_masks(ctx: FigureContext):
-    from transformers import T5Config
-
     from vizlab.extraction.masks import encoder_decoder_masks, model_mask
     from vizlab.plot.masks import plot_architecture_masks
 
@@ -269,7 +267,7 @@ def architecture_masks(ctx: FigureContext):
     dec = model_mask(ctx.model("gemma-270m"), MASK_PT)
     source = display_tokens(dec.tokens[1:] + ["</s>"], scheme="sentencepiece")  # the pt sentence as input
     source[-1] = "</s>"
-    ed = encoder_decoder_masks(T5Config(), len(source), len(MASK_TARGET), seed=0)
+    ed = encoder_decoder_masks("t5", len(source), len(MASK_TARGET), seed=0)  # T5Config() defaults
     et, dt = display_tokens(enc.tokens), display_tokens(dec.tokens)
     q, k = ctx.t("consulta", "query"), ctx.t("chave", "key")
     panels = [
