@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def _bare(lm, texts, batch_size, **flags):
     import torch
 
-    from vizlab.extraction.run import base_model
+    from vizlab.extraction.batching import base_model
 
     body = base_model(lm)
     with torch.inference_mode():

@@ -52,7 +52,7 @@ def absolute_pair_scores(lm: LoadedModel, query_token: str, key_token: str, *, n
     for t in (query_token, key_token):
         if t not in vocab:
             raise ValueError(f"{t!r} is not a token of {lm.name!r}'s vocabulary")
-    from vizlab.extraction.qk import attention_modules
+    from vizlab.extraction.hooks import attention_modules
 
     att = attention_modules(lm)[0]
     with torch.inference_mode():
