@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.batching import tokenize_batch, validate_texts
+from vizlab.extraction.batching import model_inputs, tokenize_batch, validate_texts
 from vizlab.extraction.models import LoadedModel
 from vizlab.tokens import display_tokens
 
@@ -178,7 +178,7 @@ def _labels(lm: LoadedModel) -> list[str]:
 def _target_name(lm: LoadedModel, task: str, idx: int) -> str:
     if task == "classification":
         return _labels(lm)[idx]
-    return str(lm.tokenizer.convert_ids_to_tokens(idx))
+    return str(lm.tokens([idx])[0])
 
 
 def _named_target(lm: LoadedModel, task: str, target: str) -> int:
@@ -196,7 +196,7 @@ def _named_target(lm: LoadedModel, task: str, target: str) -> int:
     ids = tok(target, add_special_tokens=False)["input_ids"]
     if len(ids) == 1:
         return int(ids[0])
-    pieces = tok.convert_ids_to_tokens(ids)
+    pieces = lm.tokens(ids)
     raise ValueError(f"target {target!r} is not one token but {len(ids)}: {pieces}; pick one of them "
                      "(a decoder predicts one token at a time)")
 
@@ -206,10 +206,7 @@ def _inputs(lm: LoadedModel, text) -> dict[str, torch.Tensor]:
     if len(texts) != 1:
         raise ValueError(f"attribute takes one text, got {len(texts)}")
     enc = tokenize_batch(lm, texts, max_length=lm.max_length)
-    keep = {"input_ids", "attention_mask"}
-    if "token_type_ids" in lm.tokenizer.model_input_names:
-        keep.add("token_type_ids")
-    out = {k: v.to(lm.device) for k, v in enc.items() if k in keep}
+    out = model_inputs(lm, enc)
     out["special_tokens_mask"] = enc["special_tokens_mask"].to(lm.device)
     return out
 
@@ -286,7 +283,7 @@ def attribute_encoded(lm: LoadedModel, inputs: dict, *, target=None, method: str
     ts, bs = float(logits[idx]), float(base_logits[idx])
     probs = torch.softmax(logits.double(), -1).cpu().numpy()
     return Attribution(
-        text=text, tokens=lm.tokenizer.convert_ids_to_tokens(ids[0].tolist()), scores=scores, target=name,
+        text=text, tokens=lm.tokens(ids[0]), scores=scores, target=name,
         target_index=idx, target_score=ts, baseline_score=bs, delta=float(scores.sum() - (ts - bs)),
         method=method, n_steps=steps, task=task, special_mask=special[0].bool().cpu().numpy(),
         probabilities=probs, model_name=lm.name)

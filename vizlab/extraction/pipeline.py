@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from vizlab.extraction.attribution import is_classifier
-from vizlab.extraction.batching import tokenize_batch, validate_texts
+from vizlab.extraction.batching import model_inputs, tokenize_batch, validate_texts
 from vizlab.extraction.models import LoadedModel
 
 __all__ = ["ClassifierSteps", "classify_steps", "pipeline_probabilities"]
@@ -82,8 +82,7 @@ def classify_steps(lm: LoadedModel, text: str) -> ClassifierSteps:
     if len(texts) != 1 or not isinstance(texts[0], str):
         raise ValueError("classify_steps takes one text (a string)")
     enc = tokenize_batch(lm, texts, max_length=lm.max_length)
-    keep = {"input_ids", "attention_mask"} | ({"token_type_ids"} & set(lm.tokenizer.model_input_names))
-    inputs = {k: v.to(lm.device) for k, v in enc.items() if k in keep}
+    inputs = model_inputs(lm, enc)
     model = lm.model
     with torch.inference_mode():
         out = model(**inputs, output_hidden_states=True, return_dict=True)
@@ -99,7 +98,7 @@ def classify_steps(lm: LoadedModel, text: str) -> ClassifierSteps:
             err = float((head(x).double() - logits).abs().max())
     probs = torch.softmax(logits, -1).cpu().numpy()
     return ClassifierSteps(
-        text=texts[0], tokens=lm.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()),
+        text=texts[0], tokens=lm.tokens(enc["input_ids"][0]),
         input_ids=enc["input_ids"][0].cpu().numpy(), cls_vector=h_cls.float().cpu().numpy(),
         pooled=None if pooled is None else pooled.float().cpu().numpy(), logits=logits.cpu().numpy(),
         probabilities=probs, labels=_labels(lm), head_max_error=err, n_layers=lm.n_layers,

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.batching import base_model
+from vizlab.extraction.models import LoadedModel
 
 __all__ = ["learned_positions", "absolute_pair_scores", "rope_frequencies", "rotary_tables"]
 
