@@ -13,10 +13,9 @@ automatically. The checks are then parametrized by figure id:
   the numbers of a Portuguese figure;
 * the attention viewer page the build attaches draws its lines offline in headless Chromium.
 
-The cache is the test session's isolated one when tests/conftest.py set ``VIZLAB_CACHE``;
-otherwise a temporary empty cache with only the converted model folders linked in (as
-scripts/bench_figures.py does). ``VIZLAB_TEST_FIGURES=id1,id2`` restricts the build to a few
-figures (for working on this file).
+The cache is the test session's own (tests/conftest.py sets ``VIZLAB_CACHE``; only converted
+model folders are linked in), so the fine-tuned model and every embedding are computed afresh.
+``VIZLAB_TEST_FIGURES=id1,id2`` restricts the build to a few figures (for working on this file).
 """
 
 from __future__ import annotations
@@ -110,20 +109,14 @@ def _recording(spec, drawn: dict):
     return dataclasses.replace(spec, build=build)
 
 
-def _test_cache(tmp: Path) -> Path | None:
-    """A temporary empty cache, unless conftest.py already isolated the session (None then)."""
+def _check_isolated_cache() -> None:
+    """tests/conftest.py points VIZLAB_CACHE at the session's own cache: never build on the user's."""
     from platformdirs import user_cache_dir
 
-    from vizlab.cache import cache_dir
-
     env = os.environ.get("VIZLAB_CACHE")
-    if env and Path(env).expanduser().resolve() != Path(user_cache_dir("vizlab")).resolve():
-        return None
-    path = tmp / "cache"
-    path.mkdir()
-    if (cache_dir() / "models").is_dir():  # converted model folders: installation, not results
-        (path / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
-    return path
+    assert env, "tests/conftest.py should set VIZLAB_CACHE to the session's own cache"
+    assert Path(env).expanduser().resolve() != Path(user_cache_dir("vizlab")).resolve(), \
+        "the figures would be built on the user's cache"
 
 
 @pytest.fixture(scope="module")
@@ -138,13 +131,13 @@ def built(tmp_path_factory):
     log: list[str] = []
     args = figure_build.add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(out), "--force"])
     specs = [_recording(s, drawn) for s in all_figures() if s.id in IDS]
-    with pytest.MonkeyPatch.context() as mp:
-        cache = _test_cache(tmp)
-        if cache is not None:
-            mp.setenv("VIZLAB_CACHE", str(cache))
-        t0 = time.perf_counter()
-        rc = figure_build.run(args, specs=specs, log=lambda *a, **k: log.append(" ".join(map(str, a))))
-        seconds = time.perf_counter() - t0
+    _check_isolated_cache()
+    t0 = time.perf_counter()
+    def sink(*parts, end="\n", **_):
+        log.append(" ".join(map(str, parts)) + end)
+
+    rc = figure_build.run(args, specs=specs, log=sink)
+    seconds = time.perf_counter() - t0
     entries = {e["id"]: e for e in read_manifest(out)}
     return {"out": out, "rc": rc, "entries": entries, "drawn": drawn, "log": "".join(log), "seconds": seconds}
 
