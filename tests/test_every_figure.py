@@ -121,7 +121,7 @@ def _check_isolated_cache() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Build every figure once: (out folder, {id: manifest entry}, {id: drawn summary}, log, seconds)."""
+    """Build every figure once: {"out", "rc", "entries" (by id), "drawn" (by id), "log", "seconds"}."""
     from vizlab.figures import build as figure_build
     from vizlab.figures.manifest import read_manifest
 
@@ -131,11 +131,11 @@ def built(tmp_path_factory):
     log: list[str] = []
     args = figure_build.add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(out), "--force"])
     specs = [_recording(s, drawn) for s in all_figures() if s.id in IDS]
-    _check_isolated_cache()
-    t0 = time.perf_counter()
     def sink(*parts, end="\n", **_):
         log.append(" ".join(map(str, parts)) + end)
 
+    _check_isolated_cache()
+    t0 = time.perf_counter()
     rc = figure_build.run(args, specs=specs, log=sink)
     seconds = time.perf_counter() - t0
     entries = {e["id"]: e for e in read_manifest(out)}
