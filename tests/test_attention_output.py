@@ -116,3 +116,28 @@ def test_rebuilt_output_equals_real_models(minilm, gemma):
     g = trace_attention_output(gemma, "O gato sentou no teclado porque ele estava quente.", layer=5)
     assert g.max_error() < 1e-3 * np.abs(g.reference).max()
     assert g.n_heads == 4 and g.v.shape[0] == 1  # four query heads share one value head
+
+
+def test_plot_attention_output_draws_the_pieces():
+    from vizlab.plot.attention_output import plot_attention_output
+
+    rng = np.random.default_rng(0)
+    n, d, H, hid = 4, 3, 2, 5
+    a = rng.dirichlet(np.ones(n), size=(H, n))
+    v = rng.normal(size=(H, n, d))
+    z = weighted_values(a, v)
+    c = concat_heads(z)
+    w = rng.normal(size=(hid, H * d))
+    out = project_output(c, w)
+    r = plot_attention_output(a[1], v=v[1], z=z[1], concat=c, w_o=w, rebuilt=out, reference=out + 2e-6, head=1,
+                              tokens=list("abcd"), lang="pt")
+    np.testing.assert_allclose(r.im_.get_array(), a[1])
+    np.testing.assert_allclose(r.artists_["z_im"].get_array(), z[1])
+    np.testing.assert_allclose(r.artists_["concat_im"].get_array(), c)
+    assert r.artists_["head_box"].get_x() == pytest.approx(d - 0.5)  # head 2's columns outlined
+    assert r.values_["max_error"] == pytest.approx(2e-6)
+    assert r.values_["error_text"] == "2 × 10⁻⁶"
+    assert "2 × 10⁻⁶" in r.axes_["check"].get_title()
+    assert "outlined: head 2" in r.axes_["concat"].get_title()
+    # V, Z and the concatenation share one colour scale
+    assert r.artists_["v_im"].norm.vmin == r.artists_["z_im"].norm.vmin == r.artists_["concat_im"].norm.vmin

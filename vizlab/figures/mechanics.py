@@ -308,3 +308,86 @@ def architecture_masks(ctx: FigureContext):
     ctx.record("t5_cross_all_allowed", bool(ed["cross"].all()))
     ctx.record("gemma_predictions", display_tokens(dec.predictions, scheme="sentencepiece"))
     return fig
+
+
+# ----------------------------------------------------------------------------------------- attention to the end
+
+END_SENTENCE = "The cat sat on the keyboard because it was warm."
+END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
+
+
+@register(
+    "attention_output_walkthrough",
+    section="attention",
+    caption_pt=(
+        "A atenção até o fim, continuando o cálculo de Q·K depois da softmax, com os valores do próprio "
+        "MiniLM capturados por hooks (a mesma cabeça da figura anterior): (1) os pesos de atenção A da "
+        "cabeça; (2) os valores V = W_V·h dos tokens (32 dimensões por cabeça); (3) a soma ponderada "
+        "Z = A·V — cada linha é uma média dos valores, com os pesos da linha de A; (4) as 12 cabeças lado "
+        "a lado (concatenação, 12 × 32 = 384 dimensões; a cabeça mostrada em destaque); (5) a projeção "
+        "de saída W_O (384 × 384), que mistura as cabeças de volta na largura do modelo; (6) a saída "
+        "reconstruída a partir dessas peças (com a conexão residual e a LayerNorm do BERT) contra a "
+        "saída que o próprio modelo calculou: coincidem até o arredondamento (erro máximo no título e "
+        "no manifesto). A mesma reconstrução confere no Gemma-3-270m (4 cabeças de consulta lendo 1 "
+        "cabeça de valores) e em modelos pequenos aleatórios de outras arquiteturas (testes)."
+    ),
+    caption_en=(
+        "Attention to the end, continuing the Q·K computation past the softmax, with MiniLM's own values "
+        "captured by hooks (the same head as the previous figure): (1) the head's attention weights A; "
+        "(2) the tokens' values V = W_V·h (32 dimensions per head); (3) the weighted sum Z = A·V — each "
+        "row is an average of the values, weighted by that row of A; (4) the 12 heads side by side "
+        "(concatenation, 12 × 32 = 384 dimensions; the head shown is outlined); (5) the output projection "
+        "W_O (384 × 384), which mixes the heads back into the model width; (6) the output rebuilt from "
+        "these pieces (with BERT's residual connection and LayerNorm) against the output the model itself "
+        "computed: they match up to rounding (maximum error in the title and the manifest). The same "
+        "rebuild matches on Gemma-3-270m (4 query heads reading 1 value head) and on small random models "
+        "of other architectures (tests)."
+    ),
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})"},
+)
+def attention_output_walkthrough(ctx: FigureContext):
+    from vizlab.analysis.attention import head_stats
+    from vizlab.extraction.attention_output import trace_attention_output
+    from vizlab.extraction.run import extract
+    from vizlab.numbering import layer_head_name
+    from vizlab.plot.attention_output import plot_attention_output
+
+    mini = ctx.model("minilm")
+    acts = extract(mini, [END_SENTENCE], attentions=True, hidden_states=False)[0]
+    nxt = head_stats(acts).next  # the head of the Q·K walkthrough: the clearest "next token" head
+    li, h = (int(x) for x in np.unravel_index(int(np.argmax(nxt)), nxt.shape))
+    tr = trace_attention_output(mini, END_SENTENCE, layer=li)
+    z = tr.per_head()
+    tokens = display_tokens(tr.tokens)
+    titles = None if ctx.lang == "en" else {
+        "weights": f"(1) pesos de atenção A ({layer_head_name(li, h)})",
+        "v": "(2) valores V = W_V·h",
+        "z": "(3) soma ponderada Z = A·V",
+        "concat": "(4) as 12 cabeças lado a lado [Z₁ | … | Z₁₂]\ncontorno: a cabeça {head}",
+        "w_o": "(5) projeção de saída W_O\ncontorno: as colunas que leem a cabeça {head}",
+        "check": "(6) reconstruída vs saída do próprio modelo\nerro máximo {err}",
+        "query": ctx.tr("query"), "key": ctx.tr("key"), "token": "token", "dims": "dimensão (da cabeça)",
+        "concat_dims": "cabeça (32 dimensões cada)", "hidden_dims": "dimensão de saída",
+        "attention": ctx.tr("attention"), "value": "valor", "weight": "peso",
+        "rebuilt": "reconstruída (A·V, concatenação, W_O)", "model": "calculada pelo modelo",
+    }
+    if ctx.lang == "en":
+        titles = {"weights": f"(1) attention weights A ({layer_head_name(li, h, lang='en')})",
+                  "concat_dims": "head (32 dimensions each)"}
+    fig = plt.figure(figsize=(17, 10.5))
+    r = plot_attention_output(tr.weights[h], v=tr.v[tr.kv_index[h]], z=z[h], concat=tr.concat(), w_o=tr.w_o,
+                              rebuilt=tr.reconstructed(), reference=tr.reference, head=h, tokens=tokens,
+                              titles=titles, lang=ctx.lang, fig=fig)
+    fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{END_SENTENCE}”)",
+                       f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{END_SENTENCE}”)"),
+                 y=0.96)
+    g = trace_attention_output(ctx.model("gemma-270m"), END_SENTENCE_PT, layer=5)
+    ctx.record("layer", li + 1)
+    ctx.record("head", h + 1)
+    ctx.record("minilm_max_abs_error", float(f"{tr.max_error():.2g}"))
+    ctx.record("minilm_concat_max_abs_error", float(f"{tr.concat_error():.2g}"))
+    ctx.record("minilm_output_scale", round(float(np.abs(tr.reference).max()), 2))
+    ctx.record("gemma_layer6_max_abs_error", float(f"{g.max_error():.2g}"))
+    ctx.record("gemma_layer6_output_scale", round(float(np.abs(g.reference).max()), 2))
+    ctx.record("error_text", r.values_["error_text"])
+    return fig

@@ -1,0 +1,134 @@
+"""Attention to the end: weights × values, heads concatenated, W_O, and the rebuilt output vs the model's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.patches import Rectangle
+
+from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import heatmap, localize_axes
+
+__all__ = ["plot_attention_output", "TITLES_EN"]
+
+TITLES_EN = {
+    "weights": "(1) attention weights A (softmax)",
+    "v": "(2) values V = W_V h",
+    "z": "(3) weighted sum Z = A·V",
+    "concat": "(4) all heads side by side [Z₁ | … | Z_H]\noutlined: head {head}",
+    "w_o": "(5) output projection W_O\noutlined: the columns that read head {head}",
+    "check": "(6) rebuilt vs the model's own output\nmax error {err}",
+    "query": "query",
+    "key": "key",
+    "token": "token",
+    "dims": "dimension",
+    "concat_dims": "dimension of the concatenation",
+    "hidden_dims": "output dimension",
+    "attention": "attention",
+    "value": "value",
+    "weight": "weight",
+    "rebuilt": "rebuilt (A·V, concatenation, W_O)",
+    "model": "model's own",
+}
+
+
+def plot_attention_output(
+    weights,
+    *,
+    v,
+    z,
+    concat,
+    w_o,
+    rebuilt,
+    reference,
+    head: int,
+    tokens: Sequence[str],
+    titles: dict | None = None,
+    lang: str = "pt",
+    fig=None,
+    scatter_kws: dict | None = None,
+) -> PlotResult:
+    """Six panels: A, V, Z = A·V for one head; the concatenation of every head, W_O, and the check.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_tokens, n_tokens)
+        One head's attention weights.
+    v, z : ndarray of shape (n_tokens, head_dim)
+        The values that head reads and its weighted sum (drawn on one scale).
+    concat : ndarray of shape (n_tokens, n_heads * head_dim)
+        Every head's ``Z`` side by side; the columns of ``head`` (0-based) are outlined.
+    w_o : ndarray of shape (hidden, n_heads * head_dim)
+    rebuilt, reference : ndarray of shape (n_tokens, hidden)
+        The attention output rebuilt from the pieces and the one the model computed.
+    tokens : list of str
+        Tokens as shown to readers.
+    titles : dict
+        Panel texts (:data:`TITLES_EN` keys); ``check`` gets ``{err}``.
+    """
+    tt = {**TITLES_EN, **(titles or {})}
+    a, v, z, c = (np.asarray(x, float) for x in (weights, v, z, concat))
+    rebuilt, reference = np.asarray(rebuilt, float), np.asarray(reference, float)
+    d = v.shape[1]
+    if fig is None:
+        fig = plt.figure(figsize=(17, 10.5))
+    gs = fig.add_gridspec(2, 3, hspace=0.42, wspace=0.42)
+    ax = {k: fig.add_subplot(gs[i // 3, i % 3]) for i, k in enumerate(("weights", "v", "z", "concat", "w_o", "check"))}
+    n = len(tokens)
+    r_a = heatmap(a, ax=ax["weights"], xticklabels=tokens, yticklabels=tokens, cmap=SEQUENTIAL_CMAP, vmin=0,
+                  vmax=1, annot=n <= 16, fmt=1, annot_min=0.05, lang=lang, cbar_label=tt["attention"],
+                  annot_kws={"fontsize": 6.5})
+    ax["weights"].set_xlabel(tt["key"])
+    ax["weights"].set_ylabel(tt["query"])
+    lim = float(max(np.abs(v).max(), np.abs(c).max()))
+    shared = {"cmap": DIVERGING_CMAP, "norm": Normalize(-lim, lim), "lang": lang, "cbar_label": tt["value"]}
+    ticks = [0, d // 2, d - 1]
+    r_v = heatmap(v, ax=ax["v"], yticklabels=tokens, **shared)
+    r_z = heatmap(z, ax=ax["z"], yticklabels=tokens, **shared)
+    for k in ("v", "z"):
+        ax[k].set_xticks(ticks, [str(t + 1) for t in ticks], rotation=0)
+        ax[k].set_xlabel(tt["dims"])
+    r_c = heatmap(c, ax=ax["concat"], yticklabels=tokens, **shared)
+    nh = c.shape[1] // d
+    ax["concat"].set_xticks([h * d + d / 2 - 0.5 for h in range(nh)], [str(h + 1) for h in range(nh)], rotation=0)
+    ax["concat"].set_xlabel(tt["concat_dims"])
+    box = Rectangle((head * d - 0.5, -0.5), d, n, fill=False, ec=HIGHLIGHT, lw=2.2)
+    ax["concat"].add_patch(box)
+    for h in range(1, nh):
+        ax["concat"].axvline(h * d - 0.5, color="white", lw=0.6)
+    wl = float(np.abs(w_o).max())
+    r_w = heatmap(w_o, ax=ax["w_o"], cmap=DIVERGING_CMAP, norm=Normalize(-wl, wl), lang=lang, cbar_label=tt["weight"])
+    ax["w_o"].set_xticks([h * d + d / 2 - 0.5 for h in range(nh)], [str(h + 1) for h in range(nh)], rotation=0)
+    ax["w_o"].set_xlabel(tt["concat_dims"])
+    yt = [0, w_o.shape[0] // 2, w_o.shape[0] - 1]
+    ax["w_o"].set_yticks(yt, [str(t + 1) for t in yt])
+    ax["w_o"].set_ylabel(tt["hidden_dims"])
+    ax["w_o"].add_patch(Rectangle((head * d - 0.5, -0.5), d, w_o.shape[0], fill=False, ec=HIGHLIGHT, lw=2.2))
+    err = float(np.abs(rebuilt - reference).max())
+    sc = ax["check"].scatter(reference.ravel(), rebuilt.ravel(), **{"s": 4, "alpha": 0.35, "color": "0.25",
+                                                                     "rasterized": True, **(scatter_kws or {})})
+    lo, hi = float(min(reference.min(), rebuilt.min())), float(max(reference.max(), rebuilt.max()))
+    (diag,) = ax["check"].plot([lo, hi], [lo, hi], color=HIGHLIGHT, lw=1, ls="--")
+    ax["check"].set_xlabel(tt["model"])
+    ax["check"].set_ylabel(tt["rebuilt"])
+    localize_axes(ax["check"], lang=lang)
+    err_text = _sci(err)
+    for k in ("weights", "v", "z", "concat", "w_o"):
+        ax[k].set_title(tt[k].format(head=head + 1), fontsize=10.5)
+    ax["check"].set_title(tt["check"].format(err=err_text), fontsize=10.5)
+    return PlotResult(ax_=ax["weights"], axes_=ax, im_=r_a.im_, colorbar_=r_a.colorbar_,
+                      artists_={"v_im": r_v.im_, "z_im": r_z.im_, "concat_im": r_c.im_, "w_o_im": r_w.im_,
+                                "scatter": sc, "diagonal": diag, "head_box": box},
+                      values_={"max_error": err, "value_range": (-lim, lim), "error_text": err_text})
+
+
+def _sci(x: float) -> str:
+    """``5 × 10⁻⁶`` for 5e-06 (one significant digit; ``0`` for zero)."""
+    if x == 0:
+        return "0"
+    mant, exp = f"{x:.0e}".split("e")
+    return f"{mant} × 10" + str(int(exp)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
