@@ -3,6 +3,19 @@
 A classification model built from a pretrained encoder, batches of similar-length texts padded
 per batch, AdamW with linear warm-up and decay, held-out scoring during training, and the
 :class:`TrainingHistory` it records.
+
+The loop runs through 🤗 Accelerate (the loop of the HF course, chapter 3): the model, optimiser
+and scheduler go through ``Accelerator.prepare``, gradients through ``accelerator.backward``,
+and held-out logits are computed by each process on its share and gathered. Started with
+``torchrun --nproc_per_node N`` or ``accelerate launch``, the same call trains data-parallel
+(DDP; gloo on CPUs, NCCL on GPUs; mixed precision from ``accelerate launch --mixed_precision``).
+Each process takes texts ``rank, rank + N, ...`` of every global batch of ``batch_size`` texts
+(vizlab splits the length-grouped batches itself: Accelerate's own sharding of a batch sampler
+would drop or repeat the one short batch), and its loss is weighted by its share, so the averaged
+gradient is that of the whole batch: without dropout, N processes give the weights of one
+process up to float round-off (``scripts/bench_ddp.py``). With dropout each process draws its own
+masks, so the runs agree statistically, not bit for bit. On one process nothing changes: the same
+seed gives the same weights as the hand-written loop did.
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ from vizlab.extraction.batching import (
 from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.rng import seeded
 
-__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits"]
+__all__ = ["TrainingHistory", "build_classifier", "train_classifier", "classifier_logits", "ProcessShare"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +171,37 @@ class _Collate:
         return inputs
 
 
+class ProcessShare:
+    """One process's share of every global batch: texts ``rank, rank + world, ...`` (a batch sampler).
+
+    The global batches, their order and the number of steps are those of a one-process run.
+    After each batch, ``global_size`` and ``size`` hold the global batch's and this share's
+    number of texts. A process whose share is empty (a last batch with fewer texts than
+    processes) gets the batch's first text with ``size == 0``, so it still takes part in the
+    gradient all-reduce, with weight 0.
+
+    Parameters
+    ----------
+    batches : iterable of list of int
+        The global batch sampler (e.g. ``LengthGroupedBatches``), iterated once per epoch.
+    rank, world : int
+        This process and the number of processes.
+    """
+
+    def __init__(self, batches, rank: int = 0, world: int = 1):
+        self.batches, self.rank, self.world = batches, rank, world
+        self.global_size = self.size = 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        for b in self.batches:
+            mine = b if self.world == 1 else b[self.rank :: self.world]
+            self.global_size, self.size = len(b), len(mine)
+            yield mine if mine else b[:1]
+
+
 def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *, batch_size: int,
             max_length: int | None) -> np.ndarray:
     """Logits of every text (dropout off), batches sorted by length.
@@ -181,15 +225,29 @@ def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *
 # ----------------------------------------------------------------------------------------- training
 
 
-def _evaluate(clf, lm, texts, y, batch_size, max_length) -> tuple[float, float, np.ndarray]:
-    logits = classifier_logits(clf, lm, texts, batch_size=batch_size, max_length=max_length)
+def _evaluate(clf, lm, texts, y, batch_size, max_length, accelerator) -> tuple[float, float, np.ndarray]:
+    """Held-out loss, accuracy and predictions; each process scores its share, the logits are gathered."""
+    if accelerator.num_processes == 1:
+        logits = classifier_logits(clf, lm, texts, batch_size=batch_size, max_length=max_length)
+    else:
+        with accelerator.split_between_processes(list(range(len(texts)))) as mine:
+            part = classifier_logits(clf, lm, [texts[i] for i in mine], batch_size=batch_size,
+                                     max_length=max_length) if mine else np.zeros((0, clf.config.num_labels), np.float32)
+            idx = torch.tensor(mine, dtype=torch.long, device=accelerator.device)
+        part = torch.from_numpy(part).to(accelerator.device)
+        rows = accelerator.gather(accelerator.pad_across_processes(idx, dim=0, pad_index=-1))
+        vals = accelerator.gather(accelerator.pad_across_processes(part, dim=0))
+        logits = np.zeros((len(texts), clf.config.num_labels), np.float32)
+        keep = rows >= 0
+        logits[rows[keep].cpu().numpy()] = vals[keep].float().cpu().numpy()
     loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y)))
     pred = logits.argmax(axis=1)
     return loss, float((pred == y).mean()), pred
 
 
-def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHistory, np.ndarray | None]:
-    """Train ``clf`` in place.
+def train_classifier(base, clf, train, evalset, p, progress, *, trace: list | None = None,
+                     ) -> tuple[TrainingHistory, np.ndarray | None]:
+    """Train ``clf`` in place, through ``accelerate.Accelerator`` (data-parallel under ``torchrun``).
 
     Parameters
     ----------
@@ -206,15 +264,28 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
         group_by_length, eval_every, seed`` (see :func:`vizlab.extraction.finetune.finetune`).
     progress : bool or None
         False hides the progress bar.
+    trace : list, optional
+        Receives one dict per step with what this process saw: ``step, rank, world, texts``
+        (its share), ``global_texts``, ``tokens`` (real tokens of its share), ``padded`` (its
+        padded batch size), ``local_loss`` and the global ``loss``.
 
     Returns
     -------
     history : TrainingHistory
+        Identical in every process (losses and accuracies of the global batches).
     predictions : ndarray of int, shape (n_eval,), or None
         Held-out predictions at the last evaluation.
     """
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration
     from transformers import get_linear_schedule_with_warmup
 
+    # split_batches: batch_size is the global batch, so the scheduler steps once per step
+    accelerator = Accelerator(cpu=base.device.type == "cpu", rng_types=[],
+                              dataloader_config=DataLoaderConfiguration(split_batches=True))
+    rank, world = accelerator.process_index, accelerator.num_processes
+    if accelerator.device != base.device:
+        base = dataclasses.replace(base, device=accelerator.device)
     texts, y = train
     if p["freeze_embeddings"]:  # token/position embeddings: half of MiniLM's weights
         body = clf.base_model
@@ -228,11 +299,13 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
     gen = torch.Generator().manual_seed(p["seed"])
     feats, lengths = encode_texts(base, texts, length_limit(base, p["max_length"]))  # padded per batch
     batches = LengthGroupedBatches(lengths, p["batch_size"], gen, grouped=p["group_by_length"])
-    loader = torch.utils.data.DataLoader(list(zip(feats, y.tolist())), batch_sampler=batches,
+    share = ProcessShare(batches, rank, world)
+    loader = torch.utils.data.DataLoader(list(zip(feats, y.tolist())), batch_sampler=share,
                                          collate_fn=_Collate(base))
     n_batches = len(batches)
     total = n_batches * p["epochs"]
     sched = get_linear_schedule_with_warmup(opt, round(p["warmup"] * total), total)
+    model, opt, sched = accelerator.prepare(clf, opt, sched)
     steps = {k: [] for k in ("loss", "accuracy", "lr")}
     evals = {k: [] for k in ("step", "loss", "accuracy")}
     epoch_loss, epoch_acc, pred = [], [], None
@@ -240,24 +313,28 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
     def score(step):
         nonlocal pred
         if evalset is not None and (not evals["step"] or evals["step"][-1] != step):
-            loss, acc, pred = _evaluate(clf, base, *evalset, p["batch_size"] * 2, p["max_length"])
+            loss, acc, pred = _evaluate(clf, base, *evalset, p["batch_size"] * 2, p["max_length"], accelerator)
             evals["step"].append(step)
             evals["loss"].append(loss)
             evals["accuracy"].append(acc)
 
     step = 0
     # dropout masks (and the loader's draws) come from the seed; the caller's random state is restored
+    show = progress is not False and accelerator.is_local_main_process
     with seeded(p["seed"], base.device), tqdm(total=total, desc="fine-tune", unit="step",
-                                              disable=progress is False, leave=False) as bar:
+                                              disable=not show, leave=False) as bar:
         score(0)
         clf.train()
         for _ in range(p["epochs"]):
             sum_loss = sum_correct = 0.0
             for batch in loader:
-                out = clf(**batch)
-                out.loss.backward()
+                out = model(**batch)
+                if world == 1:
+                    accelerator.backward(out.loss)
+                else:  # DDP averages over processes: weight each share by its size
+                    accelerator.backward(out.loss * (share.size * world / share.global_size))
                 loss = float(out.loss.detach())
-                torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0)
+                accelerator.clip_grad_norm_(model.parameters(), 1.0)
                 steps["lr"].append(sched.get_last_lr()[0])
                 opt.step()
                 sched.step()
@@ -265,6 +342,18 @@ def train_classifier(base, clf, train, evalset, p, progress) -> tuple[TrainingHi
                 step += 1
                 n = len(batch["labels"])
                 correct = float((out.logits.argmax(-1) == batch["labels"]).sum())
+                local_loss = loss
+                if world > 1:  # the global batch's numbers, gathered from every process
+                    n, correct = share.size, correct if share.size else 0.0
+                    mine = torch.tensor([[loss * n, correct, n]], dtype=torch.float64, device=accelerator.device)
+                    tot = accelerator.gather(mine).sum(0)
+                    loss, correct, n = float(tot[0] / tot[2]), float(tot[1]), int(tot[2])
+                if trace is not None:
+                    trace.append({"step": step, "rank": rank, "world": world, "texts": share.size,
+                                  "global_texts": share.global_size,
+                                  "tokens": int(batch["attention_mask"].sum()) if share.size else 0,
+                                  "padded": list(batch["input_ids"].shape), "local_loss": local_loss,
+                                  "loss": loss})
                 steps["loss"].append(loss)
                 steps["accuracy"].append(correct / n)
                 sum_loss += loss * n
