@@ -11,7 +11,8 @@ automatically. The checks are then parametrized by figure id:
 * what was drawn (captured from the live figure at its last render, before the build closes it):
   axes with data, labelled colour bars whose range covers the values shown, no decimal point in
   the numbers of a Portuguese figure;
-* the attention viewer page the build attaches draws its lines offline in headless Chromium.
+* the attention viewer page the build attaches draws its lines offline in headless Chromium;
+* determinism: where figures/ is up to date, the same bytes and numbers as the committed figure.
 
 The cache is the test session's own (tests/conftest.py sets ``VIZLAB_CACHE``; only converted
 model folders are linked in), so the fine-tuned model and every embedding are computed afresh.
@@ -36,6 +37,7 @@ import pytest
 
 from vizlab.figures import all_figures
 
+ROOT = Path(__file__).resolve().parents[1]
 SPECS = {s.id: s for s in all_figures()}
 _ONLY = [x for x in os.environ.get("VIZLAB_TEST_FIGURES", "").split(",") if x]
 IDS = [fid for fid in SPECS if not _ONLY or fid in _ONLY]
@@ -191,6 +193,22 @@ def test_figure_shows_data_with_labelled_scales(built, fid):
             assert cb["vmin"] - tol <= cb["data_min"] and cb["data_max"] <= cb["vmax"] + tol, \
                 f"{fid}: colour bar {cb['label']!r} [{cb['vmin']}, {cb['vmax']}] does not cover " \
                 f"the values shown [{cb['data_min']}, {cb['data_max']}]"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fid", IDS)
+def test_cold_forced_rebuild_reproduces_the_committed_figure(built, fid):
+    """Determinism on the real figures: this build (its own empty cache, --force) gives the same
+    bytes and numbers as the committed figures/, wherever the committed entry has the same key
+    (same code, captions, inputs, models, language and packages)."""
+    from vizlab.figures.manifest import read_manifest
+
+    entry = _entry(built, fid)
+    committed = {e["id"]: e for e in read_manifest(ROOT / "figures")}.get(fid)
+    if committed is None or committed.get("key") != entry["key"] or committed.get("error"):
+        pytest.skip(f"figures/ is not up to date for {fid} (make figures), nothing to compare")
+    assert entry["sha256"] == committed["sha256"], f"{fid}: a rebuild gives other bytes"
+    assert entry["results"] == committed["results"], f"{fid}: a rebuild records other numbers"
 
 
 # a decimal point between digits, unless it is a thousands separator (1.234, 12.345.678)
