@@ -123,3 +123,57 @@ def test_plot_architecture_masks_draws_the_masks():
     assert preds == ["→ x", "→ y", "→ z"]
     assert [t.get_text() for t in r.artists_["legend"].get_texts()] == ["pode olhar", "bloqueado"]
     assert {"Encoder", "Decoder"} <= {t.get_text() for t in r.figure_.texts}
+
+
+# ------------------------------------------------------------------------------------------ padding
+
+
+def test_training_batches_are_the_finetune_batches(tiny_bert):
+    """The same seeded sampler as the training loop: batch sizes, every text once, similar lengths."""
+    from vizlab.extraction.padding import training_batches
+
+    texts = [("word " * (i % 13 + 1)).strip() for i in range(70)]
+    (batches,), lengths = training_batches(tiny_bert, texts, batch_size=8, max_length=10, seed=0)
+    assert sorted(i for b in batches for i in b) == list(range(70))
+    assert max(lengths) == 10  # truncated to the limit
+    assert lengths[0] == len(tiny_bert.tokenizer(texts[0])["input_ids"])
+    again, _ = training_batches(tiny_bert, texts, batch_size=8, max_length=10, seed=0)
+    assert again[0] == batches
+    other, _ = training_batches(tiny_bert, texts, batch_size=8, max_length=10, seed=1)
+    assert other[0] != batches
+    # grouped by length: far less padding than random batches
+    from vizlab.analysis.padding import padding_costs
+
+    rand, _ = training_batches(tiny_bert, texts, batch_size=8, max_length=10, seed=0, group_by_length=False)
+    assert padding_costs(lengths, batches)["dynamic_tokens"].sum() < padding_costs(lengths, rand[0])["dynamic_tokens"].sum()
+
+
+def test_padding_costs_and_grid():
+    from vizlab.analysis.padding import padding_costs, padding_grid
+
+    lengths = [3, 5, 2, 2, 4]
+    batches = [[0, 1], [2, 3], [4]]
+    c = padding_costs(lengths, batches)
+    assert c["real_tokens"].tolist() == [8, 4, 4]
+    assert c["dynamic_tokens"].tolist() == [10, 4, 4]
+    assert c["fixed_tokens"].tolist() == [10, 10, 5]
+    assert c["dynamic_cells"].tolist() == [50, 8, 16]
+    fixed, dynamic = padding_grid(lengths, batches, pad_to=5)
+    assert fixed[0].tolist() == [2, 2, 2, 1, 1]
+    assert dynamic[0].tolist() == [2, 2, 2, 1, 1] and dynamic[2].tolist() == [2, 2, 0, 0, 0]
+    assert (fixed == 2).sum() == (dynamic == 2).sum() == sum(lengths)
+
+
+def test_plot_dynamic_padding_draws_grids_and_costs():
+    from vizlab.analysis.padding import padding_costs, padding_grid
+    from vizlab.plot.padding import plot_dynamic_padding
+
+    lengths, batches = [3, 5, 2, 2], [[0, 1], [2, 3]]
+    fixed, dynamic = padding_grid(lengths, batches, pad_to=5)
+    c = padding_costs(lengths, batches)
+    r = plot_dynamic_padding(fixed, dynamic_grid=dynamic, batch_sizes=[2, 2], costs=c, pad_to=5, lang="pt")
+    np.testing.assert_array_equal(r.artists_["fixed_im"].get_array(), fixed)
+    np.testing.assert_array_equal(r.im_.get_array(), dynamic)
+    assert [b.get_height() for b in r.artists_["bars"]] == [10, 4]
+    assert r.artists_["fixed_line"].get_ydata()[0] == 10
+    assert len(r.axes_["fixed"].lines) == 1  # one separator between the two batches
