@@ -58,3 +58,32 @@ def test_permissions_follow_the_umask_like_a_plain_open(tmp_path):
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / "a.bin").stat().st_mode)
     assert mode == stat.S_IMODE((tmp_path / "b.bin").stat().st_mode) == 0o640
+
+
+def test_an_interrupted_fine_tuning_save_leaves_no_entry_and_the_next_run_trains(tiny_bert, tmp_path,
+                                                                                monkeypatch):
+    """finetune saves its model into a temporary folder renamed in one step: a Ctrl-C at the
+    rename leaves neither a half model nor a temporary folder, and the next call trains again."""
+    import pandas as pd
+
+    from vizlab.extraction import finetune as ft
+
+    df = pd.DataFrame({"text": ["good movie", "bad film", "great fun", "awful plot"],
+                       "label": ["pos", "neg", "pos", "neg"]})
+    kw = {"epochs": 1, "batch_size": 2, "lr": 1e-3, "progress": False, "cache": tmp_path / "ft"}
+    real = os.replace
+
+    def interrupted(src, dst, *args, **kwargs):
+        if os.path.isdir(src):  # the model folder being put in place
+            raise KeyboardInterrupt
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(ft.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ft.finetune(tiny_bert, df, **kw)
+    monkeypatch.undo()
+    root = tmp_path / "ft"
+    assert not root.exists() or [p for p in root.rglob("*")] == []
+    again = ft.finetune(tiny_bert, df, **kw)
+    assert not again.from_cache and (again.path / "config.json").exists()
+    assert ft.finetune(tiny_bert, df, **kw).from_cache
