@@ -12,8 +12,9 @@ warning.
 
 Layout of a shard (one row per non-empty text):
 
-- ``row`` (int64): the text's 0-based row number in the input (rows with an empty text are
-  skipped, so this is the key to join the vectors back onto the input);
+- ``row`` (int64): the text's 0-based row number in the input, as ``pandas.read_csv`` /
+  ``pandas.read_parquet`` number it (rows with an empty or missing text are skipped, so this is
+  the key to join the vectors back onto the input);
 - ``text`` (string), ``label`` (when ``label_col`` is given; CSV labels are read as strings);
 - ``vector``: a ``fixed_size_list<float32>[hidden]`` column. One list column rather than one
   column per dimension: the schema stays small (384 columns of MiniLM would each carry their
@@ -178,7 +179,7 @@ def _csv_chunks(path: Path, text_col, label_col, chunk_size, encoding):
     start = 0
     try:
         with pd.read_csv(path, usecols=use, dtype={c: "string" for c in use}, chunksize=chunk_size,
-                         keep_default_na=False, na_values=[""], skip_blank_lines=False, **kws) as reader:
+                         keep_default_na=False, na_values=[""], **kws) as reader:
             for chunk in reader:
                 yield _frame(chunk, text_col, label_col, start)
                 start += len(chunk)
@@ -557,7 +558,7 @@ def embed_corpus(
         warnings.warn(f"{truncated} texts were longer than the model's limit and were truncated",
                       UserWarning, stacklevel=2)
     if skipped:
-        warnings.warn(f"{skipped} rows without text were skipped (the 'row' column keeps input row numbers)",
+        warnings.warn(f"{skipped} row{'s' if skipped > 1 else ''} without text {'were' if skipped > 1 else 'was'} skipped (the 'row' column keeps input row numbers)",
                       UserWarning, stacklevel=2)
     return CorpusRun(path=out, n_rows=n_rows, n_shards=n_shards, computed=computed, reused=reused,
                      redone=redone, skipped_empty=skipped, truncated=truncated, dim=dim,

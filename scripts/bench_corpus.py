@@ -1,0 +1,82 @@
+"""Corpus-scale embedding: peak resident memory and texts/s of ``vizlab.embed_corpus``.
+
+Each size runs in a fresh process (so ``ru_maxrss`` is that run's peak) on a CSV made by
+repeating the shipped tweets (``vizlab.datasets.load_sentiment(None)``, ~38k texts) up to
+the size, with MiniLM (``minilm`` preset), mean pooling, the default batch and shard sizes.
+
+    nice .venv/bin/python scripts/bench_corpus.py                 # 10k and 100k texts
+    nice .venv/bin/python scripts/bench_corpus.py --sizes 10000 30000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def worker(n: int, tmp: Path, device: str) -> dict:
+    import pandas as pd
+    import torch
+
+    import vizlab
+    from vizlab.datasets import load_sentiment
+
+    csv = tmp / f"texts-{n}.csv"
+    df = load_sentiment(None)[["text", "label"]]
+    df["text"] = df["text"].str.replace("\r", " ")  # pandas' CSV writer leaves a bare CR unquoted
+    reps = -(-n // len(df))
+    pd.concat([df] * reps, ignore_index=True).iloc[:n].to_csv(csv, index=False)
+    del df
+    lm = vizlab.load_model("minilm", device=device)
+    before = _rss_mb()
+    t0 = time.perf_counter()
+    run = vizlab.embed_corpus(lm, csv, tmp / f"vectors-{n}.parquet", label_col="label", progress=False)
+    seconds = time.perf_counter() - t0
+    assert run.n_rows == n, run
+    return {"texts": n, "seconds": round(seconds, 1), "texts_per_s": round(n / seconds, 1),
+            "rss_before_mb": round(before), "peak_rss_mb": round(_rss_mb()),
+            "shards": run.n_shards, "threads": torch.get_num_threads(), "device": device}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, Path(args.tmp), args.device)))
+        return
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            res = subprocess.run([sys.executable, __file__, "--worker", str(n), "--tmp", tmp,
+                                  "--device", args.device],
+                                 capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+            if res.returncode:
+                sys.exit(f"size {n} failed:\n{res.stderr[-3000:]}")
+            rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
+            r = rows[-1]
+            print(f"{r['texts']:>7} texts  {r['seconds']:>7.1f} s  {r['texts_per_s']:>6.1f} texts/s  "
+                  f"RSS after model load {r['rss_before_mb']} MB, peak {r['peak_rss_mb']} MB  "
+                  f"({r['shards']} shards, {r['threads']} threads, {r['device']})", flush=True)
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        print(f"peak RSS {a['texts']} -> {b['texts']} texts: {a['peak_rss_mb']} -> {b['peak_rss_mb']} MB "
+              f"({b['peak_rss_mb'] - a['peak_rss_mb']:+d} MB for {b['texts'] / a['texts']:.0f}x the texts)")
+
+
+if __name__ == "__main__":
+    main()
