@@ -19,7 +19,7 @@ SECTIONS = (
 )
 
 # One module per section; each registers its figures on import.
-_SECTION_MODULES = [f"vizlab.figures.{s}" for s in SECTIONS] + ["vizlab.figures.mechanics"]
+_SECTION_MODULES = [f"vizlab.figures.{s}" for s in SECTIONS] + ["vizlab.figures.mechanics", "vizlab.figures.accelerate"]
 
 _REGISTRY: dict[str, "FigureSpec"] = {}
 
