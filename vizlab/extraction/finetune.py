@@ -309,6 +309,8 @@ def finetune(
               "max_length": max_length, "warmup": float(warmup), "weight_decay": float(weight_decay),
               "freeze_embeddings": bool(freeze_embeddings), "group_by_length": bool(group_by_length),
               "eval_every": eval_every, "seed": int(seed), "head": "AutoModelForSequenceClassification"}
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # torchrun/accelerate launch: other dropout masks,
+        params["processes"] = int(os.environ["WORLD_SIZE"])  # so a cache entry of its own
     key = cache_key("finetune", _VERSION, code_version(__name__), model.fingerprint, texts, train_labels,
                     eval_texts, eval_labels, labels, params)
     root = _root(cache)
