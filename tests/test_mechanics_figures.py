@@ -21,6 +21,7 @@ def tiny_clf(bert_tokenizer):
                      num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
                      initializer_range=0.3, num_labels=3, id2label=dict(enumerate(LABELS)),
                      label2id={x: i for i, x in enumerate(LABELS)})
+    cfg._attn_implementation = "eager"  # attention weights can be returned
     torch.manual_seed(0)
     return wrap_model(BertForSequenceClassification(cfg).eval(), bert_tokenizer, name="tiny-clf")
 
@@ -177,3 +178,38 @@ def test_plot_dynamic_padding_draws_grids_and_costs():
     assert [b.get_height() for b in r.artists_["bars"]] == [10, 4]
     assert r.artists_["fixed_line"].get_ydata()[0] == 10
     assert len(r.axes_["fixed"].lines) == 1  # one separator between the two batches
+
+
+# ------------------------------------------------------------------------------------------ attribution recipe / CLI
+
+
+def test_attribution_figure_recipe(tiny_clf, tiny_decoder):
+    from vizlab.figures.mechanics import attribution_figure
+    from vizlab.i18n import Lang
+
+    fig, a = attribution_figure(tiny_clf, TEXT, target="positive", tr=Lang("pt"))
+    assert a.target == "positive"
+    strips = [ax for ax in fig.axes if ax.images]
+    assert len(strips) == 3  # attribution, [CLS] attention, rollout
+    np.testing.assert_allclose(strips[0].images[0].get_array()[0], a.scores[~a.special_mask])
+    np.testing.assert_allclose(strips[1].images[0].get_array()[0].sum(), 1.0)
+    assert "lacuna de completude" in strips[0].get_title(loc="left")
+    fig, a = attribution_figure(tiny_decoder, TEXT, target="5", tr=Lang("en"))
+    assert a.target_index == 5 and len([ax for ax in fig.axes if ax.images]) == 1
+
+
+def test_cli_attribute(tiny_clf, tmp_path, capsys):
+    import copy
+
+    from vizlab.cli import main
+
+    folder = tmp_path / "clf"
+    copy.deepcopy(tiny_clf.model).save_pretrained(folder)
+    tiny_clf.tokenizer.save_pretrained(folder)
+    out = tmp_path / "attr.png"
+    assert main(["attribute", TEXT, "--model", str(folder), "--target", "negative", "-o", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    assert "target 'negative'" in printed and "␣love" in printed
+    assert main(["attribute", TEXT, "--model", str(folder), "--target", "joy", "-o", str(out)]) == 2
+    assert "unknown target class" in capsys.readouterr().err

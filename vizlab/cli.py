@@ -8,6 +8,7 @@
     vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png|map.html
     vizlab embed data.csv --text-col C [--label-col L] -o vectors.parquet   (every row, resumable shards)
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
+    vizlab attribute "the actors were brilliant" [--model sentiment|gemma-270m|FOLDER] [--target LABEL] -o out.png
 
 Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
 so ``vizlab --help`` and ``vizlab models`` answer at once.
@@ -203,6 +204,24 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_attribute(args) -> int:
+    from vizlab.i18n import Lang
+
+    tr = Lang(args.lang)
+    out = _out_path(args.output, _IMAGE_SUFFIXES)
+    if not args.text.strip():
+        raise CLIError("the text is empty: pass a sentence in quotes")
+    from vizlab.figures.mechanics import attribution_figure, attribution_model
+
+    lm = attribution_model(args.model)
+    fig, a = attribution_figure(lm, args.text, target=args.target, tr=tr)
+    _save(fig, out)
+    print(f"{out}  ({lm.name}, {a.method}, target {a.target!r}, delta {tr.num(a.delta, 4)})")
+    for tok, sc in zip(a.display, a.scores):
+        print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
+    return 0
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -267,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="softmax temperature (default: 1)")
     common(r, "gemma-270m", ".png, .svg or .pdf")
     r.set_defaults(func=cmd_predict)
+
+    t = sub.add_parser("attribute", help="which tokens a prediction rests on (integrated gradients)",
+                       description="Attribute a classifier's class score (default model: the report's "
+                                   "MiniLM fine-tuned for sentiment) or a decoder's next-token score to the "
+                                   "input tokens with integrated gradients (Captum).")
+    t.add_argument("text", help="the sentence, in quotes")
+    t.add_argument("--target", metavar="LABEL",
+                   help="class name (classifier) or next token (decoder); default: the predicted one")
+    common(t, "sentiment", ".png, .svg or .pdf")
+    t.set_defaults(func=cmd_attribute)
     return p
 
 

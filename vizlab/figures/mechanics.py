@@ -13,6 +13,7 @@ import numpy as np
 from vizlab.figures.fine_tuning import INPUTS as FT_INPUTS
 from vizlab.figures.fine_tuning import TRAINING, finetuned, split_data
 from vizlab.figures.registry import FigureContext, register
+from vizlab.plot.attention_output import sci_text
 from vizlab.tokens import display_tokens
 
 PIPELINE_TEXT = "I love this movie, but the ending was terrible!"
@@ -313,6 +314,7 @@ def architecture_masks(ctx: FigureContext):
 # ----------------------------------------------------------------------------------------- attention to the end
 
 END_SENTENCE = "The cat sat on the keyboard because it was warm."
+END_ERROR_BOUND = 1e-4  # rebuilt vs returned attention output: float32 rounding stays well below this
 END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
 
 
@@ -375,13 +377,18 @@ def attention_output_walkthrough(ctx: FigureContext):
         titles = {"weights": f"(1) attention weights A ({layer_head_name(li, h, lang='en')})",
                   "concat_dims": "head (32 dimensions each)"}
     fig = plt.figure(figsize=(17, 10.5))
-    r = plot_attention_output(tr.weights[h], v=tr.v[tr.kv_index[h]], z=z[h], concat=tr.concat(), w_o=tr.w_o,
+    plot_attention_output(tr.weights[h], v=tr.v[tr.kv_index[h]], z=z[h], concat=tr.concat(), w_o=tr.w_o,
                               rebuilt=tr.reconstructed(), reference=tr.reference, head=h, tokens=tokens,
-                              titles=titles, lang=ctx.lang, fig=fig)
+                              titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(END_ERROR_BOUND)}")
     fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{END_SENTENCE}”)",
                        f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{END_SENTENCE}”)"),
                  y=0.96)
     g = trace_attention_output(ctx.model("gemma-270m"), END_SENTENCE_PT, layer=5)
+    # the figure and the report state the bound, checked here, so the files are the same on every machine
+    for name, t in (("MiniLM", tr), ("Gemma", g)):
+        if not t.max_error() < END_ERROR_BOUND:
+            raise AssertionError(f"{name}: rebuilt attention output differs by {t.max_error():.2g} >= {END_ERROR_BOUND}")
+    ctx.record("max_abs_error_bound", END_ERROR_BOUND)
     ctx.record("layer", li + 1)
     ctx.record("head", h + 1)
     ctx.record("minilm_max_abs_error", float(f"{tr.max_error():.2g}"))
@@ -389,7 +396,6 @@ def attention_output_walkthrough(ctx: FigureContext):
     ctx.record("minilm_output_scale", round(float(np.abs(tr.reference).max()), 2))
     ctx.record("gemma_layer6_max_abs_error", float(f"{g.max_error():.2g}"))
     ctx.record("gemma_layer6_output_scale", round(float(np.abs(g.reference).max()), 2))
-    ctx.record("error_text", r.values_["error_text"])
     return fig
 
 
@@ -472,3 +478,184 @@ def dynamic_padding(ctx: FigureContext):
     ctx.record("attention_cells_saved_share",
                round(1 - float(costs["dynamic_cells"].sum()) / float(costs["fixed_cells"].sum()), 3))
     return fig
+
+
+# ----------------------------------------------------------------------------------------- attribution
+
+ATTRIBUTION_SENTENCES = (
+    "The movie was not good, but the actors were brilliant.",
+    "I hate waiting two hours for a delayed flight.",
+    "thanks for the quick help, great service!",
+)
+N_ATTRIBUTION_TWEETS = 300
+
+
+def attribution_study(ctx: FigureContext, texts: list[str]):
+    """Per text: IG and grad×input attributions (predicted class), attention maps; τ table (n, layers + 1)."""
+    from vizlab.analysis.attribution import attention_attribution_tau, kendall_tau
+    from vizlab.analysis.rollout import rollout
+    from vizlab.extraction.attribution import attribute
+    from vizlab.extraction.run import extract
+
+    lm = finetuned(ctx).model
+    acts = extract(lm, texts, attentions=True, hidden_states=False)
+    rows, ref, attrs = [], [], []
+    for text, act in zip(texts, acts):
+        a = attribute(lm, text)
+        g = attribute(lm, text, target=a.target_index, method="grad_x_input")
+        if a.tokens != act.tokens:
+            raise AssertionError(f"tokens differ between attribution and attention for {text!r}")
+        rows.append(attention_attribution_tau(act.attentions, a.scores, special_mask=a.special_mask, query=0,
+                                              extra={"rollout": rollout(act.attentions)}))
+        keep = ~a.special_mask
+        ref.append(kendall_tau(np.abs(a.scores[keep]), np.abs(g.scores[keep])))
+        attrs.append((a, act))
+    return np.array(rows), np.array(ref), attrs
+
+
+@register(
+    "attribution_vs_attention",
+    section="attention",
+    caption_pt=(
+        "Atenção é explicação? À esquerda, para três frases e o MiniLM ajustado para sentimento: a "
+        "atribuição por gradientes integrados (Captum, na camada de embeddings, base = [PAD]) de cada "
+        "token para o logit da classe prevista (azul empurra a favor, vermelho contra), a atenção que o "
+        "[CLS] dá a cada token na última camada (média das 12 cabeças) e o rollout da atenção, os dois "
+        "renormalizados entre as palavras (sem [CLS]/[SEP]). À direita, a correlação de postos de Kendall "
+        "(τ) entre |atribuição| e a atenção do [CLS] em cada camada (e no rollout), em média sobre 300 "
+        "tweets reservados, com intervalo de 95 %; a linha tracejada é a concordância entre dois "
+        "métodos de atribuição (gradiente × entrada e gradientes integrados). A análise segue Jain & "
+        "Wallace (2019) e Neely et al. (2022); a conclusão, com os números do manifesto, está no texto."
+    ),
+    caption_en=(
+        "Is attention explanation? Left, for three sentences and the MiniLM fine-tuned for sentiment: the "
+        "integrated-gradients attribution (Captum, on the embedding layer, baseline = [PAD]) of each token "
+        "to the predicted class's logit (blue pushes for, red against), the attention [CLS] pays to each "
+        "token in the last layer (mean of the 12 heads) and attention rollout, both renormalised among the "
+        "words (no [CLS]/[SEP]). Right, Kendall's rank correlation (τ) between |attribution| and [CLS]'s "
+        "attention in each layer (and rollout), averaged over 300 held-out tweets with a 95% interval; the "
+        "dashed line is the agreement between two attribution methods (gradient × input and integrated "
+        "gradients). The analysis follows Jain & Wallace (2019) and Neely et al. (2022); the conclusion, "
+        "with the manifest's numbers, is in the text."
+    ),
+    inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
+            "method": "integrated_gradients, n_steps=50"},
+)
+def attribution_vs_attention(ctx: FigureContext):
+    from vizlab.analysis.attribution import rank_agreement
+    from vizlab.analysis.rollout import rollout
+    from vizlab.numbering import layer_number
+    from vizlab.plot.attribution import plot_attribution_vs_attention
+
+    _, held = split_data()
+    tweets = list(held["text"][:N_ATTRIBUTION_TWEETS])
+    taus, ref, _ = attribution_study(ctx, tweets)
+    summary = rank_agreement(taus)
+    _, _, shown = attribution_study(ctx, list(ATTRIBUTION_SENTENCES))
+    examples = []
+    for a, act in shown:
+        keep = ~a.special_mask
+        att = act.attentions[-1].mean(0)[0][keep]
+        rol = rollout(act.attentions)[0][keep]
+        name = ctx.tr(a.target) if a.target in ("negative", "neutral", "positive") else a.target
+        examples.append({"scores": a.scores[keep], "tokens": [t for t, k in zip(a.display, keep) if k],
+                         "attention": att / att.sum(), "rollout": rol / rol.sum(),
+                         "title": ctx.t(f"“{a.text}” → {name} ({ctx.tr.pct(a.target_probability, 0)})",
+                                        f"“{a.text}” → {name} ({ctx.tr.pct(a.target_probability, 0)})")})
+    n_layers = taus.shape[1] - 1
+    labels = [str(layer_number(i)) for i in range(n_layers)] + ["rollout"]
+    text = None if ctx.lang == "en" else {
+        "attribution": "atribuição (IG)", "attention": "atenção do [CLS],\núltima camada",
+        "rollout": "rollout do [CLS]", "attr_cbar": "atribuição (logit)",
+        "att_cbar": "atenção (parcela\nentre as palavras)",
+        "tau_title": "τ de Kendall entre |atribuição| e a atenção do [CLS]\nem {n} tweets reservados (média, IC 95 %)",
+        "tau": "τ de Kendall", "layer": "camada (1 = primeiro bloco)",
+        "reference": "gradiente × entrada vs IG (dois métodos de atribuição)", "zero": "nenhuma concordância",
+    }
+    fig = plt.figure(figsize=(17, 8.5))
+    plot_attribution_vs_attention(examples, tau_mean=summary["mean"], tau_low=summary["ci_low"],
+                                  tau_high=summary["ci_high"], tau_labels=labels, n_texts=len(tweets),
+                                  reference=float(np.nanmean(ref)), text=text, lang=ctx.lang, fig=fig)
+    fig.suptitle(ctx.t("Atribuição (gradientes integrados) ao lado da atenção, MiniLM ajustado para sentimento",
+                       "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
+                 y=0.99)
+    ctx.record("n_tweets", len(tweets))
+    ctx.record("tau_mean_by_layer", [round(float(x), 3) for x in summary["mean"][:n_layers]])
+    ctx.record("tau_ci_by_layer", [[round(float(lo), 3), round(float(hi), 3)]
+                                   for lo, hi in zip(summary["ci_low"][:n_layers], summary["ci_high"][:n_layers])])
+    ctx.record("tau_rollout", round(float(summary["mean"][-1]), 3))
+    ctx.record("tau_last_layer", round(float(summary["mean"][n_layers - 1]), 3))
+    ctx.record("tau_best_layer", int(np.nanargmax(summary["mean"][:n_layers])) + 1)
+    ctx.record("tau_max", round(float(np.nanmax(summary["mean"][:n_layers])), 3))
+    ctx.record("share_positive_last_layer", round(float(summary["share_positive"][n_layers - 1]), 3))
+    ctx.record("tau_ig_vs_grad_x_input", round(float(np.nanmean(ref)), 3))
+    ctx.record("examples", [{"text": a.text, "target": a.target, "top_token": a.display[int(np.argmax(
+        np.where(a.special_mask, -np.inf, a.scores)))], "delta": float(f"{a.delta:.2g}")} for a, _ in shown])
+    return fig
+
+
+# ----------------------------------------------------------------------------------------- CLI recipe
+
+
+def attribution_model(name: str = "sentiment"):
+    """The model ``vizlab attribute`` explains.
+
+    ``"sentiment"``: the report's MiniLM fine-tuned on the sentiment tweets (trained once, then
+    cached); a preset or a folder: loaded with its classification head when its config names one.
+    """
+    from vizlab.extraction.models import PRESETS, load_model
+
+    if name == "sentiment":
+        return finetuned(FigureContext()).model
+    if name in PRESETS:
+        return load_model(name)
+    from transformers import AutoConfig
+
+    archs = getattr(AutoConfig.from_pretrained(name, local_files_only=True), "architectures", None) or []
+    task = "sequence-classification" if any(a.endswith("ForSequenceClassification") for a in archs) else None
+    return load_model(name, task=task)
+
+
+def attribution_figure(lm, text: str, *, target=None, tr=None, n_steps: int = 50):
+    """Attribution of one text (and, for a classifier, [CLS] attention and rollout next to it).
+
+    Returns
+    -------
+    (Figure, Attribution)
+    """
+    from vizlab.analysis.rollout import rollout
+    from vizlab.extraction.attribution import attribute, is_classifier
+    from vizlab.i18n import Lang
+    from vizlab.plot.attribution import plot_attribution_strips
+
+    tr = tr or Lang("pt")
+    if isinstance(target, str) and target.isdigit() and not is_classifier(lm):
+        target = int(target)
+    a = attribute(lm, text, target=target, n_steps=n_steps)
+    keep = ~a.special_mask
+    tokens = [t for t, k in zip(a.display, keep) if k]
+    att = rol = None
+    if is_classifier(lm):
+        from vizlab.extraction.run import extract
+
+        act = extract(lm, [text], attentions=True, hidden_states=False, cache=False)[0]
+        att = act.attentions[-1].mean(0)[0][keep]
+        rol = rollout(act.attentions)[0][keep]
+        att, rol = att / att.sum(), rol / rol.sum()
+    text_pt = None if tr.code == "en" else {
+        "attribution": "atribuição (IG)", "attention": "atenção do [CLS],\núltima camada",
+        "rollout": "rollout do [CLS]", "attr_cbar": "atribuição (logit)",
+        "att_cbar": "atenção (parcela\nentre as palavras)"}
+    name = tr(a.target) if a.target in ("negative", "neutral", "positive") else a.target
+    if a.task == "next-token":
+        from vizlab.tokens import display_token
+
+        name = "“" + display_token(a.target, scheme="sentencepiece") + "”"
+    fig = plt.figure(figsize=(max(7.0, 0.75 * len(tokens) + 2.5), 1.0 + 0.8 * (1 if att is None else 3)))
+    plot_attribution_strips(a.scores[keep], tokens=tokens, attention=att, rollout=rol, text=text_pt,
+                            lang=tr.code, fig=fig,
+                            title=tr.t(f"{lm.name}: “{text}” → {name} ({tr.pct(a.target_probability, 1)}); "
+                                       f"lacuna de completude {tr.num(a.delta, 4)}",
+                                       f"{lm.name}: “{text}” → {name} ({tr.pct(a.target_probability, 1)}); "
+                                       f"completeness gap {tr.num(a.delta, 4)}"))
+    return fig, a

@@ -13,7 +13,7 @@ from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_attention_output", "TITLES_EN"]
+__all__ = ["plot_attention_output", "sci_text", "TITLES_EN"]
 
 TITLES_EN = {
     "weights": "(1) attention weights A (softmax)",
@@ -50,6 +50,7 @@ def plot_attention_output(
     titles: dict | None = None,
     lang: str = "pt",
     fig=None,
+    error_text: str | None = None,
     scatter_kws: dict | None = None,
 ) -> PlotResult:
     """Six panels: A, V, Z = A·V for one head; the concatenation of every head, W_O, and the check.
@@ -69,6 +70,9 @@ def plot_attention_output(
         Tokens as shown to readers.
     titles : dict
         Panel texts (:data:`TITLES_EN` keys); ``check`` gets ``{err}``.
+    error_text : str, optional
+        What ``{err}`` says (default: the measured maximum error, e.g. ``5 × 10⁻⁶``); pass a bound
+        such as ``"< 1 × 10⁻⁴"`` to keep the figure identical on every machine.
     """
     tt = {**TITLES_EN, **(titles or {})}
     a, v, z, c = (np.asarray(x, float) for x in (weights, v, z, concat))
@@ -116,7 +120,7 @@ def plot_attention_output(
     ax["check"].set_xlabel(tt["model"])
     ax["check"].set_ylabel(tt["rebuilt"])
     localize_axes(ax["check"], lang=lang)
-    err_text = _sci(err)
+    err_text = sci_text(err) if error_text is None else error_text
     for k in ("weights", "v", "z", "concat", "w_o"):
         ax[k].set_title(tt[k].format(head=head + 1), fontsize=10.5)
     ax["check"].set_title(tt["check"].format(err=err_text), fontsize=10.5)
@@ -126,7 +130,7 @@ def plot_attention_output(
                       values_={"max_error": err, "value_range": (-lim, lim), "error_text": err_text})
 
 
-def _sci(x: float) -> str:
+def sci_text(x: float) -> str:
     """``5 × 10⁻⁶`` for 5e-06 (one significant digit; ``0`` for zero)."""
     if x == 0:
         return "0"

@@ -1,0 +1,135 @@
+"""Attribution next to attention: per-token strips for a few sentences, and Kendall's τ per layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import Normalize
+
+from vizlab.i18n import fmt_num
+from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import heatmap, localize_axes
+
+__all__ = ["plot_attribution_strips", "plot_attribution_vs_attention", "TEXT_EN"]
+
+TEXT_EN = {
+    "attribution": "attribution (IG)",
+    "attention": "attention of [CLS],\nlast layer",
+    "rollout": "rollout of [CLS]",
+    "attr_cbar": "attribution (logit)",
+    "att_cbar": "attention (share\namong the words)",
+    "tau_title": "Kendall τ between |attribution| and the attention of [CLS]\nover {n} held-out tweets (mean, 95% interval)",
+    "tau": "Kendall τ",
+    "layer": "layer (1 = first block)",
+    "reference": "grad × input vs IG (two attribution methods)",
+    "zero": "no agreement",
+}
+
+
+def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, rollout=None, title: str = "",
+                            text: dict | None = None, lang: str = "pt", fig=None, axes=None) -> PlotResult:
+    """Token strips: attribution (diverging, centred on 0), and optionally attention and rollout.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_tokens,)
+    tokens : list of str
+        Tokens as shown to readers.
+    attention, rollout : ndarray of shape (n_tokens,), optional
+        Shares of attention (drawn on one 0..max scale).
+    axes : list of Axes, optional
+        One per strip drawn.
+    """
+    tt = {**TEXT_EN, **(text or {})}
+    rows = [("attribution", np.asarray(scores, float))]
+    if attention is not None:
+        rows.append(("attention", np.asarray(attention, float)))
+    if rollout is not None:
+        rows.append(("rollout", np.asarray(rollout, float)))
+    if axes is None:
+        if fig is None:
+            fig = plt.figure(figsize=(max(6, 0.7 * len(tokens) + 2), 0.7 * len(rows) + 1))
+        axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+    lim = float(np.abs(rows[0][1]).max()) or 1.0
+    amax = max([float(r.max()) for k, r in rows[1:]] + [1e-9])
+    ims, out = {}, {}
+    for ax, (key, vals) in zip(axes, rows):
+        last = ax is axes[len(rows) - 1]
+        if key == "attribution":
+            kw = {"cmap": DIVERGING_CMAP, "norm": Normalize(-lim, lim), "cbar_label": tt["attr_cbar"]}
+        else:
+            kw = {"cmap": SEQUENTIAL_CMAP, "norm": Normalize(0, amax), "cbar_label": tt["att_cbar"]}
+        r = heatmap(vals[None], ax=ax, xticklabels=list(tokens) if last else None, annot=True, fmt=2, lang=lang,
+                    annot_kws={"fontsize": 7.5}, xrotation=45, cbar_kws={"aspect": 4, "pad": 0.01}, **kw)
+        r.colorbar_.ax.tick_params(labelsize=7)
+        r.colorbar_.set_label(kw["cbar_label"], fontsize=7.5)
+        if not last:
+            ax.set_xticks([])
+        else:
+            for lab in ax.get_xticklabels():
+                lab.set_ha("right")
+                lab.set_rotation_mode("anchor")
+        ax.set_yticks([0], [tt[key]], fontsize=8.5)
+        ims[key] = r.im_
+        out[key] = r
+    if title:
+        axes[0].set_title(title, fontsize=10, loc="left")
+    return PlotResult(ax_=axes[0], axes_={k: a for (k, _), a in zip(rows, axes)}, im_=ims["attribution"],
+                      artists_={"images": ims}, values_={"attribution_range": (-lim, lim), "attention_max": amax})
+
+
+def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low, tau_high, tau_labels: Sequence[str],
+                                  n_texts: int, reference: float | None = None, text: dict | None = None,
+                                  lang: str = "pt", fig=None) -> PlotResult:
+    """Strips for a few sentences (left) and Kendall's τ per layer with intervals (right).
+
+    Parameters
+    ----------
+    examples : list of dict
+        Keyword arguments of :func:`plot_attribution_strips` (``scores``, ``tokens``, ``attention``,
+        ``rollout``, ``title``).
+    tau_mean, tau_low, tau_high : ndarray of shape (n_columns,)
+        Mean τ and its 95% interval for each layer (and rollout, last).
+    tau_labels : list of str
+        Tick label of each column.
+    reference : float, optional
+        A reference τ drawn as a dashed line (agreement of two attribution methods).
+    """
+    tt = {**TEXT_EN, **(text or {})}
+    if fig is None:
+        fig = plt.figure(figsize=(17, 8))
+    outer = fig.add_gridspec(1, 2, width_ratios=[2.1, 1], wspace=0.18)
+    left = outer[0].subgridspec(len(examples) * 4 - 1, 1, hspace=0.15,
+                                height_ratios=([1, 1, 1, 1.6] * len(examples))[:-1])
+    strips = []
+    for e, ex in enumerate(examples):
+        axes = [fig.add_subplot(left[4 * e + i]) for i in range(3)]
+        strips.append(plot_attribution_strips(ex["scores"], tokens=ex["tokens"], attention=ex.get("attention"),
+                                              rollout=ex.get("rollout"), title=ex.get("title", ""), text=text,
+                                              lang=lang, axes=axes))
+    ax = fig.add_subplot(outer[1])
+    x = np.arange(len(tau_mean))
+    m, lo, hi = (np.asarray(v, float) for v in (tau_mean, tau_low, tau_high))
+    colors = [CATEGORICAL[5]] * (len(x) - 1) + [HIGHLIGHT]
+    bars = ax.bar(x, m, color=colors, width=0.65)
+    ax.errorbar(x, m, yerr=[m - lo, hi - m], fmt="none", ecolor="0.2", capsize=4, lw=1.2)
+    for xi, mi, hii in zip(x, m, hi):
+        ax.text(xi, max(hii, 0) + 0.015, fmt_num(mi, 2, lang=lang), ha="center", va="bottom", fontsize=8.5)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ref_line = None
+    if reference is not None:
+        ref_line = ax.axhline(reference, color="0.35", ls="--", lw=1.2, label=tt["reference"].format(
+            tau=fmt_num(reference, 2, lang=lang)))
+        ax.legend(loc="upper left", frameon=False, fontsize=8.5)
+    top = max(float(np.nanmax(hi)), reference or 0) + 0.12
+    ax.set_ylim(min(-0.1, float(np.nanmin(lo)) - 0.05), max(top, 0.3))
+    ax.set_xticks(x, list(tau_labels))
+    ax.set_xlabel(tt["layer"])
+    ax.set_ylabel(tt["tau"])
+    ax.set_title(tt["tau_title"].format(n=n_texts), fontsize=10)
+    localize_axes(ax, lang=lang, axis="y")
+    return PlotResult(ax_=ax, axes_={"tau": ax}, artists_={"bars": bars, "strips": strips, "reference": ref_line},
+                      values_={"tau_mean": m})
