@@ -302,14 +302,17 @@ def test_model_fingerprint_memo_matches_load_model(tmp_path, tiny_bert):
 
 REPORT_FIGURES = {
     "tokenization": ["tokenization_subwords", "tokenization_padding_mask"],
-    "transformers": ["transformers_architecture", "transformers_softmax_temperature"],
+    "transformers": ["transformers_architecture", "transformers_softmax_temperature", "position_sources",
+                     "architecture_masks"],
     "attention": ["attention_head_grid", "attention_head_detail", "attention_head_stats",
-                  "attention_rollout", "attention_qk_walkthrough"],
+                  "attention_rollout", "attention_qk_walkthrough", "attention_output_walkthrough",
+                  "attribution_vs_attention"],
     "embeddings": ["embeddings_sentiment_map", "embeddings_similarity", "embeddings_contextual"],
     "pretraining": ["pretraining_next_word", "pretraining_masked_word", "pretraining_logit_lens"],
     "transfer_learning": ["transfer_layer_probes", "transfer_data_efficiency"],
     "fine_tuning": ["finetune_training_curves", "finetune_embedding_shift", "finetune_cka",
-                    "finetune_attention_change", "finetune_probe_layers", "finetune_confusion"],
+                    "finetune_attention_change", "finetune_probe_layers", "finetune_confusion",
+                    "pipeline_steps", "dynamic_padding", "finetune_accelerate_ddp"],
 }
 
 
