@@ -80,7 +80,10 @@ def _summary(fig) -> dict:
     axes = [{"has_data": ax.has_data(), "visible": ax.get_visible(), "title": ax.get_title(),
              "images": len(ax.images), "lines": len(ax.lines), "collections": len(ax.collections),
              "patches": len(ax.patches)} for ax in fig.axes]
-    texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    hidden = {id(t) for ax in fig.axes if not ax.axison
+              for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}  # ticks of an axis turned off
+    texts = [t.get_text() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
     bars, seen = [], set()
     for ax in fig.axes:
         for m in [*ax.images, *ax.collections]:

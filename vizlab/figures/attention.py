@@ -153,7 +153,7 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
         "interactive version (attention_viewer.html) opens offline in a browser."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (+ a pair, a pt sentence "
-            "for Gemma in the interactive page)"},
+            "for Gemma in the interactive page)", "n": 1, "seed": None},
 )
 def attention_head_grid(ctx: FigureContext):
     from vizlab.interactive import attention_html
@@ -220,7 +220,7 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
         "(width and opacity = weight; weights ≥ 0.05). Attention shows where the head looks; it does not "
         "prove that the model resolved the reference."
     ),
-    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}"},
+    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}", "n": 1, "seed": None},
 )
 def attention_head_detail(ctx: FigureContext):
     from matplotlib.patches import Rectangle
@@ -352,7 +352,7 @@ def attention_head_stats(ctx: FigureContext):
         "(bright cells); rollout is much flatter, since after 6 layers every position already mixes a "
         "little of every word. Right, one word's row in both maps."
     ),
-    inputs={"models": ["minilm"], "data": f"sentence {ROLLOUT_SENTENCE!r}"},
+    inputs={"models": ["minilm"], "data": f"sentence {ROLLOUT_SENTENCE!r}", "n": 1, "seed": None},
 )
 def attention_rollout(ctx: FigureContext):
     acts = _attn(ctx, "minilm", [ROLLOUT_SENTENCE])[0]
@@ -413,7 +413,7 @@ def attention_rollout(ctx: FigureContext):
         "probabilities. The same computation redone on Gemma-3-270m (q/k RMSNorm, RoPE, 4 heads sharing 1 "
         "K/V, 256^-½ scaling, causal mask) also matches."
     ),
-    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (Gemma: {GEMMA_SENTENCE!r})"},
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (Gemma: {GEMMA_SENTENCE!r})", "n": 1, "seed": None},
 )
 def attention_qk_walkthrough(ctx: FigureContext):
     from vizlab.extraction.qk import trace_qk

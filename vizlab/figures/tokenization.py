@@ -69,7 +69,7 @@ def _word_index(tokens, special):
         "row: a sentence pair in BERT's format, [CLS] A [SEP] B [SEP], with each token's segment "
         "(token_type_ids) as the outline colour (blue: sentence A, segment 0; vermillion: sentence B, 1)."
     ),
-    inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair"},
+    inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair", "n": 3, "seed": None},
 )
 def tokenization_subwords(ctx: FigureContext):
     rows = [
@@ -135,7 +135,7 @@ def tokenization_subwords(ctx: FigureContext):
         "earlier positions and itself — the upper triangle is zero."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "three hand-picked sentences (pt)",
-            "max_length": PADDING_MAX_LENGTH},
+            "n": 3, "seed": None, "max_length": PADDING_MAX_LENGTH},
 )
 def tokenization_padding_mask(ctx: FigureContext):
     lm = ctx.model("minilm")

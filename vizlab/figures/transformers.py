@@ -138,7 +138,7 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
         "that gives the sentence embedding used in the embedding figures. The decoder ends in the LM head, "
         "which projects each position onto the vocabulary."
     ),
-    inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2},
+    inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2, "seed": None},
 )
 def transformers_architecture(ctx: FigureContext):
     from vizlab.extraction.architecture import describe_architecture
@@ -171,7 +171,7 @@ def transformers_architecture(ctx: FigureContext):
         "the whole vocabulary (262,144 tokens): T < 1 concentrates probability on the top token, T > 1 "
         "spreads it (higher entropy). The logits do not change; only the distribution does."
     ),
-    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "temperatures": list(TEMPERATURES)},
+    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None, "temperatures": list(TEMPERATURES)},
 )
 def transformers_softmax_temperature(ctx: FigureContext):
     from vizlab.extraction.lm import next_token_logits

@@ -91,11 +91,11 @@ def plot_qk_walkthrough(
         fig = plt.figure(figsize=(16, 10))
     gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.55)
     axes = [fig.add_subplot(gs[i, j]) for i in range(2) for j in range(3)]
-    lim = float(np.quantile(np.abs(np.concatenate([q.ravel(), k.ravel()])), 0.99))
+    lim = float(np.abs(np.concatenate([q.ravel(), k.ravel()])).max())  # the scale covers every value shown
     labels = [font_safe(tok) for tok in tokens]
     for ax, m, name in ((axes[0], q, "q"), (axes[1], k, "k")):
         heatmap(m, ax=ax, yticklabels=labels, cmap=DIVERGING_CMAP, vmin=-lim, vmax=lim, lang=lang,
-                cbar_label=t["value"], cbar_kws={"extend": "both"})
+                cbar_label=t["value"])
         ax.set_xlabel(t["dims"])
         ax.set_title(t[name])
     forbidden = None if mask is None else ~np.asarray(mask, bool)
