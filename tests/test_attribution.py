@@ -189,3 +189,21 @@ def test_integrated_gradients_complete_gemma(gemma):
     a = attribute(gemma, "O gato sentou no")
     assert abs(a.delta) < 0.05 * abs(a.target_score - a.baseline_score)
     assert a.tokens[0] == "<bos>" and a.scores[0] == 0
+
+
+def test_plot_attribution_vs_attention_draws_values():
+    from vizlab.plot.attribution import plot_attribution_vs_attention
+
+    ex = {"scores": np.array([0.5, -1.0, 0.2]), "tokens": ["a", "␣b", "c"], "attention": np.array([0.2, 0.5, 0.3]),
+          "rollout": np.array([0.3, 0.3, 0.4]), "title": "“a b c” → positivo"}
+    m = np.array([0.1, 0.3, 0.2])
+    r = plot_attribution_vs_attention([ex, ex], tau_mean=m, tau_low=m - 0.05, tau_high=m + 0.05,
+                                      tau_labels=["1", "2", "rollout"], n_texts=10, reference=0.13, lang="pt")
+    np.testing.assert_allclose([b.get_height() for b in r.artists_["bars"]], m)
+    strip = r.artists_["strips"][0]
+    np.testing.assert_allclose(strip.im_.get_array()[0], ex["scores"])
+    assert strip.values_["attribution_range"] == (-1.0, 1.0)  # centred on 0
+    np.testing.assert_allclose(strip.artists_["images"]["attention"].get_array()[0], ex["attention"])
+    assert r.artists_["reference"].get_ydata()[0] == 0.13
+    assert "0,30" in [t.get_text() for t in r.ax_.texts]  # decimal comma
+    assert [t.get_text() for t in r.ax_.get_xticklabels()] == ["1", "2", "rollout"]

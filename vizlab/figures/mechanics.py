@@ -519,7 +519,7 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
     caption_pt=(
         "Atenção é explicação? À esquerda, para três frases e o MiniLM ajustado para sentimento: a "
         "atribuição por gradientes integrados (Captum, na camada de embeddings, base = [PAD]) de cada "
-        "token para o logit da classe prevista (azul empurra a favor, vermelho contra), a atenção que o "
+        "token para o logit da classe prevista (vermelho empurra a favor, azul contra), a atenção que o "
         "[CLS] dá a cada token na última camada (média das 12 cabeças) e o rollout da atenção, os dois "
         "renormalizados entre as palavras (sem [CLS]/[SEP]). À direita, a correlação de postos de Kendall "
         "(τ) entre |atribuição| e a atenção do [CLS] em cada camada (e no rollout), em média sobre 300 "
@@ -530,7 +530,7 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
     caption_en=(
         "Is attention explanation? Left, for three sentences and the MiniLM fine-tuned for sentiment: the "
         "integrated-gradients attribution (Captum, on the embedding layer, baseline = [PAD]) of each token "
-        "to the predicted class's logit (blue pushes for, red against), the attention [CLS] pays to each "
+        "to the predicted class's logit (red pushes for, blue against), the attention [CLS] pays to each "
         "token in the last layer (mean of the 12 heads) and attention rollout, both renormalised among the "
         "words (no [CLS]/[SEP]). Right, Kendall's rank correlation (τ) between |attribution| and [CLS]'s "
         "attention in each layer (and rollout), averaged over 300 held-out tweets with a 95% interval; the "
@@ -565,8 +565,9 @@ def attribution_vs_attention(ctx: FigureContext):
     n_layers = taus.shape[1] - 1
     labels = [str(layer_number(i)) for i in range(n_layers)] + ["rollout"]
     text = None if ctx.lang == "en" else {
-        "attribution": "atribuição (IG)", "attention": "atenção do [CLS],\núltima camada",
-        "rollout": "rollout do [CLS]", "attr_cbar": "atribuição (logit)",
+        "attribution": "atribuição (IG, logit)",
+        "attention": "atenção do [CLS], última\ncamada (parcela das palavras)",
+        "rollout": "rollout do [CLS]\n(parcela das palavras)", "attr_cbar": "atribuição (logit)",
         "att_cbar": "atenção (parcela\nentre as palavras)",
         "tau_title": "τ de Kendall entre |atribuição| e a atenção do [CLS]\nem {n} tweets reservados (média, IC 95 %)",
         "tau": "τ de Kendall", "layer": "camada (1 = primeiro bloco)",
@@ -643,8 +644,9 @@ def attribution_figure(lm, text: str, *, target=None, tr=None, n_steps: int = 50
         rol = rollout(act.attentions)[0][keep]
         att, rol = att / att.sum(), rol / rol.sum()
     text_pt = None if tr.code == "en" else {
-        "attribution": "atribuição (IG)", "attention": "atenção do [CLS],\núltima camada",
-        "rollout": "rollout do [CLS]", "attr_cbar": "atribuição (logit)",
+        "attribution": "atribuição (IG, logit)",
+        "attention": "atenção do [CLS], última\ncamada (parcela das palavras)",
+        "rollout": "rollout do [CLS]\n(parcela das palavras)", "attr_cbar": "atribuição (logit)",
         "att_cbar": "atenção (parcela\nentre as palavras)"}
     name = tr(a.target) if a.target in ("negative", "neutral", "positive") else a.target
     if a.task == "next-token":

@@ -16,9 +16,9 @@ from vizlab.plot.heatmap import heatmap, localize_axes
 __all__ = ["plot_attribution_strips", "plot_attribution_vs_attention", "TEXT_EN"]
 
 TEXT_EN = {
-    "attribution": "attribution (IG)",
-    "attention": "attention of [CLS],\nlast layer",
-    "rollout": "rollout of [CLS]",
+    "attribution": "attribution (IG, logit)",
+    "attention": "attention of [CLS], last\nlayer (share of words)",
+    "rollout": "rollout of [CLS]\n(share of words)",
     "attr_cbar": "attribution (logit)",
     "att_cbar": "attention (share\namong the words)",
     "tau_title": "Kendall τ between |attribution| and the attention of [CLS]\nover {n} held-out tweets (mean, 95% interval)",
@@ -62,10 +62,9 @@ def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, ro
             kw = {"cmap": DIVERGING_CMAP, "norm": Normalize(-lim, lim), "cbar_label": tt["attr_cbar"]}
         else:
             kw = {"cmap": SEQUENTIAL_CMAP, "norm": Normalize(0, amax), "cbar_label": tt["att_cbar"]}
+        # every cell carries its value, so the strips need no colour bar
         r = heatmap(vals[None], ax=ax, xticklabels=list(tokens) if last else None, annot=True, fmt=2, lang=lang,
-                    annot_kws={"fontsize": 7.5}, xrotation=45, cbar_kws={"aspect": 4, "pad": 0.01}, **kw)
-        r.colorbar_.ax.tick_params(labelsize=7)
-        r.colorbar_.set_label(kw["cbar_label"], fontsize=7.5)
+                    annot_kws={"fontsize": 7.5}, xrotation=45, cbar=False, **kw)
         if not last:
             ax.set_xticks([])
         else:
