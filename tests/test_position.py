@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from vizlab.analysis.position import (cosine_similarity_matrix, diagonal_spread, rotary_pair_scores, rotate,
-                                      sinusoidal_encoding, wavelengths)
+from vizlab.analysis.position import (
+    cosine_similarity_matrix,
+    diagonal_spread,
+    rotary_pair_scores,
+    rotate,
+    sinusoidal_encoding,
+    wavelengths,
+)
 
 
 def test_sinusoidal_encoding_formula():

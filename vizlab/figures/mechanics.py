@@ -138,9 +138,19 @@ N_POSITIONS_PAIR = 48
             f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR},
 )
 def position_sources(ctx: FigureContext):
-    from vizlab.analysis.position import (cosine_similarity_matrix, diagonal_spread, rotary_pair_scores,
-                                          sinusoidal_encoding, wavelengths)
-    from vizlab.extraction.position import absolute_pair_scores, learned_positions, rope_frequencies, rotary_tables
+    from vizlab.analysis.position import (
+        cosine_similarity_matrix,
+        diagonal_spread,
+        rotary_pair_scores,
+        sinusoidal_encoding,
+        wavelengths,
+    )
+    from vizlab.extraction.position import (
+        absolute_pair_scores,
+        learned_positions,
+        rope_frequencies,
+        rotary_tables,
+    )
     from vizlab.extraction.qk import trace_qk
     from vizlab.numbering import layer_head_name
     from vizlab.plot.position import plot_position_sources
