@@ -94,9 +94,9 @@ def _shown(text: str):
         return [int(x) for x in m.group(0).split(" × ")], None, False
     if m := re.search(r"(?<![\d,.])(\d{1,3}(?:\.\d{3})+)$", text):
         return int(m.group(1).replace(".", "")), 0, False
-    if m := re.search(r"(-?\d+(?:,(\d+))?)\s*(%?)$", text):
+    if m := re.search(r"([-−+]?\d+(?:,(\d+))?)\s*(%|p\.p\.)?$", text):  # p.p. = percentage points
         decimals = len(m.group(2) or "")
-        return float(m.group(1).replace(",", ".")), decimals, bool(m.group(3))
+        return float(m.group(1).replace(",", ".").replace("−", "-")), decimals, bool(m.group(3))
     return None, None, False
 
 
@@ -147,6 +147,8 @@ def test_number_tags_are_found_by_the_parser():
     assert abs(v - 2.96e-7) < 1e-15 and d == 9 and _matches(v, d, False, 2.96e-07)
     assert _shown("é **“teclado”**") == ("teclado", None, False)
     assert _shown("sem número **?**") == (None, None, False)
+    assert _shown("cai para **−0,01**") == (-0.01, 2, False)
+    assert _shown("vantagem de **+8,5 p.p.**") == (8.5, 1, True) and _matches(8.5, 1, True, 0.085)
     assert _matches(72.4, 1, True, 0.7241) and not _matches(72.4, 1, True, 0.7261)
     assert _matches(0.67, 2, False, 0.666) and not _matches(0.66, 2, False, 0.666)
 

@@ -238,12 +238,12 @@ def finetune_embedding_shift(ctx: FigureContext):
         centroid_label=tr.t("centroide da classe", "class centroid"),
         path_label=tr.t("centroide antes → depois", "centroid before → after"),
     )
-    fig.subplots_adjust(bottom=0.27)
-    fig.text(0.5, 0.015, tr.t(
-        f"Silhueta por tema: antes {num(ci['topic_before'])}, depois {num(ci['topic_after'])}.   "
+    fig.subplots_adjust(bottom=0.32)
+    fig.text(0.5, 0.085, tr.t(
+        f"Silhueta por tema: antes {num(ci['topic_before'])}, depois {num(ci['topic_after'])}.\n"
         f"Sentimento só entre os {int(inside.sum())} tweets de companhias aéreas: antes "
         f"{num(ci['within_before'])}, depois {num(ci['within_after'])}.",
-        f"Silhouette by topic: before {num(ci['topic_before'])}, after {num(ci['topic_after'])}.   "
+        f"Silhouette by topic: before {num(ci['topic_before'])}, after {num(ci['topic_after'])}.\n"
         f"Sentiment among the {int(inside.sum())} airline tweets only: before {num(ci['within_before'])}, "
         f"after {num(ci['within_after'])}."), ha="center", va="bottom", fontsize=9, color="0.2")
     _title(ctx, fig, "O ajuste fino separa as classes na última camada",
@@ -492,7 +492,7 @@ def finetune_confusion(ctx: FigureContext):
     rates = {}
     for i, ci_ in enumerate(res.labels):
         for j, cj in enumerate(res.labels):
-            rates[f"{ci_}->{cj}"] = bootstrap_ci((pred[true == i] == j).astype(float))
+            rates[f"{ci_}_as_{cj}"] = bootstrap_ci((pred[true == i] == j).astype(float))
     recall = counts.diagonal() / counts.sum(axis=1)
     ctx.record("interval", "95% percentile bootstrap over the tweets of each true class (2000 resamples)")
     ctx.record("accuracy", round(float(acc["value"]), 4))
