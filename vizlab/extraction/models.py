@@ -29,7 +29,7 @@ from vizlab.extraction.rng import seeded
 
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
-    "wrap_model", "state_fingerprint", "preset_status", "resolve_device",
+    "wrap_model", "state_fingerprint", "preset_status", "resolve_device", "saved_task",
 ]
 
 
@@ -405,6 +405,14 @@ def wrap_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *, na
         kind = "decoder"
     dev = next(model.parameters()).device
     return LoadedModel(model.eval(), tokenizer, name, kind, state_fingerprint(model), dev, "memory")
+
+
+def saved_task(name_or_path: str) -> str | None:
+    """``"sequence-classification"`` when a local model's config names a classification head, else None."""
+    from transformers import AutoConfig
+
+    archs = getattr(AutoConfig.from_pretrained(name_or_path, local_files_only=True), "architectures", None) or []
+    return "sequence-classification" if any(a.endswith("ForSequenceClassification") for a in archs) else None
 
 
 def preset_status() -> list[dict]:

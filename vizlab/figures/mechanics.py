@@ -135,7 +135,7 @@ N_POSITIONS_PAIR = 48
         "MiniLM, ~10⁻⁷ (numerical rounding) in Gemma."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"MiniLM pair {POSITION_PAIR_EN}; Gemma sentence "
-            f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR},
+            f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR, "seed": None},
 )
 def position_sources(ctx: FigureContext):
     from vizlab.analysis.position import (
@@ -268,7 +268,7 @@ MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input 
         "position predicts the next output token (translation, summarisation)."
     ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"{MASK_EN!r}, {MASK_PT!r}; T5Config() random weights",
-            "seed": 0},
+            "n": 2, "seed": 0},
 )
 def architecture_masks(ctx: FigureContext):
     from vizlab.extraction.masks import encoder_decoder_masks, model_mask
@@ -355,7 +355,7 @@ END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
         "rebuild matches on Gemma-3-270m (4 query heads reading 1 value head) and on small random models "
         "of other architectures (tests)."
     ),
-    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})"},
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})", "n": 2, "seed": None},
 )
 def attention_output_walkthrough(ctx: FigureContext):
     from vizlab.analysis.attention import head_stats
@@ -620,11 +620,9 @@ def attribution_model(name: str = "sentiment"):
         return finetuned(FigureContext()).model
     if name in PRESETS:
         return load_model(name)
-    from transformers import AutoConfig
+    from vizlab.extraction.models import saved_task
 
-    archs = getattr(AutoConfig.from_pretrained(name, local_files_only=True), "architectures", None) or []
-    task = "sequence-classification" if any(a.endswith("ForSequenceClassification") for a in archs) else None
-    return load_model(name, task=task)
+    return load_model(name, task=saved_task(name))
 
 
 def attribution_figure(lm, text: str, *, target=None, tr=None, n_steps: int = 50):
