@@ -118,7 +118,7 @@ def embeddings_sentiment_map(ctx: FigureContext):
                            legend=i == 0, legend_loc="lower left", seed=SEED)
         ax.set_title(titles[p.method])
         ctx.record(f"{p.method}_settings", p.describe(ctx.lang))
-    topic_names = {t: tr(f"topic.{t}") for t in TOPICS}
+    topic_names = {t: tr(f"topic.{t}").split(" (")[0] for t in TOPICS}  # short names on the map
     annotate_groups(group_anchors(maps[0].coords, topics), ax=axes[0], names=topic_names, skip=("other",))
     fig.suptitle(tr.t("Embeddings de 3.000 tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
                       "Embeddings of 3,000 tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
@@ -142,12 +142,12 @@ def embeddings_sentiment_map(ctx: FigureContext):
     num = lambda r: f"{tr.num(r['value'], 3)} [{tr.num(r['lo'], 3)}; {tr.num(r['hi'], 3)}]"  # noqa: E731
     fig.text(0.5, -0.02, tr.t(
         f"15 vizinhos mais próximos (espaço de 384 dimensões, IC 95 %): mesmo tema {pct(same_topic)}; "
-        f"mesmo rótulo {pct(knn)}, esperado só pelo tema {pct(topic_ci)}, acaso {tr.pct(1 / 3)}.\n"
-        f"Vizinhos procurados dentro do próprio tema: mesmo rótulo {pct(within_ci)} contra {pct(within_chance)} "
+        f"mesmo rótulo {pct(knn)};\nesperado só pelo tema {pct(topic_ci)}; acaso {tr.pct(1 / 3)}.   "
+        f"Vizinhos dentro do próprio tema: mesmo rótulo {pct(within_ci)},\ncontra {pct(within_chance)} "
         f"esperado pelo tema.   Silhueta (cosseno) por sentimento {num(sil_label)}, por tema {num(sil_topic)}.",
         f"15 nearest neighbours (384-dimensional space, 95% CI): same topic {pct(same_topic)}; same label "
-        f"{pct(knn)}, expected from the topic alone {pct(topic_ci)}, chance {tr.pct(1 / 3)}.\n"
-        f"Neighbours searched within the tweet's own topic: same label {pct(within_ci)} vs {pct(within_chance)} "
+        f"{pct(knn)};\nexpected from the topic alone {pct(topic_ci)}; chance {tr.pct(1 / 3)}.   "
+        f"Neighbours within the tweet's own topic: same label {pct(within_ci)},\nvs {pct(within_chance)} "
         f"expected from the topic.   Silhouette (cosine) by sentiment {num(sil_label)}, by topic {num(sil_topic)}."),
         ha="center", va="top", fontsize=8.5, color="0.2")
     ctx.record("interval", "95% percentile bootstrap over tweets (2000 resamples)")
