@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vizlab.analysis.topics import (group_anchors, label_table, neighbour_agreement, same_topic_chance,
-                                    topic_baseline_oof, topic_majority, within_topic_neighbours)
+from vizlab.analysis.topics import (
+    group_anchors,
+    label_table,
+    neighbour_agreement,
+    same_topic_chance,
+    topic_baseline_oof,
+    topic_majority,
+    within_topic_neighbours,
+)
 from vizlab.datasets import TOPICS, load_sentiment, topic_of
 
 
