@@ -162,6 +162,12 @@ def embeddings_sentiment_map(ctx: FigureContext):
     ctx.record("silhouette_topic", sil_topic)
     ctx.record("topic_labels", label_table(y, topics, labels=("negative", "neutral", "positive"), topic_order=TOPICS))
     ctx.record("pca_explained_variance", round(maps[1].explained_variance, 3))
+    from vizlab.interactive import embedding_html  # the same UMAP map as an offline explorer page
+
+    ctx.attach("embeddings_explorer.html", embedding_html(
+        maps[0], [f"[{t}] {x}" for t, x in zip(topics, df["text"])], list(y), lang=ctx.lang,
+        title=ctx.t(f"Embeddings de {ctx.tr.int(len(df))} tweets (all-MiniLM-L6-v2), mapa UMAP; [tema] antes do texto",
+                    f"Embeddings of {ctx.tr.int(len(df))} tweets (all-MiniLM-L6-v2), UMAP map; [topic] before the text")))
     return fig
 
 

@@ -46,7 +46,8 @@ def _cached_frame(parts, compute) -> pd.DataFrame:
 
     def arrays():
         df = compute()
-        return {c: df[c].to_numpy() for c in df.columns}
+        # text columns as fixed-width unicode: object arrays would need pickle to load back
+        return {c: df[c].to_numpy().astype(str) if df[c].dtype == object else df[c].to_numpy() for c in df.columns}
 
     return pd.DataFrame(store.get_or_compute(key, arrays))
 
