@@ -24,6 +24,11 @@ __all__ = ["extract", "embed", "embed_layers"]
 _VERSION = 1  # bump when the stored layout or the computation changes
 
 
+
+def _threads(model: LoadedModel) -> int | None:
+    """Torch threads of a CPU run: the last bits of a forward pass depend on them (not on a GPU)."""
+    return torch.get_num_threads() if model.device.type == "cpu" else None
+
 def _check_layers(layers, n_layers: int) -> tuple[int, ...] | None:
     if layers is None:
         return None
@@ -104,7 +109,7 @@ def extract(
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("extract", enabled=bool(cache))
     key = cache_key(
         "extract", _VERSION, code_version(__name__), model.fingerprint, texts, attentions, hidden_states,
-        hidden_ids, max_length,
+        hidden_ids, max_length, _threads(model),
     )
 
     def compute() -> dict[str, np.ndarray]:
@@ -270,7 +275,7 @@ def embed(
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
     key = cache_key("embed", _VERSION, code_version(__name__), model.fingerprint, texts, lidx, pooling,
-                    max_length, normalize)
+                    max_length, normalize, _threads(model))
 
     def compute():
         feats, batches, _ = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)

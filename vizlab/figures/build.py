@@ -102,6 +102,12 @@ def _seed_everything(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
+# Every builder runs on one thread: float sums split over threads (torch's forward pass included:
+# MiniLM's attentions differ in the last bits between 1 and 2 torch threads) would otherwise make
+# figures/ depend on the machine's core count or OMP_NUM_THREADS.
+BUILD_THREADS = 1
+
+
 def _render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dict]:
     """Run one builder; return every file's bytes and the recorded results. Writes nothing."""
     import matplotlib.pyplot as plt
@@ -110,10 +116,13 @@ def _render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dic
     from vizlab.figures.save import figure_bytes
     from vizlab.plot.style import report_style
 
+    import vizlab.extraction.models  # noqa: F401 - torch is loaded, so limited_threads reaches its pool
+    from vizlab.threads import limited_threads
+
     seed = spec.inputs.get("seed")
     _seed_everything(seed if isinstance(seed, int) else 0)
     try:
-        with report_style():
+        with report_style(), limited_threads(BUILD_THREADS):
             fig = spec.build(ctx)
             if not isinstance(fig, Figure):
                 raise TypeError(f"the builder of {spec.id!r} returned {type(fig).__name__}, "
