@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -291,7 +292,8 @@ _TORCHRUN_SCRIPT = textwrap.dedent("""
     lm = model_from_config(cfg, tok, name="tiny-bert", seed=0)
     r = embed_corpus(lm, sys.argv[1], sys.argv[2], text_col="body", label_col="sentiment",
                      shard_size=8, batch_size=4, progress=False)
-    print("RESULT", os.environ["RANK"], r.computed, r.n_shards)
+    sys.stdout.write(f"RESULT {{os.environ['RANK']}} {{r.computed}} {{r.n_shards}}\\n")  # one write: atomic in a pipe
+    sys.stdout.flush()
 """)
 
 
@@ -303,7 +305,9 @@ def test_torchrun_processes_split_the_shards(tiny_bert, csv_path, tmp_path):
                           str(script), str(csv_path), str(tmp_path / "two")],
                          capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
     assert res.returncode == 0, res.stderr[-3000:]
-    done = sorted(line.split()[1:] for line in res.stdout.splitlines() if line.startswith("RESULT"))
+    # the two processes share one pipe: find each RESULT wherever a line break fell
+    done = sorted(list(m) for m in re.findall(r"RESULT (\d+) (\d+) (\d+)", res.stdout))
+    assert len(done) == 2, f"expected a RESULT line per process:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}"
     assert done == [["0", "3", "5"], ["1", "2", "5"]]
     assert sorted(p.name for p in (tmp_path / "two").glob("_vizlab*")) == [INDEX_NAME]
     _run(tiny_bert, csv_path, tmp_path / "one")
