@@ -46,6 +46,29 @@ def _close_figures():
     plt.close("all")
 
 
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+@pytest.fixture(scope="module")
+def tiny_clf(bert_tokenizer):
+    """A 2-layer BERT sentiment classifier with random weights (larger init so the logits depend on the
+    text; eager attention so attention weights can be returned)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from vizlab.extraction.models import wrap_model
+
+    cfg = BertConfig(vocab_size=bert_tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
+                     initializer_range=0.3, num_labels=3, id2label=dict(enumerate(SENTIMENT_LABELS)),
+                     label2id={x: i for i, x in enumerate(SENTIMENT_LABELS)})
+    cfg._attn_implementation = "eager"
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = BertForSequenceClassification(cfg).eval()
+    return wrap_model(model, bert_tokenizer, name="tiny-clf")
+
+
 @pytest.fixture(scope="session")
 def bert_tokenizer():
     """The WordPiece tokenizer shipped with MiniLM (a local folder, no network)."""

@@ -9,23 +9,8 @@ import torch
 from vizlab.analysis.attribution import attention_attribution_tau, kendall_tau, rank_agreement
 from vizlab.extraction.attribution import attribute, attribute_encoded
 
-LABELS = ("negative", "neutral", "positive")
+LABELS = ("negative", "neutral", "positive")  # the labels of the tiny_clf fixture (conftest)
 TEXT = "the movie was not good but the actors were brilliant"
-
-
-@pytest.fixture(scope="module")
-def tiny_clf(bert_tokenizer):
-    """A 2-layer BERT classifier with random weights (larger init so the logits depend on the text)."""
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from vizlab.extraction.models import wrap_model
-
-    cfg = BertConfig(vocab_size=bert_tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
-                     initializer_range=0.3, num_labels=3, id2label=dict(enumerate(LABELS)),
-                     label2id={x: i for i, x in enumerate(LABELS)})
-    torch.manual_seed(0)
-    return wrap_model(BertForSequenceClassification(cfg).eval(), bert_tokenizer, name="tiny-clf")
 
 
 def _direct_grad_x_input(lm, text, target_index, *, next_token=False):

@@ -7,23 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-LABELS = ("negative", "neutral", "positive")
+LABELS = ("negative", "neutral", "positive")  # the labels of the tiny_clf fixture (conftest)
 TEXT = "I love this movie, but the ending was terrible!"
-
-
-@pytest.fixture(scope="module")
-def tiny_clf(bert_tokenizer):
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from vizlab.extraction.models import wrap_model
-
-    cfg = BertConfig(vocab_size=bert_tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64,
-                     initializer_range=0.3, num_labels=3, id2label=dict(enumerate(LABELS)),
-                     label2id={x: i for i, x in enumerate(LABELS)})
-    cfg._attn_implementation = "eager"  # attention weights can be returned
-    torch.manual_seed(0)
-    return wrap_model(BertForSequenceClassification(cfg).eval(), bert_tokenizer, name="tiny-clf")
 
 
 # ------------------------------------------------------------------------------------------ pipeline
