@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vizlab.analysis.probes import probe_folds
+
 __all__ = ["topic_majority", "topic_baseline_oof", "neighbour_agreement", "same_topic_chance",
            "within_topic_neighbours", "group_anchors", "label_table"]
 
@@ -55,16 +57,14 @@ def topic_majority(topic_train, y_train, topic_test) -> np.ndarray:
 def topic_baseline_oof(topics, y, *, cv: int = 5, seed: int = 0) -> np.ndarray:
     """Out-of-fold predictions of :func:`topic_majority` on shuffled stratified folds of ``y``.
 
-    The folds are those of ``StratifiedKFold(cv, shuffle=True, random_state=seed)`` on ``y``, the
-    same as the linear probes use, so the two are compared text by text.
+    The folds are the linear probes' (:func:`vizlab.analysis.probes.probe_folds` on ``y``), so the
+    two are compared text by text.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     topics, y = np.asarray(topics).astype(str), np.asarray(y)
     if topics.shape != y.shape:
         raise ValueError(f"topics and y must have the same length, got {topics.shape} and {y.shape}")
     pred = np.empty_like(y)
-    for train, test in StratifiedKFold(cv, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+    for train, test in probe_folds(cv, seed).split(np.zeros(len(y)), y):
         pred[test] = topic_majority(topics[train], y[train], topics[test])
     return pred
 
