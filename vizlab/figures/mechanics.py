@@ -31,23 +31,6 @@ def _label_names(ctx: FigureContext, labels) -> list[str]:
 @register(
     "pipeline_steps",
     section="fine_tuning",
-    caption_pt=(
-        "O que `pipeline(\"text-classification\")` faz, passo a passo, com os números reais do MiniLM "
-        "ajustado para sentimento: o texto bruto vira tokens (WordPiece) e ids (a linha de cada token no "
-        "vocabulário); o modelo devolve o vetor final do [CLS], que o pooler transforma nos 384 valores "
-        "lidos pela cabeça de classificação; a cabeça dá um logit por classe; a softmax transforma os "
-        "logits em probabilidades, e o rótulo é a classe mais provável. As probabilidades são as mesmas "
-        "que o pipeline do 🤗 Transformers devolve para o mesmo modelo e texto (diferença registrada no "
-        "manifesto)."
-    ),
-    caption_en=(
-        "What `pipeline(\"text-classification\")` does, step by step, with the real numbers of the MiniLM "
-        "fine-tuned for sentiment: the raw text becomes tokens (WordPiece) and ids (each token's row in the "
-        "vocabulary); the model returns the final [CLS] vector, which the pooler turns into the 384 values "
-        "the classification head reads; the head gives one logit per class; the softmax turns the logits "
-        "into probabilities, and the label is the most likely class. The probabilities are those the 🤗 "
-        "Transformers pipeline returns for the same model and text (difference in the manifest)."
-    ),
     inputs={**FT_INPUTS, "text": PIPELINE_TEXT},
 )
 def pipeline_steps(ctx: FigureContext):
@@ -104,36 +87,6 @@ N_POSITIONS_PAIR = 48
 @register(
     "position_sources",
     section="transformers",
-    caption_pt=(
-        "De onde vem a noção de posição. (a) O MiniLM aprende um vetor por posição absoluta (512) e o "
-        "soma ao embedding do token: a similaridade de cosseno entre os vetores das 128 primeiras posições "
-        "é alta perto da diagonal (posições vizinhas têm vetores parecidos), mas não é uma função só da "
-        "distância. (b) A codificação senoidal do Transformer original, na mesma dimensão (384), para "
-        "referência: fixa, e a similaridade depende só da distância. (c) O Gemma não soma nada: gira "
-        "cada par de dimensões de q e k por um ângulo proporcional à posição (RoPE); os pares giram "
-        "com comprimentos de onda de 6 a milhões de tokens, com bases diferentes nas camadas locais "
-        "(janela de 512 tokens) e globais. (d, e) O escore q·k/√d de um mesmo par de tokens colocado em "
-        "todas as posições (consulta na posição m, chave na n), com os pesos reais: no MiniLM (primeira "
-        "camada) aparecem faixas diagonais — o modelo aprendeu algo parecido com posição relativa —, mas "
-        "o escore também muda com a posição absoluta; no Gemma só a diferença m − n importa (diagonais "
-        "constantes, por construção). (f) A variação ao longo de cada diagonal dividida pela amplitude "
-        "total: dezenas de por cento no MiniLM, ~10⁻⁷ (arredondamento numérico) no Gemma."
-    ),
-    caption_en=(
-        "Where the sense of position comes from. (a) MiniLM learns one vector per absolute position (512) "
-        "and adds it to the token embedding: the cosine similarity between the vectors of the first 128 "
-        "positions is high near the diagonal (neighbouring positions have similar vectors) but is not a "
-        "function of distance alone. (b) The original Transformer's sinusoidal encoding, same dimension "
-        "(384), for reference: fixed, and its similarity depends only on the distance. (c) Gemma adds "
-        "nothing: it rotates each dimension pair of q and k by an angle proportional to the position "
-        "(RoPE); the pairs turn with wavelengths from 6 to millions of tokens, with different bases in "
-        "local (512-token window) and global layers. (d, e) The score q·k/√d of one token pair placed at "
-        "every pair of positions (query at m, key at n), with the real weights: in MiniLM (first layer) "
-        "diagonal stripes appear — the model learned something like relative position — but the score also "
-        "changes with the absolute position; in Gemma only m − n matters (constant diagonals, by "
-        "construction). (f) The spread along each diagonal divided by the total range: tens of percent in "
-        "MiniLM, ~10⁻⁷ (numerical rounding) in Gemma."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"MiniLM pair {POSITION_PAIR_EN}; Gemma sentence "
             f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR, "seed": None},
 )
@@ -241,32 +194,6 @@ MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input 
 @register(
     "architecture_masks",
     section="transformers",
-    caption_pt=(
-        "Encoder, decoder e encoder-decoder lado a lado: quem pode olhar para quem (linhas = token que "
-        "consulta, colunas = token consultado; azul = atenção permitida, cinza = bloqueada), lido dos "
-        "pesos de atenção devolvidos pelos modelos (peso zero = bloqueado). Encoder (MiniLM): todo "
-        "token vê a frase inteira, dos dois lados; a saída é um vetor por token (no pré-treino estilo "
-        "BERT, prevê tokens mascarados em qualquer posição; no all-MiniLM, a média vira o embedding da "
-        "frase; num classificador, a classe sai do [CLS]). Decoder (Gemma-3-270m): máscara causal, cada "
-        "token vê só a si e aos anteriores, e cada posição prevê o próximo token (à direita de cada "
-        "linha, a previsão real do modelo). Encoder-decoder (T5, construído só da configuração, sem "
-        "pesos treinados: a máscara não depende dos pesos): o encoder lê a entrada inteira, o decoder é "
-        "causal na saída e a atenção cruzada deixa cada posição da saída ler toda a entrada; cada "
-        "posição do decoder prevê o próximo token da saída (tradução, resumo)."
-    ),
-    caption_en=(
-        "Encoder, decoder and encoder-decoder side by side: who may look at whom (rows = querying token, "
-        "columns = attended token; blue = attention allowed, grey = blocked), read from the attention "
-        "weights the models return (zero weight = blocked). Encoder (MiniLM): every token sees the whole "
-        "sentence, both sides; the output is one vector per token (BERT-style pre-training predicts masked "
-        "tokens at any position; all-MiniLM averages them into the sentence embedding; a classifier reads "
-        "the class from [CLS]). Decoder (Gemma-3-270m): causal mask, each token sees only itself and the "
-        "tokens before it, and each position predicts the next token (right of each row, the model's real "
-        "prediction). Encoder-decoder (T5 built from its config alone, no trained weights: the mask does "
-        "not depend on the weights): the encoder reads the whole input, the decoder is causal over the "
-        "output and cross-attention lets every output position read the whole input; each decoder "
-        "position predicts the next output token (translation, summarisation)."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"{MASK_EN!r}, {MASK_PT!r}; T5Config() random weights",
             "n": 2, "seed": 0},
 )
@@ -331,30 +258,6 @@ END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
 @register(
     "attention_output_walkthrough",
     section="attention",
-    caption_pt=(
-        "A atenção até o fim, continuando o cálculo de Q·K depois da softmax, com os valores do próprio "
-        "MiniLM capturados por hooks (a mesma cabeça da figura anterior): (1) os pesos de atenção A da "
-        "cabeça; (2) os valores V = W_V·h dos tokens (32 dimensões por cabeça); (3) a soma ponderada "
-        "Z = A·V — cada linha é uma média dos valores, com os pesos da linha de A; (4) as 12 cabeças lado "
-        "a lado (concatenação, 12 × 32 = 384 dimensões; a cabeça mostrada em destaque); (5) a projeção "
-        "de saída W_O (384 × 384), que mistura as cabeças de volta na largura do modelo; (6) a saída "
-        "reconstruída a partir dessas peças (com a conexão residual e a LayerNorm do BERT) contra a "
-        "saída que o próprio modelo calculou: coincidem até o arredondamento (erro máximo no título e "
-        "no manifesto). A mesma reconstrução confere no Gemma-3-270m (4 cabeças de consulta lendo 1 "
-        "cabeça de valores) e em modelos pequenos aleatórios de outras arquiteturas (testes)."
-    ),
-    caption_en=(
-        "Attention to the end, continuing the Q·K computation past the softmax, with MiniLM's own values "
-        "captured by hooks (the same head as the previous figure): (1) the head's attention weights A; "
-        "(2) the tokens' values V = W_V·h (32 dimensions per head); (3) the weighted sum Z = A·V — each "
-        "row is an average of the values, weighted by that row of A; (4) the 12 heads side by side "
-        "(concatenation, 12 × 32 = 384 dimensions; the head shown is outlined); (5) the output projection "
-        "W_O (384 × 384), which mixes the heads back into the model width; (6) the output rebuilt from "
-        "these pieces (with BERT's residual connection and LayerNorm) against the output the model itself "
-        "computed: they match up to rounding (maximum error in the title and the manifest). The same "
-        "rebuild matches on Gemma-3-270m (4 query heads reading 1 value head) and on small random models "
-        "of other architectures (tests)."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})", "n": 2, "seed": None},
 )
 def attention_output_walkthrough(ctx: FigureContext):
@@ -417,25 +320,6 @@ N_PADDING_BATCHES = 6  # batches drawn as grids
 @register(
     "dynamic_padding",
     section="fine_tuning",
-    caption_pt=(
-        "Preenchimento dinâmico (dynamic padding), com os lotes reais da primeira época do ajuste fino "
-        "(2.400 tweets, lotes de 16, os mesmos sorteados pelo treino com a semente 0). Em cima, os 6 "
-        "primeiros lotes (uma linha por tweet, separados por linhas pretas): à esquerda, cada tweet "
-        "preenchido com [PAD] até o tweet mais longo de todo o conjunto; à direita, só até o mais longo "
-        "do próprio lote (o `DataCollatorWithPadding` do curso; como o treino agrupa tweets de tamanho "
-        "parecido, sobra pouco preenchimento). Embaixo, todos os lotes da época: tokens calculados por "
-        "lote com preenchimento fixo (linha) e dinâmico (barras), e os tokens reais. As parcelas de "
-        "preenchimento e a economia de cálculo estão no manifesto."
-    ),
-    caption_en=(
-        "Dynamic padding, with the real batches of the first fine-tuning epoch (2,400 tweets, batches of "
-        "16, the ones the training drew with seed 0). Top, the first 6 batches (one row per tweet, "
-        "separated by black lines): left, every tweet padded with [PAD] to the longest tweet of the whole "
-        "set; right, only to the longest of its own batch (the course's `DataCollatorWithPadding`; since "
-        "training groups tweets of similar length, little padding is left). Bottom, every batch of the "
-        "epoch: tokens computed per batch with fixed (line) and dynamic (bars) padding, and the real "
-        "tokens. The padding shares and the compute saved are in the manifest."
-    ),
     inputs={**FT_INPUTS, "n_batches_shown": N_PADDING_BATCHES},
 )
 def dynamic_padding(ctx: FigureContext):
@@ -526,28 +410,6 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
 @register(
     "attribution_vs_attention",
     section="attention",
-    caption_pt=(
-        "Atenção é explicação? À esquerda, para três frases e o MiniLM ajustado para sentimento: a "
-        "atribuição por gradientes integrados (Captum, na camada de embeddings, base = [PAD]) de cada "
-        "token para o logit da classe prevista (vermelho empurra a favor, azul contra), a atenção que o "
-        "[CLS] dá a cada token na última camada (média das 12 cabeças) e o rollout da atenção, os dois "
-        "renormalizados entre as palavras (sem [CLS]/[SEP]). À direita, a correlação de postos de Kendall "
-        "(τ) entre |atribuição| e a atenção do [CLS] em cada camada (e no rollout), em média sobre 300 "
-        "tweets reservados, com intervalo de 95 %; a linha tracejada é a concordância entre dois "
-        "métodos de atribuição (gradiente × entrada e gradientes integrados). A análise segue Jain & "
-        "Wallace (2019) e Neely et al. (2022); a conclusão, com os números do manifesto, está no texto."
-    ),
-    caption_en=(
-        "Is attention explanation? Left, for three sentences and the MiniLM fine-tuned for sentiment: the "
-        "integrated-gradients attribution (Captum, on the embedding layer, baseline = [PAD]) of each token "
-        "to the predicted class's logit (red pushes for, blue against), the attention [CLS] pays to each "
-        "token in the last layer (mean of the 12 heads) and attention rollout, both renormalised among the "
-        "words (no [CLS]/[SEP]). Right, Kendall's rank correlation (τ) between |attribution| and [CLS]'s "
-        "attention in each layer (and rollout), averaged over 300 held-out tweets with a 95% interval; the "
-        "dashed line is the agreement between two attribution methods (gradient × input and integrated "
-        "gradients). The analysis follows Jain & Wallace (2019) and Neely et al. (2022); the conclusion, "
-        "with the manifest's numbers, is in the text."
-    ),
     inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
             "method": "integrated_gradients, n_steps=50"},
 )

@@ -134,24 +134,6 @@ def topk_figure(preds, *, tr: Lang, title: str | None = None, model_name: str | 
 @register(
     "pretraining_next_word",
     section="pretraining",
-    caption_pt=(
-        "O objetivo do pré-treinamento: prever a próxima palavra. As barras são as 8 continuações "
-        "mais prováveis (probabilidade do softmax sobre as 262 mil entradas do vocabulário) que o "
-        "Gemma-3-270m dá a quatro começos de frase; '␣' marca o espaço que abre uma palavra. Em "
-        "destaque (laranja-escuro), a palavra que uma pessoa esperaria; quando ela não está entre "
-        "as 8, aparece abaixo da linha pontilhada com sua probabilidade e sua posição no "
-        "vocabulário inteiro. Para o exemplo do texto, 'O gato está em cima do', este modelo "
-        "pequeno prefere 'muro', 'pé' e 'carro'; 'teclado' fica na posição 441 (0,02 %)."
-    ),
-    caption_en=(
-        "The pre-training objective: predict the next word. Bars are the 8 most probable "
-        "continuations (softmax over the 262k-entry vocabulary) Gemma-3-270m gives to four sentence "
-        "starts; '␣' marks the space that opens a word. Highlighted (dark orange), the word a person "
-        "would expect; when it is not among the 8 it is drawn below the dotted line with its "
-        "probability and its rank over the whole vocabulary. For the report's example, 'O gato está "
-        "em cima do', this small model prefers 'muro', 'pé' and 'carro'; 'teclado' is at rank 441 "
-        "(0.02%)."
-    ),
     inputs={"models": [DECODER], "data": "4 Portuguese prompts", "n": 4, "seed": None, "k": TOP_K},
 )
 def pretraining_next_word(ctx: FigureContext):
@@ -175,27 +157,6 @@ BLANKS = [
 @register(
     "pretraining_masked_word",
     section="pretraining",
-    caption_pt=(
-        "Preencher a lacuna usa as palavras dos dois lados. Nenhum dos modelos incluídos tem a "
-        "cabeça de 'palavra mascarada' do BERT, então a lacuna é preenchida assim: os candidatos "
-        "são as 6 palavras mais prováveis do Gemma-3-270m depois do texto antes da lacuna, mais a "
-        "palavra esperada quando ela não está entre elas (marcada com *, com sua posição como "
-        "próxima palavra no vocabulário inteiro); cada um é posto na lacuna e a frase inteira é "
-        "pontuada (soma das log-probabilidades dos tokens). Cinza: probabilidade só com as palavras "
-        "antes da lacuna (previsão da próxima palavra); azul: com a frase inteira. As duas são "
-        "normalizadas entre os candidatos. O final da frase ('para sacar dinheiro', 'do "
-        "computador') muda a escolha."
-    ),
-    caption_en=(
-        "Filling a blank uses the words on both sides. None of the shipped models has BERT's "
-        "masked-word head, so the blank is filled like this: the candidates are Gemma-3-270m's 6 most "
-        "probable words after the text before the blank, plus the expected word when it is not among "
-        "them (marked *, with its rank as the next word over the whole vocabulary); each is put in "
-        "the blank and the whole sentence is scored (sum of token log-probabilities). Grey: "
-        "probability from the words before the blank only (next-word prediction); blue: using the "
-        "whole sentence. Both are normalised over the candidates. The end of the sentence changes "
-        "the choice."
-    ),
     inputs={"models": [DECODER], "data": "2 Portuguese sentences with a blank", "n": 2, "seed": None,
             "method": "decoder rescoring of next-word candidates"},
 )
@@ -246,34 +207,6 @@ LENS_PATH = (" southwest", " Norte", " Sul")
 @register(
     "pretraining_logit_lens",
     section="pretraining",
-    caption_pt=(
-        "Lente de logits (logit lens) do Gemma-3-270m para 'O Brasil é um país da América do': o "
-        "estado oculto de cada camada (linhas; emb. = saída dos embeddings, k = saída da camada k, "
-        "de 18) em cada posição (colunas) é passado pela normalização final e pela matriz de "
-        "desembedding, como se fosse a última camada. Cada célula mostra o token mais provável "
-        "dessa leitura; a cor é a probabilidade que a camada dá à previsão final do modelo naquela "
-        "posição (a palavra da última linha), de 0 a 100 %. Assim, tokens sem sentido que a lente "
-        "lê com probabilidade alta nas camadas iniciais (como 'romino') ficam escuros: ainda não "
-        "apontam para a resposta. Em negrito, as células cujo token já é a previsão final; "
-        "caracteres que a fonte não tem aparecem como código (U+…). Na última posição (molduras) "
-        "a leitura segue um caminho com sentido: 'southwest' (camadas 12 e 14), 'Norte' (15 e 16, "
-        "até 54 %) e, por fim, 'Sul' (17 e 18); o painel à direita dá a probabilidade desses três "
-        "tokens em cada camada."
-    ),
-    caption_en=(
-        "Logit lens of Gemma-3-270m for 'O Brasil é um país da América do' ('Brazil is a country of "
-        "South ...'): each layer's hidden state (rows; emb. = embedding output, k = output of layer "
-        "k, of 18) at each position (columns) is passed through the final norm and the unembedding "
-        "matrix as if it were the last layer. Each cell shows that reading's most probable token; "
-        "the colour is the probability the layer gives to the model's final prediction at that "
-        "position (the last row's word), from 0 to 100%. Nonsense tokens the lens reads with high "
-        "probability in early layers (such as 'romino') are therefore dark: they do not point to "
-        "the answer yet. Bold: cells whose token already is the final prediction; characters the "
-        "font lacks are shown as code points (U+…). At the last position (framed) the reading "
-        "follows a meaningful path: 'southwest' (layers 12 and 14), 'Norte' (15 and 16, up to 54%) "
-        "and finally 'Sul' (17 and 18); the right panel gives those three tokens' probability at "
-        "every layer."
-    ),
     inputs={"models": [DECODER], "data": "1 Portuguese prompt", "n": 1, "seed": None},
 )
 def pretraining_logit_lens(ctx: FigureContext):

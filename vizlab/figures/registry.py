@@ -1,12 +1,35 @@
-"""Registry of report figures and the context their builders receive."""
+"""Registry of report figures and the context their builders receive.
+
+Builders register themselves with :func:`register` (id, section, declared inputs); their
+captions, Portuguese and English side by side, live in one catalogue, ``captions.toml`` next to
+this module (:data:`CAPTIONS_FILE`), one table per figure id::
+
+    [attention_head_stats]
+    pt = "Estatísticas de cada cabeça ... sobre {n} tweets ..."
+    en = "Statistics of every head ... over {n} tweets ..."
+
+``{name}`` is the figure's declared input ``name``. :func:`all_figures` joins the two and says
+which id and which file to fix when a figure has no caption table, a table has no figure, or a
+text is missing.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
 
-__all__ = ["SECTIONS", "FigureSpec", "FigureContext", "register", "all_figures", "get_figure"]
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+__all__ = ["SECTIONS", "CAPTIONS_FILE", "FigureSpec", "FigureContext", "register", "all_figures", "get_figure",
+           "read_captions", "with_captions"]
 
 SECTIONS = (
     "pretraining",
@@ -21,7 +44,9 @@ SECTIONS = (
 # One module per section; each registers its figures on import.
 _SECTION_MODULES = [f"vizlab.figures.{s}" for s in SECTIONS] + ["vizlab.figures.mechanics", "vizlab.figures.accelerate"]
 
-_REGISTRY: dict[str, "FigureSpec"] = {}
+# The caption catalogue, a file of this package (vizlab/figures/captions.toml in the source tree).
+CAPTIONS_FILE = "vizlab/figures/captions.toml"
+_CAPTION_LANGS = ("pt", "en")
 
 
 @dataclass(frozen=True)
@@ -46,7 +71,7 @@ class FigureSpec:
     id: str
     section: str
     caption: dict
-    build: Callable[["FigureContext"], Any]
+    build: Callable[[FigureContext], Any]
     inputs: dict = field(default_factory=dict)
     module: str = ""
 
@@ -54,27 +79,93 @@ class FigureSpec:
         return self.caption.get(lang) or self.caption["pt"]
 
 
-def register(id: str, *, section: str, caption_pt: str, caption_en: str, inputs: dict | None = None):
-    """Decorator registering a figure builder ``build(ctx) -> Figure``."""
+_REGISTRY: dict[str, FigureSpec] = {}  # registered builders, captions not yet attached
+
+
+def register(id: str, *, section: str, inputs: dict | None = None):
+    """Decorator registering a figure builder ``build(ctx) -> Figure``.
+
+    Its captions are the table ``[id]`` of :data:`CAPTIONS_FILE` (attached by :func:`all_figures`).
+    """
     if section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}; use one of {SECTIONS}")
 
     def deco(fn):
         if id in _REGISTRY and _REGISTRY[id].build.__qualname__ != fn.__qualname__:
             raise ValueError(f"figure id {id!r} registered twice")
-        _REGISTRY[id] = FigureSpec(id, section, {"pt": caption_pt, "en": caption_en}, fn,
-                                   dict(inputs or {}), fn.__module__)
+        _REGISTRY[id] = FigureSpec(id, section, {}, fn, dict(inputs or {}), fn.__module__)
         return fn
 
     return deco
 
 
+@functools.cache
+def read_captions() -> dict[str, dict]:
+    """The caption catalogue, ``{figure id: {"pt": text, "en": text}}``, as written in the file."""
+    text = resources.files("vizlab.figures").joinpath("captions.toml").read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{CAPTIONS_FILE}: {err}") from None
+
+
+def with_captions(specs: list[FigureSpec], captions: dict[str, dict]) -> list[FigureSpec]:
+    """``specs`` with their captions from ``captions`` (a :func:`read_captions` catalogue).
+
+    Raises ``ValueError`` naming the figure ids and :data:`CAPTIONS_FILE` when a figure has no
+    table, a table has no figure, a table lacks ``pt`` or ``en`` (or has other keys), or a text
+    names a ``{field}`` that the figure's ``inputs`` do not declare.
+
+    >>> spec = FigureSpec("demo", "attention", {}, print, {"n": 3})
+    >>> with_captions([spec], {"demo": {"pt": "{n} frases", "en": "{n} sentences"}})[0].caption
+    {'pt': '3 frases', 'en': '3 sentences'}
+    """
+    ids = {s.id for s in specs}
+    problems = [f"[{i}]: figure registered without a caption table" for i in sorted(ids - set(captions))]
+    problems += [f"[{i}]: caption table without a registered figure (a typo, or a removed figure?)"
+                 for i in sorted(set(captions) - ids)]
+    out = []
+    for spec in specs:
+        table = captions.get(spec.id)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"[{spec.id}]: not a table")
+            continue
+        for lang in _CAPTION_LANGS:
+            if not isinstance(table.get(lang), str) or not table[lang].strip():
+                problems.append(f"[{spec.id}]: no {lang} text")
+        if extra := sorted(set(table) - set(_CAPTION_LANGS)):
+            problems.append(f"[{spec.id}]: unknown keys {extra} (use pt and en)")
+        if any(p.startswith(f"[{spec.id}]") for p in problems):
+            continue
+        caption = {}
+        for lang in _CAPTION_LANGS:
+            try:
+                fields = {f for _, f, _, _ in string.Formatter().parse(table[lang]) if f is not None}
+            except ValueError as err:  # a lone { or }
+                problems.append(f"[{spec.id}] {lang}: {err} (write {{{{ and }}}} for a literal brace)")
+                continue
+            if unknown := sorted(fields - set(spec.inputs)):
+                names = ", ".join("{" + f + "}" for f in unknown)
+                problems.append(f"[{spec.id}] {lang}: {names} names no declared input (inputs: "
+                                f"{', '.join(spec.inputs) or 'none'}; write {{{{ and }}}} for a literal brace)")
+                continue
+            caption[lang] = table[lang].format_map(spec.inputs)
+        out.append(replace(spec, caption=caption))
+    if problems:
+        raise ValueError(f"figure captions do not match the registry; edit {CAPTIONS_FILE}:\n  "
+                         + "\n  ".join(problems))
+    return out
+
+
 def all_figures() -> list[FigureSpec]:
-    """Every registered figure, in report order (by section, then registration order)."""
+    """Every registered figure with its captions, in report order (by section, then registration order)."""
     for mod in _SECTION_MODULES:
         importlib.import_module(mod)
     order = {s: i for i, s in enumerate(SECTIONS)}
-    return sorted(_REGISTRY.values(), key=lambda f: order[f.section])
+    specs = sorted(_REGISTRY.values(), key=lambda f: order[f.section])
+    return with_captions(specs, read_captions())
 
 
 def get_figure(id: str) -> FigureSpec:

@@ -44,31 +44,6 @@ def _word_index(tokens, special):
 @register(
     "tokenization_subwords",
     section="tokenization",
-    caption_pt=(
-        "Do texto aos ids: a mesma frase em português tokenizada pelo all-MiniLM-L6-v2 (WordPiece, "
-        "vocabulário de 30.522 peças aprendido em inglês) e pelo Gemma-3-270m (SentencePiece multilíngue, "
-        "262.144 peças), e a tradução inglesa no MiniLM. Os dois tokenizadores marcam as palavras de jeitos "
-        "diferentes (o WordPiece escreve '##' nas peças que continuam uma palavra, o SentencePiece '▁' no "
-        "início de uma palavra); aqui ambos aparecem do mesmo jeito: ␣ marca uma peça que começa uma "
-        "palavra depois de um espaço, e as peças que continuam uma palavra aparecem sem marca. Peças da "
-        "mesma palavra cortada têm a mesma cor (amarelo, azul-claro, rosa, verde, alternando), palavras "
-        "inteiras em cinza, tokens especiais em laranja, o id de cada token embaixo. O vocabulário inglês "
-        "corta as palavras portuguesas em muitos pedaços; o do Gemma as mantém quase inteiras. Na última "
-        "linha, um par de frases no formato do BERT, [CLS] A [SEP] B [SEP], com o segmento de cada token "
-        "(token_type_ids) na cor da borda (azul: frase A, segmento 0; vermelho-alaranjado: frase B, 1)."
-    ),
-    caption_en=(
-        "From text to ids: the same Portuguese sentence tokenized by all-MiniLM-L6-v2 (WordPiece, a "
-        "30,522-piece vocabulary learned on English) and by Gemma-3-270m (multilingual SentencePiece, "
-        "262,144 pieces), plus the English translation with MiniLM. The two tokenizers mark words "
-        "differently (WordPiece writes '##' on pieces that continue a word, SentencePiece '▁' at a word "
-        "start); here both are shown one way: ␣ marks a piece that starts a word after a space, pieces "
-        "that continue a word are shown bare. Pieces of one cut word share a colour (yellow, sky blue, "
-        "pink, green, in turn), whole words are grey, special tokens orange, each token's id below it. The "
-        "English vocabulary cuts Portuguese words into many pieces; Gemma's keeps them almost whole. Last "
-        "row: a sentence pair in BERT's format, [CLS] A [SEP] B [SEP], with each token's segment "
-        "(token_type_ids) as the outline colour (blue: sentence A, segment 0; vermillion: sentence B, 1)."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair", "n": 3, "seed": None},
 )
 def tokenization_subwords(ctx: FigureContext):
@@ -114,26 +89,6 @@ def tokenization_subwords(ctx: FigureContext):
 @register(
     "tokenization_padding_mask",
     section="tokenization",
-    caption_pt=(
-        "Um lote (batch) de três frases, escritas no topo, como o tokenizador do MiniLM o entrega: padding "
-        f"à direita e truncamento em {PADDING_MAX_LENGTH} tokens. No painel input_ids cada célula mostra o "
-        "id real do token (em cima) e o token que ele representa (embaixo, ␣ = início de palavra): azul = "
-        "token da frase, laranja = token especial ([CLS] = 101, [SEP] = 102), cinza = preenchimento ([PAD] = "
-        "0). A frase longa é cortada (✂) e perde o texto final; o [SEP] é recolocado no fim. A máscara de "
-        "atenção (attention_mask) vale 1 nos tokens reais e 0 no [PAD]. Embaixo, para a frase mais curta, "
-        "quem cada token pode olhar (1 = pode, 0 = não): no encoder MiniLM (bidirecional) todas as posições "
-        "reais; no decoder Gemma (causal), só as anteriores e ele mesmo — o triângulo superior é zero."
-    ),
-    caption_en=(
-        "A batch of three sentences, written at the top, as MiniLM's tokenizer returns it: right-padded and "
-        f"truncated at {PADDING_MAX_LENGTH} tokens. In the input_ids panel each cell shows the token's real "
-        "id (top) and the token it stands for (bottom, ␣ = word start): blue = a sentence token, orange = "
-        "a special token ([CLS] = 101, [SEP] = 102), grey = padding ([PAD] = 0). The long sentence is cut "
-        "(✂), losing its end; [SEP] is put back at the end. The attention mask is 1 on real tokens and 0 "
-        "on [PAD]. Below, for the shortest sentence, what each token may attend to (1 = may, 0 = may not): "
-        "in the MiniLM encoder (bidirectional) every real position; in the Gemma decoder (causal) only "
-        "earlier positions and itself — the upper triangle is zero."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "three hand-picked sentences (pt)",
             "n": 3, "seed": None, "max_length": PADDING_MAX_LENGTH},
 )

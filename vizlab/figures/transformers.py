@@ -115,29 +115,6 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
 @register(
     "transformers_architecture",
     section="transformers",
-    caption_pt=(
-        "A arquitetura lida dos próprios modelos: o encoder all-MiniLM-L6-v2 (6 blocos, 12 cabeças, "
-        "oculto 384, BERT com norma depois da soma residual) e o decoder Gemma-3-270m (18 blocos, 4 "
-        "cabeças de consulta que compartilham 1 cabeça de chave/valor, RoPE, RMSNorm antes e depois de "
-        "cada sub-camada). Em azul-escuro, o formato do tensor medido com hooks em cada etapa para um lote "
-        "real de 2 frases (lote × sequência × oculto). No topo do encoder, as duas cabeças que o relatório "
-        "usa sobre a mesma saída: o classificador de sentimentos do ajuste fino, como o transformers o "
-        "monta (AutoModelForSequenceClassification: vetor do [CLS] → pooler, densa 384 → 384 com tanh → "
-        "linear 384 → 3 classes), e a média dos tokens reais (mean pooling) que dá o embedding da frase "
-        "usado nas figuras de embeddings. O decoder termina na cabeça de LM, que projeta cada posição no "
-        "vocabulário."
-    ),
-    caption_en=(
-        "The architecture read from the models themselves: the all-MiniLM-L6-v2 encoder (6 blocks, 12 "
-        "heads, hidden 384, post-norm BERT) and the Gemma-3-270m decoder (18 blocks, 4 query heads "
-        "sharing 1 key/value head, RoPE, RMSNorm before and after each sub-layer). In dark blue, the tensor "
-        "shape measured with hooks at each stage for a real batch of 2 sentences (batch × sequence × hidden). "
-        "On top of the encoder, the two heads the report uses on the same output: the fine-tuning sentiment "
-        "classifier as transformers builds it (AutoModelForSequenceClassification: [CLS] vector → pooler, "
-        "dense 384 → 384 with tanh → linear 384 → 3 classes), and the mean over real tokens (mean pooling) "
-        "that gives the sentence embedding used in the embedding figures. The decoder ends in the LM head, "
-        "which projects each position onto the vocabulary."
-    ),
     inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2, "seed": None},
 )
 def transformers_architecture(ctx: FigureContext):
@@ -159,19 +136,8 @@ def transformers_architecture(ctx: FigureContext):
 @register(
     "transformers_softmax_temperature",
     section="transformers",
-    caption_pt=(
-        f"Dos logits às probabilidades: os {TOP_K} tokens mais prováveis do Gemma-3-270m depois de "
-        f"“{PROMPT}”. A softmax divide os logits pela temperatura T antes de exponenciar e normalizar "
-        "sobre todo o vocabulário (262.144 tokens): T < 1 concentra a probabilidade no primeiro, T > 1 "
-        "a espalha (entropia maior). Os logits não mudam; só a distribuição."
-    ),
-    caption_en=(
-        f"From logits to probabilities: Gemma-3-270m's {TOP_K} most likely tokens after “{PROMPT}”. "
-        "Softmax divides the logits by the temperature T before exponentiating and normalising over "
-        "the whole vocabulary (262,144 tokens): T < 1 concentrates probability on the top token, T > 1 "
-        "spreads it (higher entropy). The logits do not change; only the distribution does."
-    ),
-    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None, "temperatures": list(TEMPERATURES)},
+    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None,
+            "temperatures": list(TEMPERATURES), "prompt": PROMPT, "top_k": TOP_K},
 )
 def transformers_softmax_temperature(ctx: FigureContext):
     from vizlab.extraction.lm import next_token_logits
