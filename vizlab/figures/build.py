@@ -113,10 +113,9 @@ def _render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dic
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    import vizlab.extraction.models  # noqa: F401 - torch is loaded, so limited_threads reaches its pool
     from vizlab.figures.save import figure_bytes
     from vizlab.plot.style import report_style
-
-    import vizlab.extraction.models  # noqa: F401 - torch is loaded, so limited_threads reaches its pool
     from vizlab.threads import limited_threads
 
     seed = spec.inputs.get("seed")
