@@ -5,8 +5,10 @@ command line's messages) is picked by a :class:`Lang`:
 
 - ``lang("layer")`` looks a term up in :data:`CATALOGUE` (glossary terms and interface strings,
   one Portuguese term per concept, the same in figures, viewer and REPORT.md);
-- ``lang.t(pt, en)`` picks one of two sentences written in place (titles and captions that
+- ``lang.t(pt, en)`` picks one of two sentences written in place (titles and labels that
   belong to one figure);
+- captions: ``vizlab/figures/captions.toml``, pt and en side by side, one table per figure id
+  (read by :mod:`vizlab.figures.registry` into ``FigureSpec.caption``);
 - ``lang.num(0.754, 2)`` -> ``'0,75'`` in Portuguese, ``'0.75'`` in English; ``lang.pct(0.099)``
   -> ``'9,9 %'`` / ``'9.9%'``; ``lang.int(2400)`` -> ``'2.400'`` / ``'2,400'``.
 
