@@ -7,7 +7,7 @@ A figure's key is a sha256 of these parts (the manifest keeps each one, to say w
     transitively, imports inside functions included), plus the saving and styling code
     (:func:`vizlab.provenance.source_hash`);
 ``figure``
-    the figure's id, section, captions, declared ``inputs`` and builder name;
+    the figure's id, section, captions (from ``captions.toml``), declared ``inputs`` and builder name;
 ``models``
     the fingerprints of the models named in ``inputs["models"]``;
 ``lang``
