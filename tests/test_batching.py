@@ -12,6 +12,7 @@ from vizlab.extraction.batching import (
     encode_texts,
     length_limit,
     model_inputs,
+    one_text,
     pad_batch,
     plan_batches,
     tokenize_batch,
@@ -19,6 +20,15 @@ from vizlab.extraction.batching import (
 )
 
 TEXTS = ["a b c d e f g h", "a", "a b c", ("one", "two three"), "a b c d e", ("x", "y"), "a b"]
+
+
+def test_one_text_takes_one_text_or_pair():
+    assert one_text("hi", caller="f") == ["hi"]
+    assert one_text(("a", "b"), caller="f") == [("a", "b")]
+    with pytest.raises(ValueError, match="f takes one text, got 2"):
+        one_text(["a", "b"], caller="f")
+    with pytest.raises(ValueError, match="empty"):
+        one_text(" ", caller="f")
 
 
 def test_validate_texts_wraps_single_inputs_and_rejects_bad_ones():

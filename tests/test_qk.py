@@ -90,6 +90,9 @@ def test_decoder_trace_gqa_norms_rotary_sliding_window(tiny_decoder):
 def test_trace_errors(tiny_bert):
     with pytest.raises(ValueError, match="layer"):
         trace_qk(tiny_bert, "a b", layer=5)
+    with pytest.raises(ValueError, match="layer"):
+        trace_qk(tiny_bert, "a b", layer=True)
+    assert trace_qk(tiny_bert, "a b", layer=-1).layer == tiny_bert.n_layers - 1
     with pytest.raises(ValueError, match="one text"):
         trace_qk(tiny_bert, ["a", "b"], layer=0)
     with pytest.raises(TypeError, match="LoadedModel"):

@@ -14,7 +14,7 @@ import torch
 
 from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
 from vizlab.extraction.hooks import capture, hook_points
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["ArchitectureSummary", "describe_architecture"]
 
@@ -76,8 +76,7 @@ def describe_architecture(lm: LoadedModel, texts) -> ArchitectureSummary:
     -------
     ArchitectureSummary
     """
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
+    check_model(lm)
     texts = validate_texts(texts)
     cfg = lm.text_config
     points = hook_points(lm)

@@ -21,9 +21,9 @@ import torch
 
 from vizlab.analysis.attention import kv_head_index
 from vizlab.analysis.attention_output import concat_heads, project_output, weighted_values
-from vizlab.extraction.batching import model_inputs, tokenize_batch, validate_texts
+from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
 from vizlab.extraction.hooks import capture, hook_points
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["AttentionOutputTrace", "trace_attention_output"]
 
@@ -140,14 +140,9 @@ def trace_attention_output(lm: LoadedModel, text, *, layer: int) -> AttentionOut
     AttentionOutputTrace
         ``max_error()`` compares the rebuilt attention output with the model's own.
     """
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
-    texts = validate_texts(text)
-    if len(texts) != 1:
-        raise ValueError(f"trace_attention_output takes one text, got {len(texts)}")
-    if isinstance(layer, bool) or not isinstance(layer, int) or not -lm.n_layers <= layer < lm.n_layers:
-        raise ValueError(f"layer must be an int in -{lm.n_layers}..{lm.n_layers - 1}, got {layer!r}")
-    layer %= lm.n_layers
+    check_model(lm)
+    texts = one_text(text, caller="trace_attention_output")
+    layer = lm.block_index(layer)
     points = hook_points(lm)
     p = f"blocks.{layer}"
     attn = points[f"{p}.attn"]

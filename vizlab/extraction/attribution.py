@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.batching import model_inputs, tokenize_batch, validate_texts
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
+from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.tokens import display_tokens
 
 __all__ = ["Attribution", "METHODS", "attribute", "attribute_encoded", "is_classifier", "resolve_target"]
@@ -126,8 +126,7 @@ def is_classifier(lm: LoadedModel) -> bool:
 
 
 def _task(lm: LoadedModel) -> str:
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
+    check_model(lm)
     if is_classifier(lm):
         return "classification"
     if lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") and lm.model.get_output_embeddings() is not None:
@@ -202,9 +201,7 @@ def _named_target(lm: LoadedModel, task: str, target: str) -> int:
 
 
 def _inputs(lm: LoadedModel, text) -> dict[str, torch.Tensor]:
-    texts = validate_texts(text)
-    if len(texts) != 1:
-        raise ValueError(f"attribute takes one text, got {len(texts)}")
+    texts = one_text(text, caller="attribute")
     enc = tokenize_batch(lm, texts, max_length=lm.max_length)
     out = model_inputs(lm, enc)
     out["special_tokens_mask"] = enc["special_tokens_mask"].to(lm.device)
@@ -322,9 +319,7 @@ def attribute(lm: LoadedModel, text, *, target=None, method: str = "integrated_g
         Empty text, unknown class or token, target out of range, a model without a head,
         an unknown method.
     """
-    texts = validate_texts(text)  # clear errors for empty / non-string input
-    if len(texts) != 1:
-        raise ValueError(f"attribute takes one text, got {len(texts)}; loop over texts instead")
+    texts = one_text(text, caller="attribute")  # clear errors for empty / non-string input
     _task(lm)
     return attribute_encoded(lm, _inputs(lm, texts[0]), target=target, method=method, n_steps=n_steps,
                              text=texts[0])

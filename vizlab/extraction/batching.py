@@ -35,7 +35,7 @@ import torch
 from vizlab.extraction.models import LoadedModel
 
 __all__ = [
-    "TextInput", "BatchPlan", "LengthGroupedBatches", "validate_texts", "base_model", "length_limit",
+    "TextInput", "BatchPlan", "LengthGroupedBatches", "validate_texts", "one_text", "base_model", "length_limit",
     "tokenize_batch", "encode_texts", "plan_batches", "pad_batch", "model_inputs",
 ]
 
@@ -79,6 +79,20 @@ def validate_texts(texts) -> list[TextInput]:
                 )
             if not p.strip():
                 raise ValueError(f"texts[{i}] is empty or whitespace only: remove it or give it some text")
+    return texts
+
+
+def one_text(text, *, caller: str) -> list[TextInput]:
+    """:func:`validate_texts` for functions that take a single text (or one pair): a list of one.
+
+    Raises
+    ------
+    ValueError
+        For more than one text (the message names ``caller``), besides :func:`validate_texts`'s errors.
+    """
+    texts = validate_texts(text)
+    if len(texts) != 1:
+        raise ValueError(f"{caller} takes one text, got {len(texts)}; loop over texts instead")
     return texts
 
 

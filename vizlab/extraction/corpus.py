@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from vizlab.cache import atomic_write_bytes
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["embed_corpus", "load_corpus", "iter_corpus", "read_chunks", "CorpusRun", "INDEX_NAME"]
 
@@ -451,8 +451,7 @@ def embed_corpus(
     from vizlab.extraction.run import embed
 
     t0 = time.perf_counter()
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
+    check_model(lm)
     for name, v in (("batch_size", batch_size), ("shard_size", shard_size)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")

@@ -39,7 +39,7 @@ import torch
 
 from vizlab.cache import cache_dir, cache_key
 from vizlab.extraction.batching import validate_texts
-from vizlab.extraction.models import LoadedModel, load_model, wrap_model
+from vizlab.extraction.models import LoadedModel, check_model, load_model, wrap_model
 from vizlab.extraction.training import TrainingHistory, build_classifier, classifier_logits, train_classifier
 from vizlab.provenance import code_version
 
@@ -164,8 +164,7 @@ def predict(model: LoadedModel, texts, *, batch_size: int = 64, max_length: int 
     ndarray of shape (n_texts, n_labels)
         Softmax probabilities; column ``i`` is ``model.config.id2label[i]``.
     """
-    if not isinstance(model, LoadedModel):
-        raise TypeError(f"model must be a LoadedModel, got {type(model).__name__}")
+    check_model(model, name="model")
     if not hasattr(model.model, "classifier") and not hasattr(model.model, "score"):
         raise ValueError(f"{model.name!r} has no classification head: fine-tune it first (vizlab.finetune) "
                          "or load it with task='sequence-classification'")
@@ -287,8 +286,7 @@ def finetune(
     -------
     FineTuneResult
     """
-    if not isinstance(model, LoadedModel):
-        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    check_model(model, name="model")
     if model.kind != "encoder":
         raise ValueError(f"fine-tuning with a classification head needs an encoder (e.g. 'minilm'); "
                          f"{model.name!r} is a {model.kind}")

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.batching import base_model, model_inputs, one_text, tokenize_batch
+from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.extraction.rng import seeded
 
 __all__ = ["ModelMask", "model_mask", "encoder_decoder_masks"]
@@ -51,11 +51,8 @@ class ModelMask:
 
 def model_mask(lm: LoadedModel, text: str) -> ModelMask:
     """Run ``text`` and read which (query, key) pairs get attention (first layer, all heads)."""
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel, got {type(lm).__name__}")
-    texts = validate_texts(text)
-    if len(texts) != 1:
-        raise ValueError("model_mask takes one text")
+    check_model(lm)
+    texts = one_text(text, caller="model_mask")
     enc = tokenize_batch(lm, texts)
     inputs = model_inputs(lm, enc)
     with torch.inference_mode():

@@ -29,7 +29,7 @@ from vizlab.extraction.rng import seeded
 
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
-    "wrap_model", "state_fingerprint", "preset_status", "resolve_device", "saved_task",
+    "wrap_model", "state_fingerprint", "preset_status", "resolve_device", "saved_task", "check_model",
 ]
 
 
@@ -169,6 +169,19 @@ class LoadedModel:
         """Number of tokens of one text (or pair), special tokens included unless ``special=False``."""
         return len(self.token_ids(text, text_pair, special=special))
 
+    def block_index(self, layer) -> int:
+        """The 0-based index of block ``layer`` (an int, negative counts from the end), validated.
+
+        Raises
+        ------
+        ValueError
+            For a non-int (``bool`` included) or a block the model does not have.
+        """
+        n = self.n_layers
+        if isinstance(layer, bool) or not isinstance(layer, int) or not -n <= layer < n:
+            raise ValueError(f"layer must be an int in -{n}..{n - 1}, got {layer!r}")
+        return layer % n
+
     def with_random_weights(self, *, seed: int = 0, name: str | None = None) -> LoadedModel:
         """The same architecture and tokenizer with randomly initialised weights (no pre-training).
 
@@ -181,6 +194,13 @@ class LoadedModel:
             f"LoadedModel({self.name!r}, kind={self.kind!r}, n_layers={self.n_layers}, "
             f"n_heads={self.n_heads}, hidden={self.hidden_size}, fingerprint={self.fingerprint[:12]})"
         )
+
+
+def check_model(lm, *, name: str = "lm") -> LoadedModel:
+    """Return ``lm`` if it is a :class:`LoadedModel`; otherwise a ``TypeError`` naming argument ``name``."""
+    if not isinstance(lm, LoadedModel):
+        raise TypeError(f"{name} must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
+    return lm
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

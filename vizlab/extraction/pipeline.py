@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from vizlab.extraction.attribution import is_classifier
-from vizlab.extraction.batching import model_inputs, tokenize_batch, validate_texts
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
+from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["ClassifierSteps", "classify_steps", "pipeline_probabilities"]
 
@@ -73,14 +73,13 @@ def _labels(lm: LoadedModel) -> tuple[str, ...]:
 
 def classify_steps(lm: LoadedModel, text: str) -> ClassifierSteps:
     """Run one text through a sequence classifier and keep each step (see the module docstring)."""
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel, got {type(lm).__name__}")
+    check_model(lm)
     if not is_classifier(lm):
         raise ValueError(f"{lm.name!r} has no classification head: use a fine-tuned classifier "
                          "(vizlab.finetune(...).model)")
-    texts = validate_texts(text)
-    if len(texts) != 1 or not isinstance(texts[0], str):
-        raise ValueError("classify_steps takes one text (a string)")
+    texts = one_text(text, caller="classify_steps")
+    if not isinstance(texts[0], str):
+        raise ValueError("classify_steps takes one text (a string), not a sentence pair")
     enc = tokenize_batch(lm, texts, max_length=lm.max_length)
     inputs = model_inputs(lm, enc)
     model = lm.model

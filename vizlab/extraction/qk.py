@@ -23,9 +23,9 @@ import torch
 
 from vizlab.analysis.attention import kv_head_index
 from vizlab.analysis.softmax import attention_from_qk, attention_scores
-from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
+from vizlab.extraction.batching import base_model, model_inputs, one_text, tokenize_batch
 from vizlab.extraction.hooks import attention_modules, capture
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["QKTrace", "apply_rotary", "trace_qk"]
 
@@ -156,14 +156,9 @@ def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
     -------
     QKTrace
     """
-    if not isinstance(lm, LoadedModel):
-        raise TypeError(f"lm must be a LoadedModel from vizlab.load_model, got {type(lm).__name__}")
-    texts = validate_texts(text)
-    if len(texts) != 1:
-        raise ValueError(f"trace_qk takes one text, got {len(texts)}")
-    if not isinstance(layer, int) or not -lm.n_layers <= layer < lm.n_layers:
-        raise ValueError(f"layer must be an int in -{lm.n_layers}..{lm.n_layers - 1}, got {layer!r}")
-    layer %= lm.n_layers
+    check_model(lm)
+    texts = one_text(text, caller="trace_qk")
+    layer = lm.block_index(layer)
     mod = attention_modules(lm)[layer]
     head_dim = int(getattr(mod, "head_dim", 0) or mod.attention_head_size)
     point = f"blocks.{layer}.attn"

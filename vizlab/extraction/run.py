@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.batching import base_model, model_inputs, pad_batch, plan_batches, validate_texts
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.provenance import code_version
 
 __all__ = ["extract", "embed", "embed_layers"]
@@ -89,8 +89,7 @@ def extract(
     list of Activations
         One per text, in the input order.
     """
-    if not isinstance(model, LoadedModel):
-        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    check_model(model, name="model")
     texts = validate_texts(texts)
     if not (attentions or hidden_states):
         raise ValueError("nothing to extract: set attentions=True and/or hidden_states=True")
@@ -264,8 +263,7 @@ def embed(
     -------
     ndarray of shape (n_texts, hidden)
     """
-    if not isinstance(model, LoadedModel):
-        raise TypeError(f"model must be a LoadedModel from vizlab.load_model, got {type(model).__name__}")
+    check_model(model, name="model")
     texts = validate_texts(texts)
     if pooling not in {"mean", "cls", "last"}:
         raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
