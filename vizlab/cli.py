@@ -54,6 +54,19 @@ def _save(fig, out: Path) -> None:
         plt.close(fig)
 
 
+def _text_command(args, suffixes: Sequence[str], *, empty: str):
+    """Start of a command on one text: the language, the checked ``-o`` path, a non-blank text.
+
+    ``empty`` is the error for a blank text.
+    """
+    from vizlab.i18n import Lang
+
+    out = _out_path(args.output, suffixes)
+    if not args.text.strip():
+        raise CLIError(empty)
+    return Lang(args.lang), out
+
+
 def _load(name: str):
     from vizlab.extraction.models import load_model
 
@@ -100,12 +113,8 @@ def _layer_head(args, lm) -> tuple[int | None, int | None]:
 
 
 def cmd_attention(args) -> int:
-    from vizlab.i18n import Lang
-
-    tr = Lang(args.lang)
-    out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
-    if not args.text.strip():
-        raise CLIError("the text is empty: pass a sentence in quotes")
+    tr, out = _text_command(args, (*_IMAGE_SUFFIXES, ".html"),
+                            empty="the text is empty: pass a sentence in quotes")
     if args.head is not None and args.layer is None:
         raise CLIError("--head needs --layer (e.g. --layer 2 --head 5)")
     from vizlab.extraction.run import extract
@@ -182,12 +191,8 @@ def _embed_vectors(args, tr) -> int:
 
 
 def cmd_predict(args) -> int:
-    from vizlab.i18n import Lang
-
-    tr = Lang(args.lang)
-    out = _out_path(args.output, _IMAGE_SUFFIXES)
-    if not args.text.strip():
-        raise CLIError("the prompt is empty: pass the beginning of a sentence in quotes")
+    tr, out = _text_command(args, _IMAGE_SUFFIXES,
+                            empty="the prompt is empty: pass the beginning of a sentence in quotes")
     if args.top_k < 1:
         raise CLIError(f"--top-k must be at least 1, got {args.top_k}")
     if args.temperature <= 0:
@@ -205,12 +210,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_attribute(args) -> int:
-    from vizlab.i18n import Lang
-
-    tr = Lang(args.lang)
-    out = _out_path(args.output, _IMAGE_SUFFIXES)
-    if not args.text.strip():
-        raise CLIError("the text is empty: pass a sentence in quotes")
+    tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.figures.mechanics import attribution_figure, attribution_model
 
     lm = attribution_model(args.model)

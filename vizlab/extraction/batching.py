@@ -35,8 +35,8 @@ import torch
 from vizlab.extraction.models import LoadedModel
 
 __all__ = [
-    "TextInput", "BatchPlan", "LengthGroupedBatches", "validate_texts", "one_text", "base_model", "length_limit",
-    "tokenize_batch", "encode_texts", "plan_batches", "pad_batch", "model_inputs",
+    "TextInput", "BatchPlan", "LengthGroupedBatches", "validate_texts", "one_text", "base_model",
+    "length_limit", "tokenize_batch", "encode_texts", "plan_batches", "pad_batch", "model_inputs",
 ]
 
 TextInput = str | tuple[str, str]
