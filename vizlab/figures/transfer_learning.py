@@ -64,6 +64,18 @@ def _digest(texts) -> str:
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 
+def _sample_arrays():
+    """The shared tweets as ``texts, y, topics, inside`` (``inside``: the tweets of topic :data:`WITHIN`)."""
+    df = sentiment_sample()
+    texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
+    return texts, y, topics, topics == WITHIN
+
+
+def _majority_class(y):
+    """The most frequent label of ``y``."""
+    return max(set(y.tolist()), key=lambda c: (y == c).sum())
+
+
 @register(
     "transfer_layer_probes",
     section="transfer_learning",
@@ -75,9 +87,7 @@ def _digest(texts) -> str:
 def transfer_layer_probes(ctx: FigureContext):
     tr = ctx.tr
     lm = ctx.model("minilm")
-    df = sentiment_sample()
-    texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
-    inside = topics == WITHIN
+    texts, y, topics, inside = _sample_arrays()
     texts_in = [t for t, m in zip(texts, inside) if m]
     correct, correct_in = {}, {}
     for name, model in (("pretrained", lm), ("random", random_twin(lm))):
@@ -86,7 +96,7 @@ def transfer_layer_probes(ctx: FigureContext):
         correct_in[name] = oof_predictions(model, H[:, inside], y[inside], texts_in, tag=WITHIN) == y[inside]
     topic_ok = topic_baseline_oof(topics, y, cv=5, seed=SEED) == y
     y_in = y[inside]
-    majority = max(set(y_in.tolist()), key=lambda c: (y_in == c).sum())
+    majority = _majority_class(y_in)
     majority_ok = y_in == majority
     n_layers = correct["pretrained"].shape[0]
 
@@ -164,9 +174,7 @@ def transfer_data_efficiency(ctx: FigureContext):
 
     tr = ctx.tr
     lm = ctx.model("minilm")
-    df = sentiment_sample()
-    texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
-    inside = topics == WITHIN
+    texts, y, topics, inside = _sample_arrays()
     models = (("pretrained", lm), ("random", random_twin(lm)))
     X_last = {name: sentiment_layers(model, texts)[-1] for name, model in models}
     fps = {name: model.fingerprint for name, model in models}
@@ -210,7 +218,7 @@ def transfer_data_efficiency(ctx: FigureContext):
     _, test_in = train_test_split(np.arange(inside.sum()), test_size=AIRLINE_TEST_SIZE, stratify=y[inside],
                                   random_state=SEED)  # the test set learning_curve holds out
     y_test_in = y[inside][test_in]
-    majority = max(set(y_test_in.tolist()), key=lambda c: (y_test_in == c).sum())
+    majority = _majority_class(y_test_in)
     maj = float((y_test_in == majority).mean())
     plot_data_efficiency(curve_intervals(res_in), ax=a2, names=names, colors=colors, lang=ctx.lang,
                          xlabel=xlabel, ylabel="",
