@@ -7,6 +7,9 @@ command line's messages) is picked by a :class:`Lang`:
   one Portuguese term per concept, the same in figures, viewer and REPORT.md);
 - ``lang.t(pt, en)`` picks one of two sentences written in place (titles and labels that
   belong to one figure);
+- plot functions default their texts (``xlabel=None`` ...) to the catalogue through
+  ``lang.default(text, key)``; multi-panel plots read their panel texts with
+  ``lang.texts(prefix, override=...)`` (the catalogue's ``"<prefix>.<name>"`` entries);
 - captions: ``vizlab/figures/captions.toml``, pt and en side by side, one table per figure id
   (read by :mod:`vizlab.figures.registry` into ``FigureSpec.caption``);
 - ``lang.num(0.754, 2)`` -> ``'0,75'`` in Portuguese, ``'0.75'`` in English; ``lang.pct(0.099)``
@@ -27,6 +30,7 @@ figures' text and REPORT.md).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["LANGS", "CATALOGUE", "AVOID", "Lang", "get_lang", "fmt_num", "fmt_pct", "fmt_int"]
@@ -177,6 +181,152 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "Thicker, darker lines = more attention. Without special tokens each row is "
                     "renormalised. Layers numbered from 1 (1 = first block), heads from 1. "
                     "␣ marks a token that starts after a space."),
+    # -- defaults of the plot functions (vizlab.plot): axis labels, legends, panel texts -----
+    "logits": ("logits", "logits"),
+    "nats": ("nats", "nats"),
+    "before": ("antes", "before"),
+    "after": ("depois", "after"),
+    "hidden_layer_axis": ("camada (emb. = saída dos embeddings; k = saída da camada k)",
+                          "layer (emb. = embedding output; k = output of layer k)"),
+    "layer_axis": ("camada (1 = primeiro bloco)", "layer (1 = first block)"),
+    "head_axis": ("cabeça (1 a {n})", "head (1 to {n})"),
+    "principal_component": ("componente principal {k}", "principal component {k}"),
+    "mean_similarity": ("similaridade de cosseno média", "mean cosine similarity"),
+    "same_sense": ("mesmo sentido", "same sense"),
+    "different_senses": ("sentidos diferentes", "different senses"),
+    "linear_cka": ("CKA linear", "linear CKA"),
+    "probe_accuracy": ("acurácia da sonda", "probe accuracy"),
+    "test_accuracy": ("acurácia no teste", "test accuracy"),
+    "labelled_examples": ("exemplos rotulados para treino", "labelled training examples"),
+    "predicted_class": ("classe prevista", "predicted class"),
+    "true_class": ("classe verdadeira", "true class"),
+    "share_of_true_class": ("% da classe verdadeira", "% of the true class"),
+    "attention_change": ("mudança da atenção", "attention change"),
+    "share_punct": ("% para a pontuação", "% to punctuation"),
+    "share_segment": ("% dentro da própria frase", "% inside its own sentence"),
+    "norm_entropy": ("entropia normalizada (% do máximo)", "normalised entropy (% of the maximum)"),
+    "attention_distance": ("distância média da atenção (tokens)", "mean attention distance (tokens)"),
+    "cka.same_layer": ("CKA antes vs depois", "CKA before vs after"),
+    "cka.first_model": ("camada do primeiro modelo", "layer of the first model"),
+    "cka.second_model": ("camada do segundo modelo", "layer of the second model"),
+    "shift.centroid": ("centroide da classe", "class centroid"),
+    "shift.centroid_path": ("centroide antes → depois", "centroid before → after"),
+    "lens.position": ("posição de entrada (prevendo o token seguinte)", "input position (predicting the next token)"),
+    "blank.left_only": ("só palavras antes da lacuna", "words before the blank only"),
+    "blank.whole_sentence": ("frase inteira", "whole sentence"),
+    "blank.probability": ("probabilidade entre os candidatos", "probability among the candidates"),
+    "softmax.probs_title": ("probabilidades = softmax(logits / {t})", "probabilities = softmax(logits / {t})"),
+    "rollout.raw_title": ("última camada (média das cabeças)", "last layer (mean of heads)"),
+    "rollout.rolled_title": ("rollout por todas as camadas", "rollout through all layers"),
+    "rollout.raw_legend": ("última camada", "last layer"),
+    "rollout.rolled_legend": ("rollout", "rollout"),
+    "rollout.row": ("linha de “{token}”", "row of “{token}”"),
+    "rollout.same_scale": ("atenção (mesma escala nos dois mapas)", "attention (same scale in both maps)"),
+    # panel texts of the multi-panel plots, one prefix per plot (Lang.texts): -----------------
+    # vizlab.plot.finetune.plot_training_curves
+    "training.train": ("treino (lotes)", "training (batches)"),
+    "training.train_smooth": ("treino (média móvel)", "training (moving average)"),
+    "training.eval": ("reservados", "held-out"),
+    "training.step": ("passo de treino", "training step"),
+    "training.loss": ("perda (entropia cruzada)", "cross-entropy loss"),
+    "training.epoch": ("época {}", "epoch {}"),
+    "training.baseline": ("sonda linear sobre as features congeladas", "linear probe on frozen features"),
+    # vizlab.plot.qk.plot_qk_walkthrough
+    "qk.q": ("Q: consultas", "Q: queries"),
+    "qk.k": ("K: chaves", "K: keys"),
+    "qk.scores": ("escores Q·Kᵀ / √{d}", "scores Q·Kᵀ / √{d}"),
+    "qk.weights": ("softmax de cada linha (recalculada)", "row-wise softmax (recomputed)"),
+    "qk.reference": ("atenção devolvida pelo modelo", "attention returned by the model"),
+    "qk.row": ("linha de “{token}”: escores → probabilidades", "row of “{token}”: scores → probabilities"),
+    "qk.dims": ("dimensão", "dimension"),
+    "qk.recomputed": ("softmax recalculada", "recomputed softmax"),
+    "qk.model": ("modelo", "model"),
+    "qk.score": ("escore", "score"),
+    "qk.value": ("valor da componente", "component value"),
+    # vizlab.plot.attention_output.plot_attention_output
+    "attention_output.weights": ("(1) pesos de atenção A (softmax)", "(1) attention weights A (softmax)"),
+    "attention_output.v": ("(2) valores V = W_V·h", "(2) values V = W_V·h"),
+    "attention_output.z": ("(3) soma ponderada Z = A·V", "(3) weighted sum Z = A·V"),
+    "attention_output.concat": ("(4) as {n_heads} cabeças lado a lado [Z₁ | … | {z_last}]\ncontorno: a cabeça {head}",
+                                "(4) all {n_heads} heads side by side [Z₁ | … | {z_last}]\noutlined: head {head}"),
+    "attention_output.w_o": ("(5) projeção de saída W_O\ncontorno: as colunas que leem a cabeça {head}",
+                             "(5) output projection W_O\noutlined: the columns that read head {head}"),
+    "attention_output.check": ("(6) reconstruída vs saída do próprio modelo\nerro máximo {err}",
+                               "(6) rebuilt vs the model's own output\nmax error {err}"),
+    "attention_output.dims": ("dimensão (da cabeça)", "dimension (of the head)"),
+    "attention_output.concat_dims": ("cabeça ({head_dim} dimensões cada)", "head ({head_dim} dimensions each)"),
+    "attention_output.hidden_dims": ("dimensão de saída", "output dimension"),
+    "attention_output.value": ("valor", "value"),
+    "attention_output.weight": ("peso", "weight"),
+    "attention_output.rebuilt": ("reconstruída (A·V, concatenação, W_O)", "rebuilt (A·V, concatenation, W_O)"),
+    "attention_output.model": ("calculada pelo modelo", "computed by the model"),
+    # vizlab.plot.pipeline.plot_classifier_pipeline
+    "pipeline.text": ("1. texto bruto", "1. raw text"),
+    "pipeline.tokens": ("2. tokens (tokenizador)   →   3. ids (linha no vocabulário)",
+                        "2. tokens (tokenizer)   →   3. ids (row of the vocabulary)"),
+    "pipeline.id_row": ("id", "id"),
+    "pipeline.model": ("4. modelo: {n_layers} camadas → vetor do [CLS]\n→ pooler ({hidden} valores)",
+                       "4. model: {n_layers} layers → [CLS] vector\n→ pooler ({hidden} values)"),
+    "pipeline.vector": ("valor", "value"),
+    "pipeline.logits": ("5. logits\n(cabeça linear: {n_labels} × {hidden} pesos)",
+                        "5. logits\n(linear head: {n_labels} × {hidden} weights)"),
+    "pipeline.probs": ("6. softmax\np = eᶻ / Σ eᶻ", "6. softmax\np = eᶻ / Σ eᶻ"),
+    "pipeline.label": ("7. rótulo", "7. label"),
+    "pipeline.check": ("pipeline(\"text-classification\"):\nas mesmas probabilidades",
+                       "pipeline(\"text-classification\"):\nsame probabilities"),
+    "pipeline.dims": ("dimensão do vetor", "dimension of the vector"),
+    # vizlab.plot.padding.plot_dynamic_padding
+    "padding.fixed": ("preenchido até o texto mais longo de todos ({pad_to} tokens)",
+                      "padded to the longest text of all ({pad_to} tokens)"),
+    "padding.dynamic": ("preenchido até o mais longo de cada lote (dinâmico)",
+                        "padded to the longest of each batch (dynamic)"),
+    "padding.costs": ("todos os lotes da época: tokens calculados", "every batch of the epoch: tokens computed"),
+    "padding.position": ("posição na entrada", "position in the input"),
+    "padding.text": ("texto (em lotes de {size})", "text (in batches of {size})"),
+    "padding.batch": ("lote (na ordem do treino)", "batch (training order)"),
+    "padding.tokens": ("tokens calculados por lote", "tokens computed per batch"),
+    "padding.real": ("token real", "real token"),
+    "padding.pad": ("preenchimento [PAD]", "padding [PAD]"),
+    "padding.none": ("não calculado", "not computed"),
+    "padding.fixed_line": ("preenchimento fixo até {pad_to}", "fixed padding to {pad_to}"),
+    "padding.dynamic_bars": ("preenchimento dinâmico", "dynamic padding"),
+    "padding.real_line": ("tokens reais", "real tokens"),
+    # vizlab.plot.position.plot_position_sources
+    "position.learned": ("(a) MiniLM: vetores de posição aprendidos\nsimilaridade de cosseno entre posições",
+                         "(a) MiniLM: learned position vectors\ncosine similarity between positions"),
+    "position.sinusoidal": ("(b) codificação senoidal (Transformer original)\nmesma dimensão, para referência",
+                            "(b) sinusoidal encoding (original Transformer)\nsame dimension, for reference"),
+    "position.wavelengths": ("(c) Gemma, RoPE: comprimento de onda de cada\npar de dimensões (posições por volta completa)",
+                             "(c) Gemma, RoPE: wavelength of each\ndimension pair (positions per full turn)"),
+    "position.absolute": ("(d) MiniLM, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
+                          "(d) MiniLM, {head}: score of “{q}” → “{k}”\nat every pair of positions"),
+    "position.rotary": ("(e) Gemma, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
+                        "(e) Gemma, {head}: score of “{q}” → “{k}”\nat every pair of positions"),
+    "position.spread": ("(f) o escore depende só da distância?\nvariação ao longo de cada diagonal / amplitude total",
+                        "(f) does the score depend only on the distance?\nspread along each diagonal / total range"),
+    "position.position": ("posição (0 = primeiro token)", "position (0 = first token)"),
+    "position.query_pos": ("posição m da consulta", "position m of the query"),
+    "position.key_pos": ("posição n da chave", "position n of the key"),
+    "position.score": ("escore q·k/√d", "score q·k/√d"),
+    "position.pair": ("par de dimensões (1 = gira mais rápido)", "dimension pair (1 = turns fastest)"),
+    "position.tokens": ("comprimento de onda (tokens)", "wavelength (tokens)"),
+    "position.distance": ("distância m − n (tokens)", "distance m − n (tokens)"),
+    "position.ratio": ("variação / amplitude", "spread / range"),
+    "position.masked": ("cinza: chave no futuro\n(máscara causal)", "grey: future key\n(causal mask)"),
+    # vizlab.plot.attribution
+    "attribution.attribution": ("atribuição (IG, logit)", "attribution (IG, logit)"),
+    "attribution.attention": ("atenção do [CLS], última\ncamada (parcela das palavras)",
+                              "attention of [CLS], last\nlayer (share of words)"),
+    "attribution.rollout": ("rollout do [CLS]\n(parcela das palavras)", "rollout of [CLS]\n(share of words)"),
+    "attribution.attr_cbar": ("atribuição (logit)", "attribution (logit)"),
+    "attribution.att_cbar": ("atenção (parcela\nentre as palavras)", "attention (share\namong the words)"),
+    "attribution.tau_title": ("τ de Kendall entre |atribuição| e a atenção do [CLS]\nem {n} tweets reservados "
+                              "(média, IC 95 %)",
+                              "Kendall τ between |attribution| and the attention of [CLS]\nover {n} held-out tweets "
+                              "(mean, 95% interval)"),
+    "attribution.tau": ("τ de Kendall", "Kendall τ"),
+    "attribution.reference": ("gradiente × entrada vs IG (dois métodos de atribuição)",
+                              "grad × input vs IG (two attribution methods)"),
 }
 
 # Portuguese words the glossary replaces (wrong word -> the glossary's word).
@@ -235,6 +385,32 @@ class Lang:
     def t(self, pt: str, en: str) -> str:
         """Pick one of two texts written in place."""
         return pt if self.code == "pt" else en
+
+    def default(self, text: str | None, key: str, **fields) -> str:
+        """``text`` when given, else the catalogue's text for ``key``: a plot keyword that defaults to ``None``.
+
+        >>> Lang("pt").default(None, "layer"), Lang("pt").default("depth", "layer")
+        ('camada', 'depth')
+        """
+        return self(key, **fields) if text is None else text
+
+    def texts(self, prefix: str, *, terms: Mapping[str, str] | Iterable[str] = (),
+              override: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The texts of one multi-panel plot, by name: the catalogue's ``"<prefix>.<name>"`` entries,
+        glossary ``terms`` (names, or ``{name: key}``), then ``override`` on top.
+
+        ``{fields}`` are left in for the plot to fill in.
+
+        >>> t = Lang("en").texts("training", terms=("accuracy",), override={"eval": "held-out tweets"})
+        >>> t["step"], t["accuracy"], t["eval"], t["epoch"].format(2)
+        ('training step', 'accuracy', 'held-out tweets', 'epoch 2')
+        """
+        start = prefix + "."
+        out = {key[len(start):]: self(key) for key in CATALOGUE if key.startswith(start)}
+        pairs = terms.items() if isinstance(terms, Mapping) else ((name, name) for name in terms)
+        out.update((name, self(key)) for name, key in pairs)
+        out.update(override or {})
+        return out
 
     def num(self, x: float, decimals: int = 2) -> str:
         return fmt_num(x, decimals, lang=self.code)
