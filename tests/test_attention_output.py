@@ -138,6 +138,7 @@ def test_plot_attention_output_draws_the_pieces():
     assert r.values_["max_error"] == pytest.approx(2e-6)
     assert r.values_["error_text"] == "2 × 10⁻⁶"
     assert "2 × 10⁻⁶" in r.axes_["check"].get_title()
-    assert "outlined: head 2" in r.axes_["concat"].get_title()
+    assert r.axes_["concat"].get_title() == "(4) as 2 cabeças lado a lado [Z₁ | … | Z₂]\ncontorno: a cabeça 2"
+    assert r.axes_["concat"].get_xlabel() == "cabeça (3 dimensões cada)"
     # V, Z and the concatenation share one colour scale
     assert r.artists_["v_im"].norm.vmin == r.artists_["z_im"].norm.vmin == r.artists_["concat_im"].norm.vmin

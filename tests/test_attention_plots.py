@@ -6,6 +6,7 @@ from matplotlib.colors import to_hex
 
 from vizlab.activations import Activations
 from vizlab.analysis.attention import head_stats
+from vizlab.i18n import Lang
 from vizlab.palette import HIGHLIGHT
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_stats import PATTERN_COLORS, plot_head_stats
@@ -73,10 +74,10 @@ def test_head_grid_one_scale_covering_every_value(attn):
     detail = res.axes_["detail"]
     np.testing.assert_allclose(detail.images[0].get_array(), attn[1, 2])
     assert detail.images[0].get_clim() == (0, top)
-    assert detail.get_title() == "layer 2, head 3"
+    assert detail.get_title() == "camada 2, cabeça 3"  # lang="pt" by default: the catalogue's terms
     assert [t.get_text() for t in detail.get_xticklabels()] == TOKENS
     assert to_hex(grid[1, 2].spines["left"].get_edgecolor()) == HIGHLIGHT.lower()
-    assert res.colorbar_.ax.get_ylabel() == "attention"
+    assert res.colorbar_.ax.get_ylabel() == "peso de atenção (escala de raiz quadrada)"
     assert "detail" not in plot_head_grid(attn, tokens=TOKENS).axes_
     with pytest.raises(ValueError, match="colour scale"):
         plot_head_grid(attn, tokens=TOKENS, vmax=0.5)
@@ -117,7 +118,7 @@ def test_head_stats_percent_scales():
     texts = [t.get_text() for t in res.axes_["labels"].texts]
     assert texts[0] == "CLS!" and len(texts) == 6
     legend = [t.get_text() for t in res.axes_["labels"].get_legend().get_texts()]
-    assert "[CLS]" in legend and set(legend) <= set(PATTERN_COLORS)
+    assert "[CLS] (vertical)" in legend and set(legend) <= {Lang("pt")(f"pattern.{p}") for p in PATTERN_COLORS}
     assert [t.get_text() for t in cls_ax.get_yticklabels()] == ["1", "2"]  # layers from 1
     ent_text = res.axes_["entropy"].texts[0].get_text()
     assert "," in ent_text or ent_text.isdigit()  # decimal comma

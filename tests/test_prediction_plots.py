@@ -64,7 +64,7 @@ def test_logit_lens_heatmap():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "␣y", "z"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["emb.", "5"]
     cb = res.colorbar_
-    assert cb.ax.get_ylabel() == "probability"
+    assert cb.ax.get_ylabel() == "probabilidade"
     assert cb.ax.yaxis.get_major_formatter()(0.5, 0) == "50 %"
     with pytest.raises(ValueError):
         plot_logit_lens(P, top_tokens=T[:, :2], input_tokens=["x", "y", "z"])

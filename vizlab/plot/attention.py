@@ -3,7 +3,8 @@
 All functions take attention arrays (rows = queries, columns = keys, rows sum to 1) and token
 labels as the reader should see them (pass them through :func:`vizlab.tokens.display_tokens`);
 none of them computes anything beyond picking what to draw. Every function returns a
-:class:`~vizlab.plot.display.PlotResult`.
+:class:`~vizlab.plot.display.PlotResult`. Texts left at ``None`` (axis labels, titles) are the
+catalogue's (:data:`vizlab.i18n.CATALOGUE`) in ``lang``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.colors import Normalize, PowerNorm, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
@@ -56,12 +58,12 @@ def plot_attention_map(
     norm: Normalize | None = None,
     cmap=SEQUENTIAL_CMAP,
     cbar: bool = True,
-    cbar_label: str = "attention",
+    cbar_label: str | None = None,
     annot: bool = False,
     annot_min: float = 0.005,
     decimals: int = 2,
-    query_label: str = "query",
-    key_label: str = "key",
+    query_label: str | None = None,
+    key_label: str | None = None,
     mask=None,
     lang: str = "pt",
     annot_kws: dict | None = None,
@@ -84,6 +86,8 @@ def plot_attention_map(
         Write each weight (``decimals`` decimals, the language's separator) in its cell.
     mask : array-like of bool, shape (n_tokens, n_tokens), optional
         Cells drawn grey (e.g. the causal mask's forbidden entries).
+    cbar_label, query_label, key_label : str, optional
+        Default: the catalogue's ``attention_weight``, ``query`` and ``key``.
     annot_kws, cbar_kws, im_kws
         Passed on to the cell texts, the colour bar and ``imshow``.
 
@@ -93,6 +97,7 @@ def plot_attention_map(
         ``im_`` holds the map, ``text_`` the cell texts, ``colorbar_`` the colour bar.
     """
     a = _check_map(attn, tokens)
+    tr = get_lang(lang)
     if ax is None:
         n = len(tokens)
         _, ax = plt.subplots(figsize=(max(3.5, 0.32 * n + 1.8), max(3.0, 0.32 * n + 1.2)))
@@ -100,9 +105,10 @@ def plot_attention_map(
         norm = Normalize(vmin=vmin, vmax=float(np.nanmax(a)) if vmax is None else vmax)
     res = heatmap(a, ax=ax, xticklabels=list(tokens), yticklabels=list(tokens), cmap=cmap, norm=norm, mask=mask,
                   annot=annot, fmt=decimals, annot_min=annot_min, lang=lang, annot_kws=annot_kws, cbar=cbar,
-                  cbar_label=cbar_label, cbar_kws=cbar_kws, **{"aspect": "equal", **im_kws})
-    ax.set_xlabel(key_label)
-    ax.set_ylabel(query_label)
+                  cbar_label=tr.default(cbar_label, "attention_weight"), cbar_kws=cbar_kws,
+                  **{"aspect": "equal", **im_kws})
+    ax.set_xlabel(tr.default(key_label, "key"))
+    ax.set_ylabel(tr.default(query_label, "query"))
     return res
 
 
@@ -115,8 +121,9 @@ def plot_attention_lines(
     color: str = LINE_COLOR,
     highlight_color: str = HIGHLIGHT,
     min_weight: float = 0.01,
-    left_label: str = "query",
-    right_label: str = "key",
+    left_label: str | None = None,
+    right_label: str | None = None,
+    lang: str = "pt",
     line_kws: dict | None = None,
     text_kws: dict | None = None,
 ) -> PlotResult:
@@ -132,6 +139,8 @@ def plot_attention_lines(
         Draw only this query token's lines (its label is highlighted).
     min_weight : float
         Weights below it are not drawn.
+    left_label, right_label : str, optional
+        Over the two columns (default: the catalogue's ``query_short`` and ``key_short`` in ``lang``).
     line_kws, text_kws : dict
         Passed to the LineCollection and to the token texts.
 
@@ -169,8 +178,9 @@ def plot_attention_lines(
         ax.text(1.04, -i, font_safe(tok), ha="left", **tk)
     ax.set_xlim(-0.6, 1.6)
     ax.set_ylim(-n + 0.4, 0.8)
-    ax.text(-0.04, 0.6, left_label, ha="right", va="bottom", fontsize=9, style="italic")
-    ax.text(1.04, 0.6, right_label, ha="left", va="bottom", fontsize=9, style="italic")
+    tr = get_lang(lang)
+    ax.text(-0.04, 0.6, tr.default(left_label, "query_short"), ha="right", va="bottom", fontsize=9, style="italic")
+    ax.text(1.04, 0.6, tr.default(right_label, "key_short"), ha="left", va="bottom", fontsize=9, style="italic")
     ax.set_axis_off()
     return PlotResult(ax_=ax, artists_={"lines": lc}, values_={"weights": weights, "pairs": pairs})
 
@@ -188,11 +198,11 @@ def plot_head_grid(
     norm: Normalize | None = None,
     cmap=SEQUENTIAL_CMAP,
     highlight_color: str = HIGHLIGHT,
-    layer_label: str = "layer",
-    head_label: str = "head",
-    cbar_label: str = "attention",
-    query_label: str = "query",
-    key_label: str = "key",
+    layer_label: str | None = None,
+    head_label: str | None = None,
+    cbar_label: str | None = None,
+    query_label: str | None = None,
+    key_label: str | None = None,
     detail_title: str | None = None,
     lang: str = "pt",
     im_kws: dict | None = None,
@@ -216,6 +226,11 @@ def plot_head_grid(
     vmax, norm
         Top of the shared colour scale (default: the largest weight shown) or a full norm
         (default: :func:`attention_norm`, square-root scale from 0 to ``vmax``).
+    layer_label, head_label, query_label, key_label : str, optional
+        Default: the catalogue's ``layer``, ``head``, ``query`` and ``key``.
+    cbar_label : str, optional
+        Default: the catalogue's ``attention_sqrt_scale`` with the default norm, ``attention_weight``
+        with a given one.
     detail_title : str, optional
         Title of the enlarged head (default ``"{layer_label} {layer}, {head_label} {head}"``).
 
@@ -234,6 +249,9 @@ def plot_head_grid(
         raise ValueError(f"{len(tokens)} tokens for maps of {n} tokens")
     layers = [i + 1 for i in range(L)] if layers is None else list(layers)
     heads = [h + 1 for h in range(H)] if heads is None else list(heads)
+    tr = get_lang(lang)
+    layer_label, head_label = tr.default(layer_label, "layer"), tr.default(head_label, "head")
+    cbar_label = tr.default(cbar_label, "attention_sqrt_scale" if norm is None else "attention_weight")
     if norm is None:
         norm = attention_norm(float(a.max()) if vmax is None else float(vmax))
     if norm.vmax < float(a.max()) - 1e-9:
@@ -297,13 +315,13 @@ def plot_rollout(
     tokens,
     fig: Figure | None = None,
     query: int = 0,
-    titles=("last layer (mean of heads)", "rollout through all layers"),
+    titles: tuple[str, str] | None = None,
     bar_title: str | None = None,
-    legend=("last layer", "rollout"),
-    cbar_label: str = "attention (same scale in both maps)",
-    bar_label: str = "attention",
-    query_label: str = "query",
-    key_label: str = "key",
+    legend: tuple[str, str] | None = None,
+    cbar_label: str | None = None,
+    bar_label: str | None = None,
+    query_label: str | None = None,
+    key_label: str | None = None,
     cmap=SEQUENTIAL_CMAP,
     colors=(CATEGORICAL[9], CATEGORICAL[5]),
     highlight_color: str = HIGHLIGHT,
@@ -318,6 +336,12 @@ def plot_rollout(
     tokens : list of str
     query : int
         Row compared in the bar panel.
+    titles, legend : (str, str), optional
+        Titles of the two maps and bar names (default: the catalogue's ``rollout.*_title`` and
+        ``rollout.*_legend`` in ``lang``).
+    bar_title, cbar_label, bar_label, query_label, key_label : str, optional
+        Default: the catalogue's ``rollout.row`` (with the query token), ``rollout.same_scale``,
+        ``attention``, ``query`` and ``key``.
     colors : (str, str)
         Bar colours of the raw and the rollout row.
 
@@ -332,6 +356,9 @@ def plot_rollout(
     n = len(tokens)
     if not 0 <= query < n:
         raise ValueError(f"query must be a token index in 0..{n - 1}, got {query}")
+    tr = get_lang(lang)
+    titles = titles or (tr("rollout.raw_title"), tr("rollout.rolled_title"))
+    legend = legend or (tr("rollout.raw_legend"), tr("rollout.rolled_legend"))
     if fig is None:
         fig = plt.figure(figsize=(15, 5.2))
     gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.45)
@@ -344,7 +371,7 @@ def plot_rollout(
                                  query_label=query_label, key_label=key_label)
         ax.set_title(t)
         ax.add_patch(Rectangle((-0.5, query - 0.5), n, 1, fill=False, edgecolor=highlight_color, linewidth=1.5))
-    cb = fig.colorbar(res.im_, ax=[ax0, ax1], fraction=0.03, pad=0.02, label=cbar_label)
+    cb = fig.colorbar(res.im_, ax=[ax0, ax1], fraction=0.03, pad=0.02, label=tr.default(cbar_label, "rollout.same_scale"))
     localize_axes(cb.ax, lang=lang)
     y = np.arange(n)
     bk = bar_kws or {}
@@ -352,8 +379,8 @@ def plot_rollout(
     b1 = ax2.barh(y + 0.2, rolled[query], height=0.4, color=colors[1], label=legend[1], **bk)
     ax2.set_yticks(y, [font_safe(t) for t in tokens])
     ax2.invert_yaxis()
-    ax2.set_xlabel(bar_label)
-    ax2.set_title(bar_title or f"row of {tokens[query]!s}", color=highlight_color)
+    ax2.set_xlabel(tr.default(bar_label, "attention"))
+    ax2.set_title(tr.default(bar_title, "rollout.row", token=tokens[query]), color=highlight_color)
     ax2.legend(loc="lower right", frameon=False)
     localize_axes(ax2, lang=lang, axis="x")
     return PlotResult(ax_=ax0, axes_={"raw": ax0, "rollout": ax1, "bars": ax2}, im_=res.im_, colorbar_=cb,

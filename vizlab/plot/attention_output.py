@@ -9,32 +9,14 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
 
+from vizlab.i18n import get_lang
 from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_attention_output", "sci_text", "TITLES_EN"]
+__all__ = ["plot_attention_output", "sci_text"]
 
-TITLES_EN = {
-    "weights": "(1) attention weights A (softmax)",
-    "v": "(2) values V = W_V h",
-    "z": "(3) weighted sum Z = A·V",
-    "concat": "(4) all heads side by side [Z₁ | … | Z_H]\noutlined: head {head}",
-    "w_o": "(5) output projection W_O\noutlined: the columns that read head {head}",
-    "check": "(6) rebuilt vs the model's own output\nmax error {err}",
-    "query": "query",
-    "key": "key",
-    "token": "token",
-    "dims": "dimension",
-    "concat_dims": "dimension of the concatenation",
-    "hidden_dims": "output dimension",
-    "attention": "attention",
-    "value": "value",
-    "weight": "weight",
-    "rebuilt": "rebuilt (A·V, concatenation, W_O)",
-    "model": "model's own",
-}
-
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 def plot_attention_output(
     weights,
@@ -68,16 +50,24 @@ def plot_attention_output(
         The attention output rebuilt from the pieces and the one the model computed.
     tokens : list of str
         Tokens as shown to readers.
-    titles : dict
-        Panel texts (:data:`TITLES_EN` keys); ``check`` gets ``{err}``.
+    titles : dict, optional
+        Replace panel texts: the catalogue's ``"attention_output.<name>"`` entries in ``lang`` and
+        the terms ``query``, ``key``, ``attention``. Every text may use ``{head}`` (reader number),
+        ``{n_heads}``, ``{head_dim}``, ``{z_last}`` (``Z₁₂`` for 12 heads) and ``{err}``.
     error_text : str, optional
         What ``{err}`` says (default: the measured maximum error, e.g. ``5 × 10⁻⁶``); pass a bound
         such as ``"< 1 × 10⁻⁴"`` to keep the figure identical on every machine.
     """
-    tt = {**TITLES_EN, **(titles or {})}
     a, v, z, c = (np.asarray(x, float) for x in (weights, v, z, concat))
     rebuilt, reference = np.asarray(rebuilt, float), np.asarray(reference, float)
     d = v.shape[1]
+    nh = c.shape[1] // d
+    err = float(np.abs(rebuilt - reference).max())
+    err_text = sci_text(err) if error_text is None else error_text
+    fields = {"head": head + 1, "n_heads": nh, "head_dim": d, "z_last": "Z" + str(nh).translate(_SUBSCRIPTS),
+              "err": err_text}
+    tt = {k: x.format(**fields) for k, x in get_lang(lang).texts(
+        "attention_output", terms=("query", "key", "attention"), override=titles).items()}
     if fig is None:
         fig = plt.figure(figsize=(17, 10.5))
     gs = fig.add_gridspec(2, 3, hspace=0.42, wspace=0.42)
@@ -97,7 +87,6 @@ def plot_attention_output(
         ax[k].set_xticks(ticks, [str(t + 1) for t in ticks], rotation=0)
         ax[k].set_xlabel(tt["dims"])
     r_c = heatmap(c, ax=ax["concat"], yticklabels=tokens, **shared)
-    nh = c.shape[1] // d
     ax["concat"].set_xticks([h * d + d / 2 - 0.5 for h in range(nh)], [str(h + 1) for h in range(nh)], rotation=0)
     ax["concat"].set_xlabel(tt["concat_dims"])
     box = Rectangle((head * d - 0.5, -0.5), d, n, fill=False, ec=HIGHLIGHT, lw=2.2)
@@ -112,7 +101,6 @@ def plot_attention_output(
     ax["w_o"].set_yticks(yt, [str(t + 1) for t in yt])
     ax["w_o"].set_ylabel(tt["hidden_dims"])
     ax["w_o"].add_patch(Rectangle((head * d - 0.5, -0.5), d, w_o.shape[0], fill=False, ec=HIGHLIGHT, lw=2.2))
-    err = float(np.abs(rebuilt - reference).max())
     sc = ax["check"].scatter(reference.ravel(), rebuilt.ravel(), **{"s": 4, "alpha": 0.35, "color": "0.25",
                                                                      "rasterized": True, **(scatter_kws or {})})
     lo, hi = float(min(reference.min(), rebuilt.min())), float(max(reference.max(), rebuilt.max()))
@@ -120,10 +108,8 @@ def plot_attention_output(
     ax["check"].set_xlabel(tt["model"])
     ax["check"].set_ylabel(tt["rebuilt"])
     localize_axes(ax["check"], lang=lang)
-    err_text = sci_text(err) if error_text is None else error_text
-    for k in ("weights", "v", "z", "concat", "w_o"):
-        ax[k].set_title(tt[k].format(head=head + 1), fontsize=10.5)
-    ax["check"].set_title(tt["check"].format(err=err_text), fontsize=10.5)
+    for k in ("weights", "v", "z", "concat", "w_o", "check"):
+        ax[k].set_title(tt[k], fontsize=10.5)
     return PlotResult(ax_=ax["weights"], axes_=ax, im_=r_a.im_, colorbar_=r_a.colorbar_,
                       artists_={"v_im": r_v.im_, "z_im": r_z.im_, "concat_im": r_c.im_, "w_o_im": r_w.im_,
                                 "scatter": sc, "diagonal": diag, "head_box": box},

@@ -7,11 +7,12 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap
 
-__all__ = ["plot_head_stats", "PATTERN_COLORS", "SHARE_METRICS"]
+__all__ = ["plot_head_stats", "PATTERN_COLORS", "SHARE_METRICS", "METRIC_TITLES"]
 
 # One colour per pattern label (vizlab.analysis.attention.PATTERNS), from the shared categorical palette.
 PATTERN_COLORS = {
@@ -29,6 +30,10 @@ PATTERN_COLORS = {
 # Statistics that are shares of attention (drawn as percentages on a 0-100 % scale).
 SHARE_METRICS = ("cls", "sep", "punct", "prev", "same", "next", "norm_entropy", "segment")
 
+# Catalogue key (vizlab.i18n.CATALOGUE) of each statistic's panel title.
+METRIC_TITLES = {"entropy": "entropy_nats", "norm_entropy": "norm_entropy", "distance": "attention_distance",
+                 **{m: f"share_{m}" for m in ("cls", "sep", "punct", "prev", "same", "next", "segment")}}
+
 
 def plot_head_stats(
     stats,
@@ -41,11 +46,11 @@ def plot_head_stats(
     ncols: int = 2,
     layers=None,
     heads=None,
-    layer_label: str = "layer",
-    head_label: str = "head",
-    labels_title: str = "pattern",
-    share_label: str = "% of attention",
-    entropy_label: str = "nats",
+    layer_label: str | None = None,
+    head_label: str | None = None,
+    labels_title: str | None = None,
+    share_label: str | None = None,
+    entropy_label: str | None = None,
     annot: bool = True,
     lang: str = "pt",
     annot_kws: dict | None = None,
@@ -63,13 +68,18 @@ def plot_head_stats(
     metrics : sequence of str
         Attributes to draw.
     titles : dict, optional
-        Panel title per metric.
+        Panel title per metric (default: the catalogue's text named in :data:`METRIC_TITLES`).
     pattern_names : dict, optional
-        Legend name per pattern label.
+        Legend name per pattern label (default: the catalogue's ``pattern.<label>``).
     cell_names : dict, optional
-        Short name per pattern label written in the cells (default: the label).
+        Short name per pattern label written in the cells (default: the catalogue's
+        ``pattern_short.<label>``).
     layers, heads : list, optional
         Tick labels of the rows and columns, as the reader numbers them (default ``1..n``).
+    layer_label, head_label, labels_title, share_label, entropy_label : str, optional
+        Axis labels, the pattern panel's title and the colour-bar labels of shares and of the
+        entropy (default: the catalogue's ``layer``, ``head``, ``head_pattern``,
+        ``attention_share`` and ``nats`` in ``lang``).
     annot : bool
         Write each value (shares in % without decimals, entropy with one decimal) in its cell.
 
@@ -79,9 +89,11 @@ def plot_head_stats(
         ``axes_[metric]`` per statistic and ``axes_["labels"]`` the pattern panel;
         ``values_["shown"][metric]`` the array drawn (percentages for shares).
     """
-    titles = titles or {}
-    pattern_names = pattern_names or {}
-    cell_names = cell_names or {}
+    tr = get_lang(lang)
+    titles = {m: tr(key) for m, key in METRIC_TITLES.items()} | (titles or {})
+    pattern_names = {p: tr(f"pattern.{p}") for p in PATTERN_COLORS} | (pattern_names or {})
+    cell_names = {p: tr(f"pattern_short.{p}") for p in PATTERN_COLORS} | (cell_names or {})
+    share_label, entropy_label = tr.default(share_label, "attention_share"), tr.default(entropy_label, "nats")
     labels = np.asarray(stats.labels)
     L, H = labels.shape
     layers = [i + 1 for i in range(L)] if layers is None else list(layers)
@@ -103,7 +115,8 @@ def plot_head_stats(
         r = heatmap(data, ax=ax, xticklabels=heads, yticklabels=layers, xrotation=0,
                     cmap=SEQUENTIAL_CMAP, vmin=0, vmax=100 if share else float(np.ceil(10 * v.max()) / 10),
                     annot=annot, fmt=0 if share else 1, lang=lang, annot_kws={"fontsize": 7, **(annot_kws or {})},
-                    cbar_label=share_label if share else entropy_label, cbar_kws={"fraction": 0.04, "pad": 0.02})
+                    cbar_label=share_label if share else entropy_label if m == "entropy" else tr("tokens"),
+                    cbar_kws={"fraction": 0.04, "pad": 0.02})
         ax.set_title(titles.get(m, m))
         axes[m], shown[m], bars[m] = ax, data, r.colorbar_
     ax = flat[len(metrics)]
@@ -114,14 +127,14 @@ def plot_head_stats(
             cmap=ListedColormap([PATTERN_COLORS[p] for p in names]),
             norm=BoundaryNorm(np.arange(len(names) + 1) - 0.5, len(names)), annot=text, cbar=False,
             annot_kws={"fontsize": 8, **(annot_kws or {})})
-    ax.set_title(labels_title)
+    ax.set_title(tr.default(labels_title, "head_pattern"))
     handles = [plt.Rectangle((0, 0), 1, 1, color=PATTERN_COLORS[p]) for p in names]
     ax.legend(handles, [pattern_names.get(p, p) for p in names], loc="upper left",
               bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     axes["labels"] = ax
     for a in axes.values():
-        a.set_xlabel(head_label)
-        a.set_ylabel(layer_label)
+        a.set_xlabel(tr.default(head_label, "head"))
+        a.set_ylabel(tr.default(layer_label, "layer"))
         a.tick_params(length=0, labelsize=8)
     first = metrics[0] if metrics else "labels"
     return PlotResult(ax_=axes[first], axes_=axes, colorbar_=bars.get(first),

@@ -8,25 +8,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
 
-from vizlab.i18n import fmt_num
+from vizlab.i18n import fmt_num, get_lang
 from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_attribution_strips", "plot_attribution_vs_attention", "TEXT_EN"]
+__all__ = ["plot_attribution_strips", "plot_attribution_vs_attention"]
 
-TEXT_EN = {
-    "attribution": "attribution (IG, logit)",
-    "attention": "attention of [CLS], last\nlayer (share of words)",
-    "rollout": "rollout of [CLS]\n(share of words)",
-    "attr_cbar": "attribution (logit)",
-    "att_cbar": "attention (share\namong the words)",
-    "tau_title": "Kendall τ between |attribution| and the attention of [CLS]\nover {n} held-out tweets (mean, 95% interval)",
-    "tau": "Kendall τ",
-    "layer": "layer (1 = first block)",
-    "reference": "grad × input vs IG (two attribution methods)",
-    "zero": "no agreement",
-}
+
+def _texts(lang: str, text: dict | None) -> dict[str, str]:
+    """The texts of the attribution plots: the catalogue's ``"attribution.<name>"`` entries in ``lang``
+    (``attribution``, ``attention``, ``rollout``, ``attr_cbar``, ``att_cbar``, ``tau_title`` with
+    ``{n}``, ``tau``, ``reference``) and ``layer`` (the term ``layer_axis``), with ``text`` on top."""
+    return get_lang(lang).texts("attribution", terms={"layer": "layer_axis"}, override=text)
 
 
 def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, rollout=None, title: str = "",
@@ -40,10 +34,12 @@ def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, ro
         Tokens as shown to readers.
     attention, rollout : ndarray of shape (n_tokens,), optional
         Shares of attention (drawn on one 0..max scale).
+    text : dict, optional
+        Replaces the catalogue's ``"attribution.<name>"`` texts (and ``layer``).
     axes : list of Axes, optional
         One per strip drawn.
     """
-    tt = {**TEXT_EN, **(text or {})}
+    tt = _texts(lang, text)
     rows = [("attribution", np.asarray(scores, float))]
     if attention is not None:
         rows.append(("attention", np.asarray(attention, float)))
@@ -96,8 +92,10 @@ def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low
         Tick label of each column.
     reference : float, optional
         A reference τ drawn as a dashed line (agreement of two attribution methods).
+    text : dict, optional
+        Replaces the catalogue's ``"attribution.<name>"`` texts (and ``layer``).
     """
-    tt = {**TEXT_EN, **(text or {})}
+    tt = _texts(lang, text)
     if fig is None:
         fig = plt.figure(figsize=(17, 8))
     outer = fig.add_gridspec(1, 2, width_ratios=[2.1, 1], wspace=0.18)

@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, class_colors
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import localize_axes
@@ -115,11 +116,11 @@ def plot_sense_similarity(
     layers=None,
     ax: Axes | None = None,
     xticklabels=None,
-    labels: tuple[str, str] = ("same sense", "different senses"),
+    labels: tuple[str, str] | None = None,
     color: str = CATEGORICAL[5],
     title: str | None = None,
-    xlabel: str = "layer",
-    ylabel: str = "mean cosine similarity",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     lang: str = "pt",
     line_kws: dict | None = None,
     legend_kws: dict | None = None,
@@ -134,8 +135,12 @@ def plot_sense_similarity(
         x positions (default 0..n_layers-1).
     xticklabels : list of str, optional
         Tick label of each position (e.g. :func:`vizlab.numbering.hidden_label`: ``emb.``, 1, 2 ...).
+    labels : (str, str), optional
+        Legend names of the two lines (default: the catalogue's ``same_sense`` and ``different_senses``).
+    xlabel, ylabel : str, optional
+        Default: the catalogue's ``hidden_layer_axis`` and ``mean_similarity``.
     lang : {"pt", "en"}
-        Decimal separator of the y tick labels.
+        Language of the default texts and decimal separator of the y tick labels.
 
     Returns
     -------
@@ -149,14 +154,16 @@ def plot_sense_similarity(
     x = np.arange(len(w)) if layers is None else np.asarray(layers)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
+    tr = get_lang(lang)
+    labels = labels or (tr("same_sense"), tr("different_senses"))
     kws = {"ms": 4, **(line_kws or {})}
     (lw,) = ax.plot(x, w, "-o", color=color, label=labels[0], **kws)
     (lb,) = ax.plot(x, b, "--s", color=color, alpha=0.7, label=labels[1], **kws)
     gap = ax.fill_between(x, b, w, color=color, alpha=0.12, lw=0)
     ax.set_xticks(x, None if xticklabels is None else list(xticklabels))
     localize_axes(ax, lang=lang, axis="y")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(tr.default(xlabel, "hidden_layer_axis"))
+    ax.set_ylabel(tr.default(ylabel, "mean_similarity"))
     if title:
         ax.set_title(title)
     ax.legend(**{"loc": "best", **(legend_kws or {})})

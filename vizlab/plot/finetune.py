@@ -14,37 +14,17 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from vizlab.i18n import fmt_pct
+from vizlab.i18n import fmt_pct, get_lang
 from vizlab.palette import ROLE_COLORS, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
+from vizlab.plot.frames import require_columns
 from vizlab.plot.heatmap import heatmap, localize_axes
-from vizlab.plot.probes import draw_reference
+from vizlab.plot.probes import draw_reference, draw_references
 
 __all__ = ["plot_training_curves", "plot_confusion", "TRAIN_COLOR", "EVAL_COLOR"]
 
 TRAIN_COLOR = "0.35"                      # training batches: grey
 EVAL_COLOR = ROLE_COLORS["fine_tuned"]    # held-out accuracy of the fine-tuned model
-TEXT = {
-    "train": "training (batches)",
-    "train_smooth": "training (moving average)",
-    "eval": "held-out",
-    "step": "training step",
-    "loss": "cross-entropy loss",
-    "accuracy": "accuracy",
-    "epoch": "epoch {}",
-    "baseline": "linear probe on frozen features",
-}
-
-
-def _need(frame, columns: Sequence[str], name: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
-    return frame
-
-
 def _moving_average(y: np.ndarray, window: int) -> np.ndarray:
     """Trailing mean over the last ``window`` values (shorter at the start)."""
     c = np.cumsum(np.insert(np.asarray(y, float), 0, 0.0))
@@ -85,15 +65,17 @@ def plot_training_curves(
         "ls"}`` (:func:`vizlab.plot.probes.draw_reference`), e.g. a frozen-features probe and a
         topic-only classifier with their intervals.
     text : mapping, optional
-        Replaces the English labels; keys as in :data:`TEXT` (``"epoch"`` has a ``{}`` for the number).
+        Replaces texts of the catalogue's ``"training.*"`` entries in ``lang`` (keys ``train``,
+        ``train_smooth``, ``eval``, ``step``, ``loss``, ``epoch`` with a ``{}`` for the number,
+        ``baseline``) and the terms ``accuracy`` and ``chance``.
 
     Returns
     -------
     PlotResult
         ``axes_["loss"]`` (also ``ax_``) and ``axes_["accuracy"]``; ``artists_["references"]``.
     """
-    _need(history, ("step", "epoch", "split", "metric", "value"), "history")
-    t = {**TEXT, **(text or {})}
+    require_columns(history, ("step", "epoch", "split", "metric", "value"), name="history")
+    t = get_lang(lang).texts("training", terms=("accuracy", "chance"), override=text)
     if fig is None:
         fig = plt.figure(figsize=(10, 3.8))
     axes = fig.subplots(1, 2)
@@ -126,11 +108,9 @@ def plot_training_curves(
     refs = []
     if baseline is not None:
         refs.append(draw_reference(acc, baseline, label=t["baseline"], color="0.3"))
-    for ref in references or ():
-        ref = dict(ref)
-        refs.append(draw_reference(acc, ref.pop("value"), **ref))
+    refs += draw_references(acc, references)
     if chance is not None:
-        refs.append(draw_reference(acc, chance, label=t.get("chance", "chance"), color="0.5", ls=":"))
+        refs.append(draw_reference(acc, chance, label=t["chance"], color="0.5", ls=":"))
     acc.set_ylim(0, 1)
     axes[0].set_ylim(bottom=0)
     for ax in axes:
@@ -147,9 +127,9 @@ def plot_confusion(
     labels: Sequence[str],
     ax: Axes | None = None,
     cmap: str = SEQUENTIAL_CMAP,
-    xlabel: str = "predicted",
-    ylabel: str = "true",
-    colorbar_label: str = "share of the true class (%)",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colorbar_label: str | None = None,
     lang: str = "pt",
     annot_kws: dict | None = None,
 ) -> PlotResult:
@@ -163,12 +143,15 @@ def plot_confusion(
         ``counts[i, j]`` = texts of true class ``i`` predicted as ``j``
         (:func:`sklearn.metrics.confusion_matrix`).
     labels : sequence of str, length n_classes
+    xlabel, ylabel, colorbar_label : str, optional
+        Default: the catalogue's ``predicted_class``, ``true_class`` and ``share_of_true_class`` in ``lang``.
 
     Returns
     -------
     PlotResult
         ``im_`` holds the row shares in percent (0-100); ``text_`` the cell texts.
     """
+    tr = get_lang(lang)
     C = np.asarray(counts)
     k = len(labels)
     if C.shape != (k, k):
@@ -183,7 +166,7 @@ def plot_confusion(
                     dtype=object)
     res = heatmap(100 * frac, ax=ax, xticklabels=list(labels), yticklabels=list(labels), xrotation=0, cmap=cmap,
                   vmin=0, vmax=100, annot=text, lang=lang, annot_kws={"fontsize": 10, **(annot_kws or {})},
-                  cbar_label=colorbar_label, aspect="equal")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+                  cbar_label=tr.default(colorbar_label, "share_of_true_class"), aspect="equal")
+    ax.set_xlabel(tr.default(xlabel, "predicted_class"))
+    ax.set_ylabel(tr.default(ylabel, "true_class"))
     return res

@@ -14,11 +14,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, to_rgba
 
-from vizlab.i18n import fmt_num
+from vizlab.i18n import fmt_num, fmt_pct
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 
-__all__ = ["heatmap", "relative_luminance", "text_color_for", "localize_axes"]
+__all__ = ["heatmap", "relative_luminance", "text_color_for", "localize_axes", "percent_axis"]
 
 
 def relative_luminance(color) -> float:
@@ -50,6 +50,14 @@ def localize_axes(ax: Axes, *, lang: str = "pt", axis: str = "both") -> None:
         f = a.get_major_formatter()
         if type(f) is ScalarFormatter:
             a.set_major_formatter(PtFormatter())
+
+
+def percent_axis(axis, *, lang: str = "pt", decimals: int = 0) -> None:
+    """Tick labels of a 0-1 ``axis`` (e.g. ``ax.xaxis``, a colour bar's ``cb.ax.yaxis``) as percentages in the
+    language's format (``50 %`` / ``50%``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda x, _: fmt_pct(x, decimals, lang=lang)))
 
 
 def heatmap(

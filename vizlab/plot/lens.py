@@ -6,23 +6,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
 
-from vizlab.i18n import fmt_pct
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
-from vizlab.plot.heatmap import heatmap
+from vizlab.plot.heatmap import heatmap, percent_axis
 
 __all__ = ["plot_logit_lens", "plot_lens_paths"]
 
 
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _pct_axis(axis, lang: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda x, _: fmt_pct(x, 0, lang=lang)))
 
 
 def plot_logit_lens(
@@ -37,9 +32,9 @@ def plot_logit_lens(
     outline=None,
     outline_color: str = HIGHLIGHT,
     max_chars: int = 9,
-    cbar_label: str = "probability",
-    xlabel: str = "input position (predicting the next token)",
-    ylabel: str = "layer",
+    cbar_label: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     lang: str = "pt",
     annot_kws: dict | None = None,
     cbar_kws: dict | None = None,
@@ -62,6 +57,8 @@ def plot_logit_lens(
         Cells whose text is bold (say in the figure what bold means).
     outline : array-like of bool, optional
         Cells framed in ``outline_color`` (a path the text discusses).
+    cbar_label, xlabel, ylabel : str, optional
+        Default: the catalogue's ``probability``, ``lens.position`` and ``hidden_layer_axis`` in ``lang``.
 
     Returns
     -------
@@ -80,15 +77,16 @@ def plot_logit_lens(
         raise ValueError(f"{len(rows)} row labels for {V.shape[0]} rows")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.95 * V.shape[1] + 2, 0.32 * V.shape[0] + 1.5))
+    tr = get_lang(lang)
     text = np.vectorize(lambda t: _clip(font_safe(str(t)), max_chars), otypes=[object])(T)
     res = heatmap(V, ax=ax, xticklabels=list(input_tokens), yticklabels=rows, xrotation=30, cmap=cmap,
                   vmin=0.0, vmax=1.0, annot=text, lang=lang, origin="lower",
-                  annot_kws={"fontsize": 7.5, **(annot_kws or {})}, cbar_label=cbar_label,
+                  annot_kws={"fontsize": 7.5, **(annot_kws or {})}, cbar_label=tr.default(cbar_label, "probability"),
                   cbar_kws={"fraction": 0.04, "pad": 0.02, **(cbar_kws or {})})
     for lab in ax.get_xticklabels():
         lab.set_ha("right")
         lab.set_rotation_mode("anchor")
-    _pct_axis(res.colorbar_.ax.yaxis, lang)
+    percent_axis(res.colorbar_.ax.yaxis, lang=lang)
     if bold is not None:
         for (i, j), b in np.ndenumerate(np.asarray(bold, dtype=bool)):
             if b and res.text_[i, j] is not None:
@@ -99,8 +97,8 @@ def plot_logit_lens(
             if o:
                 frames.append(ax.add_patch(Rectangle((j - 0.47, i - 0.45), 0.94, 0.9, fill=False,
                                                      ec=outline_color, lw=2.2, zorder=3)))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(tr.default(xlabel, "lens.position"))
+    ax.set_ylabel(tr.default(ylabel, "hidden_layer_axis"))
     res.artists_["outline"] = frames
     return res
 
@@ -112,8 +110,8 @@ def plot_lens_paths(
     row_labels=None,
     ax: Axes | None = None,
     colors=None,
-    xlabel: str = "probability",
-    ylabel: str = "layer",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     title: str | None = None,
     lang: str = "pt",
     line_kws: dict | None = None,
@@ -129,6 +127,8 @@ def plot_lens_paths(
         The tokens (legend).
     row_labels : list of str, optional
         Tick label of each layer (default ``0..n_layers-1``).
+    xlabel, ylabel : str, optional
+        Default: the catalogue's ``probability`` and ``hidden_layer_axis`` in ``lang``.
 
     Returns
     -------
@@ -148,10 +148,11 @@ def plot_lens_paths(
     ax.set_yticks(y, rows)
     ax.set_ylim(-0.5, len(y) - 0.5)
     ax.set_xlim(0, 1)
-    _pct_axis(ax.xaxis, lang)
+    percent_axis(ax.xaxis, lang=lang)
     ax.grid(axis="x", color="0.9", lw=0.8)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    tr = get_lang(lang)
+    ax.set_xlabel(tr.default(xlabel, "probability"))
+    ax.set_ylabel(tr.default(ylabel, "hidden_layer_axis"))
     if title:
         ax.set_title(title)
     ax.legend(**{"loc": "lower right", **(legend_kws or {})})

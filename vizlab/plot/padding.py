@@ -7,30 +7,14 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, HIGHLIGHT
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_dynamic_padding", "TEXT_EN", "GRID_COLORS"]
+__all__ = ["plot_dynamic_padding", "GRID_COLORS"]
 
 GRID_COLORS = ("white", "0.72", CATEGORICAL[5])  # not computed, padding, real token
-
-TEXT_EN = {
-    "fixed": "padded to the longest text of all ({pad_to} tokens)",
-    "dynamic": "padded to the longest text of each batch",
-    "costs": "every batch of the epoch: tokens computed",
-    "position": "position in the input",
-    "text": "text (grouped in batches of {size})",
-    "batch": "batch (training order)",
-    "tokens": "tokens computed per batch",
-    "real": "real tokens",
-    "pad": "padding [PAD]",
-    "none": "not computed",
-    "fixed_line": "padding to {pad_to} (fixed)",
-    "dynamic_bars": "dynamic padding",
-    "real_line": "real tokens",
-}
-
 
 def plot_dynamic_padding(
     fixed_grid,
@@ -39,9 +23,9 @@ def plot_dynamic_padding(
     batch_sizes,
     costs: dict,
     pad_to: int,
+    fig=None,
     text: dict | None = None,
     lang: str = "pt",
-    fig=None,
     bar_kws: dict | None = None,
 ) -> PlotResult:
     """Two grids (rows = texts, columns = positions) and the per-batch cost of the whole epoch.
@@ -55,10 +39,12 @@ def plot_dynamic_padding(
     costs : dict
         From :func:`vizlab.analysis.padding.padding_costs` for every batch of the epoch.
     pad_to : int
-    text : dict
-        Panel texts (:data:`TEXT_EN` keys).
+    text : dict, optional
+        Replaces panel texts: the catalogue's ``"padding.<name>"`` entries in ``lang`` (``fixed``,
+        ``dynamic``, ``costs``, ``position``, ``text`` with ``{size}``, ``batch``, ``tokens``, ``real``,
+        ``pad``, ``none``, ``fixed_line``, ``dynamic_bars``, ``real_line``; ``{pad_to}`` is filled in).
     """
-    tt = {**TEXT_EN, **(text or {})}
+    tt = get_lang(lang).texts("padding", override=text)
     if fig is None:
         fig = plt.figure(figsize=(14, 9))
     gs = fig.add_gridspec(2, 2, height_ratios=[1.5, 1], hspace=0.38, wspace=0.12)

@@ -8,30 +8,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from vizlab.i18n import fmt_num, fmt_pct
+from vizlab.i18n import fmt_num, fmt_pct, get_lang
 from vizlab.palette import DIVERGING_CMAP, class_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_classifier_pipeline", "TITLES_EN"]
-
-TITLES_EN = {
-    "text": "1. raw text",
-    "tokens": "2. tokens (tokenizer)   →   3. ids (row of the vocabulary)",
-    "token_row": "token",
-    "id_row": "id",
-    "model": "4. model: {n_layers} layers → [CLS] vector\n→ pooler ({hidden} values)",
-    "vector": "value",
-    "logits": "5. logits\n(linear head: 3 × {hidden} weights)",
-    "probs": "6. softmax\np = eᶻ / Σ eᶻ",
-    "label": "7. label",
-    "probability": "probability",
-    "logit": "logit",
-    "check": "pipeline(\"text-classification\"):\nsame probabilities",
-    "dims": "dimension of the vector",
-}
-
+__all__ = ["plot_classifier_pipeline"]
 
 def _frame(ax) -> None:
     ax.set_xticks([])
@@ -69,9 +52,9 @@ def plot_classifier_pipeline(
     ids: Sequence[int],
     vector,
     n_layers: int,
+    fig=None,
     titles: dict | None = None,
     lang: str = "pt",
-    fig=None,
     bar_kws: dict | None = None,
 ) -> PlotResult:
     """Draw every step of a text classifier on one text, with its numbers.
@@ -93,9 +76,12 @@ def plot_classifier_pipeline(
         The vector the head reads (pooler output), drawn as a strip.
     n_layers : int
     titles : dict, optional
-        Panel texts (see :data:`TITLES_EN`); ``{n_layers}``/``{hidden}`` are filled in.
+        Replaces panel texts: the catalogue's ``"pipeline.<name>"`` entries in ``lang`` (``text``,
+        ``tokens``, ``id_row``, ``model``, ``vector``, ``logits``, ``probs``, ``label``, ``check``,
+        ``dims``) and ``token_row``, ``probability``, ``logit`` (catalogue terms); ``{n_layers}``,
+        ``{hidden}`` and ``{n_labels}`` are filled in.
     lang : {"pt", "en"}
-        Number format.
+        Language of the texts and number format.
     fig : Figure, optional
 
     Returns
@@ -113,8 +99,9 @@ def plot_classifier_pipeline(
         raise ValueError("logits, probabilities and labels must have one entry per class")
     if len(tokens) != len(ids):
         raise ValueError(f"{len(tokens)} tokens but {len(ids)} ids")
-    tt = {**TITLES_EN, **(titles or {})}
-    fill = {"n_layers": n_layers, "hidden": len(v)}
+    tt = get_lang(lang).texts("pipeline", terms={"token_row": "token", "probability": "probability", "logit": "logit"},
+                              override=titles)
+    fill = {"n_layers": n_layers, "hidden": len(v), "n_labels": len(z)}
     if fig is None:
         fig = plt.figure(figsize=(13, 7.4))
     # column 1 is a spacer that holds the class names and the arrow into the head

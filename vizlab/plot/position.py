@@ -5,30 +5,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_position_sources", "TEXT_EN"]
-
-TEXT_EN = {
-    "learned": "(a) MiniLM: learned position vectors\ncosine similarity between positions",
-    "sinusoidal": "(b) sinusoidal encoding (original Transformer)\nsame dimension, for reference",
-    "wavelengths": "(c) Gemma RoPE: wavelength of each\ndimension pair (positions per full turn)",
-    "absolute": "(d) MiniLM, {head}: score of “{q}” → “{k}”\nat every pair of positions",
-    "rotary": "(e) Gemma, {head}: score of “{q}” → “{k}”\nat every pair of positions",
-    "spread": "(f) does the score depend only on the distance?\nspread along each diagonal / total range",
-    "position": "position",
-    "query_pos": "position of the query",
-    "key_pos": "position of the key",
-    "similarity": "cosine similarity",
-    "score": "score q·k/√d",
-    "pair": "dimension pair",
-    "tokens": "wavelength (tokens)",
-    "distance": "distance m − n (tokens)",
-    "ratio": "spread / range",
-    "masked": "",
-}
+__all__ = ["plot_position_sources"]
 
 
 def plot_position_sources(
@@ -40,13 +22,13 @@ def plot_position_sources(
     rotary_scores,
     absolute_spread,
     rotary_spread,
+    fig=None,
     names: dict | None = None,
     text: dict | None = None,
     lang: str = "pt",
-    fig=None,
     line_kws: dict | None = None,
 ) -> PlotResult:
-    """Six panels on position (see :data:`TEXT_EN` for what each shows).
+    """Six panels on position (the catalogue's ``"position.*"`` titles say what each shows).
 
     Parameters
     ----------
@@ -62,10 +44,14 @@ def plot_position_sources(
     names : dict
         ``q``, ``k`` (absolute tokens), ``q_rot``, ``k_rot``, ``head_abs``, ``head_rot``, and the line
         labels ``abs_label``, ``rot_label``.
-    text : dict
-        Panel texts (:data:`TEXT_EN` keys).
+    text : dict, optional
+        Replaces panel texts: the catalogue's ``"position.<name>"`` entries in ``lang`` (titles
+        ``learned``, ``sinusoidal``, ``wavelengths``, ``absolute``, ``rotary`` with ``{head}``, ``{q}``,
+        ``{k}``, ``spread``; labels ``position``, ``query_pos``, ``key_pos``, ``score``, ``pair``,
+        ``tokens``, ``distance``, ``ratio``; ``masked``, the note on the masked cells, ``""`` for none)
+        and ``similarity`` (catalogue term).
     """
-    tt = {**TEXT_EN, **(text or {})}
+    tt = get_lang(lang).texts("position", terms=("similarity",), override=text)
     nm = {"q": "", "k": "", "q_rot": "", "k_rot": "", "head_abs": "", "head_rot": "",
           "abs_label": "MiniLM", "rot_label": "Gemma (RoPE)", **(names or {})}
     lk = {"lw": 1.8, **(line_kws or {})}

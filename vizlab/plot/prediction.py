@@ -1,7 +1,8 @@
 """Bar charts of what a language model predicts: next-token top-k and fill-in-the-blank scores.
 
 Labels are drawn as given (pass tokens through :func:`vizlab.tokens.display_tokens` first) and
-through :func:`~vizlab.plot.glyphs.font_safe`; numbers follow ``lang`` (``9,9 %`` in Portuguese).
+through :func:`~vizlab.plot.glyphs.font_safe`; numbers follow ``lang`` (``9,9 %`` in Portuguese), and so
+do the texts left at ``None`` (the catalogue's, :data:`vizlab.i18n.CATALOGUE`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from vizlab.i18n import fmt_pct
+from vizlab.i18n import fmt_pct, get_lang
 from vizlab.palette import CATEGORICAL, HIGHLIGHT
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
+from vizlab.plot.heatmap import percent_axis
 
 __all__ = ["plot_topk_bars", "plot_blank_scores"]
 
@@ -31,7 +33,7 @@ def plot_topk_bars(
     highlight_color: str = HIGHLIGHT,
     extra: tuple[str, float, str] | None = None,
     title: str | None = None,
-    xlabel: str = "probability",
+    xlabel: str | None = None,
     lang: str = "pt",
     decimals: int = 1,
     bar_kws: dict | None = None,
@@ -50,8 +52,10 @@ def plot_topk_bars(
     extra : (label, prob, note), optional
         An item outside the top k (e.g. the expected word at rank 441), drawn as one more bar in
         ``highlight_color`` below a dotted separator, with ``note`` written next to its value.
+    xlabel : str, optional
+        Default: the catalogue's ``probability`` in ``lang``.
     lang : {"pt", "en"}
-        Number format of the written percentages.
+        Number format of the written percentages, language of the default texts.
     bar_kws, text_kws : dict, optional
         Passed to ``ax.barh`` and to the value texts.
 
@@ -89,20 +93,13 @@ def plot_topk_bars(
     ax.invert_yaxis()
     xmax = min(top * 1.35, 1.12)  # room for the value texts, never far beyond 100 %
     ax.set_xlim(0, xmax)
-    _percent_ticks(ax, lang=lang)
-    ax.set_xlabel(xlabel)
+    percent_axis(ax.xaxis, lang=lang)
+    ax.set_xlabel(get_lang(lang).default(xlabel, "probability"))
     if title:
         ax.set_title(title)
     ax.tick_params(axis="y", length=0)
     return PlotResult(ax_=ax, artists_={"bars": bars, "extra": extra_bar, "values": values},
                       values_={"xmax": xmax})
-
-
-def _percent_ticks(ax: Axes, *, lang: str) -> None:
-    """Tick labels of a 0-1 x axis written as percentages in the reader's format."""
-    from matplotlib.ticker import FuncFormatter
-
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_pct(x, 0, lang=lang)))
 
 
 def plot_blank_scores(
@@ -111,11 +108,11 @@ def plot_blank_scores(
     *,
     candidates,
     ax: Axes | None = None,
-    labels: tuple[str, str] = ("words before the blank only", "whole sentence"),
+    labels: tuple[str, str] | None = None,
     colors: tuple[str, str] = (LEFT_COLOR, BAR_COLOR),
     marked=None,
     title: str | None = None,
-    xlabel: str = "probability among the candidates",
+    xlabel: str | None = None,
     lang: str = "pt",
     legend_kws: dict | None = None,
     bar_kws: dict | None = None,
@@ -130,6 +127,11 @@ def plot_blank_scores(
     probs : array-like of shape (n,)
         Probabilities using the whole sentence.
     candidates : list of str, length n (drawn top to bottom in this order)
+    labels : (str, str), optional
+        Legend names of the two series (default: the catalogue's ``blank.left_only`` and
+        ``blank.whole_sentence`` in ``lang``).
+    xlabel : str, optional
+        Default: the catalogue's ``blank.probability``.
     marked : collection of str, optional
         Candidates whose tick label is drawn in :data:`~vizlab.palette.HIGHLIGHT` (e.g. the
         expected word); say what the mark means in the title or caption.
@@ -145,7 +147,8 @@ def plot_blank_scores(
     series = [q] if left_probs is None else [np.asarray(left_probs, dtype=float), q]
     if any(s.shape != (len(candidates),) for s in series):
         raise ValueError(f"probabilities must have one value per candidate ({len(candidates)})")
-    names = labels[-len(series):]
+    tr = get_lang(lang)
+    names = (labels or (tr("blank.left_only"), tr("blank.whole_sentence")))[-len(series):]
     cols = colors[-len(series):]
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 0.5 * len(q) + 1))
@@ -165,8 +168,8 @@ def plot_blank_scores(
             tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(float(np.max(series)) * 1.25, 0.1)) + 0.08)
-    _percent_ticks(ax, lang=lang)
-    ax.set_xlabel(xlabel)
+    percent_axis(ax.xaxis, lang=lang)
+    ax.set_xlabel(tr.default(xlabel, "blank.probability"))
     ax.tick_params(axis="y", length=0)
     if title:
         ax.set_title(title)

@@ -14,20 +14,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, ROLE_COLORS
 from vizlab.plot.display import PlotResult
+from vizlab.plot.frames import require_columns
 from vizlab.plot.heatmap import localize_axes
 
-__all__ = ["plot_layer_probes", "plot_data_efficiency", "draw_reference"]
-
-
-def _check(df, cols) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"DataFrame lacks columns {missing}; it has {list(df.columns)}")
-    return df
+__all__ = ["plot_layer_probes", "plot_data_efficiency", "draw_reference", "draw_references"]
 
 
 def _color(key, i: int, colors: Mapping | None) -> str:
@@ -50,12 +43,30 @@ def draw_reference(ax: Axes, value: float, *, lo: float | None = None, hi: float
     return line
 
 
-def _references(ax, references: Sequence[Mapping] | None) -> list:
+def draw_references(ax: Axes, references: Sequence[Mapping] | None) -> list:
+    """:func:`draw_reference` for each ``{"value", "lo", "hi", "label", "color", "ls"}``; the lines drawn."""
     out = []
     for ref in references or ():
         ref = dict(ref)
         out.append(draw_reference(ax, ref.pop("value"), **ref))
     return out
+
+
+def _draw_series(summary, *, x: str, hue: str, ax, names, colors, references, draw, xlabel: str, ylabel: str,
+                 lang: str, legend_kws) -> tuple:
+    """One series per ``hue`` value (``draw(ax, group, color, label)``), the references, labels and legend."""
+    require_columns(summary, [x, "value", "lo", "hi", hue], name="summary")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.8))
+    names = names or {}
+    drawn = {key: draw(ax, g.sort_values(x), _color(key, i, colors), names.get(key, str(key)))
+             for i, (key, g) in enumerate(summary.groupby(hue, sort=False))}
+    refs = draw_references(ax, references)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    localize_axes(ax, lang=lang, axis="y")
+    ax.legend(**{"fontsize": 8, **legend_kws})
+    return ax, drawn, refs
 
 
 def plot_layer_probes(
@@ -67,8 +78,8 @@ def plot_layer_probes(
     colors: Mapping | None = None,
     references: Sequence[Mapping] | None = None,
     xticklabels: Sequence[str] | None = None,
-    xlabel: str = "layer",
-    ylabel: str = "probe accuracy",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     lang: str = "pt",
     legend_kws: dict | None = None,
     errorbar_kws: dict | None = None,
@@ -87,6 +98,8 @@ def plot_layer_probes(
         (see :func:`draw_reference`), e.g. the topic-only classifier and chance.
     xticklabels : list of str, optional
         One label per layer (e.g. :func:`vizlab.numbering.hidden_label`).
+    xlabel, ylabel : str, optional
+        Default: the catalogue's ``hidden_layer_axis`` and ``probe_accuracy`` in ``lang``.
 
     Returns
     -------
@@ -94,25 +107,21 @@ def plot_layer_probes(
         ``artists_["errorbars"]``: hue value -> ``ErrorbarContainer`` (the mean line is
         ``.lines[0]``); ``artists_["references"]``: the reference lines.
     """
-    _check(summary, ["layer", "value", "lo", "hi", hue])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.8))
-    names = names or {}
-    bars = {}
-    for i, (key, g) in enumerate(summary.groupby(hue, sort=False)):
-        g = g.sort_values("layer")
+    tr = get_lang(lang)
+    kws = {"fmt": "-o", "ms": 4, "capsize": 3, "lw": 1.8, **(errorbar_kws or {})}
+
+    def draw(ax, g, color, label):
         v = g["value"].to_numpy()
         yerr = np.vstack([v - g["lo"].to_numpy(), g["hi"].to_numpy() - v])
-        kws = {"fmt": "-o", "ms": 4, "capsize": 3, "lw": 1.8, **(errorbar_kws or {})}
-        bars[key] = ax.errorbar(g["layer"], v, yerr=yerr, color=_color(key, i, colors),
-                                label=names.get(key, str(key)), **kws)
-    refs = _references(ax, references)
+        return ax.errorbar(g["layer"], v, yerr=yerr, color=color, label=label, **kws)
+
+    ax, bars, refs = _draw_series(summary, x="layer", hue=hue, ax=ax, names=names, colors=colors,
+                                  references=references, draw=draw, lang=lang,
+                                  xlabel=tr.default(xlabel, "hidden_layer_axis"),
+                                  ylabel=tr.default(ylabel, "probe_accuracy"),
+                                  legend_kws={"loc": "best", **(legend_kws or {})})
     layers = sorted(summary["layer"].unique())
     ax.set_xticks(layers, list(xticklabels) if xticklabels is not None else [str(x) for x in layers])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    localize_axes(ax, lang=lang, axis="y")
-    ax.legend(**{"loc": "best", "fontsize": 8, **(legend_kws or {})})
     return PlotResult(ax_=ax, artists_={"errorbars": bars, "references": refs})
 
 
@@ -124,8 +133,8 @@ def plot_data_efficiency(
     names: Mapping | None = None,
     colors: Mapping | None = None,
     references: Sequence[Mapping] | None = None,
-    xlabel: str = "labelled training examples",
-    ylabel: str = "test accuracy",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     lang: str = "pt",
     legend_kws: dict | None = None,
     line_kws: dict | None = None,
@@ -136,30 +145,28 @@ def plot_data_efficiency(
     ----------
     summary : DataFrame with columns ``n_train``, ``value``, ``lo``, ``hi`` and ``hue``
         One row per (hue, size).
+    xlabel, ylabel : str, optional
+        Default: the catalogue's ``labelled_examples`` and ``test_accuracy`` in ``lang``.
 
     Returns
     -------
     PlotResult
         ``artists_["lines"]``: hue value -> mean line; ``artists_["bands"]``: hue value -> band.
     """
-    _check(summary, ["n_train", "value", "lo", "hi", hue])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.8))
-    names = names or {}
-    lines, bands = {}, {}
-    for i, (key, g) in enumerate(summary.groupby(hue, sort=False)):
-        g = g.sort_values("n_train")
-        c = _color(key, i, colors)
-        (lines[key],) = ax.plot(g["n_train"], g["value"], "-o", ms=4, color=c, label=names.get(key, str(key)),
-                                **(line_kws or {}))
-        bands[key] = ax.fill_between(g["n_train"], g["lo"], g["hi"], color=c, alpha=0.18, lw=0)
-    refs = _references(ax, references)
+    tr = get_lang(lang)
+
+    def draw(ax, g, color, label):
+        (line,) = ax.plot(g["n_train"], g["value"], "-o", ms=4, color=color, label=label, **(line_kws or {}))
+        return line, ax.fill_between(g["n_train"], g["lo"], g["hi"], color=color, alpha=0.18, lw=0)
+
+    ax, drawn, refs = _draw_series(summary, x="n_train", hue=hue, ax=ax, names=names, colors=colors,
+                                   references=references, draw=draw, lang=lang,
+                                   xlabel=tr.default(xlabel, "labelled_examples"),
+                                   ylabel=tr.default(ylabel, "test_accuracy"),
+                                   legend_kws={"loc": "lower right", **(legend_kws or {})})
     ax.set_xscale("log")
     sizes = np.sort(summary["n_train"].unique())
-    ax.set_xticks(sizes, [f"{int(s):,}".replace(",", "." if lang == "pt" else ",") for s in sizes])
+    ax.set_xticks(sizes, [tr.int(s) for s in sizes])
     ax.minorticks_off()
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    localize_axes(ax, lang=lang, axis="y")
-    ax.legend(**{"loc": "lower right", "fontsize": 8, **(legend_kws or {})})
-    return PlotResult(ax_=ax, artists_={"lines": lines, "bands": bands, "references": refs})
+    return PlotResult(ax_=ax, artists_={"lines": {k: d[0] for k, d in drawn.items()},
+                                        "bands": {k: d[1] for k, d in drawn.items()}, "references": refs})

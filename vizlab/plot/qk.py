@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from vizlab.i18n import Lang
+from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
 from vizlab.plot.attention import plot_attention_map
 from vizlab.plot.display import PlotResult
@@ -14,24 +14,6 @@ from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes
 
 __all__ = ["plot_qk_walkthrough"]
-
-_TITLES = {
-    "q": "Q (queries)",
-    "k": "K (keys)",
-    "scores": "scaled scores Q·Kᵀ / √d",
-    "weights": "softmax(scores)",
-    "reference": "attention returned by the model",
-    "row": "row of {token}: softmax vs model",
-    "dims": "dimension",
-    "recomputed": "recomputed",
-    "model": "model",
-    "query": "query",
-    "key": "key",
-    "score": "score",
-    "attention": "attention",
-    "value": "value",
-}
-
 
 def plot_qk_walkthrough(
     q,
@@ -67,10 +49,12 @@ def plot_qk_walkthrough(
     mask : array-like of bool, shape (n_tokens, n_tokens), optional
         Allowed (True) entries; forbidden ones are greyed in the score panel.
     titles : dict, optional
-        Override panel titles (keys as in ``_TITLES``; ``row`` may use ``{token}``).
-
+        Replace panel texts: the catalogue's ``"qk.<name>"`` entries in ``lang`` (``q``, ``k``,
+        ``scores`` with ``{d}`` for the head dimension, ``weights``, ``reference``, ``row`` with
+        ``{token}``, ``dims``, ``recomputed``, ``model``, ``score``, ``value``), and ``query``,
+        ``key`` and ``attention`` (the terms ``query``, ``key`` and ``attention_weight``).
     lang : {"pt", "en"}
-        Number format (decimal comma in Portuguese).
+        Language of the texts; number format (decimal comma in Portuguese).
 
     Returns
     -------
@@ -78,7 +62,8 @@ def plot_qk_walkthrough(
         ``axes_`` holds the panels ``q``, ``k``, ``scores``, ``weights``, ``reference``, ``row``;
         ``artists_["bars"]`` the bars of the row panel.
     """
-    t = {**_TITLES, **(titles or {})}
+    tr = get_lang(lang)
+    t = tr.texts("qk", terms={"query": "query", "key": "key", "attention": "attention_weight"}, override=titles)
     q, k = np.asarray(q, float), np.asarray(k, float)
     scores, weights, reference = (np.asarray(x, float) for x in (scores, weights, reference))
     n = len(tokens)
@@ -103,7 +88,7 @@ def plot_qk_walkthrough(
     lim_s = float(np.nanmax(np.abs(s_ok)))
     plot_attention_map(scores, tokens=labels, ax=axes[2], cmap=DIVERGING_CMAP, vmin=-lim_s, vmax=lim_s,
                        mask=forbidden, cbar_label=t["score"], query_label=t["query"], key_label=t["key"], lang=lang)
-    axes[2].set_title(t["scores"])
+    axes[2].set_title(t["scores"].format(d=q.shape[1]))
     vmax = float(max(weights.max(), reference.max()))
     kw = {"query_label": t["query"], "key_label": t["key"], "cbar_label": t["attention"], "lang": lang}
     plot_attention_map(weights, tokens=labels, ax=axes[3], vmax=vmax, mask=forbidden, **kw)
@@ -115,7 +100,6 @@ def plot_qk_walkthrough(
         ax.axhline(query + 0.5, color=highlight_color, lw=1.2)
     ax = axes[5]
     y = np.arange(n)
-    tr = Lang(lang)
     bars = ax.barh(y, weights[query], height=0.7, label=t["recomputed"],
                    **{"color": CATEGORICAL[5], **(bar_kws or {})})
     ax.plot(reference[query], y, "o", color=highlight_color, ms=5, label=t["model"])

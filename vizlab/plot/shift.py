@@ -1,4 +1,8 @@
-"""Before vs after two models (e.g. pretrained vs fine-tuned): embedding maps, CKA, attention change."""
+"""Before vs after two models (e.g. pretrained vs fine-tuned): embedding maps, CKA, attention change.
+
+Texts left at ``None`` (axis labels, titles, legends) are the catalogue's
+(:data:`vizlab.i18n.CATALOGUE`) in ``lang``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from vizlab.i18n import fmt_num
+from vizlab.i18n import fmt_num, get_lang
 from vizlab.numbering import head_number, layer_number
 from vizlab.palette import HIGHLIGHT, SEQUENTIAL_CMAP, class_colors
 from vizlab.plot.attention import plot_attention_map
@@ -25,13 +29,13 @@ def plot_embedding_shift(
     shift,
     *,
     fig: Figure | None = None,
-    titles: Sequence[str] = ("before", "after"),
+    titles: Sequence[str] | None = None,
     class_names: Sequence[str] | None = None,
     colors: dict | None = None,
-    xlabel: str = "component 1",
-    ylabel: str = "component 2",
-    centroid_label: str = "class centroid",
-    path_label: str = "centroid before → after",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    centroid_label: str | None = None,
+    path_label: str | None = None,
     lang: str = "pt",
     scatter_kws: dict | None = None,
 ) -> PlotResult:
@@ -46,13 +50,16 @@ def plot_embedding_shift(
         From :func:`vizlab.analysis.shift.embedding_shift`.
     fig : Figure, optional
         Drawn into (two axes are added); a new figure when None.
-    titles : (str, str)
-        Panel titles; ``{silhouette}`` in a title is replaced by that stage's silhouette, written
-        with the language's decimal separator.
+    titles : (str, str), optional
+        Panel titles (default: the catalogue's ``before`` and ``after``); ``{silhouette}`` in a title
+        is replaced by that stage's silhouette, written with the language's decimal separator.
     class_names : sequence of str, optional
         Legend names of ``shift.classes`` (default: the classes themselves).
     colors : dict, optional
         Colour of each class (default :func:`vizlab.palette.class_colors`: sentiment classes keep theirs).
+    xlabel, ylabel, centroid_label, path_label : str, optional
+        Default: the catalogue's ``principal_component`` (1 and 2), ``shift.centroid`` and
+        ``shift.centroid_path``.
 
     Returns
     -------
@@ -68,6 +75,8 @@ def plot_embedding_shift(
         raise ValueError(f"{len(names)} class names for {len(shift.classes)} classes")
     cmap = {**class_colors(list(shift.classes)), **(colors or {})}
     col = [cmap[c] for c in shift.classes]
+    tr = get_lang(lang)
+    titles = titles or (tr("before"), tr("after"))
     stages = ((shift.before, shift.centroids_before, shift.silhouette_before),
               (shift.after, shift.centroids_after, shift.silhouette_after))
     for ax, title, (xy, cents, sil) in zip(axes, titles, stages):
@@ -77,18 +86,18 @@ def plot_embedding_shift(
         for k in range(len(shift.classes)):
             ax.scatter(*cents[k], s=190, color=col[k], edgecolor="black", lw=1.6, zorder=5, marker="o")
         ax.set_title(title.format(silhouette=fmt_num(sil, 2, lang=lang)) if "{silhouette}" in title else title)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(tr.default(xlabel, "principal_component", k=1))
         localize_axes(ax, lang=lang)
     after = axes[1]
     for k in range(len(shift.classes)):
         after.scatter(*shift.centroids_before[k], s=110, facecolor="white", edgecolor=col[k], lw=2, zorder=4)
         after.annotate("", xy=shift.centroids_after[k], xytext=shift.centroids_before[k], zorder=6,
                        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.6, "shrinkA": 5, "shrinkB": 8})
-    axes[0].set_ylabel(ylabel)
+    axes[0].set_ylabel(tr.default(ylabel, "principal_component", k=2))
     dot = {"ls": "none", "marker": "o"}
     handles = [Line2D([], [], color=col[k], ms=7, label=names[k], **dot) for k in range(len(names))]
-    handles += [Line2D([], [], mfc="0.75", mec="black", mew=1.6, ms=12, label=centroid_label, **dot),
-                Line2D([], [], mfc="white", mec="0.3", mew=2, ms=9, label=path_label, **dot)]
+    handles += [Line2D([], [], mfc="0.75", mec="black", mew=1.6, ms=12, label=tr.default(centroid_label, "shift.centroid"), **dot),
+                Line2D([], [], mfc="white", mec="0.3", mew=2, ms=9, label=tr.default(path_label, "shift.centroid_path"), **dot)]
     legend = fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                         bbox_to_anchor=(0.5, 0.0))
     fig.subplots_adjust(bottom=0.22, wspace=0.08)
@@ -103,8 +112,8 @@ def plot_cka_layers(
     ax: Axes | None = None,
     color: str = "0.2",
     xticklabels: Sequence[str] | None = None,
-    xlabel: str = "layer",
-    ylabel: str = "CKA (before vs after)",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     annotate: bool = True,
     lang: str = "pt",
     line_kws: dict | None = None,
@@ -118,6 +127,8 @@ def plot_cka_layers(
     lo, hi : ndarray of shape (n_layers,), optional
         Ends of an interval of each value (e.g. :func:`vizlab.analysis.cka.cka_by_layer_interval`),
         drawn as error bars.
+    xlabel, ylabel : str, optional
+        Default: the catalogue's ``hidden_layer_axis`` and ``cka.same_layer``.
 
     Returns
     -------
@@ -141,8 +152,9 @@ def plot_cka_layers(
                         fontsize=9)
     ax.set_xticks(x, list(xticklabels) if xticklabels is not None else [str(i) for i in x])
     ax.set_ylim(0, 1.1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    tr = get_lang(lang)
+    ax.set_xlabel(tr.default(xlabel, "hidden_layer_axis"))
+    ax.set_ylabel(tr.default(ylabel, "cka.same_layer"))
     ax.axhline(1.0, color="0.7", lw=0.8, ls="--")
     localize_axes(ax, lang=lang, axis="y")
     return PlotResult(ax_=ax, artists_={"line": line, "errorbars": bars})
@@ -155,9 +167,9 @@ def plot_cka_matrix(
     cmap: str = SEQUENTIAL_CMAP,
     xticklabels: Sequence[str] | None = None,
     yticklabels: Sequence[str] | None = None,
-    xlabel: str = "layer of the second model",
-    ylabel: str = "layer of the first model",
-    colorbar_label: str = "linear CKA",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colorbar_label: str | None = None,
     annotate: bool = True,
     lang: str = "pt",
     annot_kws: dict | None = None,
@@ -170,6 +182,8 @@ def plot_cka_matrix(
     ----------
     M : ndarray of shape (n_layers_a, n_layers_b)
         From :func:`vizlab.analysis.cka.cka_matrix`.
+    xlabel, ylabel, colorbar_label : str, optional
+        Default: the catalogue's ``cka.second_model``, ``cka.first_model`` and ``linear_cka``.
 
     Returns
     -------
@@ -181,9 +195,16 @@ def plot_cka_matrix(
         raise ValueError(f"M must be 2-D (n_layers_a, n_layers_b), got shape {M.shape}")
     xt = list(xticklabels) if xticklabels is not None else [str(j) for j in range(M.shape[1])]
     yt = list(yticklabels) if yticklabels is not None else [str(i) for i in range(M.shape[0])]
-    res = heatmap(M, ax=ax, xticklabels=xt, yticklabels=yt, xrotation=0, cmap=cmap, vmin=0, vmax=1,
-                  annot=annotate and M.size <= 400, fmt=2, lang=lang, annot_kws={"fontsize": 8, **(annot_kws or {})},
-                  cbar_label=colorbar_label, origin="lower", aspect="equal")
+    tr = get_lang(lang)
+    return _layer_grid(M, ax=ax, xticklabels=xt, yticklabels=yt, cmap=cmap, vmax=1, annot=annotate and M.size <= 400,
+                       fmt=2, lang=lang, annot_kws={"fontsize": 8, **(annot_kws or {})},
+                       cbar_label=tr.default(colorbar_label, "linear_cka"), origin="lower", aspect="equal",
+                       xlabel=tr.default(xlabel, "cka.second_model"), ylabel=tr.default(ylabel, "cka.first_model"))
+
+
+def _layer_grid(M, *, xlabel: str, ylabel: str, **heatmap_kws) -> PlotResult:
+    """A heatmap of layers (or heads) from 0 up, its tick labels upright, both axes labelled."""
+    res = heatmap(M, xrotation=0, vmin=0, **heatmap_kws)
     res.ax_.set_xlabel(xlabel)
     res.ax_.set_ylabel(ylabel)
     return res
@@ -195,9 +216,9 @@ def plot_head_change(
     ax: Axes | None = None,
     highlight: tuple[int, int] | None = None,
     cmap: str = SEQUENTIAL_CMAP,
-    xlabel: str = "head",
-    ylabel: str = "layer",
-    colorbar_label: str = "attention change",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colorbar_label: str | None = None,
     annotate: bool = True,
     lang: str = "pt",
     annot_kws: dict | None = None,
@@ -210,6 +231,9 @@ def plot_head_change(
         From :func:`vizlab.analysis.shift.attention_change`.
     highlight : (layer, head), optional
         0-based cell outlined with a box (e.g. :func:`vizlab.analysis.shift.most_changed_head`).
+    xlabel, ylabel, colorbar_label : str, optional
+        Default: the catalogue's ``head_axis`` (with the number of heads), ``layer_axis`` and
+        ``attention_change``.
 
     Returns
     -------
@@ -222,17 +246,17 @@ def plot_head_change(
     L, H = C.shape
     if highlight is not None and not (0 <= highlight[0] < L and 0 <= highlight[1] < H):
         raise ValueError(f"highlight {highlight} is outside the {L} x {H} grid")
-    fmt = (lambda v: fmt_num(v, 2, lang=lang))  # noqa: E731
-    res = heatmap(C, ax=ax, xticklabels=[str(head_number(h)) for h in range(H)],
-                  yticklabels=[str(layer_number(i)) for i in range(L)], xrotation=0, cmap=cmap, vmin=0,
-                  vmax=float(C.max()) if C.max() > 0 else 1.0, annot=annotate and C.size <= 300, fmt=fmt, lang=lang,
-                  annot_kws={"fontsize": 7, **(annot_kws or {})}, cbar_label=colorbar_label)
+    tr = get_lang(lang)
+    res = _layer_grid(C, ax=ax, xticklabels=[str(head_number(h)) for h in range(H)],
+                      yticklabels=[str(layer_number(i)) for i in range(L)], cmap=cmap,
+                      vmax=float(C.max()) if C.max() > 0 else 1.0, annot=annotate and C.size <= 300,
+                      fmt=lambda v: fmt_num(v, 2, lang=lang), lang=lang, annot_kws={"fontsize": 7, **(annot_kws or {})},
+                      cbar_label=tr.default(colorbar_label, "attention_change"),
+                      xlabel=tr.default(xlabel, "head_axis", n=H), ylabel=tr.default(ylabel, "layer_axis"))
     box = None
     if highlight is not None:
         li, hi_ = highlight
         box = res.ax_.add_patch(Rectangle((hi_ - 0.5, li - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, lw=2.5))
-    res.ax_.set_xlabel(xlabel)
-    res.ax_.set_ylabel(ylabel)
     res.artists_["highlight"] = box
     return res
 
@@ -243,10 +267,10 @@ def plot_attention_pair(
     *,
     tokens: Sequence[str],
     axes: Sequence[Axes] | None = None,
-    titles: Sequence[str] = ("before", "after"),
-    colorbar_label: str = "attention",
-    query_label: str = "query",
-    key_label: str = "key",
+    titles: Sequence[str] | None = None,
+    colorbar_label: str | None = None,
+    query_label: str | None = None,
+    key_label: str | None = None,
     lang: str = "pt",
 ) -> PlotResult:
     """One head's attention map from two models side by side, on one shared colour scale.
@@ -257,6 +281,8 @@ def plot_attention_pair(
     tokens : sequence of str, length n_tokens
     axes : (Axes, Axes), optional
         Drawn into; a new figure with two panels when None.
+    titles, colorbar_label, query_label, key_label : optional
+        Default: the catalogue's ``before``/``after``, ``attention_weight``, ``query`` and ``key``.
 
     Returns
     -------
@@ -271,12 +297,15 @@ def plot_attention_pair(
         n = len(tokens)
         _, axes = plt.subplots(1, 2, figsize=(2 * (0.3 * n + 1.8), 0.3 * n + 1.6))
     vmax = float(max(before.max(), after.max()))
+    tr = get_lang(lang)
+    titles = titles or (tr("before"), tr("after"))
     for k, (ax, a, title) in enumerate(zip(axes, (before, after), titles)):
         plot_attention_map(a, tokens=list(tokens), ax=ax, vmax=vmax, cbar=False, lang=lang,
                            query_label=query_label if k == 0 else "", key_label=key_label)
         ax.set_title(title)
     fig = axes[0].figure
-    cb = fig.colorbar(axes[1].images[0], ax=list(axes), fraction=0.03, pad=0.02, label=colorbar_label)
+    cb = fig.colorbar(axes[1].images[0], ax=list(axes), fraction=0.03, pad=0.02,
+                      label=tr.default(colorbar_label, "attention_weight"))
     localize_axes(cb.ax, lang=lang)
     return PlotResult(ax_=axes[0], axes_={"before": axes[0], "after": axes[1]}, colorbar_=cb,
                       values_={"vmax": vmax})

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from vizlab.i18n import fmt_num
+from vizlab.i18n import fmt_num, get_lang
 from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
@@ -26,7 +26,7 @@ def plot_similarity(
     vmax: float = 1.0,
     cmap: str = SEQUENTIAL_CMAP,
     annot: bool = True,
-    cbar_label: str = "cosine similarity",
+    cbar_label: str | None = None,
     wrap: int | None = 38,
     lang: str = "pt",
     fontsize: float | None = None,
@@ -47,6 +47,8 @@ def plot_similarity(
         Colour range (``vmin`` defaults to the smallest value, so every value is on the scale).
     annot : bool
         Write each value in its cell (two decimals in the ``lang`` format) when n <= 20.
+    cbar_label : str, optional
+        Default: the catalogue's ``similarity`` in ``lang``.
 
     Returns
     -------
@@ -64,7 +66,7 @@ def plot_similarity(
     res = heatmap(S, ax=ax, xticklabels=short, yticklabels=short, cmap=cmap, vmin=lo, vmax=vmax,
                   annot=annot and n <= 20, fmt=lambda v: fmt_num(0.0 if abs(v) < 0.005 else v, 2, lang=lang),
                   lang=lang, aspect="equal", annot_kws=annot_kws,
-                  cbar_label=cbar_label, cbar_kws={"fraction": 0.046, "pad": 0.02, **(cbar_kws or {})})
+                  cbar_label=get_lang(lang).default(cbar_label, "similarity"), cbar_kws={"fraction": 0.046, "pad": 0.02, **(cbar_kws or {})})
     ax.set_xticks(range(n), [font_safe(s) for s in short], rotation=90 if wrap is None else 55,
                   ha="right", va="center", rotation_mode="anchor",
                   fontsize=fontsize)
@@ -80,7 +82,7 @@ def plot_similarity_means(
     series,
     ax: Axes | None = None,
     colors=None,
-    ylabel: str = "mean cosine similarity",
+    ylabel: str | None = None,
     title: str | None = None,
     lang: str = "pt",
     bar_kws: dict | None = None,
@@ -95,6 +97,8 @@ def plot_similarity_means(
         x tick labels (e.g. "paraphrases", "unrelated pairs").
     series : list of str, length n_series
         Legend entries (e.g. "English", "Portuguese").
+    ylabel : str, optional
+        Default: the catalogue's ``mean_similarity`` in ``lang``.
 
     Returns
     -------
@@ -119,7 +123,7 @@ def plot_similarity_means(
     ax.set_ylim(min(0.0, float(M.min()) - 0.05), 1.0)
     ax.axhline(0, color="0.5", lw=0.8)
     localize_axes(ax, lang=lang, axis="y")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(get_lang(lang).default(ylabel, "mean_similarity"))
     if title:
         ax.set_title(title)
     ax.legend(**{"loc": "upper right", **(legend_kws or {})})

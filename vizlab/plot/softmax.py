@@ -22,14 +22,14 @@ def plot_softmax_temperature(
     labels,
     temperatures,
     fig: Figure | None = None,
-    logit_title: str = "logits",
-    prob_title: str = "probabilities",
+    logit_title: str | None = None,
+    prob_title: str | None = None,
     temperature_label: str = "T",
     notes=None,
     colors=(CATEGORICAL[0], CATEGORICAL[5], CATEGORICAL[7], CATEGORICAL[4], CATEGORICAL[6]),
     logit_color: str = "0.55",
-    logit_label: str = "logit",
-    prob_label: str = "probability",
+    logit_label: str | None = None,
+    prob_label: str | None = None,
     lang: str = "pt",
     bar_kws: dict | None = None,
 ) -> PlotResult:
@@ -46,8 +46,14 @@ def plot_softmax_temperature(
     temperatures : sequence of float
     notes : list of str, optional
         Appended to each temperature's legend entry (e.g. the entropy).
+    logit_title, prob_title, logit_label, prob_label : str, optional
+        Panel titles and axis labels (default: the catalogue's ``logits``, ``softmax.probs_title``
+        with ``temperature_label``, ``logit`` and ``probability``).
+    temperature_label : str
+        The temperature's symbol in the legend.
     lang : {"pt", "en"}
-        Number format of the value labels, legend and ticks (``T = 0,5`` in Portuguese).
+        Language of the default texts; number format of the value labels, legend and ticks
+        (``T = 0,5`` in Portuguese).
 
     Returns
     -------
@@ -73,9 +79,9 @@ def plot_softmax_temperature(
     for yi, v in zip(y, logits):
         ax0.text(v, yi, " " + tr.num(v, 1), va="center", ha="left", fontsize=8)
     ax0.set_yticks(y, labels)
-    ax0.set_xlabel(logit_label)
+    ax0.set_xlabel(tr.default(logit_label, "logit"))
     ax0.invert_yaxis()
-    ax0.set_title(logit_title)
+    ax0.set_title(tr.default(logit_title, "logits"))
     lo = min(0.0, float(logits.min()))
     ax0.set_xlim(lo, float(logits.max()) * 1.18)
     nt = len(temperatures)
@@ -89,8 +95,8 @@ def plot_softmax_temperature(
     ax1.set_yticks(y, labels)
     ax1.invert_yaxis()
     ax1.set_xlim(0, 1)
-    ax1.set_title(prob_title)
-    ax1.set_xlabel(prob_label)
+    ax1.set_title(tr.default(prob_title, "softmax.probs_title", t=temperature_label))
+    ax1.set_xlabel(tr.default(prob_label, "probability"))
     ax1.legend(loc="lower right", frameon=False)
     localize_axes(ax0, lang=lang, axis="x")
     localize_axes(ax1, lang=lang, axis="x")
