@@ -113,9 +113,7 @@ def transfer_layer_probes(ctx: FigureContext):
     names = {"pretrained": tr.t("MiniLM pré-treinado", "pretrained MiniLM"),
              "random": tr.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights")}
     ticks = [hidden_label(i, lang=ctx.lang) for i in range(n_layers)]
-    common = {"names": names, "xticklabels": ticks, "lang": ctx.lang,
-              "xlabel": tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
-                             "layer (emb. = embedding output; k = output of layer k)")}
+    common = {"names": names, "xticklabels": ticks, "lang": ctx.lang}
     plot_layer_probes(summary(correct), ax=a1, ylabel=tr.t("acurácia da sonda (IC 95 %)", "probe accuracy (95% CI)"),
                       references=[{"value": topic_ci["value"], "lo": topic_ci["lo"], "hi": topic_ci["hi"],
                                    "label": tr("topic_only_clf")},
