@@ -25,6 +25,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def worker(n: int, tmp: Path, device: str, shard_size: int) -> dict:
     import pandas as pd
     import torch
@@ -39,6 +44,16 @@ def worker(n: int, tmp: Path, device: str, shard_size: int) -> dict:
     pd.concat([df] * reps, ignore_index=True).iloc[:n].to_csv(csv, index=False)
     del df
     lm = vizlab.load_model("minilm", device=device)
+    # resident memory after each shard is written (the shard writer is wrapped, nothing else changes)
+    import vizlab.extraction.corpus as corpus
+
+    trace, write = [], corpus.write_shard
+
+    def traced_write(path, data):
+        write(path, data)
+        trace.append(round(_current_rss_mb()))
+
+    corpus.write_shard = traced_write
     before = _rss_mb()
     t0 = time.perf_counter()
     run = vizlab.embed_corpus(lm, csv, tmp / f"vectors-{n}.parquet", label_col="label", shard_size=shard_size,
@@ -47,7 +62,7 @@ def worker(n: int, tmp: Path, device: str, shard_size: int) -> dict:
     assert run.n_rows == n, run
     return {"texts": n, "seconds": round(seconds, 1), "texts_per_s": round(n / seconds, 1),
             "rss_before_mb": round(before), "peak_rss_mb": round(_rss_mb()),
-            "shards": run.n_shards, "threads": torch.get_num_threads(), "device": device}
+            "shards": run.n_shards, "rss_after_each_shard_mb": trace, "threads": torch.get_num_threads(), "device": device}
 
 
 def main() -> None:
@@ -74,6 +89,7 @@ def main() -> None:
             print(f"{r['texts']:>7} texts  {r['seconds']:>7.1f} s  {r['texts_per_s']:>6.1f} texts/s  "
                   f"RSS after model load {r['rss_before_mb']} MB, peak {r['peak_rss_mb']} MB  "
                   f"({r['shards']} shards, {r['threads']} threads, {r['device']})", flush=True)
+            print(f"        resident memory after each shard (MB): {r['rss_after_each_shard_mb']}", flush=True)
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         print(f"peak RSS {a['texts']} -> {b['texts']} texts: {a['peak_rss_mb']} -> {b['peak_rss_mb']} MB "
