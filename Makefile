@@ -34,6 +34,7 @@ check-figures: $(STAMP)
 test: $(DEVSTAMP)
 	$(MAKE) --no-print-directory check-figures
 	$(BIN)/lint-imports
+	$(BIN)/ruff check vizlab scripts tests
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q $(ARGS)
 
 bench: $(STAMP)
