@@ -120,14 +120,8 @@ def finetune_training_curves(ctx: FigureContext):
                     {"value": ci["topic"]["value"], "lo": ci["topic"]["lo"], "hi": ci["topic"]["hi"],
                      "label": tr.t(f"só o tema: {_ci_text(tr, ci['topic'])}",
                                    f"topic only: {_ci_text(tr, ci['topic'])}")}],
-        text={
-            "train": tr.t("treino (lotes)", "training (batches)"),
-            "train_smooth": tr.t("treino (média móvel)", "training (moving average)"),
-            "eval": tr.t(f"reservados, ajuste fino (final: {_ci_text(tr, ci['fine_tuned'])})",
-                         f"held-out, fine-tuned (final: {_ci_text(tr, ci['fine_tuned'])})"),
-            "step": tr.t("passo de treino", "training step"), "loss": tr.t("perda (entropia cruzada)", "cross-entropy loss"),
-            "accuracy": tr("accuracy"), "epoch": tr.t("época {}", "epoch {}"), "chance": tr("chance"),
-        },
+        text={"eval": tr.t(f"reservados, ajuste fino (final: {_ci_text(tr, ci['fine_tuned'])})",
+                           f"held-out, fine-tuned (final: {_ci_text(tr, ci['fine_tuned'])})")},
     )
     _title(ctx, fig, f"Ajuste fino: acurácia nos reservados {tr.num(res.initial_eval_accuracy)} → "
                      f"{tr.num(res.eval_accuracy)} (IC 95 % {tr.num(ci['fine_tuned']['lo'])}–"
@@ -194,10 +188,6 @@ def finetune_embedding_shift(ctx: FigureContext):
                      f"before (pretrained): silhouette {num(ci['label_before'])}"),
                 tr.t(f"depois (ajuste fino): silhueta {num(ci['label_after'])}",
                      f"after (fine-tuned): silhouette {num(ci['label_after'])}")),
-        xlabel=tr.t("componente principal 1", "principal component 1"),
-        ylabel=tr.t("componente principal 2", "principal component 2"),
-        centroid_label=tr.t("centroide da classe", "class centroid"),
-        path_label=tr.t("centroide antes → depois", "centroid before → after"),
     )
     fig.subplots_adjust(bottom=0.32)
     fig.text(0.5, 0.085, tr.t(
@@ -241,14 +231,11 @@ def finetune_cka(ctx: FigureContext):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1, 1.1]},
                                  layout="constrained")
     plot_cka_layers(per_layer, lo=lo, hi=hi, ax=a1, xticklabels=ticks, lang=ctx.lang,
-                    xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
-                                "layer (emb. = embedding output; k = output of layer k)"),
                     ylabel=tr.t("CKA antes vs depois (IC 95 %)", "CKA before vs after (95% CI)"))
     a1.set_title(tr.t("Mesma camada, antes vs depois", "Same layer, before vs after"))
     plot_cka_matrix(M, ax=a2, xticklabels=ticks, yticklabels=ticks, lang=ctx.lang,
                     xlabel=tr.t("camada do modelo ajustado", "layer of the fine-tuned model"),
-                    ylabel=tr.t("camada do modelo pré-treinado", "layer of the pretrained model"),
-                    colorbar_label=tr.t("CKA linear", "linear CKA"))
+                    ylabel=tr.t("camada do modelo pré-treinado", "layer of the pretrained model"))
     a2.set_title(tr.t("Todas as camadas contra todas", "Every layer against every layer"))
     _title(ctx, fig, "Quanto cada camada mudou com o ajuste fino", "How much each layer changed with fine-tuning")
     ctx.record("interval", "95% percentile bootstrap over the 600 held-out tweets (200 resamples)")
@@ -292,8 +279,6 @@ def finetune_attention_change(ctx: FigureContext):
     fig = plt.figure(figsize=(11, 10.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
     top = plot_head_change(change, ax=fig.add_subplot(grid[0, :]), highlight=(layer, head), lang=ctx.lang,
-                           xlabel=tr.t("cabeça (1 a 12)", "head (1 to 12)"),
-                           ylabel=tr.t("camada (1 = primeiro bloco)", "layer (1 = first block)"),
                            colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
     top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
                            "Change of each head (Jensen-Shannon divergence)"))
@@ -303,7 +288,6 @@ def finetune_attention_change(ctx: FigureContext):
         tokens=display_tokens(before[i].tokens),
         axes=[fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])], lang=ctx.lang,
         titles=(tr.t(f"antes: {where}", f"before: {where}"), tr.t(f"depois: {where}", f"after: {where}")),
-        colorbar_label=tr("attention_weight"), query_label=tr("query"), key_label=tr("key"),
     )
     ctx.record("most_changed_head", {"layer": layer_number(layer), "head": head_number(head),
                                      "jsd": round(float(change[layer, head]), 4)})
@@ -348,8 +332,6 @@ def finetune_probe_layers(ctx: FigureContext):
                                                "fine-tuned classifier (its own head)")},
                     {"value": tp["value"], "lo": tp["lo"], "hi": tp["hi"], "label": tr("topic_only_clf")},
                     {"value": 1 / 3, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55", "ls": ":"}],
-        xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
-                    "layer (emb. = embedding output; k = output of layer k)"),
         ylabel=tr.t("acurácia nos 600 reservados (IC 95 %)", "accuracy on the 600 held-out (95% CI)"),
         legend_kws={"loc": "upper left", "fontsize": 7.5})
     ax.set_ylim(0.3, 0.85)
@@ -382,9 +364,7 @@ def finetune_confusion(ctx: FigureContext):
     res = finetuned(ctx)
     counts = confusion_matrix(res.eval_labels, res.eval_predictions, labels=range(len(res.labels)))
     fig, ax = plt.subplots(figsize=(6.0, 4.6), layout="constrained")
-    plot_confusion(counts, labels=_label_names(ctx, res.labels), ax=ax, lang=ctx.lang,
-                   xlabel=tr.t("classe prevista", "predicted class"), ylabel=tr.t("classe verdadeira", "true class"),
-                   colorbar_label=tr.t("% da classe verdadeira", "% of the true class"))
+    plot_confusion(counts, labels=_label_names(ctx, res.labels), ax=ax, lang=ctx.lang)
     acc = bootstrap_ci((np.asarray(res.eval_labels) == np.asarray(res.eval_predictions)).astype(float))
     ax.set_title(tr.t(f"Classificador ajustado: acurácia {tr.pct(acc['value'])} "
                       f"(IC 95 % {tr.pct(acc['lo'])}–{tr.pct(acc['hi'])})",
