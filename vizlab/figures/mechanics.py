@@ -41,27 +41,12 @@ def pipeline_steps(ctx: FigureContext):
     st = classify_steps(lm, PIPELINE_TEXT)
     ref = pipeline_probabilities(lm, PIPELINE_TEXT)
     diff = max(abs(ref[lab] - float(p)) for lab, p in zip(st.labels, st.probabilities))
-    titles = None if ctx.lang == "en" else {
-        "text": "1. texto bruto",
-        "tokens": "2. tokens (tokenizador)   →   3. ids (linha no vocabulário)",
-        "token_row": "token",
-        "id_row": "id",
-        "model": "4. modelo: {n_layers} camadas → vetor do [CLS]\n→ pooler ({hidden} valores)",
-        "vector": "valor",
-        "logits": "5. logits\n(cabeça linear: 3 × {hidden} pesos)",
-        "probs": "6. softmax\np = eᶻ / Σ eᶻ",
-        "label": "7. rótulo",
-        "probability": "probabilidade",
-        "logit": "logit",
-        "check": "pipeline(\"text-classification\"):\nas mesmas probabilidades",
-        "dims": "dimensão do vetor",
-    }
     fig = plt.figure(figsize=(13, 7.4))
     plot_classifier_pipeline(st.logits, probabilities=st.probabilities, labels=st.labels,
                              label_names=_label_names(ctx, st.labels), text=st.text,
                              tokens=display_tokens(st.tokens), ids=st.input_ids,
                              vector=st.pooled if st.pooled is not None else st.cls_vector,
-                             n_layers=st.n_layers, titles=titles, lang=ctx.lang, fig=fig)
+                             n_layers=st.n_layers, lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("Por trás do pipeline de classificação: cada passo com seus números (MiniLM ajustado)",
                        "Behind the classification pipeline: every step with its numbers (fine-tuned MiniLM)"),
                  y=0.995)
@@ -136,26 +121,6 @@ def position_sources(ctx: FigureContext):
     kinds = {"sliding_attention": ctx.t("camadas locais (base 10⁴)", "local layers (base 10⁴)"),
              "full_attention": ctx.t("camadas globais (base 10⁶)", "global layers (base 10⁶)")}
     wl = {kinds.get(k, k): wavelengths(v) for k, v in sorted(freqs.items(), key=lambda kv: kv[0] != "sliding_attention")}
-    text = None if ctx.lang == "en" else {
-        "learned": "(a) MiniLM: vetores de posição aprendidos\nsimilaridade de cosseno entre posições",
-        "sinusoidal": "(b) codificação senoidal (Transformer original)\nmesma dimensão, para referência",
-        "wavelengths": "(c) Gemma, RoPE: comprimento de onda de cada\npar de dimensões (posições por volta completa)",
-        "absolute": "(d) MiniLM, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
-        "rotary": "(e) Gemma, {head}: escore de “{q}” → “{k}”\nem cada par de posições",
-        "spread": "(f) o escore depende só da distância?\nvariação ao longo de cada diagonal / amplitude total",
-        "position": "posição (0 = primeiro token)",
-        "query_pos": "posição m da consulta",
-        "key_pos": "posição n da chave",
-        "similarity": ctx.tr("similarity"),
-        "score": "escore q·k/√d",
-        "pair": "par de dimensões (1 = gira mais rápido)",
-        "tokens": "comprimento de onda (tokens)",
-        "distance": "distância m − n (tokens)",
-        "ratio": "variação / amplitude",
-        "masked": "cinza: chave no futuro\n(máscara causal)",
-    }
-    if ctx.lang == "en":
-        text = {"masked": "grey: future key\n(causal mask)", "pair": "dimension pair (1 = turns fastest)"}
     show = display_tokens([POSITION_PAIR_PT[0], POSITION_PAIR_PT[1]], scheme="sentencepiece")
     names = {"q": POSITION_PAIR_EN[0], "k": POSITION_PAIR_EN[1], "q_rot": show[0].lstrip("␣"),
              "k_rot": show[1].lstrip("␣"), "head_abs": layer_head_name(0, h_abs, lang=ctx.lang),
@@ -165,7 +130,7 @@ def position_sources(ctx: FigureContext):
     fig = plt.figure(figsize=(17, 10))
     plot_position_sources(learned_sim, sinusoidal_sim=sin_sim, wavelengths=wl, absolute_scores=a_grid,
                           rotary_scores=r_grid, absolute_spread=rel_abs, rotary_spread=rel_rot, names=names,
-                          text=text, lang=ctx.lang, fig=fig)
+                          lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("De onde vem a posição: vetores aprendidos (MiniLM), senoides (referência) e rotação (Gemma)",
                        "Where position comes from: learned vectors (MiniLM), sinusoids (reference), rotation (Gemma)"),
                  y=0.97)
@@ -274,21 +239,9 @@ def attention_output_walkthrough(ctx: FigureContext):
     tr = trace_attention_output(mini, END_SENTENCE, layer=li)
     z = tr.per_head()
     tokens = display_tokens(tr.tokens)
-    titles = None if ctx.lang == "en" else {
-        "weights": f"(1) pesos de atenção A ({layer_head_name(li, h)})",
-        "v": "(2) valores V = W_V·h",
-        "z": "(3) soma ponderada Z = A·V",
-        "concat": "(4) as 12 cabeças lado a lado [Z₁ | … | Z₁₂]\ncontorno: a cabeça {head}",
-        "w_o": "(5) projeção de saída W_O\ncontorno: as colunas que leem a cabeça {head}",
-        "check": "(6) reconstruída vs saída do próprio modelo\nerro máximo {err}",
-        "query": ctx.tr("query"), "key": ctx.tr("key"), "token": "token", "dims": "dimensão (da cabeça)",
-        "concat_dims": "cabeça (32 dimensões cada)", "hidden_dims": "dimensão de saída",
-        "attention": ctx.tr("attention"), "value": "valor", "weight": "peso",
-        "rebuilt": "reconstruída (A·V, concatenação, W_O)", "model": "calculada pelo modelo",
-    }
-    if ctx.lang == "en":
-        titles = {"weights": f"(1) attention weights A ({layer_head_name(li, h, lang='en')})",
-                  "concat_dims": "head (32 dimensions each)"}
+    # the other panel texts: the catalogue's "attention_output.*" entries
+    titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_name(li, h, lang='pt')})",
+                               f"(1) attention weights A ({layer_head_name(li, h, lang='en')})")}
     fig = plt.figure(figsize=(17, 10.5))
     plot_attention_output(tr.weights[h], v=tr.v[tr.kv_index[h]], z=z[h], concat=tr.concat(), w_o=tr.w_o,
                               rebuilt=tr.reconstructed(), reference=tr.reference, head=h, tokens=tokens,
@@ -335,20 +288,11 @@ def dynamic_padding(ctx: FigureContext):
     costs = padding_costs(lengths, epoch, pad_to=pad_to)
     shown = epoch[:N_PADDING_BATCHES]
     fixed, dynamic = padding_grid(lengths, shown, pad_to=pad_to)
-    text = None if ctx.lang == "en" else {
-        "fixed": "preenchido até o tweet mais longo de todos ({pad_to} tokens)",
-        "dynamic": "preenchido até o mais longo de cada lote (dinâmico)",
-        "costs": "todos os lotes da 1ª época: tokens calculados",
-        "position": "posição na entrada",
-        "text": "tweet (em lotes de {size})",
-        "batch": "lote (na ordem do treino)",
-        "tokens": "tokens calculados por lote",
-        "real": "token real",
-        "pad": "preenchimento [PAD]",
-        "none": "não calculado",
-        "fixed_line": "preenchimento fixo até {pad_to}",
-        "dynamic_bars": "preenchimento dinâmico",
-        "real_line": "tokens reais",
+    text = {  # tweets of the first epoch; the other panel texts: the catalogue's "padding.*" entries
+        "fixed": ctx.t("preenchido até o tweet mais longo de todos ({pad_to} tokens)",
+                       "padded to the longest tweet of all ({pad_to} tokens)"),
+        "costs": ctx.t("todos os lotes da 1ª época: tokens calculados", "every batch of the 1st epoch: tokens computed"),
+        "text": ctx.t("tweet (em lotes de {size})", "tweet (in batches of {size})"),
     }
     fig = plt.figure(figsize=(14, 9))
     plot_dynamic_padding(fixed, dynamic_grid=dynamic, batch_sizes=[len(b) for b in shown], costs=costs,
@@ -436,19 +380,10 @@ def attribution_vs_attention(ctx: FigureContext):
                                         f"“{a.text}” → {name} ({ctx.tr.pct(a.target_probability, 0)})")})
     n_layers = taus.shape[1] - 1
     labels = [str(layer_number(i)) for i in range(n_layers)] + ["rollout"]
-    text = None if ctx.lang == "en" else {
-        "attribution": "atribuição (IG, logit)",
-        "attention": "atenção do [CLS], última\ncamada (parcela das palavras)",
-        "rollout": "rollout do [CLS]\n(parcela das palavras)", "attr_cbar": "atribuição (logit)",
-        "att_cbar": "atenção (parcela\nentre as palavras)",
-        "tau_title": "τ de Kendall entre |atribuição| e a atenção do [CLS]\nem {n} tweets reservados (média, IC 95 %)",
-        "tau": "τ de Kendall", "layer": "camada (1 = primeiro bloco)",
-        "reference": "gradiente × entrada vs IG (dois métodos de atribuição)", "zero": "nenhuma concordância",
-    }
     fig = plt.figure(figsize=(17, 8.5))
     plot_attribution_vs_attention(examples, tau_mean=summary["mean"], tau_low=summary["ci_low"],
                                   tau_high=summary["ci_high"], tau_labels=labels, n_texts=len(tweets),
-                                  reference=float(np.nanmean(ref)), text=text, lang=ctx.lang, fig=fig)
+                                  reference=float(np.nanmean(ref)), lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("Atribuição (gradientes integrados) ao lado da atenção, MiniLM ajustado para sentimento",
                        "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
                  y=0.99)
@@ -513,19 +448,13 @@ def attribution_figure(lm, text: str, *, target=None, tr=None, n_steps: int = 50
         att = act.attentions[-1].mean(0)[0][keep]
         rol = rollout(act.attentions)[0][keep]
         att, rol = att / att.sum(), rol / rol.sum()
-    text_pt = None if tr.code == "en" else {
-        "attribution": "atribuição (IG, logit)",
-        "attention": "atenção do [CLS], última\ncamada (parcela das palavras)",
-        "rollout": "rollout do [CLS]\n(parcela das palavras)", "attr_cbar": "atribuição (logit)",
-        "att_cbar": "atenção (parcela\nentre as palavras)"}
     name = tr(a.target) if a.target in ("negative", "neutral", "positive") else a.target
     if a.task == "next-token":
         from vizlab.tokens import display_token
 
         name = "“" + display_token(a.target, scheme="sentencepiece") + "”"
     fig = plt.figure(figsize=(max(7.0, 0.75 * len(tokens) + 2.5), 1.0 + 0.8 * (1 if att is None else 3)))
-    plot_attribution_strips(a.scores[keep], tokens=tokens, attention=att, rollout=rol, text=text_pt,
-                            lang=tr.code, fig=fig,
+    plot_attribution_strips(a.scores[keep], tokens=tokens, attention=att, rollout=rol, lang=tr.code, fig=fig,
                             title=tr.t(f"{lm.name}: “{text}” → {name} ({tr.pct(a.target_probability, 1)}); "
                                        f"lacuna de completude {tr.num(a.delta, 4)}",
                                        f"{lm.name}: “{text}” → {name} ({tr.pct(a.target_probability, 1)}); "
