@@ -210,8 +210,7 @@ def embeddings_similarity(ctx: FigureContext):
     order = cluster_order(S)
     labels = [textwrap.fill(sentences[i], 26) for i in order]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.4, 8.0), gridspec_kw={"width_ratios": [3.2, 1], "wspace": 0.45})
-    plot_similarity(S[order][:, order], labels=labels, ax=ax, vmin=-0.1, wrap=None, fontsize=8, lang=tr.code,
-                    cbar_label=tr("similarity"))
+    plot_similarity(S[order][:, order], labels=labels, ax=ax, vmin=-0.1, wrap=None, fontsize=8, lang=tr.code)
     ax.set_title(tr.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
                       "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
     summary = {lang: similarity_summary(M) for lang, M in (("en", S), ("pt", S_pt))}
@@ -221,7 +220,6 @@ def embeddings_similarity(ctx: FigureContext):
                           groups=[tr.t("paráfrases\n(4 pares)", "paraphrases\n(4 pairs)"),
                                   tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
                           series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
-                          ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
                           title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",
                                      "The same sentences\ntranslated: in Portuguese\nthe means draw close"))
     for k, v in {"paraphrase_movie": S[0, 1], "opposite_movie": S[0, 2], "unrelated_cat_rates": S[9, 11]}.items():
@@ -286,11 +284,8 @@ def embeddings_contextual(ctx: FigureContext):
         plot_sense_similarity(
             within, between, ax=ax, color=color, lang=tr.code,
             xticklabels=[hidden_label(i, lang=tr.code) for i in range(len(within))],
-            labels=(tr.t("mesmo sentido", "same sense"),
+            labels=(tr("same_sense"),
                     tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
-            xlabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
-                        "layer (emb. = embedding output; k = output of layer k)"),
-            ylabel=tr.t("similaridade de cosseno média", "mean cosine similarity"),
             title=f"'{word}' — {'all-MiniLM-L6-v2' if name == 'minilm' else 'Gemma-3-270m'}",
         )
         gap = within - between

@@ -114,7 +114,7 @@ def topk_figure(preds, *, tr: Lang, title: str | None = None, model_name: str | 
             temp = f"T = {tr.num(p.temperature, 1)}" if p.temperature != 1 else ""
             sub = f" ({name}{temp})".replace(", )", ")") if (name or temp) else ""
             plot_topk_bars(p.probs, labels=p.tokens, ax=ax, highlight=p.expected, extra=extra,
-                           title=f"“{p.prompt} …”{sub}", xlabel=tr("probability"), lang=tr.code)
+                           title=f"“{p.prompt} …”{sub}", lang=tr.code)
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         if title:
@@ -173,11 +173,7 @@ def pretraining_masked_word(ctx: FigureContext):
         fb = fill_blank(lm, template, candidates=cands)
         names = [c + ("*" if added and c == expected else "") for c in fb.candidates]
         plot_blank_scores(fb.left_probs, fb.probs, candidates=names, ax=ax, lang=tr.code,
-                          marked={expected, expected + "*"},
-                          labels=(tr.t("só palavras antes da lacuna", "words before the blank only"),
-                                  tr.t("frase inteira", "whole sentence")),
-                          xlabel=tr.t("probabilidade entre os candidatos", "probability among the candidates"),
-                          title=f"“{template}”",
+                          marked={expected, expected + "*"}, title=f"“{template}”",
                           legend_kws={"loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "ncol": 2,
                                       "frameon": False})
         if added:
@@ -233,11 +229,7 @@ def pretraining_logit_lens(ctx: FigureContext):
                     lang=tr.code,
                     cbar_label=tr.t("probabilidade da previsão final do modelo (última linha)",
                                     "probability of the model's final prediction (last row)"),
-                    xlabel=tr.t("posição de entrada (prevendo o token seguinte)",
-                                "input position (predicting the next token)"),
-                    max_chars=10, annot_kws={"fontsize": 7},
-                    ylabel=tr.t("camada (emb. = saída dos embeddings; k = saída da camada k)",
-                                "layer (emb. = embedding output; k = output of layer k)"))
+                    max_chars=10, annot_kws={"fontsize": 7})
     ax.set_title(tr.t("Texto: token mais provável da lente; negrito: já é a previsão final;\n"
                       "moldura: o caminho southwest → Norte → Sul na última posição",
                       "Text: the lens's most probable token; bold: already the final prediction;\n"
@@ -245,7 +237,7 @@ def pretraining_logit_lens(ctx: FigureContext):
     labels = display_tokens(list(LENS_PATH), scheme="plain")
     plot_lens_paths(path_p, labels=labels, row_labels=rows, ax=ax2, lang=tr.code,
                     colors=[CATEGORICAL[4], CATEGORICAL[5], CATEGORICAL[2]],
-                    xlabel=tr("probability"), ylabel="",
+                    ylabel="",
                     title=tr.t("Última posição (“do”):\nprobabilidade de cada token",
                                "Last position (“do”):\nprobability of each token"))
     fig.suptitle(tr.t("Lente de logits (Gemma-3-270m): como a previsão “Sul” se forma ao longo das camadas",

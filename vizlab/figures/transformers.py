@@ -155,8 +155,6 @@ def transformers_softmax_temperature(ctx: FigureContext):
         z[idx], probs[:, idx], labels=shown, temperatures=TEMPERATURES, notes=notes,
         fig=plt.figure(figsize=(11, 5.4)), lang=ctx.lang,
         logit_title=ctx.t(f"logits (“{PROMPT} …”)", f"logits (“{PROMPT} …”)"),
-        prob_title=ctx.t("probabilidades = softmax(logits / T)", "probabilities = softmax(logits / T)"),
-        prob_label=ctx.tr("probability"), logit_label="logit",
     )
     res.axes_["probs"].set_xlim(0, max(0.05, float(probs[:, idx].max()) * 1.15))
     fig = res.figure_
