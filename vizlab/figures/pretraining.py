@@ -131,9 +131,7 @@ def topk_figure(preds, *, tr: Lang, title: str | None = None, model_name: str | 
     return fig
 
 
-@register(
-    "pretraining_next_word",
-    section="pretraining",
+@register("pretraining_next_word", section="pretraining",
     inputs={"models": [DECODER], "data": "4 Portuguese prompts", "n": 4, "seed": None, "k": TOP_K},
 )
 def pretraining_next_word(ctx: FigureContext):
@@ -154,9 +152,7 @@ BLANKS = [
 ]
 
 
-@register(
-    "pretraining_masked_word",
-    section="pretraining",
+@register("pretraining_masked_word", section="pretraining",
     inputs={"models": [DECODER], "data": "2 Portuguese sentences with a blank", "n": 2, "seed": None,
             "method": "decoder rescoring of next-word candidates"},
 )
@@ -200,9 +196,7 @@ LENS_PROMPT = "O Brasil é um país da América do"
 LENS_PATH = (" southwest", " Norte", " Sul")
 
 
-@register(
-    "pretraining_logit_lens",
-    section="pretraining",
+@register("pretraining_logit_lens", section="pretraining",
     inputs={"models": [DECODER], "data": "1 Portuguese prompt", "n": 1, "seed": None},
 )
 def pretraining_logit_lens(ctx: FigureContext):

