@@ -285,3 +285,28 @@ def test_cli_embed_writes_the_explorer(tiny_bert, tmp_path, capsys):
     assert [t["name"] for t in fig["data"]] == ["negativo (6)", "positivo (6)"]
     assert sorted(h for t in fig["data"] for h in t["hovertext"]) == sorted(texts)
     assert fig["layout"]["xaxis"]["title"]["text"] == "PCA 1" and "data.csv" in fig["layout"]["title"]["text"]
+
+
+def test_shipped_shift_page_agrees_with_the_manifest():
+    """figures/finetune_shift_explorer.html: the 600 held-out tweets, and its ✓ marks give the accuracies
+    the training-curves figure records (fine-tuned classifier after, frozen-model probe before)."""
+    import hashlib
+    from pathlib import Path
+
+    from vizlab.figures.manifest import read_manifest
+
+    out = Path(__file__).resolve().parents[1] / "figures"
+    page_path = out / "finetune_shift_explorer.html"
+    assert page_path.exists(), "figures/finetune_shift_explorer.html is missing (make figures writes it)"
+    entries = {e["id"]: e for e in read_manifest(out)}
+    shift = entries["finetune_embedding_shift"]
+    assert shift["sha256"]["finetune_shift_explorer.html"] == hashlib.sha256(page_path.read_bytes()).hexdigest()
+    page = page_path.read_text(encoding="utf-8")
+    hover = [h for t in _blob(page, "figure")["data"] for h in t["hovertext"]]
+    assert len(hover) == 600
+    tr = Lang("pt")
+    results = entries["finetune_training_curves"]["results"]
+    for key, recorded in (("pred_after", "accuracy_fine_tuned"), ("pred_before", "accuracy_frozen_probe")):
+        marks = [re.search(re.escape(tr(key)) + r": [^<]* ([✓✗])", h).group(1) for h in hover]
+        assert len(marks) == 600
+        assert np.mean([m == "✓" for m in marks]) == pytest.approx(results[recorded]["value"], abs=1e-4)

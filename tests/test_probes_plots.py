@@ -75,6 +75,7 @@ def test_plot_data_efficiency_draws_means_and_bands_on_log_axis():
     assert res.ax_.get_xscale() == "log"
     assert [t.get_text() for t in res.ax_.get_xticklabels()] == ["16", "2.000"]
     res.figure_.canvas.draw()
-    assert any("," in t.get_text() for t in res.ax_.get_yticklabels())  # decimal comma
+    assert [t.get_text() for t in res.ax_.get_yticklabels() if t.get_text()][:1] and all(
+        t.get_text().endswith(" %") for t in res.ax_.get_yticklabels() if t.get_text())  # accuracy: percentages
     with pytest.raises(TypeError):
         plot_data_efficiency(summ.to_dict())

@@ -230,7 +230,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "training.step": ("passo de treino", "training step"),
     "training.loss": ("perda (entropia cruzada)", "cross-entropy loss"),
     "training.epoch": ("época {}", "epoch {}"),
-    "training.baseline": ("sonda linear sobre as features congeladas", "linear probe on frozen features"),
+    "training.baseline": ("sonda linear sobre o modelo pré-treinado congelado", "linear probe on the frozen pretrained model"),
     # vizlab.plot.qk.plot_qk_walkthrough
     "qk.q": ("Q: consultas", "Q: queries"),
     "qk.k": ("K: chaves", "K: keys"),

@@ -69,12 +69,15 @@ def heldout_results(ctx: FigureContext) -> dict:
     train, held = split_data()
     y = held["label"].to_numpy()
     labels = np.asarray(res.labels)
-    fine = labels[res.eval_predictions] == y
-    frozen = probe_heldout_predictions(embed(res.base, list(train["text"])), train["label"],
-                                       embed(res.base, list(held["text"]))) == y
-    topic = topic_majority(train["topic"], train["label"], held["topic"]) == y
-    return {"fine_tuned": fine.astype(float), "frozen_probe": frozen.astype(float), "topic": topic.astype(float),
-            "inside": (held["topic"] == WITHIN).to_numpy(), "held": held, "train": train, "res": res}
+    predictions = {
+        "fine_tuned": labels[res.eval_predictions],
+        "frozen_probe": probe_heldout_predictions(embed(res.base, list(train["text"])), train["label"],
+                                                  embed(res.base, list(held["text"]))),
+        "topic": topic_majority(train["topic"], train["label"], held["topic"]),
+    }
+    correct = {k: (np.asarray(v) == y).astype(float) for k, v in predictions.items()}
+    return {**correct, "predictions": predictions, "inside": (held["topic"] == WITHIN).to_numpy(),
+            "held": held, "train": train, "res": res}
 
 
 def _majority_ok(train, held, inside) -> np.ndarray:
@@ -113,19 +116,19 @@ def finetune_training_curves(ctx: FigureContext):
         res.history.to_frame(), fig=fig, chance=1 / len(res.labels), lang=ctx.lang,
         references=[{"value": ci["frozen_probe"]["value"], "lo": ci["frozen_probe"]["lo"],
                      "hi": ci["frozen_probe"]["hi"], "color": ROLE_COLORS["pretrained"],
-                     "label": tr.t(f"sonda linear, features congeladas: {_ci_text(tr, ci['frozen_probe'])}",
-                                   f"linear probe, frozen features: {_ci_text(tr, ci['frozen_probe'])}")},
+                     "label": tr.t(f"sonda linear, modelo pré-treinado congelado: {_ci_text(tr, ci['frozen_probe'])}",
+                                   f"linear probe, frozen pretrained model: {_ci_text(tr, ci['frozen_probe'])}")},
                     {"value": ci["topic"]["value"], "lo": ci["topic"]["lo"], "hi": ci["topic"]["hi"],
                      "label": tr.t(f"só o tema: {_ci_text(tr, ci['topic'])}",
                                    f"topic only: {_ci_text(tr, ci['topic'])}")}],
         text={"eval": tr.t(f"reservados, ajuste fino (final: {_ci_text(tr, ci['fine_tuned'])})",
                            f"held-out, fine-tuned (final: {_ci_text(tr, ci['fine_tuned'])})")},
     )
-    _title(ctx, fig, f"Ajuste fino: acurácia nos reservados {tr.num(res.initial_eval_accuracy)} → "
-                     f"{tr.num(res.eval_accuracy)} (IC 95 % {tr.num(ci['fine_tuned']['lo'])}–"
-                     f"{tr.num(ci['fine_tuned']['hi'])})",
-           f"Fine-tuning: held-out accuracy {res.initial_eval_accuracy:.2f} → {res.eval_accuracy:.2f} "
-           f"(95% CI {ci['fine_tuned']['lo']:.2f}–{ci['fine_tuned']['hi']:.2f})")
+    final = _ci_text(tr, ci["fine_tuned"])
+    _title(ctx, fig, f"Ajuste fino: acurácia nos {tr.int(len(held))} tweets reservados "
+                     f"{tr.pct(res.initial_eval_accuracy)} → {final}",
+           f"Fine-tuning: accuracy on the {tr.int(len(held))} held-out tweets "
+           f"{tr.pct(res.initial_eval_accuracy)} → {final}")
     per_epoch = res.history.per_epoch()
     ctx.record("interval", INTERVAL)
     ctx.record("eval_accuracy_before", round(res.initial_eval_accuracy, 4))
@@ -206,6 +209,23 @@ def finetune_embedding_shift(ctx: FigureContext):
     ctx.record("within_silhouette_after", ci["within_after"])
     ctx.record("centroid_shift", {c: round(float(d), 3) for c, d in zip(shift.classes, shift.centroid_shift)})
     ctx.record("pca_explained_variance", [round(float(v), 3) for v in shift.explained_variance])
+    from vizlab.interactive import shift_html  # the same texts as an offline before/after page
+
+    preds = heldout_results(ctx)["predictions"]
+    hover = [f"[{tr('topic.' + t)}] {x}" for t, x in zip(topics, held["text"])]
+    ctx.attach("finetune_shift_explorer.html", shift_html(
+        shift, None, hover, list(y), preds["frozen_probe"], preds["fine_tuned"], lang=ctx.lang,
+        title=tr.t(f"Os {tr.int(len(y))} tweets reservados antes e depois do ajuste fino (MiniLM, última camada)",
+                   f"The {tr.int(len(y))} held-out tweets before and after fine-tuning (MiniLM, last layer)"),
+        note=tr.t("Mesmos tweets num só sistema de coordenadas (uma PCA de cada modelo; a do depois girada "
+                  "por Procrustes para coincidir com a do antes), cor = rótulo verdadeiro. O controle "
+                  "desliza cada ponto do antes para o depois. Previsão antes: sonda linear treinada nos "
+                  "2.400 tweets de treino sobre o modelo pré-treinado congelado; previsão após: o "
+                  "classificador ajustado. ",
+                  "The same tweets in one coordinate system (one PCA per model; the after one rotated by "
+                  "Procrustes onto the before one), colour = true label. The slider moves each point from "
+                  "before to after. Prediction before: a linear probe trained on the 2,400 training tweets "
+                  "over the frozen pretrained model; prediction after: the fine-tuned classifier. ") + tr("explorer_note")))
     return fig
 
 

@@ -18,7 +18,7 @@ from vizlab.i18n import fmt_pct, get_lang
 from vizlab.palette import ROLE_COLORS, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.frames import require_columns
-from vizlab.plot.heatmap import heatmap, localize_axes
+from vizlab.plot.heatmap import heatmap, localize_axes, percent_axis
 from vizlab.plot.probes import draw_reference, draw_references
 
 __all__ = ["plot_training_curves", "plot_confusion", "TRAIN_COLOR", "EVAL_COLOR"]
@@ -113,8 +113,8 @@ def plot_training_curves(
         refs.append(draw_reference(acc, chance, label=t["chance"], color="0.5", ls=":"))
     acc.set_ylim(0, 1)
     axes[0].set_ylim(bottom=0)
-    for ax in axes:
-        localize_axes(ax, lang=lang, axis="y")
+    localize_axes(axes[0], lang=lang, axis="y")
+    percent_axis(acc.yaxis, lang=lang)  # accuracies are percentages everywhere (figures, legends, REPORT)
     handles, labels = acc.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 3), frameon=False)
     fig.subplots_adjust(bottom=0.28, wspace=0.25)

@@ -18,7 +18,7 @@ from vizlab.i18n import get_lang
 from vizlab.palette import CATEGORICAL, ROLE_COLORS
 from vizlab.plot.display import PlotResult
 from vizlab.plot.frames import require_columns
-from vizlab.plot.heatmap import localize_axes
+from vizlab.plot.heatmap import percent_axis
 
 __all__ = ["plot_layer_probes", "plot_data_efficiency", "draw_reference", "draw_references"]
 
@@ -64,7 +64,7 @@ def _draw_series(summary, *, x: str, hue: str, ax, names, colors, references, dr
     refs = draw_references(ax, references)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    localize_axes(ax, lang=lang, axis="y")
+    percent_axis(ax.yaxis, lang=lang)  # accuracies are percentages everywhere (figures, legends, REPORT)
     ax.legend(**{"fontsize": 8, **legend_kws})
     return ax, drawn, refs
 
