@@ -374,10 +374,8 @@ def finetune_confusion(ctx: FigureContext):
     fig, ax = plt.subplots(figsize=(6.0, 4.6), layout="constrained")
     plot_confusion(counts, labels=_label_names(ctx, res.labels), ax=ax, lang=ctx.lang)
     acc = bootstrap_ci((np.asarray(res.eval_labels) == np.asarray(res.eval_predictions)).astype(float))
-    ax.set_title(tr.t(f"Classificador ajustado: acurácia {tr.pct(acc['value'])} "
-                      f"(IC 95 % {tr.pct(acc['lo'])}–{tr.pct(acc['hi'])})",
-                      f"Fine-tuned classifier: accuracy {tr.pct(acc['value'])} "
-                      f"(95% CI {tr.pct(acc['lo'])}–{tr.pct(acc['hi'])})"))
+    ax.set_title(tr.t(f"Classificador ajustado: acurácia {_ci_text(tr, acc)} (IC 95 %)",
+                      f"Fine-tuned classifier: accuracy {_ci_text(tr, acc)} (95% CI)"))
     true, pred = np.asarray(res.eval_labels), np.asarray(res.eval_predictions)
     rates = {}
     for i, ci_ in enumerate(res.labels):
