@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from vizlab.analysis.topics import (
-    group_anchors,
     label_table,
     neighbour_agreement,
     same_topic_chance,
@@ -90,16 +89,6 @@ def test_within_topic_neighbours_stay_in_the_topic():
     D = cosine_distances(X[members])
     np.fill_diagonal(D, np.inf)
     assert set(nb[0]) == set(members[np.argsort(D[0])[:4]])
-
-
-def test_group_anchor_sits_in_the_largest_island():
-    rng = np.random.default_rng(0)
-    big = rng.normal(0, 0.1, size=(50, 2))
-    small = rng.normal(10, 0.1, size=(5, 2))
-    coords = np.vstack([big, small, rng.normal(5, 0.1, size=(10, 2))])
-    groups = ["g"] * 55 + ["h"] * 10
-    anchors = group_anchors(coords, groups, k=5)
-    assert np.hypot(*anchors["g"]) < 1 and abs(anchors["h"][0] - 5) < 1
 
 
 def test_label_table():

@@ -9,8 +9,7 @@ recognised the topic would already look "sentiment-aware". These functions give,
   :func:`vizlab.analysis.probes.probe_predictions`;
 - :func:`neighbour_agreement` / :func:`same_topic_chance` / :func:`within_topic_neighbours` —
   k-nearest-neighbour label agreement, what the topic alone predicts for it, and the agreement
-  when the neighbours must share the text's topic;
-- :func:`group_anchors` — where to write a group's name on a 2-D map.
+  when the neighbours must share the text's topic.
 
 >>> topic_majority(["a", "a", "b"], ["neg", "neg", "pos"], ["b", "a", "c"]).tolist()
 ['pos', 'neg', 'neg']
@@ -23,7 +22,7 @@ import numpy as np
 from vizlab.analysis.probes import probe_folds
 
 __all__ = ["topic_majority", "topic_baseline_oof", "neighbour_agreement", "same_topic_chance",
-           "within_topic_neighbours", "group_anchors", "label_table"]
+           "within_topic_neighbours", "label_table"]
 
 
 def _majority(labels: np.ndarray) -> str:
@@ -130,34 +129,6 @@ def within_topic_neighbours(X: np.ndarray, topics, *, k: int = 15, metric: str =
         # drop the query itself (the first column, or wherever an exact duplicate put it)
         rows = [r[r != i][:k] for i, r in zip(range(len(members)), idx)]
         out[members] = members[np.array(rows)]
-    return out
-
-
-def group_anchors(coords: np.ndarray, groups, *, k: int = 20) -> dict:
-    """A point of each group on a 2-D map where its name can be written: the group's densest point.
-
-    For every point, the mean distance to its ``k`` nearest points of the same group; the group's
-    anchor is the point where that is smallest (inside the group's largest island, not between
-    two islands as a mean would be).
-
-    Returns
-    -------
-    dict group -> (x, y)
-    """
-    from scipy.spatial.distance import cdist
-
-    coords, groups = np.asarray(coords, dtype=float), np.asarray(groups).astype(str)
-    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(groups):
-        raise ValueError(f"coords must be (n, 2) with one group per row, got {coords.shape} and {groups.shape}")
-    out = {}
-    for g in dict.fromkeys(groups.tolist()):
-        pts = coords[groups == g]
-        kk = min(k, len(pts) - 1)
-        if kk < 1:
-            out[g] = tuple(pts[0])
-            continue
-        D = np.sort(cdist(pts, pts), axis=1)[:, 1:kk + 1].mean(axis=1)
-        out[g] = tuple(float(v) for v in pts[int(np.argmin(D))])
     return out
 
 

@@ -70,14 +70,13 @@ def embeddings_sentiment_map(ctx: FigureContext):
 
     from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
     from vizlab.analysis.topics import (
-        group_anchors,
         label_table,
         neighbour_agreement,
         same_topic_chance,
         within_topic_neighbours,
     )
     from vizlab.datasets import TOPICS
-    from vizlab.plot.labels import annotate_groups
+    from vizlab.plot.map_labels import label_islands
 
     tr = ctx.tr
     df = sentiment_sample()
@@ -94,9 +93,10 @@ def embeddings_sentiment_map(ctx: FigureContext):
         ax.set_title(titles[p.method])
         ctx.record(f"{p.method}_settings", p.describe(ctx.lang))
     topic_names = {t: tr(f"topic.{t}").split(" (")[0] for t in TOPICS}  # short names on the map
-    annotate_groups(group_anchors(maps[0].coords, topics), ax=axes[0], names=topic_names, skip=("other",))
     fig.suptitle(tr.t("Embeddings de 3.000 tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
                       "Embeddings of 3,000 tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
+    # after the layout is final: names are placed in pixels, next to each island, never on points
+    label_islands(maps[0].coords, topics, ax=axes[0], names=topic_names, exclude=("other",))
 
     idx, _ = exact_knn(X, 16, metric="cosine")
     idx = idx[:, 1:]
