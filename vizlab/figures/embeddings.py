@@ -140,7 +140,7 @@ def embeddings_sentiment_map(ctx: FigureContext):
     from vizlab.interactive import embedding_html  # the same UMAP map as an offline explorer page
 
     ctx.attach("embeddings_explorer.html", embedding_html(
-        maps[0], [f"[{t}] {x}" for t, x in zip(topics, df["text"])], list(y), lang=ctx.lang,
+        maps[0], [f"[{ctx.tr('topic.' + t)}] {x}" for t, x in zip(topics, df["text"])], list(y), lang=ctx.lang,
         title=ctx.t(f"Embeddings de {ctx.tr.int(len(df))} tweets (all-MiniLM-L6-v2), mapa UMAP; [tema] antes do texto",
                     f"Embeddings of {ctx.tr.int(len(df))} tweets (all-MiniLM-L6-v2), UMAP map; [topic] before the text")))
     return fig
