@@ -287,3 +287,11 @@ def test_head_stats_texts_follow_the_language():
         legend = [t.get_text() for t in res.axes_["labels"].get_legend().get_texts()]
         assert set(legend) <= {tr(f"pattern.{p}") for p in ("[CLS]", "[SEP]", "punct", "prev", "self", "next",
                                                             "block", "broad", "mixed")}
+
+
+def test_an_unknown_text_name_is_an_error_not_ignored():
+    from vizlab.i18n import Lang
+
+    assert Lang("pt").texts("training", override={"eval": "reservados"})["eval"] == "reservados"
+    with pytest.raises(ValueError, match=r"unknown text name\(s\) \['evall'\].*'eval'"):
+        Lang("pt").texts("training", override={"evall": "reservados"})

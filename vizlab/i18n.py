@@ -399,7 +399,8 @@ class Lang:
         """The texts of one multi-panel plot, by name: the catalogue's ``"<prefix>.<name>"`` entries,
         glossary ``terms`` (names, or ``{name: key}``), then ``override`` on top.
 
-        ``{fields}`` are left in for the plot to fill in.
+        ``{fields}`` are left in for the plot to fill in. An ``override`` name the plot does not have
+        is an error (a typo would otherwise be ignored silently).
 
         >>> t = Lang("en").texts("training", terms=("accuracy",), override={"eval": "held-out tweets"})
         >>> t["step"], t["accuracy"], t["eval"], t["epoch"].format(2)
@@ -409,6 +410,8 @@ class Lang:
         out = {key[len(start):]: self(key) for key in CATALOGUE if key.startswith(start)}
         pairs = terms.items() if isinstance(terms, Mapping) else ((name, name) for name in terms)
         out.update((name, self(key)) for name, key in pairs)
+        if unknown := sorted(set(override or {}) - set(out)):
+            raise ValueError(f"unknown text name(s) {unknown} for {prefix!r}; the names are {sorted(out)}")
         out.update(override or {})
         return out
 
