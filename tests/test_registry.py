@@ -130,3 +130,15 @@ def test_caption_edit_changes_the_key_and_check_says_captions(tmp_path, monkeypa
     finally:
         for name in (f"{pkg}.figs", pkg):
             sys.modules.pop(name, None)
+
+
+def test_report_order_does_not_depend_on_which_module_was_imported_first():
+    import subprocess
+    import sys
+
+    code = ("import importlib, sys; importlib.import_module(sys.argv[1]); "
+            "from vizlab.figures.registry import all_figures; print(' '.join(s.id for s in all_figures()))")
+    orders = {subprocess.run([sys.executable, "-c", code, first], capture_output=True, text=True,
+                             check=True).stdout for first in ("vizlab.figures.mechanics", "vizlab.figures.accelerate",
+                                                              "vizlab.figures.pretraining")}
+    assert len(orders) == 1, orders

@@ -160,11 +160,14 @@ def with_captions(specs: list[FigureSpec], captions: dict[str, dict]) -> list[Fi
 
 
 def all_figures() -> list[FigureSpec]:
-    """Every registered figure with its captions, in report order (by section, then registration order)."""
+    """Every registered figure with its captions, in report order: by section, then by module (in the
+    order of ``_SECTION_MODULES``; others last), then in the order a module registers them — the same
+    whichever figure module was imported first."""
     for mod in _SECTION_MODULES:
         importlib.import_module(mod)
-    order = {s: i for i, s in enumerate(SECTIONS)}
-    specs = sorted(_REGISTRY.values(), key=lambda f: order[f.section])
+    section = {s: i for i, s in enumerate(SECTIONS)}
+    module = {m: i for i, m in enumerate(_SECTION_MODULES)}
+    specs = sorted(_REGISTRY.values(), key=lambda f: (section[f.section], module.get(f.module, len(module))))
     return with_captions(specs, read_captions())
 
 

@@ -12,7 +12,7 @@ from vizlab.i18n import fmt_num, fmt_pct, get_lang
 from vizlab.palette import DIVERGING_CMAP, class_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
-from vizlab.plot.heatmap import heatmap, localize_axes
+from vizlab.plot.heatmap import heatmap, localize_axes, percent_axis
 
 __all__ = ["plot_classifier_pipeline"]
 
@@ -153,7 +153,7 @@ def plot_classifier_pipeline(
     ax_p.set_xticks([0, 0.5, 1])
     ax_p.set_xlabel(tt["probability"])
     ax_p.set_title(tt["probs"], loc="left", fontsize=10)
-    localize_axes(ax_p, lang=lang)
+    percent_axis(ax_p.xaxis, lang=lang)  # probabilities are percentages, like the bar labels
 
     _frame(ax_lab)
     ax_lab.set_title(tt["label"], loc="left")

@@ -10,7 +10,7 @@ from vizlab.i18n import Lang
 from vizlab.palette import CATEGORICAL
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
-from vizlab.plot.heatmap import localize_axes
+from vizlab.plot.heatmap import localize_axes, percent_axis
 
 __all__ = ["plot_softmax_temperature"]
 
@@ -99,6 +99,6 @@ def plot_softmax_temperature(
     ax1.set_xlabel(tr.default(prob_label, "probability"))
     ax1.legend(loc="lower right", frameon=False)
     localize_axes(ax0, lang=lang, axis="x")
-    localize_axes(ax1, lang=lang, axis="x")
+    percent_axis(ax1.xaxis, lang=lang)  # probabilities are percentages, like the legend's top-k mass
     return PlotResult(ax_=ax0, axes_={"logits": ax0, "probs": ax1},
                       artists_={"logit_bars": logit_bars, "prob_bars": prob_bars})
