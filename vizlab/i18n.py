@@ -93,7 +93,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "positive": ("positivo", "positive"),
     "true_label": ("rótulo verdadeiro", "true label"),
     "predicted": ("previsto", "predicted"),
-    "padding": ("preenchimento (padding)", "padding"),
+    "padding": ("padding", "padding"),
     "attention_mask": ("máscara de atenção", "attention mask"),
     "training_examples": ("exemplos de treino", "training examples"),
     "step": ("passo", "step"),
@@ -276,9 +276,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "pipeline(\"text-classification\"):\nsame probabilities"),
     "pipeline.dims": ("dimensão do vetor", "dimension of the vector"),
     # vizlab.plot.padding.plot_dynamic_padding
-    "padding.fixed": ("preenchido até o texto mais longo de todos ({pad_to} tokens)",
+    "padding.fixed": ("com padding até o texto mais longo de todos ({pad_to} tokens)",
                       "padded to the longest text of all ({pad_to} tokens)"),
-    "padding.dynamic": ("preenchido até o mais longo de cada lote (dinâmico)",
+    "padding.dynamic": ("com padding até o mais longo de cada lote (dinâmico)",
                         "padded to the longest of each batch (dynamic)"),
     "padding.costs": ("todos os lotes da época: tokens calculados", "every batch of the epoch: tokens computed"),
     "padding.position": ("posição na entrada", "position in the input"),
@@ -286,10 +286,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "padding.batch": ("lote (na ordem do treino)", "batch (training order)"),
     "padding.tokens": ("tokens calculados por lote", "tokens computed per batch"),
     "padding.real": ("token real", "real token"),
-    "padding.pad": ("preenchimento [PAD]", "padding [PAD]"),
+    "padding.pad": ("padding [PAD]", "padding [PAD]"),
     "padding.none": ("não calculado", "not computed"),
-    "padding.fixed_line": ("preenchimento fixo até {pad_to}", "fixed padding to {pad_to}"),
-    "padding.dynamic_bars": ("preenchimento dinâmico", "dynamic padding"),
+    "padding.fixed_line": ("padding fixo até {pad_to}", "fixed padding to {pad_to}"),
+    "padding.dynamic_bars": ("padding dinâmico", "dynamic padding"),
     "padding.real_line": ("tokens reais", "real tokens"),
     # vizlab.plot.position.plot_position_sources
     "position.learned": ("(a) MiniLM: vetores de posição aprendidos\nsimilaridade de cosseno entre posições",
@@ -339,6 +339,7 @@ AVOID: dict[str, str] = {
     "incorporação": "embedding",
     "tópico": "tema",
     "ateção": "atenção",
+    "enchimento": "padding",
 }
 
 

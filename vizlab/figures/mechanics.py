@@ -279,7 +279,7 @@ def dynamic_padding(ctx: FigureContext):
     shown = epoch[:N_PADDING_BATCHES]
     fixed, dynamic = padding_grid(lengths, shown, pad_to=pad_to)
     text = {  # tweets of the first epoch; the other panel texts: the catalogue's "padding.*" entries
-        "fixed": ctx.t("preenchido até o tweet mais longo de todos ({pad_to} tokens)",
+        "fixed": ctx.t("com padding até o tweet mais longo de todos ({pad_to} tokens)",
                        "padded to the longest tweet of all ({pad_to} tokens)"),
         "costs": ctx.t("todos os lotes da 1ª época: tokens calculados", "every batch of the 1st epoch: tokens computed"),
         "text": ctx.t("tweet (em lotes de {size})", "tweet (in batches of {size})"),
@@ -288,8 +288,8 @@ def dynamic_padding(ctx: FigureContext):
     plot_dynamic_padding(fixed, dynamic_grid=dynamic, batch_sizes=[len(b) for b in shown], costs=costs,
                          pad_to=pad_to, text=text, lang=ctx.lang, fig=fig)
     real, dyn, fix = (int(costs[k].sum()) for k in ("real_tokens", "dynamic_tokens", "fixed_tokens"))
-    fig.suptitle(ctx.t(f"Preenchimento dinâmico nos lotes reais do ajuste fino: {ctx.tr.pct(1 - real / fix, 0)} "
-                       f"de [PAD] com preenchimento fixo, {ctx.tr.pct(1 - real / dyn, 0)} com dinâmico",
+    fig.suptitle(ctx.t(f"Padding dinâmico nos lotes reais do ajuste fino: {ctx.tr.pct(1 - real / fix, 0)} "
+                       f"de [PAD] com padding fixo, {ctx.tr.pct(1 - real / dyn, 0)} com dinâmico",
                        f"Dynamic padding on the real fine-tuning batches: {ctx.tr.pct(1 - real / fix, 0)} [PAD] "
                        f"with fixed padding, {ctx.tr.pct(1 - real / dyn, 0)} with dynamic"), y=0.99)
     ctx.record("n_texts", len(lengths))
