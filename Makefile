@@ -1,44 +1,57 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-DEVSTAMP := $(VENV)/.installed-dev
+LOCK := requirements/lock.txt
+STAMP := $(VENV)/.installed-lock
+# Parallel figure workers (each single-threaded, so the bytes never depend on this number).
+JOBS ?= auto
 
-.PHONY: figures check-figures test install dev bench clean-cache lint
+.PHONY: figures check-figures test test-fast install dev lock bench lint
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
 
-# torch first: 2.13.0 is a CPU wheel on local disk; a newer release pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[models]"
-	touch $@
-
-$(DEVSTAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install -e ".[models,dev]"
+# Exactly the versions of the lock (hashes checked), then vizlab itself in editable mode.
+# torch 2.13.0+cpu is the CPU wheel on local disk (pip's find-links); PyPI's 2.13.0 is a multi-GB CUDA build.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(STAMP)
-dev: $(DEVSTAMP)
+dev: $(STAMP)
+
+# Refresh the lock deliberately: today's releases within pyproject.toml's ranges. Then run
+# `make figures` and commit the lock together with the rebuilt figures/.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv>=0.13,<0.14"
+	$(BIN)/uv pip compile pyproject.toml --extra models --extra dev -c requirements/constraints.txt \
+		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--find-links /opt/wheels --no-emit-find-links --upgrade --custom-compile-command "make lock" \
+		-o $(LOCK) $(ARGS)
 
 figures: $(STAMP)
-	$(BIN)/python scripts/make_figures.py $(ARGS)
+	$(BIN)/python scripts/make_figures.py --jobs $(JOBS) $(ARGS)
 
-# Fails (exit 1) when a committed figure is stale: code, captions/inputs, models or language changed,
-# or a file is missing or differs from figures/manifest.json. Builds nothing.
+# Fails (exit 1) when a committed figure is stale: code, captions/inputs, models, language or
+# package versions changed, or a file is missing or differs from figures/manifest.json. Builds nothing.
 check-figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python scripts/make_figures.py --check
 
-test: $(DEVSTAMP)
+# Everything, on every core (pytest-xdist), the slowest tests listed at the end.
+test: $(STAMP)
 	$(MAKE) --no-print-directory check-figures
 	$(BIN)/lint-imports
 	$(BIN)/ruff check vizlab scripts tests
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q $(ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=25 $(ARGS)
+
+# The everyday loop: no real models, no all-figures build, no browser, no process groups.
+test-fast: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto -m "not slow" $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_extract.py
 
-lint: $(DEVSTAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check vizlab scripts tests

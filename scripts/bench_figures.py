@@ -13,10 +13,15 @@ Prints both wall times and their ratio (target: warm <= 5 % of cold).
 ``--determinism`` adds a third, forced run and checks that every PNG/SVG/HTML is
 byte-identical to the cold run's.
 
-``--threads 1 2`` instead builds the selection cold once per thread count (``OMP_NUM_THREADS``,
-``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS`` set to N, each run with its
-own empty cache so nothing computed under one count is reused by the other) and checks that
-every file is byte-identical across the counts:
+``--jobs 1 2`` instead builds the selection cold once per number of worker processes (each run
+with its own empty cache, so nothing computed by one run is reused by the other), prints each
+wall time and the ratio to the first (target for 2 workers: <= 0.6 of one), and checks that every
+file and every recorded number is the same for all of them:
+
+    python scripts/bench_figures.py --jobs 1 2             # the whole set: 2 cold builds, ~25 min
+
+``--threads 1 2`` does the same per thread count (``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``,
+``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS`` set to N, one worker):
 
     python scripts/bench_figures.py --threads 1 2          # the whole set: about 2 cold builds
 """
@@ -41,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from vizlab.cache import cache_dir  # noqa: E402
 
 TARGET = 0.05
+JOBS_TARGET = 0.6  # cold build with 2 workers vs one worker
 
 
 def _run(args: list[str], env: dict) -> tuple[float, str]:
@@ -84,30 +90,34 @@ def _empty_cache(path: Path) -> Path:
     return path
 
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
-
-
-def _compare_threads(tmp: Path, select: list[str], counts: list[int]) -> int:
-    """Cold builds with each thread count (own cache each); 1 if any file differs."""
+def _compare(tmp: Path, select: list[str], runs: list[tuple[str, list[str], dict]],
+             target: float | None = None) -> int:
+    """Cold builds, one per ``(label, extra arguments, extra environment)``, each on its own empty
+    cache; 1 if any file or recorded number differs from the first run's."""
     print(f"machine: {_machine()}")
-    files = {}
-    for n in counts:
-        out, cache = tmp / f"figures-{n}", _empty_cache(tmp / f"cache-{n}")
-        env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg",
-               **{var: str(n) for var in _THREAD_VARS}}
-        seconds, log = _run([*select, "--out", str(out)], env)
-        print(f"{n} thread(s): {seconds:8.1f} s  ({_summary(log)})")
-        files[n] = _files(out)
-        files[n]["manifest results"] = json.dumps(  # the numbers REPORT quotes
-            {e["id"]: e.get("results") for e in json.loads((out / "manifest.json").read_text())},
-            sort_keys=True).encode()
-    ref = files[counts[0]]
-    differ = sorted({name for n in counts[1:] for name in set(ref) | set(files[n])
-                     if files[n].get(name) != ref.get(name)})
-    print(f"{len(ref) - len(differ)}/{len(ref)} files byte-identical across {counts} threads")
+    files, seconds = {}, {}
+    for i, (label, args, env_extra) in enumerate(runs):
+        out, cache = tmp / f"figures-{i}", _empty_cache(tmp / f"cache-{i}")
+        env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg", **env_extra}
+        seconds[label], log = _run([*select, *args, "--out", str(out)], env)
+        ratio = "" if not i else f"  = {seconds[label] / seconds[runs[0][0]]:.2f} x {runs[0][0]}"
+        if i and target is not None:
+            ratio += f" (target <= {target}: {'met' if seconds[label] <= target * seconds[runs[0][0]] else 'NOT met'})"
+        print(f"{label:>12}: {seconds[label]:8.1f} s  ({_summary(log)}){ratio}", flush=True)
+        files[label] = _files(out)
+        files[label]["manifest results"] = json.dumps(  # the numbers REPORT quotes (timings aside)
+            {e["id"]: {k: v for k, v in (e.get("results") or {}).items() if not k.endswith("seconds")}
+             for e in json.loads((out / "manifest.json").read_text())}, sort_keys=True).encode()
+    ref = files[runs[0][0]]
+    differ = sorted({name for label, _, _ in runs[1:] for name in set(ref) | set(files[label])
+                     if files[label].get(name) != ref.get(name)})
+    print(f"{len(ref) - len(differ)}/{len(ref)} files byte-identical across {', '.join(files)}")
     if differ:
         print("  differ: " + ", ".join(differ))
     return 1 if differ else 0
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def main(argv=None) -> int:
@@ -117,15 +127,20 @@ def main(argv=None) -> int:
     p.add_argument("--determinism", action="store_true",
                    help="also force a rebuild and check the files are byte-identical")
     p.add_argument("--threads", nargs="+", type=int, metavar="N",
-                   help="build cold once per thread count and compare the files byte for byte")
+                   help="build cold once per thread count (one worker) and compare the files byte for byte")
+    p.add_argument("--jobs", nargs="+", type=int, metavar="N",
+                   help="build cold once per number of worker processes, compare times and files")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = p.parse_args(argv)
     select = (["--only", *args.only] if args.only else []) + (["--section", args.section] if args.section else [])
 
     tmp = Path(tempfile.mkdtemp(prefix="vizlab-bench-"))
-    if args.threads:
+    runs = [(f"{n} thread{'s' * (n > 1)}", ["--jobs", "1"], {v: str(n) for v in _THREAD_VARS})
+            for n in args.threads or []]
+    runs += [(f"{n} worker{'s' * (n > 1)}", ["--jobs", str(n)], {}) for n in args.jobs or []]
+    if runs:
         try:
-            return _compare_threads(tmp, select, args.threads)
+            return _compare(tmp, select, runs, JOBS_TARGET if args.jobs else None)
         finally:
             if args.keep:
                 print(f"kept {tmp}")
@@ -135,7 +150,7 @@ def main(argv=None) -> int:
     env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg"}
     try:
         print(f"machine: {_machine()}")
-        cold, log_cold = _run([*select, "--out", str(out)], env)
+        cold, log_cold = _run([*select, "--out", str(out)], env)  # on every core (--jobs auto)
         print(f"cold run : {cold:8.1f} s  ({_summary(log_cold)})")
         warm, log_warm = _run([*select, "--out", str(out)], env)
         print(f"warm run : {warm:8.1f} s  ({_summary(log_warm)})")

@@ -4,8 +4,8 @@ Each test session gets its own, empty vizlab cache (``$VIZLAB_CACHE`` is set her
 vizlab is imported, and inherited by the CLI subprocesses): extraction, embeddings, projections
 and fine-tuned models are all recomputed, so a warm user cache cannot hide a regression. Only
 the converted model folders (``models/``: the dequantized Gemma, ~2 min to convert, part of the
-installation rather than a result) are linked in from the user's cache when they exist there;
-on a fresh machine they are converted once into the session cache.
+installation rather than a result) are shared with the user's cache: on a fresh machine the first
+test process that needs Gemma converts it there, once, and the others wait for it.
 """
 
 from __future__ import annotations
@@ -29,13 +29,36 @@ def _session_cache() -> Path:
     user = Path(os.environ.get("VIZLAB_CACHE") or user_cache_dir("vizlab")).expanduser()
     session = Path(tempfile.mkdtemp(prefix="vizlab-test-cache-"))
     atexit.register(shutil.rmtree, session, ignore_errors=True)
-    if (user / "models").is_dir():
+    # Converted models are part of the installation, not results: the user's models/ folder is
+    # shared (created if missing), so a fresh machine converts Gemma once, whichever test process
+    # needs it first; the other pytest-xdist workers wait for it (vizlab.cache.build_folder_once).
+    try:
+        (user / "models").mkdir(parents=True, exist_ok=True)
         (session / "models").symlink_to((user / "models").resolve(), target_is_directory=True)
+    except OSError:  # a read-only user cache: convert into the session cache
+        pass
     os.environ["VIZLAB_CACHE"] = str(session)
     return session
 
 
 SESSION_CACHE = _session_cache()
+
+# Kinds of slow tests (pyproject.toml [tool.pytest.ini_options] markers): each is also "slow".
+SLOW_KINDS = ("models", "figures", "browser", "processes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what is slow: tests on the real models (the minilm/gemma fixtures) are "models", tests
+    of the one all-figures build (the built fixture) are "figures", and every test of a slow kind
+    is also "slow", so ``-m "not slow"`` (make test-fast) leaves them all out."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"minilm", "gemma"}:
+            item.add_marker(pytest.mark.models)
+        if "built" in names:
+            item.add_marker(pytest.mark.figures)
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """vizlab.cache.atomic_write_bytes, the one way the library writes a file: all or nothing."""
 
+import json
 import os
 import stat
 
@@ -83,7 +84,81 @@ def test_an_interrupted_fine_tuning_save_leaves_no_entry_and_the_next_run_trains
         ft.finetune(tiny_bert, df, **kw)
     monkeypatch.undo()
     root = tmp_path / "ft"
-    assert not root.exists() or [p for p in root.rglob("*")] == []
+    assert not root.exists() or [p for p in root.rglob("*") if ".locks" not in p.parts] == []
     again = ft.finetune(tiny_bert, df, **kw)
     assert not again.from_cache and (again.path / "config.json").exists()
     assert ft.finetune(tiny_bert, df, **kw).from_cache
+
+
+# ----------------------------------------------------------------------------- what must write atomically
+# Each test interrupts the write at the moment its bytes are flushed to disk (the fsync inside
+# atomic_write_bytes, before the rename), like a crash or Ctrl-C mid-write. Written through the
+# atomic helper, nothing of it is left at the destination; written in place (a plain write_bytes),
+# nothing is interrupted at all and the assertions below fail.
+
+
+class Crash(BaseException):
+    """A simulated crash (not an Exception: nothing may swallow it)."""
+
+
+def _crash_when_flushing(monkeypatch, name_part: str, *, after: int = 0):
+    """Raise Crash at the (after+1)-th flush of a file whose name contains ``name_part``."""
+    real = os.fsync
+    seen = []
+
+    def fsync(fd):
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        if name_part in os.path.basename(target):
+            seen.append(target)
+            if len(seen) > after:
+                raise Crash(target)
+        return real(fd)
+
+    monkeypatch.setattr(cache_mod.os, "fsync", fsync)
+    return seen
+
+
+def test_an_interrupted_cache_entry_is_not_left_behind(tmp_path, monkeypatch):
+    import numpy as np
+
+    store = cache_mod.ArrayCache("demo", root=tmp_path)
+    seen = _crash_when_flushing(monkeypatch, ".npz")
+    with pytest.raises(Crash):
+        store.save("ab" * 32, {"x": np.arange(1000)})
+    monkeypatch.undo()
+    assert seen, "ArrayCache.save never flushed through the atomic helper"
+    assert store.load("ab" * 32) is None
+    assert [p.name for p in (tmp_path / "demo").rglob("*") if p.is_file()] == []
+
+
+def test_an_interrupted_shard_leaves_no_shard_file_and_the_next_run_completes(tiny_bert, tmp_path, monkeypatch):
+    from vizlab.extraction.corpus import INDEX_NAME, embed_corpus, load_corpus
+
+    texts = [f"texto número {i} sobre o gato" for i in range(12)]
+    out = tmp_path / "v.parquet"
+    seen = _crash_when_flushing(monkeypatch, "part-", after=1)  # the second shard
+    with pytest.raises(Crash):
+        embed_corpus(tiny_bert, texts, out, shard_size=4, progress=False)
+    monkeypatch.undo()
+    assert len(seen) == 2, "shards are not written through the atomic helper"
+    index = json.loads((out / INDEX_NAME).read_text())
+    assert sorted(p.name for p in out.glob("part-*")) == ["part-00000.parquet"]
+    assert [s["file"] for s in index["shards"].values()] == ["part-00000.parquet"]
+    run = embed_corpus(tiny_bert, texts, out, shard_size=4, progress=False)
+    assert (run.reused, run.computed) == (1, 2)
+    assert len(load_corpus(out)[0]) == 12
+
+
+def test_an_interrupted_index_write_keeps_the_previous_index(tiny_bert, tmp_path, monkeypatch):
+    from vizlab.extraction.corpus import INDEX_NAME, embed_corpus
+
+    texts = [f"texto número {i} sobre o gato" for i in range(12)]
+    out = tmp_path / "v.parquet"
+    seen = _crash_when_flushing(monkeypatch, INDEX_NAME, after=1)
+    with pytest.raises(Crash):
+        embed_corpus(tiny_bert, texts, out, shard_size=4, progress=False)
+    monkeypatch.undo()
+    assert len(seen) == 2, "the index is not written through the atomic helper"
+    index = json.loads((out / INDEX_NAME).read_text())  # whole, readable JSON: the previous index
+    assert not index["complete"]
+    assert _leftovers(out) == []

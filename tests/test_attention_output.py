@@ -107,7 +107,7 @@ def test_bad_input(tiny_bert):
         trace_attention_output("minilm", TEXT, layer=0)
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_rebuilt_output_equals_real_models(minilm, gemma):
     from vizlab.extraction.attention_output import trace_attention_output
 

@@ -169,7 +169,7 @@ def test_rank_agreement_summary():
 # ------------------------------------------------------------------------------ real models
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_integrated_gradients_complete_gemma(gemma):
     a = attribute(gemma, "O gato sentou no")
     assert abs(a.delta) < 0.05 * abs(a.target_score - a.baseline_score)

@@ -100,9 +100,10 @@ def fake(tmp_path, monkeypatch):
 def _build(fake, **kw):
     lines = []
     kw.setdefault("specs", fake.specs)
+    kw.setdefault("jobs", 1)  # in this process: tests flip the fake module's flags
     report = build_figures(out=fake.out, fingerprints=lambda m: fake.fps[m],
                            log=lambda *a, **k: lines.append(" ".join(map(str, a))), **kw)
-    return report, "".join(lines)
+    return report, "\n".join(lines)
 
 
 def _snapshot(out):
@@ -169,6 +170,105 @@ def test_code_change_in_an_imported_module_rebuilds_only_its_figures(fake):
     assert report.built == [] and fake.mod.CALLS == []
 
 
+OTHER = """
+import matplotlib.pyplot as plt
+
+VERSION = 1
+
+
+def circle(ctx):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.add_patch(plt.Circle((0.5, 0.5), 0.3))
+    ax.set_title(f"v{VERSION}")
+    return fig
+"""
+
+
+def test_a_change_in_one_figure_module_rebuilds_only_the_figures_it_holds(fake):
+    """Two figure modules side by side (as vizlab.figures.attention and .embeddings are): editing
+    one rebuilds its figures, not the other's."""
+    pkg = fake.mod.__package__
+    (fake.root / "other.py").write_text(OTHER)
+    other = importlib.import_module(f"{pkg}.other")
+    circle = FigureSpec("fake_circle", "attention", {"pt": "c", "en": "c"}, other.circle,
+                        {"models": ["m1"], "data": "none", "n": 1, "seed": 0}, other.__name__)
+    specs = [*fake.specs, circle]
+    try:
+        assert _build(fake, specs=specs)[0].built == ["fake_square", "fake_viewer", "fake_circle"]
+        (fake.root / "other.py").write_text(OTHER.replace("VERSION = 1", "VERSION = 2"))
+        report, log = _build(fake, specs=specs, dry_run=True)
+        assert report.built == ["fake_circle"] and report.cached == ["fake_square", "fake_viewer"], log
+        (fake.root / "figs.py").write_text((fake.root / "figs.py").read_text() + "\n# an edit\n")
+        report, log = _build(fake, specs=specs, dry_run=True)
+        assert report.built == ["fake_square", "fake_viewer", "fake_circle"], log
+        _build(fake, specs=specs)
+        (fake.root / "figs.py").write_text((fake.root / "figs.py").read_text() + "\n# another edit\n")
+        report, log = _build(fake, specs=specs, dry_run=True)
+        assert report.built == ["fake_square", "fake_viewer"] and report.cached == ["fake_circle"], log
+    finally:
+        sys.modules.pop(f"{pkg}.other", None)
+
+
+@pytest.mark.processes
+def test_two_workers_give_the_same_files_as_one(fake, tmp_path):
+    """jobs=2 builds in worker processes (spawned, one thread each): same bytes, same results, one
+    progress line per figure, the manifest in report order."""
+    specs = [*fake.specs, fake.spec("fake_square_2", fake.mod.square)]
+    one, log1 = _build(fake, specs=specs, jobs=1)
+    fake.out = tmp_path / "two"
+    two, log2 = _build(fake, specs=specs, jobs=2)
+    assert one.jobs == 1 and two.jobs == 2 and two.ok
+    assert sorted(two.built) == sorted(one.built) == ["fake_square", "fake_square_2", "fake_viewer"]
+    first, second = (_snapshot(tmp_path / "figs"), _snapshot(tmp_path / "two"))
+    assert set(first) == set(second)
+    for name in first:
+        if name != "manifest.json":
+            assert first[name] == second[name], name
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert strip(read_manifest(tmp_path / "figs")) == strip(read_manifest(tmp_path / "two"))
+    assert [r["id"] for r in read_manifest(tmp_path / "two")] == [s.id for s in specs]
+    lines = [x for x in log2.splitlines() if x.startswith("[")]
+    assert len(lines) == 3 and all("built in" in x for x in lines), log2
+    assert {x.split()[1] for x in lines} == {s.id for s in specs}
+
+
+@pytest.mark.processes
+def test_a_figure_failing_in_a_worker_is_reported_and_the_others_are_written(fake):
+    specs = [*fake.specs, fake.spec("fake_int", fake.mod.not_a_figure)]
+    report, log = _build(fake, specs=specs, jobs=2)
+    assert report.failed == [("fake_int", "TypeError: the builder of 'fake_int' returned int, "
+                                          "expected a matplotlib Figure")]
+    assert sorted(report.built) == ["fake_square", "fake_viewer"]
+    assert (fake.out / "fake_viewer.png").is_file() and not (fake.out / "fake_int.png").exists()
+    assert "fake_int" in log and "FAILED" in log
+
+
+def test_schedule_starts_long_figures_first_and_holds_a_shared_run_until_it_exists(fake):
+    from vizlab.figures.workers import Schedule
+
+    def spec(fid, training=None):
+        inputs = {"models": ["m1"], "data": "none", "n": 1, "seed": 0}
+        if training is not None:
+            inputs["training"] = training
+        return FigureSpec(fid, "attention", {}, fake.mod.square, inputs, fake.mod.__name__)
+
+    ft = {"epochs": 2}
+    specs = [spec("short"), spec("long"), spec("ft_a", ft), spec("ft_b", ft), spec("ft_c", ft)]
+    seconds = {"short": 1, "long": 50, "ft_a": 30, "ft_b": 5, "ft_c": 40}
+    plan = Schedule(specs, seconds)
+    # the group (75 s in all) outranks "long"; its cheapest figure opens it
+    first = plan.next()
+    assert first.id == "ft_b"
+    assert plan.next().id == "long"  # ft_a and ft_c wait for ft_b's fine-tuning run
+    assert plan.has_ready() and plan.next().id == "short"
+    assert not plan.has_ready()
+    plan.done(first)
+    assert [plan.next().id, plan.next().id] == ["ft_c", "ft_a"] and plan.next() is None
+    # with nothing else left, a held figure starts anyway (it waits for the run in the cache)
+    plan = Schedule(specs[2:], seconds)
+    assert plan.next().id == "ft_b" and plan.next().id in {"ft_a", "ft_c"}
+
+
 def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):
     _build(fake)
     fake.fps["m1"] = "fingerprint-2"
@@ -229,8 +329,8 @@ def test_failing_figure_is_reported_others_written_previous_files_kept(fake):
 
 
 def test_run_exit_code_and_summary(fake):
-    fake.mod.FAIL = True
-    args = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out)])
+    fake.mod.FAIL = True  # seen by this process only: build here, not in worker processes
+    args = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out), "--jobs", "1"])
     lines = []
     code = run(args, specs=fake.specs, fingerprints=fake.fps.get,
                log=lambda *a, **k: lines.append(" ".join(map(str, a))))
@@ -411,29 +511,80 @@ def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
     assert _check(fake)[0] == {} and _snapshot(fake.out)["viewer.html"] == before["viewer.html"]
 
 
-def test_check_flags_failed_figures_and_ignores_package_versions(fake):
+def _other_numpy(fake, version="0.0.1"):
+    """Make the manifest say fake_viewer was built with another numpy (key part and versions)."""
+    from vizlab.figures.keys import key_of
+
+    rows = read_manifest(fake.out)
+    rows[1]["versions"] = {**rows[1]["versions"], "numpy": version}
+    rows[1]["key_parts"]["packages"] = cache_key(rows[1]["versions"])
+    rows[1]["key"] = key_of(rows[1]["key_parts"])
+    (fake.out / "manifest.json").write_text(json.dumps(rows))
+
+
+def test_check_flags_failed_figures_and_package_versions_in_one_message(fake, tmp_path, monkeypatch):
+    from vizlab.figures import build
+
     _build(fake)
     rows = read_manifest(fake.out)
     rows[0]["error"] = "RuntimeError: boom"
-    # another numpy: the packages key part and the recorded versions differ
-    rows[1]["versions"] = {**rows[1]["versions"], "numpy": "0.0.1"}
-    rows[1]["key_parts"]["packages"] = "other"
-    from vizlab.figures.keys import key_of
-
-    rows[1]["key"] = key_of(rows[1]["key_parts"])
     (fake.out / "manifest.json").write_text(json.dumps(rows))
+    _other_numpy(fake)
+    import numpy
+
+    # this environment is the lock's: the lock changed since the figures were built
+    lock = tmp_path / "lock.txt"
+    lock.write_text(f"numpy=={numpy.__version__} \\\n    --hash=sha256:00\n")
+    monkeypatch.setattr(build, "LOCK", lock)
     stale, log = _check(fake)
-    assert stale == {"fake_square": "flagged error in the manifest (last build failed)"}
-    assert "numpy 0.0.1 -> " in log and "not package versions" in log
-    # ... while a build does rebuild for the package change
-    assert _build(fake, dry_run=True)[1].count("would build (packages changed)") == 1
+    assert stale == {"fake_square": "flagged error in the manifest (last build failed)",
+                     "fake_viewer": "packages changed"}
+    assert "stale: fake_viewer" not in log  # not one line per figure: one message for all
+    assert log.count(f"numpy 0.0.1 -> {numpy.__version__}") == 1
+    assert "run `make figures` and commit the lock together with the rebuilt figures/" in log
+    # this environment is not the lock's: install it
+    lock.write_text("numpy==0.0.1\n")
+    log = _check(fake)[1]
+    assert f"numpy {numpy.__version__} installed, 0.0.1 locked" in log and "run `make install`" in log
+    # the build agrees, and says the same once
+    report, log = _build(fake, dry_run=True)
+    assert report.built == ["fake_square", "fake_viewer"]
+    assert "fake_viewer would build (packages changed)" in log and "run `make install`" in log
+
+
+def test_check_build_and_tests_share_one_meaning_of_up_to_date(fake):
+    """Every kind of staleness: --check lists exactly what a build would rebuild, and
+    figure_status (what the tests use) says the same."""
+    from vizlab.figures.status import figure_status
+
+    def agree():
+        checked = _check(fake)[0]
+        would = _build(fake, dry_run=True)[0].built
+        rows = figure_status(fake.specs, out=fake.out, fingerprints=fake.fps.get)
+        assert set(checked) == set(would) == {r.spec.id for r in rows if not r.up_to_date}
+        return checked
+
+    assert set(agree()) == {"fake_square", "fake_viewer"}
+    _build(fake)
+    assert agree() == {}
+    (fake.root / "helper.py").write_text('LABEL = "v2"\n')
+    assert agree() == {"fake_square": "code changed", "fake_viewer": "code changed"}
+    (fake.root / "helper.py").write_text('LABEL = "v1"\n')
+    fake.fps["m1"] = "fingerprint-2"
+    assert agree() == {"fake_square": "models changed", "fake_viewer": "models changed"}
+    fake.fps["m1"] = "fingerprint-1"
+    _other_numpy(fake)
+    assert agree() == {"fake_viewer": "packages changed"}
+    _build(fake)
+    (fake.out / "fake_square.png").write_bytes(b"tampered")
+    assert agree() == {"fake_square": "fake_square.png differs from the sha256 in the manifest"}
 
 
 def test_check_option_exit_code(fake):
     args = add_arguments(argparse.ArgumentParser()).parse_args(["--check", "--out", str(fake.out)])
     quiet = {"specs": fake.specs, "fingerprints": fake.fps.get, "log": lambda *a, **k: None}
     assert run(args, **quiet) == 1 and not fake.out.exists()
-    build = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out)])
+    build = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out), "--jobs", "1"])
     assert run(build, **quiet) == 0
     assert run(args, **quiet) == 0
     (fake.out / "fake_square.png").write_bytes(b"tampered")

@@ -160,7 +160,7 @@ def test_predict_needs_a_decoder(bert_dir, tmp_path, capsys):
     assert "has no language-model head" in capsys.readouterr().err
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_predict_real_gemma(tmp_path, capsys):
     out = tmp_path / "bars.png"
     assert main(["predict", "O gato está em cima do", "-o", str(out), "--top-k", "5"]) == 0
@@ -171,7 +171,7 @@ def test_predict_real_gemma(tmp_path, capsys):
     assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 100
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_attention_html_real_minilm(tmp_path):
     out = tmp_path / "view.html"
     assert main(["attention", SENTENCE, "-o", str(out)]) == 0

@@ -247,7 +247,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow  # ~40 s on the shared 2-core machine (a fresh process, 5,000 texts)
+@pytest.mark.processes  # ~40 s on the shared 2-core machine (a fresh process, 5,000 texts)
 def test_peak_memory_does_not_grow_with_corpus_size(tmp_path):
     """Twice the texts: the peak resident memory (a fresh process) grows by less than 10 MB.
 
@@ -287,7 +287,7 @@ _TORCHRUN_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow  # torchrun with 2 worker processes: ~20 s
+@pytest.mark.processes  # torchrun with 2 worker processes: ~20 s
 def test_torchrun_processes_split_the_shards(tiny_bert, csv_path, tmp_path):
     script = tmp_path / "run.py"
     script.write_text(_TORCHRUN_SCRIPT.format(tests=str(__import__("pathlib").Path(__file__).parent)))

@@ -19,7 +19,7 @@ def test_process_shares_cover_each_global_batch_once():
     assert list(ProcessShare(batches)) == batches
 
 
-@pytest.mark.slow  # two fresh processes plus torchrun with 2 workers: ~50 s on 2 cores
+@pytest.mark.processes  # two fresh processes plus torchrun with 2 workers: ~50 s on 2 cores
 def test_two_processes_give_the_weights_of_one():
     from vizlab.extraction.data_parallel import compare_processes
 

@@ -113,7 +113,7 @@ def test_registered_ids():
         assert figs.get(fid) == section, fid
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_similarity_figure_wraps_labels_and_shows_blocks():
     from vizlab.figures.registry import FigureContext, get_figure
 

@@ -12,7 +12,8 @@ automatically. The checks are then parametrized by figure id:
   axes with data, labelled colour bars whose range covers the values shown, no decimal point in
   the numbers of a Portuguese figure;
 * the attention viewer page the build attaches draws its lines offline in headless Chromium;
-* determinism: where figures/ is up to date, the same bytes and numbers as the committed figure.
+* determinism: figures/ is up to date (by the build's own definition) and this build gives the same
+  bytes and numbers as the committed figure.
 
 The cache is the test session's own (tests/conftest.py sets ``VIZLAB_CACHE``; only converted
 model folders are linked in), so the fine-tuned model and every embedding are computed afresh.
@@ -134,7 +135,10 @@ def built(tmp_path_factory):
     out = tmp / "figures"
     drawn: dict[str, dict] = {}
     log: list[str] = []
-    args = figure_build.add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(out), "--force"])
+    # --jobs 1: in this process, so the recording builders can note what each figure draws (the
+    # figures/ it is compared with was built by worker processes: the bytes must not differ)
+    args = figure_build.add_arguments(argparse.ArgumentParser()).parse_args(
+        ["--out", str(out), "--force", "--jobs", "1"])
     specs = [_recording(s, drawn) for s in all_figures() if s.id in IDS]
     def sink(*parts, end="\n", **_):
         log.append(" ".join(map(str, parts)) + end)
@@ -152,14 +156,14 @@ def _entry(built, fid) -> dict:
     return built["entries"][fid]
 
 
-@pytest.mark.slow
+@pytest.mark.figures
 def test_the_build_succeeds_for_every_figure(built):
     assert built["rc"] == 0, built["log"][-4000:]
     assert list(built["entries"]) == IDS  # report order, nothing missing, nothing extra
     print(f"\n{len(IDS)} figures built in {built['seconds']:.0f} s")
 
 
-@pytest.mark.slow
+@pytest.mark.figures
 @pytest.mark.parametrize("fid", IDS)
 def test_files_and_manifest_entry(built, fid):
     entry, out = _entry(built, fid), built["out"]
@@ -181,7 +185,7 @@ def test_files_and_manifest_entry(built, fid):
     assert all(isinstance(v, str) and v for v in entry["fingerprints"].values())
 
 
-@pytest.mark.slow
+@pytest.mark.figures
 @pytest.mark.parametrize("fid", IDS)
 def test_figure_shows_data_with_labelled_scales(built, fid):
     _entry(built, fid)
@@ -198,18 +202,20 @@ def test_figure_shows_data_with_labelled_scales(built, fid):
                 f"the values shown [{cb['data_min']}, {cb['data_max']}]"
 
 
-@pytest.mark.slow
+@pytest.mark.figures
 @pytest.mark.parametrize("fid", IDS)
 def test_cold_forced_rebuild_reproduces_the_committed_figure(built, fid):
-    """Determinism on the real figures: this build (its own empty cache, --force) gives the same
-    bytes and numbers as the committed figures/, wherever the committed entry has the same key
-    (same code, captions, inputs, models, language and packages)."""
-    from vizlab.figures.manifest import read_manifest
+    """Determinism on the real figures: this build (its own empty cache, --force, one process)
+    gives the same bytes and numbers as the committed figures/ (built by `make figures`, in worker
+    processes). figures/ must be up to date by the build's own definition (the one `make
+    check-figures` and `make figures` use); if it is not, that is the failure."""
+    from vizlab.figures.status import figure_status
 
     entry = _entry(built, fid)
-    committed = {e["id"]: e for e in read_manifest(ROOT / "figures")}.get(fid)
-    if committed is None or committed.get("key") != entry["key"] or committed.get("error"):
-        pytest.skip(f"figures/ is not up to date for {fid} (make figures), nothing to compare")
+    (status,) = figure_status([SPECS[fid]], out=ROOT / "figures")
+    assert status.up_to_date, f"figures/ is not up to date for {fid} ({status.reason}): run make figures"
+    committed = status.old
+    assert committed["key"] == entry["key"], f"{fid}: this build's key differs from the committed one"
     assert entry["sha256"] == committed["sha256"], f"{fid}: a rebuild gives other bytes"
     def results(e):  # timings (keys ending in "seconds") are measurements of this machine, not results
         return {k: v for k, v in e["results"].items() if not k.endswith("seconds")}
@@ -222,7 +228,7 @@ _POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 
 
-@pytest.mark.slow
+@pytest.mark.figures
 @pytest.mark.parametrize("fid", IDS)
 def test_portuguese_numbers_use_a_decimal_comma(built, fid):
     _entry(built, fid)
@@ -232,7 +238,8 @@ def test_portuguese_numbers_use_a_decimal_comma(built, fid):
     assert not bad, f"{fid}: numbers with a decimal point in a Portuguese figure: {bad[:10]}"
 
 
-@pytest.mark.slow
+@pytest.mark.figures
+@pytest.mark.browser
 def test_built_viewer_page_draws_its_lines_offline(built, tmp_path):
     from chromium import CHROMIUM, NO_CHROMIUM
     from test_viewer_page import check_viewer_page

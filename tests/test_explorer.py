@@ -159,6 +159,7 @@ def _pixel(page, trace, j):
 
 
 @browser
+@pytest.mark.browser
 def test_explorer_in_headless_chromium(tmp_path):
     import matplotlib.image as mpimg
 
@@ -214,6 +215,7 @@ def test_explorer_in_headless_chromium(tmp_path):
 
 
 @browser
+@pytest.mark.browser
 def test_shift_page_slider_in_headless_chromium(tmp_path):
     X, texts, labels = _corpus()
     after = X[::-1] * 0.5 + 3
@@ -235,6 +237,7 @@ def test_shift_page_slider_in_headless_chromium(tmp_path):
 
 
 @browser
+@pytest.mark.browser
 def test_10000_points_load_without_errors(tmp_path):
     n = 10_000
     rng = np.random.default_rng(0)

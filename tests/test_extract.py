@@ -191,7 +191,7 @@ def test_activations_to_frame(tiny_bert):
     np.testing.assert_allclose(df.groupby(["layer", "head", "query"]).weight.sum(), 1, atol=1e-5)
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_minilm_fidelity_and_batch_invariance(minilm):
     acts = vizlab.extract(minilm, TEXTS, attentions=True, batch_size=2, cache=False)
     for text, a in zip(TEXTS, acts):
@@ -204,7 +204,7 @@ def test_minilm_fidelity_and_batch_invariance(minilm):
     np.testing.assert_allclose(single.attentions, acts[2].attentions, atol=1e-5)
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_gemma_fidelity_and_causality(gemma):
     texts = ["O gato está em cima do", "Olá! Tudo bem com você? 😀"]
     acts = vizlab.extract(gemma, texts, attentions=True, batch_size=2, cache=False)

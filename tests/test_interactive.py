@@ -99,6 +99,7 @@ def _chromium(url: str, tmp_path, *extra) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *flags, *extra, url], capture_output=True, text=True, timeout=90)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
 def test_viewer_renders_in_headless_chromium(acts, tmp_path):
     path = save_attention_html(acts, tmp_path / "viewer.html", initial=(2, 3), min_weight=0.02)
@@ -130,6 +131,7 @@ def test_viewer_renders_in_headless_chromium(acts, tmp_path):
     assert shot.exists() and shot.stat().st_size > 10_000
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
 def test_chromium_check_sees_script_errors(acts, tmp_path):
     """The error hook works: a broken page is reported, so the check above can fail."""

@@ -102,7 +102,7 @@ def test_logit_lens_needs_a_decoder(tiny_bert):
         logit_lens(tiny_bert, "hello")
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_gemma_lens_reproduces_model_distribution(gemma):
     from vizlab.analysis.softmax import softmax
     from vizlab.extraction.lm import next_token_logits

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numerics import assert_close
 
 LABELS = ("negative", "neutral", "positive")  # the labels of the tiny_clf fixture (conftest)
 TEXT = "I love this movie, but the ending was terrible!"
@@ -177,7 +178,9 @@ def test_attribution_figure_recipe(tiny_clf, tiny_decoder):
     strips = [ax for ax in fig.axes if ax.images]
     assert len(strips) == 3  # attribution, [CLS] attention, rollout
     np.testing.assert_allclose(strips[0].images[0].get_array()[0], a.scores[~a.special_mask])
-    np.testing.assert_allclose(strips[1].images[0].get_array()[0].sum(), 1.0)
+    # attention shares computed in float32 (the image holds them as float64): n float32 roundings
+    shares = strips[1].images[0].get_array()[0]
+    assert_close(shares.sum(), 1.0, ops=len(shares), dtype=np.float32)
     assert "lacuna de completude" in strips[0].get_title(loc="left")
     fig, a = attribution_figure(tiny_decoder, TEXT, target="5", tr=Lang("en"))
     assert a.target_index == 5 and len([ax for ax in fig.axes if ax.images]) == 1

@@ -111,7 +111,7 @@ def test_with_random_weights_is_model_from_config(tiny_bert):
     assert tiny_bert.with_random_weights(seed=1, name="x").fingerprint != twin.fingerprint
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_minilm_preset(minilm):
     assert (minilm.kind, minilm.n_layers, minilm.n_heads, minilm.hidden_size) == ("encoder", 6, 12, 384)
     assert minilm.model.config._attn_implementation == "eager"
@@ -119,7 +119,7 @@ def test_minilm_preset(minilm):
     assert again.fingerprint == minilm.fingerprint
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_gemma_preset(gemma):
     assert (gemma.kind, gemma.n_layers, gemma.n_heads, gemma.n_kv_heads) == ("decoder", 18, 4, 1)
     assert gemma.fingerprint != ""

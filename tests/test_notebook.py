@@ -21,7 +21,8 @@ def test_notebook_is_valid_and_committed_without_outputs():
     assert nb.metadata.kernelspec.name == "python3"
 
 
-@pytest.mark.slow
+@pytest.mark.models
+@pytest.mark.processes  # a Jupyter kernel
 def test_notebook_executes_end_to_end(tmp_path):
     from nbclient import NotebookClient
 

@@ -84,7 +84,7 @@ def test_fill_blank_errors(tiny_decoder, tiny_bert):
         fill_blank(tiny_decoder, "___ is here", candidates=["x", "y"])
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_gemma_prefers_the_word_that_fits_the_right_context(gemma):
     fb = fill_blank(gemma, "Fui ao ___ para sacar dinheiro.", candidates=["cinema", "banco"])
     assert fb.candidates[int(np.argmax(fb.probs))] == "banco"

@@ -75,3 +75,49 @@ def test_tests_run_on_their_own_cache():
     assert {p.name for p in here.iterdir()} <= {"models", "projection", "extract", "embed", "finetuned",
                                                  "figure-tables", "file-hashes.json", "locks", "gguf",
                                                  "model-fingerprints.json"}
+
+
+@pytest.mark.parametrize("call", ["extract", "embed"])
+def test_an_extraction_cache_entry_of_other_code_or_packages_is_not_served(tiny_bert, tmp_path, monkeypatch, call):
+    """extract/embed keys hold the code version of vizlab.extraction.run and the versions of the
+    packages that compute the forward pass: a change in either recomputes."""
+    from vizlab.extraction import run
+
+    texts = ["o gato dorme", "a chuva cai"]
+    store = ArrayCache(call, root=tmp_path)
+
+    def go():
+        if call == "extract":
+            return run.extract(tiny_bert, texts, cache=store)[0].hidden_states
+        return run.embed(tiny_bert, texts, cache=store)
+
+    first = go()
+    go()
+    assert (store.misses, store.hits) == (1, 1)
+    with monkeypatch.context() as m:
+        m.setattr(run, "code_version", lambda name: "another version of " + name)
+        np.testing.assert_array_equal(go(), first)
+    assert (store.misses, store.hits) == (2, 1)
+    with monkeypatch.context() as m:
+        m.setattr(run, "runtime_versions", lambda: {"torch": "0.0.1", "transformers": "0.0.1"})
+        go()
+    assert (store.misses, store.hits) == (3, 1)
+    go()
+    assert (store.misses, store.hits) == (3, 2)  # the original entry is still served
+
+
+def test_a_model_fingerprint_is_its_files_not_the_package_versions(tmp_path, tiny_bert, monkeypatch):
+    """Package versions are compared openly (the figures' ``packages`` key part, cache keys'
+    runtime versions); a model's fingerprint does not hide them."""
+    import transformers
+
+    from vizlab.extraction.models import model_fingerprint, model_from_config
+
+    own = model_from_config(tiny_bert.model.config, tiny_bert.tokenizer)
+    own.model.save_pretrained(tmp_path / "m")
+    own.tokenizer.save_pretrained(tmp_path / "m")
+    fp = model_fingerprint(str(tmp_path / "m"))
+    monkeypatch.setattr(transformers, "__version__", "0.0.1")
+    assert model_fingerprint(str(tmp_path / "m")) == fp
+    (tmp_path / "m" / "config.json").write_text((tmp_path / "m" / "config.json").read_text() + "\n")
+    assert model_fingerprint(str(tmp_path / "m")) != fp

@@ -132,6 +132,7 @@ def test_caption_edit_changes_the_key_and_check_says_captions(tmp_path, monkeypa
             sys.modules.pop(name, None)
 
 
+@pytest.mark.processes
 def test_report_order_does_not_depend_on_which_module_was_imported_first():
     import subprocess
     import sys

@@ -31,7 +31,7 @@ def _with_threads(n, fn):
         torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize("method", ["tsne", "umap"])
+@pytest.mark.parametrize("method", ["tsne", pytest.param("umap", marks=pytest.mark.slow)])  # umap: numba compiles
 def test_projection_is_bit_identical_with_1_and_2_threads(vectors, method):
     kw = {"n_epochs": 30} if method == "umap" else {"perplexity": 10.0}
     one = _with_threads(1, lambda: project(vectors, method, pca_dims=8, **kw))

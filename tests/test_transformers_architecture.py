@@ -46,7 +46,7 @@ def test_diagram_stages_follow_the_summary(tiny_bert, tiny_decoder):
             assert branches == []
 
 
-@pytest.mark.slow
+@pytest.mark.models
 def test_real_models(minilm, gemma):
     from vizlab.analysis.attention import head_stats, is_causal
     from vizlab.extraction.run import extract

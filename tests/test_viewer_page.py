@@ -20,6 +20,7 @@ from chromium import CHROMIUM, NO_CHROMIUM, Browser
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "figures" / "attention_viewer.html"
 
+pytestmark = pytest.mark.browser  # every test here drives (or checks the driving of) headless Chromium
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 

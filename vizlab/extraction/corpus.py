@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from vizlab.cache import atomic_write_bytes
-from vizlab.extraction.models import LoadedModel, check_model
+from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
 
 __all__ = ["embed_corpus", "load_corpus", "iter_corpus", "read_chunks", "CorpusRun", "INDEX_NAME"]
 
@@ -471,7 +471,8 @@ def embed_corpus(
     if overwrite:
         barrier()
     config = {
-        "model": lm.name, "fingerprint": lm.fingerprint, "layer": layer, "pooling": pooling,
+        "model": lm.name, "fingerprint": lm.fingerprint, "packages": runtime_versions(), "layer": layer,
+        "pooling": pooling,
         "max_length": max_length, "normalize": bool(normalize), "shard_size": shard_size,
         "text_col": text_col, "label_col": label_col,
     }

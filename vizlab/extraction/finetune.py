@@ -23,6 +23,7 @@ with the base model).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -37,9 +38,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.cache import cache_dir, cache_key
+from vizlab.cache import cache_dir, cache_key, locked
 from vizlab.extraction.batching import validate_texts
-from vizlab.extraction.models import LoadedModel, check_model, load_model, wrap_model
+from vizlab.extraction.models import LoadedModel, check_model, load_model, runtime_versions, wrap_model
 from vizlab.extraction.training import TrainingHistory, build_classifier, classifier_logits, train_classifier
 from vizlab.provenance import code_version
 
@@ -309,49 +310,54 @@ def finetune(
               "eval_every": eval_every, "seed": int(seed), "head": "AutoModelForSequenceClassification"}
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # torchrun/accelerate launch: other dropout masks,
         params["processes"] = int(os.environ["WORLD_SIZE"])  # so a cache entry of its own
-    key = cache_key("finetune", _VERSION, code_version(__name__), model.fingerprint, texts, train_labels,
-                    eval_texts, eval_labels, labels, params)
+    key = cache_key("finetune", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts,
+                    train_labels, eval_texts, eval_labels, labels, params)
     root = _root(cache)
     folder = root / key[:32] if root is not None else None
     eval_true = evalset[1] if evalset is not None else None
 
-    if folder is not None and (folder / _META).exists():
-        try:
-            lm, meta, arrays = _load(folder, model)
-            pred = arrays.pop("eval_predictions", None)
-            return FineTuneResult(lm, model, labels, TrainingHistory(**arrays), eval_true, pred, params,
-                                  meta["train_seconds"], meta["n_threads"], True, key, folder)
-        except Exception as err:  # a damaged entry (missing file, truncated weights): train again
-            warnings.warn(f"fine-tuned model in {folder} is unreadable ({type(err).__name__}: {err}); "
-                          "training again.",
-                          RuntimeWarning, stacklevel=2)
-            shutil.rmtree(folder, ignore_errors=True)
+    # One process trains, others asking for the same model meanwhile wait and load it (parallel figure
+    # workers, two notebooks); the processes of one torchrun group train together, unlocked.
+    one_process = "processes" not in params
+    guard = locked(key, folder=root / ".locks") if folder is not None and one_process else contextlib.nullcontext()
+    with guard:
+        if folder is not None and (folder / _META).exists():
+            try:
+                lm, meta, arrays = _load(folder, model)
+                pred = arrays.pop("eval_predictions", None)
+                return FineTuneResult(lm, model, labels, TrainingHistory(**arrays), eval_true, pred, params,
+                                      meta["train_seconds"], meta["n_threads"], True, key, folder)
+            except Exception as err:  # a damaged entry (missing file, truncated weights): train again
+                warnings.warn(f"fine-tuned model in {folder} is unreadable ({type(err).__name__}: {err}); "
+                              "training again.",
+                              RuntimeWarning, stacklevel=2)
+                shutil.rmtree(folder, ignore_errors=True)
 
-    clf = build_classifier(model, labels, seed)
-    threads_before = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(int(num_threads))
-    try:
-        n_threads = torch.get_num_threads()
-        t0 = time.perf_counter()
-        history, pred = train_classifier(model, clf, (texts, y), evalset, params, progress)
-        seconds = time.perf_counter() - t0
-    finally:
-        torch.set_num_threads(threads_before)
-    arrays = history._arrays()
-    if pred is not None:
-        arrays["eval_predictions"] = pred
-    if folder is not None:
-        meta = {"train_seconds": seconds, "n_threads": n_threads, "base": model.name,
-                "base_fingerprint": model.fingerprint, "labels": list(labels), "params": params,
-                "n_train": len(texts), "n_eval": len(eval_texts or []), "torch": torch.__version__}
+        clf = build_classifier(model, labels, seed)
+        threads_before = torch.get_num_threads()
+        if num_threads is not None:
+            torch.set_num_threads(int(num_threads))
         try:
-            _save(folder, clf, model, meta, arrays)
-            lm, _, _ = _load(folder, model)
-            return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads,
-                                  False, key, folder)
-        except OSError as err:
-            warnings.warn(f"could not save the fine-tuned model in {folder} ({err}); keeping it in memory.",
-                          RuntimeWarning, stacklevel=2)
-    lm = wrap_model(clf, model.tokenizer, name=f"{model.name}+finetuned")
-    return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads, False, key, None)
+            n_threads = torch.get_num_threads()
+            t0 = time.perf_counter()
+            history, pred = train_classifier(model, clf, (texts, y), evalset, params, progress)
+            seconds = time.perf_counter() - t0
+        finally:
+            torch.set_num_threads(threads_before)
+        arrays = history._arrays()
+        if pred is not None:
+            arrays["eval_predictions"] = pred
+        if folder is not None:
+            meta = {"train_seconds": seconds, "n_threads": n_threads, "base": model.name,
+                    "base_fingerprint": model.fingerprint, "labels": list(labels), "params": params,
+                    "n_train": len(texts), "n_eval": len(eval_texts or []), "torch": torch.__version__}
+            try:
+                _save(folder, clf, model, meta, arrays)
+                lm, _, _ = _load(folder, model)
+                return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads,
+                                      False, key, folder)
+            except OSError as err:
+                warnings.warn(f"could not save the fine-tuned model in {folder} ({err}); keeping it in memory.",
+                              RuntimeWarning, stacklevel=2)
+        lm = wrap_model(clf, model.tokenizer, name=f"{model.name}+finetuned")
+        return FineTuneResult(lm, model, labels, history, eval_true, pred, params, seconds, n_threads, False, key, None)

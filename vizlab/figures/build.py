@@ -1,11 +1,13 @@
 """Run the figure registry: build each figure, save PNG + SVG, keep ``manifest.json`` up to date.
 
-The build is incremental: a figure whose key (:mod:`vizlab.figures.keys`: code, figure, models,
-lang, packages) equals the one stored in the manifest, and whose files are still on disk with
-the recorded sha256, is not recomputed. ``force=True`` rebuilds anyway.
+The build is incremental: a figure that is up to date (:func:`vizlab.figures.status.figure_status`,
+the one definition shared with ``--check`` and the tests: same key parts, files with the recorded
+sha256) is not recomputed. ``force=True`` rebuilds anyway.
 
-A figure is rendered completely in memory first (PNG and SVG bytes, attachments, results checked
-to be JSON-serialisable); only then are its files and manifest entry written, as one unit
+The figures to build run side by side in ``jobs`` worker processes (:mod:`vizlab.figures.workers`),
+each single-threaded, so the bytes are the same for any number of workers. A figure is rendered
+completely in memory first (PNG and SVG bytes, attachments, results checked to be
+JSON-serialisable); only then does this process write its files and manifest entry, as one unit
 (:func:`vizlab.figures.manifest.write_figure`). A failing figure is reported and skipped; its
 previous files and manifest entry are kept (the entry flagged ``error``).
 
@@ -16,31 +18,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from vizlab.figures.keys import ModelFingerprints, key_of, key_parts, model_names
-from vizlab.figures.manifest import (
-    jsonable,
-    read_manifest,
-    sha256_of,
-    stale_reason,
-    update_manifest,
-    write_figure,
-)
-from vizlab.figures.registry import SECTIONS, FigureContext, FigureSpec, all_figures
+from vizlab.figures.keys import key_of
+from vizlab.figures.manifest import jsonable, sha256_of, update_manifest, write_figure
+from vizlab.figures.registry import SECTIONS, FigureSpec, all_figures
+from vizlab.figures.status import PACKAGES_CHANGED, environment_note, figure_status
+from vizlab.figures.workers import render_all, resolve_jobs
 from vizlab.provenance import package_versions
 
 __all__ = [
     "BuildReport",
-    "CHECK_IGNORES",
+    "LOCK",
     "add_arguments",
     "build_figures",
     "check_figures",
@@ -50,10 +43,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-# Key parts --check does not compare: a fresh machine may resolve newer patch releases of
-# numpy/matplotlib/torch within the pins; the files' sha256 still catch any change they make.
-CHECK_IGNORES = ("packages",)
-_FORMATS = ("png", "svg")
+# The lock of the source checkout (make install installs exactly it); absent for an installed package.
+LOCK = ROOT / "requirements" / "lock.txt"
 
 
 @dataclass(frozen=True)
@@ -71,6 +62,8 @@ class BuildReport:
         Manifest entries of the figures built or up to date, in build order.
     seconds : float
         Wall time of the whole build.
+    jobs : int
+        Worker processes used (1: this process).
     """
 
     built: list[str] = field(default_factory=list)
@@ -79,6 +72,7 @@ class BuildReport:
     entries: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    jobs: int = 1
 
     @property
     def ok(self) -> bool:
@@ -95,52 +89,9 @@ def _select(specs: Sequence[FigureSpec], only, section) -> list[FigureSpec]:
     return [s for s in specs if (not only or s.id in only) and (section is None or s.section == section)]
 
 
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    if "torch" in sys.modules:  # never import torch just to seed it
-        sys.modules["torch"].manual_seed(seed)
-
-
-# Every builder runs on one thread: float sums split over threads (torch's forward pass included:
-# MiniLM's attentions differ in the last bits between 1 and 2 torch threads) would otherwise make
-# figures/ depend on the machine's core count or OMP_NUM_THREADS.
-BUILD_THREADS = 1
-
-
-def _render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dict]:
-    """Run one builder; return every file's bytes and the recorded results. Writes nothing."""
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    import vizlab.extraction.models  # noqa: F401 - torch is loaded, so limited_threads reaches its pool
-    from vizlab.figures.save import figure_bytes
-    from vizlab.plot.style import report_style
-    from vizlab.threads import limited_threads
-
-    seed = spec.inputs.get("seed")
-    _seed_everything(seed if isinstance(seed, int) else 0)
-    try:
-        with report_style(), limited_threads(BUILD_THREADS):
-            fig = spec.build(ctx)
-            if not isinstance(fig, Figure):
-                raise TypeError(f"the builder of {spec.id!r} returned {type(fig).__name__}, "
-                                "expected a matplotlib Figure")
-            files = {f"{spec.id}.{fmt}": figure_bytes(fig, fmt) for fmt in _FORMATS}
-    finally:
-        plt.close("all")
-    for name, text in ctx.attachments.items():
-        if not isinstance(name, str) or Path(name).name != name or name.startswith(".") or name in files \
-                or name == "manifest.json":
-            raise ValueError(f"ctx.attach: {name!r} is not a plain file name of its own")
-        if not isinstance(text, str):
-            raise TypeError(f"ctx.attach({name!r}, ...) got a {type(text).__name__}; attach text")
-        files[name] = text.encode("utf-8")
-    return files, jsonable(ctx.results, "results")
-
-
-def _progress(log, i: int, n: int, fid: str, width: int) -> None:
-    log(f"[{i:>{len(str(n))}}/{n}] {fid:<{width}} ", end="", flush=True)
+def _check_lang(lang: str) -> None:
+    if lang not in ("pt", "en"):
+        raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
 
 
 def build_figures(
@@ -154,6 +105,7 @@ def build_figures(
     specs: Sequence[FigureSpec] | None = None,
     log: Callable[..., None] = print,
     fingerprints: Callable[[str], str] | None = None,
+    jobs: int | str = 1,
 ) -> BuildReport:
     """Build the selected figures into ``out`` and update ``out/manifest.json``.
 
@@ -173,86 +125,95 @@ def build_figures(
     specs : sequence of FigureSpec, optional
         The figures to consider (default: the whole registry).
     log : callable
-        ``print``-like progress sink.
+        ``print``-like progress sink: one line per figure.
     fingerprints : callable, optional
         ``name -> fingerprint`` for the models in ``inputs["models"]`` (default: the
         preset/folder fingerprint, remembered in the vizlab cache).
+    jobs : int or "auto"
+        Worker processes building figures side by side (``"auto"``: one per core; 1: in this
+        process). The files are the same for any number.
 
     Returns
     -------
     BuildReport
     """
-    if lang not in ("pt", "en"):
-        raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
+    _check_lang(lang)
     t_start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = list(all_figures() if specs is None else specs)
     order = [s.id for s in specs]
-    todo = _select(specs, only, section)
-    fingerprint_of = fingerprints or ModelFingerprints()
     versions = package_versions()
-    previous = {e["id"]: e for e in read_manifest(out)}
-    ctx = FigureContext(lang=lang)
+    rows = figure_status(_select(specs, only, section), out=out, lang=lang, fingerprints=fingerprints,
+                         versions=versions)
+    if note := environment_note([r for r in rows if r.reason == PACKAGES_CHANGED], lock=LOCK, versions=versions):
+        log(f"note: {note}")
     report = BuildReport()
-    width = max((len(s.id) for s in todo), default=0)
-    for i, spec in enumerate(todo, 1):
-        _progress(log, i, len(todo), spec.id, width)
-        t0 = time.perf_counter()
-        old = previous.get(spec.id)
-        try:
-            fps = {m: fingerprint_of(m) for m in model_names(spec)}
-            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions)
-            reason = "--force" if force else stale_reason(old, parts, out)
-            if reason is None:
-                log("up to date")
-                report.cached.append(spec.id)
-                report.entries.append(old)
-                continue
-            if dry_run:
-                log(f"would build ({reason})")
-                report.built.append(spec.id)
-                continue
-            ctx.reset()
-            files, results = _render(spec, ctx)
-            dt = time.perf_counter() - t0
-            entry = _entry(spec, ctx, lang, fps, files, results, versions, parts, dt)
-            write_figure(out, files, entry, order)
-        except Exception as err:  # noqa: BLE001 - reported; the other figures still get built
-            msg = f"{type(err).__name__}: {err}"
-            log(f"FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
-            traceback.print_exc(file=sys.stderr)
-            report.failed.append((spec.id, msg))
-            if old is not None:  # keep the last good entry (and files), flagged
-                update_manifest(out, [{**old, "error": msg}], order)
+    width = max((len(r.spec.id) for r in rows), default=0)
+    counter = iter(range(1, len(rows) + 1))
+
+    def line(fid: str, text: str) -> None:
+        log(f"[{next(counter):>{len(str(len(rows)))}}/{len(rows)}] {fid:<{width}} {text}")
+
+    todo = []
+    for row in rows:
+        if row.parts is None:
+            line(row.spec.id, f"FAILED: {row.reason}")
+            report.failed.append((row.spec.id, row.reason))
+        elif force or row.reason is not None:
+            todo.append(row)
+        else:
+            line(row.spec.id, "up to date")
+            report.cached.append(row.spec.id)
+            report.entries.append(row.old)
+    if dry_run:
+        for row in todo:
+            line(row.spec.id, f"would build ({'--force' if force else row.reason})")
+            report.built.append(row.spec.id)
+        return BuildReport(report.built, report.cached, report.failed, report.entries,
+                           time.perf_counter() - t_start, True)
+    n_jobs = resolve_jobs(jobs, len(todo)) if todo else 1
+    by_id = {row.spec.id: row for row in todo}
+    seconds = {row.spec.id: (row.old or {}).get("seconds") for row in todo}
+    for done in render_all([row.spec for row in todo], jobs=n_jobs, lang=lang, seconds=seconds):
+        row = by_id[done.id]
+        if done.error is not None:
+            line(done.id, f"FAILED after {done.seconds:.1f} s: {done.error}")
+            print(done.details, file=sys.stderr)
+            report.failed.append((done.id, done.error))
+            if row.old is not None:  # keep the last good entry (and files), flagged
+                update_manifest(out, [{**row.old, "error": done.error}], order)
             continue
-        log(f"built in {dt:.1f} s")
-        report.built.append(spec.id)
+        if done.details:
+            print(done.details, file=sys.stderr)
+        entry = _entry(row.spec, lang, {**row.fingerprints, **done.fingerprints}, done, versions, row.parts)
+        write_figure(out, done.files, entry, order)
+        line(done.id, f"built in {done.seconds:.1f} s")
+        report.built.append(done.id)
         report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
-                       time.perf_counter() - t_start, dry_run)
+                       time.perf_counter() - t_start, False, n_jobs)
 
 
-def _entry(spec, ctx, lang, fps, files, results, versions, parts, seconds) -> dict:
-    all_fps = {**fps, **ctx.fingerprints}
+def _entry(spec, lang, fps, done, versions, parts) -> dict:
     return {
         "id": spec.id,
         "section": spec.section,
         "caption": spec.caption_for(lang),
-        "files": list(files),
+        "files": list(done.files),
         "lang": lang,
-        "models": sorted(all_fps),
-        "fingerprints": all_fps,
+        "models": sorted(fps),
+        "fingerprints": fps,
         "data": spec.inputs.get("data"),
         "n": spec.inputs.get("n"),
         "seed": spec.inputs.get("seed"),
         "inputs": jsonable(spec.inputs, "inputs"),
-        "results": results,
+        "results": done.results,
         "versions": versions,
-        "seconds": round(seconds, 2),
+        "seconds": round(done.seconds, 2),
         "key": key_of(parts),
         "key_parts": parts,
-        "sha256": {name: sha256_of(data) for name, data in files.items()},
+        "sha256": {name: sha256_of(data) for name, data in done.files.items()},
     }
 
 
@@ -268,45 +229,32 @@ def check_figures(
 ) -> list[tuple[str, str]]:
     """The stale figures in ``out`` and why, without building or writing anything.
 
-    A figure is stale when it is not in the manifest, is flagged ``error``, its code, figure
-    (captions, inputs), models or language changed, or one of its files is missing or differs
-    from the sha256 in the manifest. Package versions are *not* compared (see
-    :data:`CHECK_IGNORES`); a difference is only reported as a note.
+    Stale means what it means to the build (:func:`vizlab.figures.status.figure_status`): not
+    in the manifest, flagged ``error``, a changed key part (code, figure, models, lang,
+    packages), or a file missing or differing from the sha256 in the manifest. Figures stale only
+    because the package versions differ are summarised in one message naming the packages and the
+    command to run.
 
     Returns
     -------
     list of (str, str)
         ``(id, reason)`` for each stale figure (empty: everything is up to date).
     """
-    if lang not in ("pt", "en"):
-        raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
+    _check_lang(lang)
     out = Path(out)
     specs = list(all_figures() if specs is None else specs)
-    todo = _select(specs, only, section)
-    fingerprint_of = fingerprints or ModelFingerprints()
     versions = package_versions()
-    previous = {e["id"]: e for e in read_manifest(out)}
-    stale: list[tuple[str, str]] = []
-    packages: set[str] = set()
-    for spec in todo:
-        old = previous.get(spec.id)
-        try:
-            fps = {m: fingerprint_of(m) for m in model_names(spec)}
-            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions)
-            reason = stale_reason(old, parts, out, ignore=CHECK_IGNORES)
-        except Exception as err:  # noqa: BLE001 - e.g. a model that cannot be found
-            reason = f"cannot compute its key ({type(err).__name__}: {err})"
-        if reason is not None:
-            stale.append((spec.id, reason))
-            log(f"stale: {spec.id}: {reason}")
-        for name, v in ((old or {}).get("versions") or {}).items():
-            if versions.get(name, v) != v:
-                packages.add(f"{name} {v} -> {versions.get(name)}")
-    if packages:
-        log("note: package versions differ from the manifest (" + ", ".join(sorted(packages)) + "); not "
-            "counted as stale, the files' sha256 are what is checked")
-    log(f"{len(stale)} of {len(todo)} figures stale in {out} "
-        f"(compared: code, figure, models, lang, files' sha256; not package versions)")
+    rows = figure_status(_select(specs, only, section), out=out, lang=lang, fingerprints=fingerprints,
+                         versions=versions)
+    stale = [(r.spec.id, r.reason) for r in rows if r.reason is not None]
+    note = environment_note([r for r in rows if r.reason == PACKAGES_CHANGED], lock=LOCK, versions=versions)
+    for fid, reason in stale:
+        if not (note and reason == PACKAGES_CHANGED):
+            log(f"stale: {fid}: {reason}")
+    if note:
+        log(f"stale: {note}")
+    log(f"{len(stale)} of {len(rows)} figures stale in {out} "
+        f"(compared: code, figure, models, lang, packages, files' sha256)")
     return stale
 
 
@@ -333,7 +281,10 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="only say which figures would be rebuilt and why (nothing is computed)")
     p.add_argument("--check", action="store_true",
                    help="build nothing; list the stale figures with the reason and exit 1 if any "
-                        "(compares code, figure, models, lang and the files' sha256, not package versions)")
+                        "(compares code, figure, models, lang, package versions and the files' sha256)")
+    p.add_argument("-j", "--jobs", default="auto", metavar="N",
+                   help="worker processes building figures side by side (default: auto = one per core; "
+                        "the files are the same for any number)")
     p.add_argument("--list", action="store_true", help="list the registered figures and exit")
     return p
 
@@ -362,10 +313,11 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
         return 1 if stale else 0
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
                            force=args.force, dry_run=args.dry_run, specs=specs, log=log,
-                           fingerprints=fingerprints)
+                           fingerprints=fingerprints, jobs=getattr(args, "jobs", 1))
     built = "would be built" if report.dry_run else "built"
+    workers = "" if report.dry_run or not report.built else f" ({report.jobs} worker{'s' * (report.jobs > 1)})"
     log(f"{len(report.built)} {built}, {len(report.cached)} up to date, {len(report.failed)} failed "
-        f"in {report.seconds:.1f} s -> {out}")
+        f"in {report.seconds:.1f} s{workers} -> {out}")
     for fid, err in report.failed:
         log(f"  FAILED {fid}: {err}")
     return 0 if report.ok else 1

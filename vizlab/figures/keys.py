@@ -13,7 +13,8 @@ A figure's key is a sha256 of these parts (the manifest keeps each one, to say w
 ``lang``
     the language of its labels;
 ``packages``
-    the versions of the numerical/plotting packages (:func:`vizlab.provenance.package_versions`).
+    the versions of the packages that compute or draw (:func:`vizlab.provenance.package_versions`),
+    compared openly: no other part hides a package version (a model fingerprint is its files only).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ __all__ = ["COMMON_MODULES", "KEY_PARTS", "ModelFingerprints", "key_of", "key_pa
 # Modules whose code shapes every file (rendering, style, context): part of every key.
 COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry")
 # The figure script itself does not change what a figure shows.
-_SCRIPT_MODULES = ("vizlab.figures.build", "vizlab.figures.manifest", "vizlab.figures.keys")
+_SCRIPT_MODULES = ("vizlab.figures.build", "vizlab.figures.manifest", "vizlab.figures.keys",
+                   "vizlab.figures.status", "vizlab.figures.workers", "vizlab.figures.render")
 KEY_PARTS = ("code", "figure", "models", "lang", "packages")
 _SALT = "vizlab-figure-v2"
 

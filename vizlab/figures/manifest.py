@@ -17,17 +17,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vizlab.cache import atomic_write_bytes, cache_dir, cache_key
-from vizlab.figures.keys import KEY_PARTS, key_of
+from vizlab.cache import atomic_write_bytes, locked
 
-__all__ = ["MANIFEST", "jsonable", "locked", "read_manifest", "sha256_of", "stale_reason",
-           "update_manifest", "write_figure"]
+__all__ = ["MANIFEST", "jsonable", "read_manifest", "sha256_of", "update_manifest", "write_figure"]
 
 MANIFEST = "manifest.json"
 
@@ -41,31 +39,10 @@ def read_manifest(out: str | os.PathLike) -> list[dict]:
     return [r for r in rows if isinstance(r, dict) and "id" in r] if isinstance(rows, list) else []
 
 
-@contextlib.contextmanager
-def locked(path: Path):
-    """Exclusive lock so two concurrent builds into one folder don't lose each other's entries.
-
-    The lock file lives in the vizlab cache (not next to the figures, which are committed).
-    """
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock
-        yield
-        return
-    lock = cache_dir() / "locks" / f"{cache_key(str(Path(path).resolve()))[:24]}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def update_manifest(out: Path, entries: Sequence[dict], order: Sequence[str]) -> None:
     """Merge ``entries`` into ``out/manifest.json`` (one row per id, in ``order``)."""
     path = Path(out) / MANIFEST
-    with locked(path):
+    with locked(f"manifest:{path.resolve()}"):
         merged = {e["id"]: e for e in read_manifest(out)}
         merged.update({e["id"]: e for e in entries})
         rank = {fid: i for i, fid in enumerate(order)}
@@ -93,51 +70,6 @@ def jsonable(value: Any, where: str) -> Any:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# How a stale reason names a key part, when its name alone does not say what it covers.
-_PART_WORDS = {"figure": "figure (captions/inputs)"}
-
-
-def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path, *,
-                 ignore: Iterable[str] = ()) -> str | None:
-    """Why a figure is stale, or None when its files are up to date.
-
-    Parameters
-    ----------
-    old : dict or None
-        The figure's manifest entry.
-    parts : dict
-        Its key parts now (:func:`vizlab.figures.keys.key_parts`).
-    out : path
-        The figure folder.
-    ignore : iterable of str
-        Key parts not compared (``--check`` ignores ``"packages"``).
-    """
-    if not old:
-        return "not in the manifest"
-    if old.get("error"):
-        return "flagged error in the manifest (last build failed)"
-    before = old.get("key_parts") or {}
-    ignore = set(ignore)
-    if not ignore and old.get("key") != key_of(dict(parts)):
-        changed = [_PART_WORDS.get(name, name) for name in KEY_PARTS
-                   if name in before and before.get(name) != parts.get(name)]
-        return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
-    if ignore:
-        if set(before) != set(parts) or old.get("key") != key_of(dict(before)):
-            return "built by an older vizlab"
-        changed = [_PART_WORDS.get(name, name) for name in KEY_PARTS
-                   if name not in ignore and before.get(name) != parts.get(name)]
-        if changed:
-            return f"{' and '.join(changed)} changed"
-    hashes = old.get("sha256") or {}
-    for f in old.get("files") or []:
-        if not (out / f).is_file():
-            return f"{f} is missing"
-        if hashes.get(f) != sha256_of((out / f).read_bytes()):
-            return f"{f} differs from the sha256 in the manifest"
-    return None if old.get("files") else "no files recorded"
 
 
 def write_figure(out: Path, files: Mapping[str, bytes], entry: dict, order: Sequence[str]) -> None:

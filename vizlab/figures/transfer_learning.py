@@ -40,9 +40,13 @@ def random_twin(lm):
 
 def _cached_frame(parts, compute) -> pd.DataFrame:
     """A DataFrame of numeric/str columns kept in the array cache under a key made of ``parts``."""
+    from vizlab.extraction.models import runtime_versions
+
     store = ArrayCache("figure-tables")
-    # keyed by the code that computes the tables (not this module: a caption edit keeps the cache)
-    key = cache_key("frame", 1, code_version("vizlab.analysis.probes", "vizlab.analysis.transfer"), *parts)
+    # keyed by the code that computes the tables (not this module: a caption edit keeps the cache) and
+    # by the packages that computed the hidden states they are made from
+    key = cache_key("frame", 1, code_version("vizlab.analysis.probes", "vizlab.analysis.transfer"),
+                    runtime_versions(), *parts)
 
     def arrays():
         df = compute()
