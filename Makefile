@@ -39,16 +39,17 @@ figures: $(STAMP)
 check-figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python scripts/make_figures.py --check
 
-# Everything, on every core (pytest-xdist), the slowest tests listed at the end.
+# Everything, on every core (pytest-xdist), the slowest tests listed at the end. --dist loadfile keeps
+# a file's tests on one worker, so tests/test_every_figure.py builds every figure once.
 test: $(STAMP)
 	$(MAKE) --no-print-directory check-figures
 	$(BIN)/lint-imports
 	$(BIN)/ruff check vizlab scripts tests
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=25 $(ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto --dist loadfile --durations=25 $(ARGS)
 
 # The everyday loop: no real models, no all-figures build, no browser, no process groups.
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto -m "not slow" $(ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow" $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_extract.py

@@ -90,14 +90,26 @@ def _empty_cache(path: Path) -> Path:
     return path
 
 
+def _seed_times(out: Path, times_from: Path | None) -> None:
+    """Give ``out`` a manifest holding only each figure's last build time (from ``times_from``), as
+    figures/ has when `make figures` rebuilds it: workers order the work by those times. Every
+    figure is still stale (no key), so all are built."""
+    if times_from is None or not times_from.is_file():
+        return
+    out.mkdir(parents=True)
+    rows = [{"id": e["id"], "seconds": e.get("seconds")} for e in json.loads(times_from.read_text())]
+    (out / "manifest.json").write_text(json.dumps(rows))
+
+
 def _compare(tmp: Path, select: list[str], runs: list[tuple[str, list[str], dict]],
-             target: float | None = None) -> int:
+             target: float | None = None, times_from: Path | None = None) -> int:
     """Cold builds, one per ``(label, extra arguments, extra environment)``, each on its own empty
     cache; 1 if any file or recorded number differs from the first run's."""
     print(f"machine: {_machine()}")
     files, seconds = {}, {}
     for i, (label, args, env_extra) in enumerate(runs):
         out, cache = tmp / f"figures-{i}", _empty_cache(tmp / f"cache-{i}")
+        _seed_times(out, times_from)
         env = {**os.environ, "VIZLAB_CACHE": str(cache), "MPLBACKEND": "Agg", **env_extra}
         seconds[label], log = _run([*select, *args, "--out", str(out)], env)
         ratio = "" if not i else f"  = {seconds[label] / seconds[runs[0][0]]:.2f} x {runs[0][0]}"
@@ -130,6 +142,9 @@ def main(argv=None) -> int:
                    help="build cold once per thread count (one worker) and compare the files byte for byte")
     p.add_argument("--jobs", nargs="+", type=int, metavar="N",
                    help="build cold once per number of worker processes, compare times and files")
+    p.add_argument("--times-from", type=Path, default=ROOT / "figures" / "manifest.json", metavar="MANIFEST",
+                   help="with --jobs/--threads: order the work by the figure times this manifest recorded, "
+                        "as make figures does with figures/ (default: figures/manifest.json; a missing file: none)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = p.parse_args(argv)
     select = (["--only", *args.only] if args.only else []) + (["--section", args.section] if args.section else [])
@@ -140,7 +155,7 @@ def main(argv=None) -> int:
     runs += [(f"{n} worker{'s' * (n > 1)}", ["--jobs", str(n)], {}) for n in args.jobs or []]
     if runs:
         try:
-            return _compare(tmp, select, runs, JOBS_TARGET if args.jobs else None)
+            return _compare(tmp, select, runs, JOBS_TARGET if args.jobs else None, args.times_from)
         finally:
             if args.keep:
                 print(f"kept {tmp}")

@@ -243,30 +243,77 @@ def test_a_figure_failing_in_a_worker_is_reported_and_the_others_are_written(fak
     assert "fake_int" in log and "FAILED" in log
 
 
-def test_schedule_starts_long_figures_first_and_holds_a_shared_run_until_it_exists(fake):
+def test_schedule_runs_steps_first_and_figures_once_their_steps_are_done(fake):
+    from vizlab.figures.registry import Step
     from vizlab.figures.workers import Schedule
 
-    def spec(fid, training=None):
-        inputs = {"models": ["m1"], "data": "none", "n": 1, "seed": 0}
-        if training is not None:
-            inputs["training"] = training
-        return FigureSpec(fid, "attention", {}, fake.mod.square, inputs, fake.mod.__name__)
+    train = Step("train", print)
+    parts = [Step(f"part {k}", print, after=("train",)) for k in range(2)]
 
-    ft = {"epochs": 2}
-    specs = [spec("short"), spec("long"), spec("ft_a", ft), spec("ft_b", ft), spec("ft_c", ft)]
-    seconds = {"short": 1, "long": 50, "ft_a": 30, "ft_b": 5, "ft_c": 40}
-    plan = Schedule(specs, seconds)
-    # the group (75 s in all) outranks "long"; its cheapest figure opens it
-    first = plan.next()
-    assert first.id == "ft_b"
-    assert plan.next().id == "long"  # ft_a and ft_c wait for ft_b's fine-tuning run
-    assert plan.has_ready() and plan.next().id == "short"
-    assert not plan.has_ready()
-    plan.done(first)
-    assert [plan.next().id, plan.next().id] == ["ft_c", "ft_a"] and plan.next() is None
-    # with nothing else left, a held figure starts anyway (it waits for the run in the cache)
-    plan = Schedule(specs[2:], seconds)
-    assert plan.next().id == "ft_b" and plan.next().id in {"ft_a", "ft_c"}
+    def spec(fid, needs=()):
+        return FigureSpec(fid, "attention", {}, fake.mod.square, {}, fake.mod.__name__, tuple(needs))
+
+    specs = [spec("short"), spec("long"), spec("ft", [train]), spec("study", [train, *parts])]
+    plan = Schedule(specs, {"short": 1, "long": 50, "ft": 30, "study": 400})
+    assert len(plan) == 7  # 3 steps (declared twice, run once) + 4 figures
+    assert plan.next() is train
+    # the parts wait for the training; meanwhile the figures that need no step, longest first
+    assert [plan.next().id, plan.next().id, plan.next()] == ["long", "short", None]
+    plan.done(train)
+    assert [plan.next(), plan.next()] == parts  # both parts can run side by side
+    assert plan.next().id == "ft" and plan.next() is None  # "study" waits for both parts
+    plan.done(parts[0])
+    assert plan.next() is None
+    plan.done(parts[1])
+    assert plan.next().id == "study" and len(plan) == 0
+
+
+@pytest.mark.processes
+def test_steps_run_in_workers_before_the_figures_that_need_them(fake, tmp_path):
+    """A step writes into the cache what its figure then reads; a failing step is reported and
+    its figure still gets built (it computes what it needs itself)."""
+    (fake.root / "steps.py").write_text(STEPS)
+    mod = importlib.import_module(f"{fake.mod.__package__}.steps")
+    try:
+        specs = [FigureSpec("fake_stepped", "attention", {"pt": "s", "en": "s"}, mod.figure,
+                            {"models": ["m1"], "data": "none", "n": 1, "seed": 0}, mod.__name__,
+                            (mod.GOOD, mod.BAD))]
+        report, log = _build(fake, specs=specs, jobs=2)
+        assert report.built == ["fake_stepped"] and report.ok, log
+        assert "note: step:bad failed (RuntimeError: no)" in log
+        assert read_manifest(fake.out)[0]["results"] == {"from_step": "computed by a step"}
+    finally:
+        sys.modules.pop(f"{fake.mod.__package__}.steps", None)
+
+
+STEPS = """
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from vizlab.cache import cache_dir
+from vizlab.figures.registry import Step
+
+
+def _good(ctx):
+    (cache_dir() / "step.txt").write_text("computed by a step")
+
+
+def _bad(ctx):
+    raise RuntimeError("no")
+
+
+GOOD, BAD = Step("good", _good), Step("bad", _bad, after=("good",))
+
+
+def figure(ctx):
+    path = cache_dir() / "step.txt"
+    ctx.record("from_step", path.read_text() if path.exists() else "computed by the figure")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    return fig
+"""
 
 
 def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):

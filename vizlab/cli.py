@@ -2,7 +2,7 @@
 
 ::
 
-    vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--list]
+    vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--jobs N] [--list]
     vizlab models
     vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
     vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png|map.html

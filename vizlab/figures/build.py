@@ -172,10 +172,16 @@ def build_figures(
             report.built.append(row.spec.id)
         return BuildReport(report.built, report.cached, report.failed, report.entries,
                            time.perf_counter() - t_start, True)
-    n_jobs = resolve_jobs(jobs, len(todo)) if todo else 1
+    n_tasks = len(todo) + len({step.name for row in todo for step in row.spec.needs})
+    n_jobs = resolve_jobs(jobs, n_tasks) if todo else 1
     by_id = {row.spec.id: row for row in todo}
     seconds = {row.spec.id: (row.old or {}).get("seconds") for row in todo}
     for done in render_all([row.spec for row in todo], jobs=n_jobs, lang=lang, seconds=seconds):
+        if done.id not in by_id:  # a step (parallel builds): only its failure is news
+            if done.error is not None:
+                log(f"note: {done.id} failed ({done.error}); the figures that need it compute it themselves")
+                print(done.details, file=sys.stderr)
+            continue
         row = by_id[done.id]
         if done.error is not None:
             line(done.id, f"FAILED after {done.seconds:.1f} s: {done.error}")

@@ -7,12 +7,14 @@ attention. Each builder is registered in one of the existing sections.
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 
+from vizlab.figures.fine_tuning import FINETUNED, TRAINING, finetuned, split_data
 from vizlab.figures.fine_tuning import INPUTS as FT_INPUTS
-from vizlab.figures.fine_tuning import TRAINING, finetuned, split_data
-from vizlab.figures.registry import FigureContext, register
+from vizlab.figures.registry import FigureContext, Step, register
 from vizlab.plot.attention_output import sci_text
 from vizlab.tokens import display_tokens
 
@@ -28,7 +30,7 @@ def _label_names(ctx: FigureContext, labels) -> list[str]:
 # ----------------------------------------------------------------------------------------- pipeline
 
 
-@register("pipeline_steps", section="fine_tuning",
+@register("pipeline_steps", section="fine_tuning", needs=(FINETUNED,),
     inputs={**FT_INPUTS, "text": PIPELINE_TEXT},
 )
 def pipeline_steps(ctx: FigureContext):
@@ -316,10 +318,17 @@ ATTRIBUTION_SENTENCES = (
     "thanks for the quick help, great service!",
 )
 N_ATTRIBUTION_TWEETS = 300
+# The tweets' attributions are computed in parts (every N-th tweet), which a parallel build runs side by
+# side; each part computes exactly what the whole would, so the numbers do not depend on the split.
+N_ATTRIBUTION_PARTS = 4
 
 
-def attribution_study(ctx: FigureContext, texts: list[str]):
-    """Per text: IG and grad×input attributions (predicted class), attention maps; τ table (n, layers + 1)."""
+def attribution_study(ctx: FigureContext, texts: list[str], *, only=None):
+    """Per text: IG and grad×input attributions (predicted class), attention maps; τ table (n, layers + 1).
+
+    ``only``: the positions of the texts to attribute (default: all). The attention maps are always
+    extracted for all ``texts`` at once (cached), so a text's numbers do not depend on the split.
+    """
     from vizlab.analysis.attribution import attention_attribution_tau, kendall_tau
     from vizlab.analysis.rollout import rollout
     from vizlab.extraction.attribution import attribute
@@ -328,7 +337,8 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
     lm = finetuned(ctx).model
     acts = extract(lm, texts, attentions=True, hidden_states=False)
     rows, ref, attrs = [], [], []
-    for text, act in zip(texts, acts):
+    for i in range(len(texts)) if only is None else only:
+        text, act = texts[i], acts[i]
         a = attribute(lm, text)
         g = attribute(lm, text, target=a.target_index, method="grad_x_input")
         if a.tokens != act.tokens:
@@ -341,7 +351,52 @@ def attribution_study(ctx: FigureContext, texts: list[str]):
     return np.array(rows), np.array(ref), attrs
 
 
-@register("attribution_vs_attention", section="attention",
+def attribution_tweets() -> list[str]:
+    """The held-out tweets whose attributions are compared with attention."""
+    _, held = split_data()
+    return list(held["text"][:N_ATTRIBUTION_TWEETS])
+
+
+def attribution_part(ctx: FigureContext, part: int) -> dict[str, np.ndarray]:
+    """τ rows (``"rows"``) and IG vs grad×input agreement (``"ref"``) of the tweets ``part``,
+    ``part + N_ATTRIBUTION_PARTS``, ... (kept in the vizlab cache)."""
+    from vizlab.cache import ArrayCache, cache_key
+    from vizlab.extraction.models import runtime_versions
+    from vizlab.provenance import code_version
+
+    texts = attribution_tweets()
+    lm = finetuned(ctx).model
+    key = cache_key("attribution-part", 1, code_version(__name__), runtime_versions(), lm.fingerprint, texts,
+                    part, N_ATTRIBUTION_PARTS)
+
+    def compute():
+        rows, ref, _ = attribution_study(ctx, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS))
+        return {"rows": rows, "ref": ref}
+
+    return ArrayCache("figure-tables").get_or_compute(key, compute)
+
+
+def attribution_table(ctx: FigureContext) -> tuple[np.ndarray, np.ndarray]:
+    """The τ table and IG vs grad×input agreement of all the tweets, assembled in tweet order."""
+    parts = [attribution_part(ctx, k) for k in range(N_ATTRIBUTION_PARTS)]
+    n = sum(len(p["ref"]) for p in parts)
+    rows = np.empty((n, *parts[0]["rows"].shape[1:]), dtype=parts[0]["rows"].dtype)
+    ref = np.empty(n, dtype=parts[0]["ref"].dtype)
+    for k, p in enumerate(parts):
+        rows[k::N_ATTRIBUTION_PARTS], ref[k::N_ATTRIBUTION_PARTS] = p["rows"], p["ref"]
+    return rows, ref
+
+
+def _attribution_step(ctx: FigureContext, part: int) -> None:
+    attribution_part(ctx, part)
+
+
+ATTRIBUTION_PARTS = tuple(Step(f"attribution part {k + 1}/{N_ATTRIBUTION_PARTS}",
+                               functools.partial(_attribution_step, part=k), after=(FINETUNED.name,))
+                          for k in range(N_ATTRIBUTION_PARTS))
+
+
+@register("attribution_vs_attention", section="attention", needs=(FINETUNED, *ATTRIBUTION_PARTS),
     inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
             "method": "integrated_gradients, n_steps=50"},
 )
@@ -351,9 +406,8 @@ def attribution_vs_attention(ctx: FigureContext):
     from vizlab.numbering import layer_number
     from vizlab.plot.attribution import plot_attribution_vs_attention
 
-    _, held = split_data()
-    tweets = list(held["text"][:N_ATTRIBUTION_TWEETS])
-    taus, ref, _ = attribution_study(ctx, tweets)
+    tweets = attribution_tweets()
+    taus, ref = attribution_table(ctx)
     summary = rank_agreement(taus)
     _, _, shown = attribution_study(ctx, list(ATTRIBUTION_SENTENCES))
     examples = []

@@ -28,8 +28,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-__all__ = ["SECTIONS", "CAPTIONS_FILE", "FigureSpec", "FigureContext", "register", "all_figures", "get_figure",
-           "read_captions", "with_captions"]
+__all__ = ["SECTIONS", "CAPTIONS_FILE", "FigureSpec", "FigureContext", "Step", "register", "all_figures",
+           "get_figure", "read_captions", "with_captions"]
 
 SECTIONS = (
     "pretraining",
@@ -50,6 +50,32 @@ _CAPTION_LANGS = ("pt", "en")
 
 
 @dataclass(frozen=True)
+class Step:
+    """A cached computation that figures need and a parallel build runs by itself, before them.
+
+    A figure builder computes what it needs itself (through the vizlab cache), so a build in one
+    process needs no steps. Declaring them lets the workers of a parallel build share out long
+    computations: the fine-tuning run several figures read, or a long study split into parts that
+    run side by side (each part must compute exactly what the whole would, so the numbers do not
+    depend on the split).
+
+    Attributes
+    ----------
+    name : str
+        Unique; figures that declare steps of the same name share one run.
+    run : callable
+        ``run(ctx: FigureContext) -> None``: computes into the vizlab cache. Picklable (a
+        module-level function or a ``functools.partial`` of one), since it runs in a worker.
+    after : tuple of str
+        Names of the steps that must be done first.
+    """
+
+    name: str
+    run: Callable[[FigureContext], Any]
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FigureSpec:
     """One report figure.
 
@@ -66,6 +92,8 @@ class FigureSpec:
     inputs : dict
         What determines the figure: ``models`` (preset names), ``data`` (description),
         ``n`` (sample size), ``seed``, and anything else; recorded in the manifest.
+    needs : tuple of Step
+        Cached computations a parallel build runs before this figure (:class:`Step`).
     """
 
     id: str
@@ -74,6 +102,7 @@ class FigureSpec:
     build: Callable[[FigureContext], Any]
     inputs: dict = field(default_factory=dict)
     module: str = ""
+    needs: tuple[Step, ...] = ()
 
     def caption_for(self, lang: str) -> str:
         return self.caption.get(lang) or self.caption["pt"]
@@ -82,10 +111,11 @@ class FigureSpec:
 _REGISTRY: dict[str, FigureSpec] = {}  # registered builders, captions not yet attached
 
 
-def register(id: str, *, section: str, inputs: dict | None = None):
+def register(id: str, *, section: str, inputs: dict | None = None, needs: tuple[Step, ...] = ()):
     """Decorator registering a figure builder ``build(ctx) -> Figure``.
 
-    Its captions are the table ``[id]`` of :data:`CAPTIONS_FILE` (attached by :func:`all_figures`).
+    Its captions are the table ``[id]`` of :data:`CAPTIONS_FILE` (attached by :func:`all_figures`);
+    ``needs`` are the :class:`Step` objects a parallel build may run before it.
     """
     if section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}; use one of {SECTIONS}")
@@ -93,7 +123,7 @@ def register(id: str, *, section: str, inputs: dict | None = None):
     def deco(fn):
         if id in _REGISTRY and _REGISTRY[id].build.__qualname__ != fn.__qualname__:
             raise ValueError(f"figure id {id!r} registered twice")
-        _REGISTRY[id] = FigureSpec(id, section, {}, fn, dict(inputs or {}), fn.__module__)
+        _REGISTRY[id] = FigureSpec(id, section, {}, fn, dict(inputs or {}), fn.__module__, tuple(needs))
         return fn
 
     return deco

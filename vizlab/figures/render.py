@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from vizlab.figures.manifest import jsonable
-from vizlab.figures.registry import FigureContext, FigureSpec
+from vizlab.figures.registry import FigureContext, FigureSpec, Step
 
-__all__ = ["BUILD_THREADS", "FORMATS", "render"]
+__all__ = ["BUILD_THREADS", "FORMATS", "render", "run_step"]
 
 FORMATS = ("png", "svg")
 
@@ -61,3 +61,14 @@ def render(spec: FigureSpec, ctx: FigureContext) -> tuple[dict[str, bytes], dict
             raise TypeError(f"ctx.attach({name!r}, ...) got a {type(text).__name__}; attach text")
         files[name] = text.encode("utf-8")
     return files, jsonable(ctx.results, "results")
+
+
+def run_step(step: Step, ctx: FigureContext) -> None:
+    """Run one :class:`~vizlab.figures.registry.Step` as a builder would run it (seeded, one thread)."""
+    import vizlab.extraction.models  # noqa: F401 - torch is loaded, so limited_threads reaches its pool
+    from vizlab.threads import limited_threads
+
+    ctx.reset()
+    _seed_everything(0)
+    with limited_threads(BUILD_THREADS):
+        step.run(ctx)

@@ -1,4 +1,4 @@
-"""Build figures side by side: one figure at a time in each of N worker processes.
+"""Build figures side by side: one task at a time in each of N worker processes.
 
 Each worker is a fresh ``spawn`` process that runs :func:`vizlab.figures.render.render` with one
 thread per pool (:data:`~vizlab.figures.render.BUILD_THREADS`), exactly as the build's own process
@@ -8,9 +8,10 @@ and return bytes; the parent writes every file and the manifest, one figure at a
 What figures share is computed once: the vizlab cache takes a lock per entry, so a worker asking
 for an embedding, a fine-tuned model or a converted model that another worker is computing waits
 for it and reads it (:func:`vizlab.cache.locked`). The order keeps those waits short
-(:class:`Schedule`): longest figures first (by the time the manifest recorded for them), and the
-figures that share a fine-tuning run (same declared ``training`` input) start one at a time until
-the first of them has trained it, while the other workers build the rest.
+(:class:`Schedule`): the steps figures declare (:class:`~vizlab.figures.registry.Step`: the
+fine-tuning run, the parts of a long study) run first, as soon as the steps they come after are
+done, each in a worker of its own; a figure starts once its steps are done, longest first (by the
+time the manifest recorded for it).
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from vizlab.cache import cache_key
-from vizlab.figures.registry import FigureContext, FigureSpec
-from vizlab.figures.render import BUILD_THREADS, render
+from vizlab.figures.registry import FigureContext, FigureSpec, Step
+from vizlab.figures.render import BUILD_THREADS, render, run_step
 
-__all__ = ["Rendered", "Schedule", "render_all", "resolve_jobs", "shared_run"]
+__all__ = ["Rendered", "Schedule", "render_all", "resolve_jobs"]
 
 # Seconds assumed for a figure the manifest has no time for (a new figure): start it early.
 UNKNOWN_SECONDS = 120.0
@@ -64,60 +64,41 @@ def resolve_jobs(jobs: int | str | None, n_figures: int) -> int:
     return max(1, min(jobs, n_figures))
 
 
-def shared_run(spec: FigureSpec) -> str | None:
-    """The one fine-tuning run a figure shares with others (its declared ``training`` input), or None."""
-    training = spec.inputs.get("training")
-    return None if training is None else cache_key(spec.inputs.get("models"), training)
-
-
 class Schedule:
-    """The order figures are handed to workers.
+    """The order tasks (steps and figures) are handed to workers.
 
-    Longest first (``seconds``: the time each figure took last time). Figures with the same
-    :func:`shared_run` form a group: its first figure (the one that took least time last time, so
-    the shared run is ready soonest) opens it, ranked by the whole group's time; the others wait
-    until it is done, unless no other figure is left to start.
+    A step is ready when the steps it comes ``after`` are done, a figure when the steps it
+    ``needs`` are. :meth:`next` gives the first ready step (in the order figures declare them),
+    else the ready figure that took longest last time (``seconds``), else None.
     """
 
     def __init__(self, specs: Sequence[FigureSpec], seconds: Mapping[str, float]):
+        steps: dict[str, Step] = {}
+        for spec in specs:
+            for step in spec.needs:
+                steps.setdefault(step.name, step)
         cost = {s.id: float(seconds.get(s.id) or UNKNOWN_SECONDS) for s in specs}
-        groups: dict[str, list[FigureSpec]] = {}
-        for s in specs:
-            if (g := shared_run(s)) is not None:
-                groups.setdefault(g, []).append(s)
-        self._opener = {g: min(members, key=lambda s: cost[s.id]).id for g, members in groups.items()}
-        rank = dict(cost)
-        for g, members in groups.items():
-            rank[self._opener[g]] = sum(cost[s.id] for s in members)
-        self._todo = sorted(specs, key=lambda s: -rank[s.id])
-        self._open: set[str] = set()  # groups whose shared run is done
+        self._todo: list[Step | FigureSpec] = [*steps.values(), *sorted(specs, key=lambda s: -cost[s.id])]
+        self._done: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._todo)
 
-    def next(self) -> FigureSpec | None:
-        """The next figure to start (None when none is left)."""
-        if not self._todo:
-            return None
-        for s in self._todo:
-            g = shared_run(s)
-            if g is None or g in self._open or self._opener[g] == s.id:
-                break
-        else:  # only held figures are left: start one, it waits for the shared run in the cache
-            s = self._todo[0]
-        self._todo.remove(s)
-        return s
+    def _ready(self, task: Step | FigureSpec) -> bool:
+        deps = task.after if isinstance(task, Step) else [step.name for step in task.needs]
+        return all(name in self._done for name in deps)
 
-    def done(self, spec: FigureSpec) -> None:
-        """Mark ``spec`` finished: when it opened its group, the group's other figures may start."""
-        g = shared_run(spec)
-        if g is not None and self._opener.get(g) == spec.id:
-            self._open.add(g)
+    def next(self) -> Step | FigureSpec | None:
+        """The next task that can start now (None when none can)."""
+        task = next((t for t in self._todo if self._ready(t)), None)
+        if task is not None:
+            self._todo.remove(task)
+        return task
 
-    def has_ready(self) -> bool:
-        """Whether a figure can start now without waiting for a shared run."""
-        return any((g := shared_run(s)) is None or g in self._open or self._opener[g] == s.id
-                   for s in self._todo)
+    def done(self, task: Step | FigureSpec) -> None:
+        """Mark ``task`` finished (a failed step too: the figures that need it compute it themselves)."""
+        if isinstance(task, Step):
+            self._done.add(task.name)
 
 
 def render_one(spec: FigureSpec, ctx: FigureContext) -> Rendered:
@@ -129,6 +110,16 @@ def render_one(spec: FigureSpec, ctx: FigureContext) -> Rendered:
         return Rendered(spec.id, None, None, {}, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
                         traceback.format_exc())
     return Rendered(spec.id, files, results, dict(ctx.fingerprints), time.perf_counter() - t0)
+
+
+def _step_one(step: Step, ctx: FigureContext) -> Rendered:
+    t0 = time.perf_counter()
+    try:
+        run_step(step, ctx)
+    except Exception as err:  # noqa: BLE001 - the figures that need it will compute it (and say why)
+        return Rendered(f"step:{step.name}", None, None, {}, time.perf_counter() - t0,
+                        f"{type(err).__name__}: {err}", traceback.format_exc())
+    return Rendered(f"step:{step.name}", None, None, {}, time.perf_counter() - t0)
 
 
 # ----------------------------------------------------------------------------- inside a worker
@@ -147,10 +138,10 @@ def _start_worker(lang: str) -> None:
     _WORKER["ctx"] = FigureContext(lang=lang)  # models are loaded once per worker
 
 
-def _worker_build(spec: FigureSpec) -> Rendered:
+def _worker_build(task: FigureSpec | Step) -> Rendered:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        done = render_one(spec, _WORKER["ctx"])
+        done = render_one(task, _WORKER["ctx"]) if isinstance(task, FigureSpec) else _step_one(task, _WORKER["ctx"])
     # keep what the builder said (warnings), drop progress bars (lines redrawn with \r)
     said = "\n".join(line for line in out.getvalue().splitlines() if line.strip() and "\r" not in line)
     return done if not said else Rendered(done.id, done.files, done.results, done.fingerprints, done.seconds,
@@ -161,43 +152,41 @@ def _worker_build(spec: FigureSpec) -> Rendered:
 
 
 def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Mapping[str, float],
-               ctx: FigureContext | None = None,
-               on_start: Callable[[FigureSpec], None] | None = None) -> Iterator[Rendered]:
-    """Build ``specs``; yield each :class:`Rendered` as it finishes.
+               ctx: FigureContext | None = None) -> Iterator[Rendered]:
+    """Build ``specs``; yield each :class:`Rendered` as it finishes (a step's too: id ``"step:NAME"``,
+    no files).
 
     ``jobs == 1`` builds in this process, in the given order, with ``ctx`` (a fresh
-    :class:`FigureContext` when None); more jobs start that many worker processes, which take the
-    figures in :class:`Schedule` order.
+    :class:`FigureContext` when None): each builder computes what it needs itself. More jobs start
+    that many worker processes, which take steps and figures in :class:`Schedule` order.
     """
     if jobs == 1:
         ctx = ctx or FigureContext(lang=lang)
         for spec in specs:
-            if on_start:
-                on_start(spec)
             yield render_one(spec, ctx)
         return
     schedule = Schedule(specs, seconds)
     mp = multiprocessing.get_context("spawn")  # never fork a process that holds torch's threads
-    by_id = {s.id: s for s in specs}
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_start_worker,
                                 initargs=(lang,)) as pool:
-        running: dict[cf.Future, FigureSpec] = {}
+        running: dict[cf.Future, FigureSpec | Step] = {}
         try:
             while len(schedule) or running:
-                while len(running) < jobs and len(schedule) and (schedule.has_ready() or not running):
-                    spec = schedule.next()
-                    if on_start:
-                        on_start(spec)
-                    running[pool.submit(_worker_build, spec)] = spec
+                while len(running) < jobs and (task := schedule.next()) is not None:
+                    running[pool.submit(_worker_build, task)] = task
+                if not running:  # nothing ready and nothing running: a step that never ends (a cycle)
+                    raise RuntimeError("figure steps wait for each other: " + ", ".join(
+                        t.name if isinstance(t, Step) else t.id for t in schedule._todo))
                 finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
-                    spec = running.pop(fut)
+                    task = running.pop(fut)
+                    name = task.id if isinstance(task, FigureSpec) else f"step:{task.name}"
                     try:
                         done = fut.result()
                     except Exception as err:  # noqa: BLE001 - a worker that died (memory, a signal)
-                        done = Rendered(spec.id, None, None, {}, 0.0,
+                        done = Rendered(name, None, None, {}, 0.0,
                                         f"worker process failed: {type(err).__name__}: {err}")
-                    schedule.done(by_id[done.id])
+                    schedule.done(task)
                     yield done
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
