@@ -287,17 +287,17 @@ def test_steps_run_in_workers_before_the_figures_that_need_them(fake, tmp_path):
 
 
 STEPS = """
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from vizlab.cache import cache_dir
 from vizlab.figures.registry import Step
+
+OUT = Path(__file__).with_name("step.txt")  # where the step leaves its result (a cache, here)
 
 
 def _good(ctx):
-    (cache_dir() / "step.txt").write_text("computed by a step")
+    OUT.write_text("computed by a step")
 
 
 def _bad(ctx):
@@ -308,8 +308,7 @@ GOOD, BAD = Step("good", _good), Step("bad", _bad, after=("good",))
 
 
 def figure(ctx):
-    path = cache_dir() / "step.txt"
-    ctx.record("from_step", path.read_text() if path.exists() else "computed by the figure")
+    ctx.record("from_step", OUT.read_text() if OUT.exists() else "computed by the figure")
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.plot([0, 1], [0, 1])
     return fig

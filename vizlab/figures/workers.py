@@ -48,8 +48,9 @@ class Rendered:
     details: str = ""  # traceback of a failure; warnings a worker printed
 
 
-def resolve_jobs(jobs: int | str | None, n_figures: int) -> int:
-    """Number of worker processes: ``"auto"`` (or None) = the cores this process may use.
+def resolve_jobs(jobs: int | str | None, n_tasks: int) -> int:
+    """Number of worker processes: ``"auto"`` (or None) = the cores this process may use, and never
+    more than the tasks (figures and steps) to run.
 
     >>> resolve_jobs(4, 2), resolve_jobs(1, 30)
     (2, 1)
@@ -61,7 +62,7 @@ def resolve_jobs(jobs: int | str | None, n_figures: int) -> int:
         jobs = int(jobs)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer or 'auto', got {jobs!r}")
-    return max(1, min(jobs, n_figures))
+    return max(1, min(jobs, n_tasks))
 
 
 class Schedule:
