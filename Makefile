@@ -1,4 +1,5 @@
-PY ?= python3
+# The lock (requirements/lock.txt) is for Python 3.11.
+PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/lock.txt
@@ -24,8 +25,7 @@ dev: $(STAMP)
 
 # Refresh the lock deliberately: today's releases within pyproject.toml's ranges. Then run
 # `make figures` and commit the lock together with the rebuilt figures/.
-lock: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet "uv>=0.13,<0.14"
+lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra models --extra dev -c requirements/constraints.txt \
 		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 		--find-links /opt/wheels --no-emit-find-links --upgrade --custom-compile-command "make lock" \

@@ -53,6 +53,13 @@ def not_a_figure(ctx):
     return 42
 
 
+def dies(ctx):
+    """A worker process that dies (as on running out of memory)."""
+    import os
+
+    os._exit(3)
+
+
 BREAK = None
 
 
@@ -241,6 +248,15 @@ def test_a_figure_failing_in_a_worker_is_reported_and_the_others_are_written(fak
     assert sorted(report.built) == ["fake_square", "fake_viewer"]
     assert (fake.out / "fake_viewer.png").is_file() and not (fake.out / "fake_int.png").exists()
     assert "fake_int" in log and "FAILED" in log
+
+
+@pytest.mark.processes
+def test_a_worker_that_dies_ends_the_build_with_every_figure_accounted_for(fake):
+    specs = [fake.spec("fake_dies", fake.mod.dies), *fake.specs]
+    report, log = _build(fake, specs=specs, jobs=2)
+    failed = dict(report.failed)
+    assert "a worker process died" in failed["fake_dies"] and "--jobs 1" in failed["fake_dies"]
+    assert set(report.built) | set(failed) == {s.id for s in specs}, log
 
 
 def test_schedule_runs_steps_first_and_figures_once_their_steps_are_done(fake):

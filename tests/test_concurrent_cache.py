@@ -131,3 +131,26 @@ def test_two_processes_compute_a_cache_entry_once(tmp_path):
     runs = _race(tmp_path, code, env=env)
     assert sum(len(r["built"]) for r in runs) == 1, runs
     assert runs[0]["x"] == runs[1]["x"]
+
+
+@pytest.mark.processes
+def test_two_processes_fine_tune_the_same_model_once(tmp_path):
+    """finetune trains under the entry's lock: the second process waits and loads the first one's
+    model (same weights, same history) instead of training it again."""
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    code = (f"import sys; sys.path.insert(0, {str(tests)!r})\n"
+            "import numpy as np, pandas as pd\nfrom tiny_models import tiny_bert\n"
+            "from vizlab.extraction.finetune import finetune\n" + BARRIER + textwrap.dedent("""
+        words = "bom ruim ótimo péssimo lindo feio".split()
+        df = pd.DataFrame({"text": [f"{w} filme {i}" for i, w in enumerate(words * 2)],
+                           "label": ["pos", "neg"] * 6})
+        res = finetune(tiny_bert(), df, epochs=2, batch_size=4, lr=1e-3, progress=False,
+                       cache=Path(sys.argv[1]))
+        print(json.dumps({"me": me, "built": [] if res.from_cache else [1], "loss": res.history.loss.tolist(),
+                          "fingerprint": res.model.fingerprint}))
+    """))
+    runs = _race(tmp_path, code, str(tmp_path / "ft"))
+    assert sum(len(r["built"]) for r in runs) == 1, runs
+    assert runs[0]["loss"] == runs[1]["loss"] and runs[0]["fingerprint"] == runs[1]["fingerprint"]

@@ -89,8 +89,17 @@ def locked(name: str, *, folder: str | os.PathLike | None = None) -> Iterator[No
         yield
         return
     lock = Path(folder) if folder is not None else cache_dir() / "locks"
-    lock.mkdir(parents=True, exist_ok=True)
-    with open(lock / f"{cache_key(name)[:32]}.lock", "a") as fh:
+    try:
+        lock.mkdir(parents=True, exist_ok=True)
+        fh = open(lock / f"{cache_key(name)[:32]}.lock", "a")  # noqa: SIM115 - closed below
+    except OSError as err:  # a read-only cache: reading it needs no lock, and nothing can be written
+        warnings.warn(f"cannot lock {name!r} in {lock} ({err}); going on without a lock", RuntimeWarning,
+                      stacklevel=3)
+        fh = None
+    if fh is None:
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Packages whose version can change a figure's pixels or a computed number (the figures'
-# ``packages`` key part). The models' own packages are covered by the model fingerprints.
+# ``packages`` key part). The packages a model ships in are covered by the model fingerprints (its files).
 VERSIONED_PACKAGES = (
     "numpy", "scipy", "pandas", "matplotlib", "pillow", "seaborn", "scikit-learn", "umap-learn",
     "pynndescent", "numba", "torch", "transformers", "tokenizers", "safetensors", "accelerate",
@@ -170,7 +170,7 @@ def code_version(*modules: str) -> str:
 
 
 def package_versions(names: Sequence[str] = VERSIONED_PACKAGES) -> dict[str, str | None]:
-    """Python and the installed versions of the distributions ``names`` (None: not installed).
+    """Python (major.minor) and the installed versions of the distributions ``names`` (None: not installed).
 
     Read from the installed metadata without importing anything (and remembered for the life of
     the process: installing packages under a running interpreter is not supported).
@@ -180,7 +180,8 @@ def package_versions(names: Sequence[str] = VERSIONED_PACKAGES) -> dict[str, str
 
 @functools.cache
 def _versions(names: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
-    out: list[tuple[str, str | None]] = [("python", platform.python_version())]
+    # Python as major.minor (the lock's target, e.g. 3.11): a patch release changes no number
+    out: list[tuple[str, str | None]] = [("python", ".".join(platform.python_version_tuple()[:2]))]
     for dist in names:
         try:
             out.append((dist, importlib.metadata.version(dist)))
@@ -209,7 +210,7 @@ def locked_versions(path: str | os.PathLike) -> dict[str, str]:
 def version_drift(recorded: Mapping[str, str | None], current: Mapping[str, str | None]) -> dict[str, tuple]:
     """``{name: (recorded, current)}`` for each package whose version differs (names compared as pip does).
 
-    Only names present in both are compared, except that a recorded package now missing counts.
+    Only names present in both are compared (a package ``current`` lists as None, not installed, counts).
 
     >>> version_drift({"numpy": "2.4.6", "torch": "2.13.0"}, {"numpy": "2.4.6", "torch": "2.14.1"})
     {'torch': ('2.13.0', '2.14.1')}

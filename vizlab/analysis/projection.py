@@ -36,13 +36,15 @@ from typing import Any
 import numpy as np
 
 from vizlab.cache import ArrayCache, cache_key
-from vizlab.provenance import code_version
+from vizlab.provenance import code_version, package_versions
 from vizlab.threads import limited_threads
 
 __all__ = ["Projection", "project", "exact_knn", "METHODS"]
 
 METHODS = ("umap", "pca", "tsne")
 _VERSION = 1
+# The packages that compute a projection: part of its cache key, so an upgrade never serves old maps.
+_COMPUTING = ("numpy", "scipy", "scikit-learn", "umap-learn", "pynndescent", "numba")
 _NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
@@ -267,8 +269,8 @@ def project(
 
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("projection", enabled=bool(cache))
     digest = hashlib.sha256(X.tobytes()).hexdigest()
-    key = cache_key("project", _VERSION, code_version(__name__), digest, X.shape, method, random_state,
-                    n_components, params)
+    key = cache_key("project", _VERSION, code_version(__name__), package_versions(_COMPUTING), digest, X.shape,
+                    method, random_state, n_components, params)
     ran = []
 
     def compute():

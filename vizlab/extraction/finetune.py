@@ -319,7 +319,9 @@ def finetune(
     # One process trains, others asking for the same model meanwhile wait and load it (parallel figure
     # workers, two notebooks); the processes of one torchrun group train together, unlocked.
     one_process = "processes" not in params
-    guard = locked(key, folder=root / ".locks") if folder is not None and one_process else contextlib.nullcontext()
+    trained = folder is not None and (folder / _META).exists()  # loading needs no lock
+    guard = locked(key, folder=root / ".locks") if folder is not None and one_process and not trained \
+        else contextlib.nullcontext()
     with guard:
         if folder is not None and (folder / _META).exists():
             try:

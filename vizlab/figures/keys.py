@@ -30,11 +30,11 @@ from vizlab.provenance import environment_stamp, source_hash
 __all__ = ["COMMON_MODULES", "KEY_PARTS", "ModelFingerprints", "key_of", "key_parts", "model_names",
            "path_stamp"]
 
-# Modules whose code shapes every file (rendering, style, context): part of every key.
-COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry")
+# Modules whose code shapes every file (running a builder, rendering, style, context): part of every key.
+COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry", "vizlab.figures.render")
 # The figure script itself does not change what a figure shows.
 _SCRIPT_MODULES = ("vizlab.figures.build", "vizlab.figures.manifest", "vizlab.figures.keys",
-                   "vizlab.figures.status", "vizlab.figures.workers", "vizlab.figures.render")
+                   "vizlab.figures.status", "vizlab.figures.workers")
 KEY_PARTS = ("code", "figure", "models", "lang", "packages")
 _SALT = "vizlab-figure-v2"
 

@@ -361,12 +361,11 @@ def attribution_part(ctx: FigureContext, part: int) -> dict[str, np.ndarray]:
     """τ rows (``"rows"``) and IG vs grad×input agreement (``"ref"``) of the tweets ``part``,
     ``part + N_ATTRIBUTION_PARTS``, ... (kept in the vizlab cache)."""
     from vizlab.cache import ArrayCache, cache_key
-    from vizlab.extraction.models import runtime_versions
-    from vizlab.provenance import code_version
+    from vizlab.provenance import code_version, package_versions
 
     texts = attribution_tweets()
     lm = finetuned(ctx).model
-    key = cache_key("attribution-part", 1, code_version(__name__), runtime_versions(), lm.fingerprint, texts,
+    key = cache_key("attribution-part", 1, code_version(__name__), package_versions(), lm.fingerprint, texts,
                     part, N_ATTRIBUTION_PARTS)
 
     def compute():

@@ -2,8 +2,9 @@
 
 A figure is up to date when its manifest entry has the key of every part now (code, figure,
 models, lang, packages: :mod:`vizlab.figures.keys`), no ``error`` flag, and files with the
-recorded sha256. Package versions are a key part like the others, compared openly: with the
-environment installed from the lock (``make install``), they only change when the lock does.
+recorded sha256. Package versions (and Python's major.minor) are a key part like the others,
+compared openly: with the environment installed from the lock (``make install``), they only change
+when the lock does.
 
 :func:`environment_note` says once, for the whole folder, when the figures were built with other
 package versions than this environment (and whether this environment is the lock's), with the
@@ -143,6 +144,12 @@ def environment_note(rows: Sequence[FigureStatus], *, lock: str | os.PathLike | 
     text = (f"{n} figure(s) were built with other package versions than this environment: "
             + ", ".join(sorted(drift)) + ". ")
     lock_path = Path(lock) if lock is not None else None
+    pythons = {was for row in rows for name, (was, now) in
+               version_drift((row.old or {}).get("versions") or {}, versions).items() if name == "python"}
+    if pythons:
+        return text + (f"They were built with Python {', '.join(sorted(map(str, pythons)))}, this is "
+                       f"Python {versions.get('python')}: run `make figures` with that Python (the Makefile "
+                       "uses python3.11, the lock's; PY=... picks another), or rebuild and commit them.")
     if lock_path is not None and lock_path.is_file():
         off_lock = version_drift(locked_versions(lock_path),
                                  {k: v for k, v in versions.items() if k != "python"})

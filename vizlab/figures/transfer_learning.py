@@ -23,7 +23,7 @@ from vizlab.figures.registry import FigureContext, register
 from vizlab.numbering import hidden_label
 from vizlab.palette import CATEGORICAL, ROLE_COLORS
 from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
-from vizlab.provenance import code_version
+from vizlab.provenance import code_version, package_versions
 
 SIZES = (16, 32, 64, 128, 256, 512, 1024, 2000)
 AIRLINE_SIZES = (16, 32, 64, 128, 256, 512, 800)
@@ -40,13 +40,11 @@ def random_twin(lm):
 
 def _cached_frame(parts, compute) -> pd.DataFrame:
     """A DataFrame of numeric/str columns kept in the array cache under a key made of ``parts``."""
-    from vizlab.extraction.models import runtime_versions
-
     store = ArrayCache("figure-tables")
     # keyed by the code that computes the tables (not this module: a caption edit keeps the cache) and
-    # by the packages that computed the hidden states they are made from
+    # by the packages that computed them and the hidden states they are made from
     key = cache_key("frame", 1, code_version("vizlab.analysis.probes", "vizlab.analysis.transfer"),
-                    runtime_versions(), *parts)
+                    package_versions(), *parts)
 
     def arrays():
         df = compute()

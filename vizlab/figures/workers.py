@@ -24,6 +24,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from vizlab.figures.registry import FigureContext, FigureSpec, Step
@@ -96,6 +97,11 @@ class Schedule:
             self._todo.remove(task)
         return task
 
+    def drain(self) -> list[Step | FigureSpec]:
+        """Remove and return every task not yet started."""
+        todo, self._todo = self._todo, []
+        return todo
+
     def done(self, task: Step | FigureSpec) -> None:
         """Mark ``task`` finished (a failed step too: the figures that need it compute it themselves)."""
         if isinstance(task, Step):
@@ -144,12 +150,21 @@ def _worker_build(task: FigureSpec | Step) -> Rendered:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         done = render_one(task, _WORKER["ctx"]) if isinstance(task, FigureSpec) else _step_one(task, _WORKER["ctx"])
     # keep what the builder said (warnings), drop progress bars (lines redrawn with \r)
-    said = "\n".join(line for line in out.getvalue().splitlines() if line.strip() and "\r" not in line)
+    said = "\n".join(line for line in out.getvalue().split("\n") if line.strip() and "\r" not in line)
     return done if not said else Rendered(done.id, done.files, done.results, done.fingerprints, done.seconds,
                                           done.error, (done.details + "\n" + said).strip())
 
 
 # ----------------------------------------------------------------------------- the parent
+
+
+def _abandon(tasks, err: BaseException) -> Iterator[Rendered]:
+    """A failure for each figure left when the worker pool broke (steps are dropped silently)."""
+    why = (f"not built: a worker process died ({type(err).__name__}: {err}); "
+           "rerun, with --jobs 1 if memory is short")
+    for task in tasks:
+        if isinstance(task, FigureSpec):
+            yield Rendered(task.id, None, None, {}, 0.0, why)
 
 
 def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Mapping[str, float],
@@ -174,7 +189,11 @@ def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Ma
         try:
             while len(schedule) or running:
                 while len(running) < jobs and (task := schedule.next()) is not None:
-                    running[pool.submit(_worker_build, task)] = task
+                    try:
+                        running[pool.submit(_worker_build, task)] = task
+                    except BrokenProcessPool as err:  # a worker died: what is left cannot run
+                        yield from _abandon([task, *running.values(), *schedule.drain()], err)
+                        return
                 if not running:  # nothing ready and nothing running: a step that never ends (a cycle)
                     raise RuntimeError("figure steps wait for each other: " + ", ".join(
                         t.name if isinstance(t, Step) else t.id for t in schedule._todo))
@@ -184,9 +203,11 @@ def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Ma
                     name = task.id if isinstance(task, FigureSpec) else f"step:{task.name}"
                     try:
                         done = fut.result()
-                    except Exception as err:  # noqa: BLE001 - a worker that died (memory, a signal)
-                        done = Rendered(name, None, None, {}, 0.0,
-                                        f"worker process failed: {type(err).__name__}: {err}")
+                    except BrokenProcessPool as err:  # a worker died (memory, a signal): so did the pool
+                        yield from _abandon([task, *running.values(), *schedule.drain()], err)
+                        return
+                    except Exception as err:  # noqa: BLE001 - e.g. a result that cannot be pickled
+                        done = Rendered(name, None, None, {}, 0.0, f"worker failed: {type(err).__name__}: {err}")
                     schedule.done(task)
                     yield done
         except BaseException:
