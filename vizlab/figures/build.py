@@ -147,7 +147,7 @@ def build_figures(
     versions = package_versions()
     rows = figure_status(_select(specs, only, section), out=out, lang=lang, fingerprints=fingerprints,
                          versions=versions)
-    if note := environment_note([r for r in rows if r.reason == PACKAGES_CHANGED], lock=LOCK, versions=versions):
+    if note := environment_note(rows, lock=LOCK, versions=versions):
         log(f"note: {note}")
     report = BuildReport()
     width = max((len(r.spec.id) for r in rows), default=0)
@@ -262,7 +262,7 @@ def check_figures(
     rows = figure_status(_select(specs, only, section), out=out, lang=lang, fingerprints=fingerprints,
                          versions=versions)
     stale = [(r.spec.id, r.reason) for r in rows if r.reason is not None]
-    note = environment_note([r for r in rows if r.reason == PACKAGES_CHANGED], lock=LOCK, versions=versions)
+    note = environment_note(rows, lock=LOCK, versions=versions)
     for fid, reason in stale:
         if not (note and reason == PACKAGES_CHANGED):
             log(f"stale: {fid}: {reason}")

@@ -125,7 +125,8 @@ def figure_status(
 
 def environment_note(rows: Sequence[FigureStatus], *, lock: str | os.PathLike | None = None,
                      versions: Mapping[str, str | None] | None = None) -> str | None:
-    """One message when figures were built with other package versions than this environment.
+    """One message for the figures of ``rows`` that are stale only because they were built with other
+    package versions than this environment (the others have a reason of their own).
 
     Names each package (figures' version -> installed version) and the command to run: ``make
     install`` when this environment is not the lock's (``lock``, e.g. ``requirements/lock.txt``), or
@@ -133,6 +134,7 @@ def environment_note(rows: Sequence[FigureStatus], *, lock: str | os.PathLike | 
     None when every figure's recorded versions are this environment's.
     """
     versions = dict(package_versions() if versions is None else versions)
+    rows = [row for row in rows if row.reason == PACKAGES_CHANGED]
     drift: dict[str, set] = {}
     for row in rows:
         recorded = (row.old or {}).get("versions") or {}

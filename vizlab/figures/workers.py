@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import io
 import multiprocessing
 import os
@@ -108,25 +109,25 @@ class Schedule:
             self._done.add(task.name)
 
 
-def render_one(spec: FigureSpec, ctx: FigureContext) -> Rendered:
-    """Build one figure, catching its error (the other figures still get built)."""
+def _timed(name: str, run) -> Rendered:
+    """Run ``run()`` -> (files, results, fingerprints), catching its error (the other tasks still run)."""
     t0 = time.perf_counter()
     try:
-        files, results = render(spec, ctx)
+        files, results, fingerprints = run()
     except Exception as err:  # noqa: BLE001 - reported by the build
-        return Rendered(spec.id, None, None, {}, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
+        return Rendered(name, None, None, {}, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
                         traceback.format_exc())
-    return Rendered(spec.id, files, results, dict(ctx.fingerprints), time.perf_counter() - t0)
+    return Rendered(name, files, results, fingerprints, time.perf_counter() - t0)
+
+
+def render_one(spec: FigureSpec, ctx: FigureContext) -> Rendered:
+    """Build one figure, catching its error."""
+    return _timed(spec.id, lambda: (*render(spec, ctx), dict(ctx.fingerprints)))
 
 
 def _step_one(step: Step, ctx: FigureContext) -> Rendered:
-    t0 = time.perf_counter()
-    try:
-        run_step(step, ctx)
-    except Exception as err:  # noqa: BLE001 - the figures that need it will compute it (and say why)
-        return Rendered(f"step:{step.name}", None, None, {}, time.perf_counter() - t0,
-                        f"{type(err).__name__}: {err}", traceback.format_exc())
-    return Rendered(f"step:{step.name}", None, None, {}, time.perf_counter() - t0)
+    """Run one step, catching its error (the figures that need it then compute it and say why)."""
+    return _timed(f"step:{step.name}", lambda: (run_step(step, ctx), None, {}))
 
 
 # ----------------------------------------------------------------------------- inside a worker
@@ -151,8 +152,7 @@ def _worker_build(task: FigureSpec | Step) -> Rendered:
         done = render_one(task, _WORKER["ctx"]) if isinstance(task, FigureSpec) else _step_one(task, _WORKER["ctx"])
     # keep what the builder said (warnings), drop progress bars (lines redrawn with \r)
     said = "\n".join(line for line in out.getvalue().split("\n") if line.strip() and "\r" not in line)
-    return done if not said else Rendered(done.id, done.files, done.results, done.fingerprints, done.seconds,
-                                          done.error, (done.details + "\n" + said).strip())
+    return dataclasses.replace(done, details=(done.details + "\n" + said).strip()) if said else done
 
 
 # ----------------------------------------------------------------------------- the parent
@@ -196,7 +196,7 @@ def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Ma
                         return
                 if not running:  # nothing ready and nothing running: a step that never ends (a cycle)
                     raise RuntimeError("figure steps wait for each other: " + ", ".join(
-                        t.name if isinstance(t, Step) else t.id for t in schedule._todo))
+                        t.name if isinstance(t, Step) else t.id for t in schedule.drain()))
                 finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
                     task = running.pop(fut)
