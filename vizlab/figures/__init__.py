@@ -1,17 +1,10 @@
-"""The report's figure registry: each figure's id, section, captions, inputs and builder.
-
-Figure builders live in one module per report section (``vizlab.figures.attention``, ...)
-and register themselves with :func:`register`. ``scripts/make_figures.py`` runs them.
+"""The report's figures: each a study (:mod:`vizlab.studies`) and a drawing (:mod:`vizlab.drawings`)
+joined by id with its captions (:mod:`vizlab.figures.registry`), built by :mod:`vizlab.figures.build`
+(``make figures``) into ``figures/``: PNG, SVG, attachments, the source data of each figure
+(``<id>.data.json``) and ``manifest.json``.
 """
 
-from vizlab.figures.registry import (
-    SECTIONS,
-    FigureContext,
-    FigureSpec,
-    all_figures,
-    get_figure,
-    register,
-)
+from vizlab.figures.registry import SECTIONS, FigureSpec, all_figures, get_figure
 from vizlab.figures.save import save_figure
 
-__all__ = ["SECTIONS", "FigureContext", "FigureSpec", "all_figures", "get_figure", "register", "save_figure"]
+__all__ = ["SECTIONS", "FigureSpec", "all_figures", "get_figure", "save_figure"]

@@ -1,8 +1,10 @@
 """Run the figure registry: build each figure, save PNG + SVG, keep ``manifest.json`` up to date.
 
-The build is incremental: a figure that is up to date (:func:`vizlab.figures.status.figure_status`,
-the one definition shared with ``--check`` and the tests: same key parts, files with the recorded
-sha256) is not recomputed. ``force=True`` rebuilds anyway.
+The build is incremental (:func:`vizlab.figures.status.figure_status`, the one definition shared with
+``--check`` and the tests): a figure whose study is up to date is not recomputed, only redrawn from
+its committed source data (``<id>.data.json``) when its drawing is stale (drawing code, captions,
+texts); an up-to-date figure is left alone. ``force=True`` recomputes and redraws everything;
+``redraw=True`` redraws everything from the source data.
 
 The figures to build run side by side in ``jobs`` worker processes (:mod:`vizlab.figures.workers`),
 each single-threaded, so the bytes are the same for any number of workers. A figure is rendered
@@ -25,11 +27,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vizlab.figures.keys import key_of
+from vizlab.figures.keys import data_file, drawing_parts, key_of, study_key_of
 from vizlab.figures.manifest import jsonable, sha256_of, update_manifest, write_figure
 from vizlab.figures.registry import SECTIONS, FigureSpec, all_figures
 from vizlab.figures.status import PACKAGES_CHANGED, environment_note, figure_status
-from vizlab.figures.workers import render_all, resolve_jobs
+from vizlab.figures.workers import Task, render_all, resolve_jobs
+from vizlab.i18n import texts_hash
 from vizlab.provenance import package_versions
 
 __all__ = [
@@ -55,8 +58,9 @@ class BuildReport:
     Attributes
     ----------
     built, cached : list of str
-        Ids recomputed (with ``dry_run``: that would be recomputed), and ids whose files were
-        up to date.
+        Ids built (with ``dry_run``: that would be built), and ids whose files were up to date.
+    computed : list of str
+        The built ids whose study ran (the others were drawn from their source data).
     failed : list of (str, str)
         ``(id, "ErrorType: message")`` for each figure that raised.
     entries : list of dict
@@ -74,6 +78,7 @@ class BuildReport:
     seconds: float = 0.0
     dry_run: bool = False
     jobs: int = 1
+    computed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +107,7 @@ def build_figures(
     section: str | None = None,
     lang: str = "pt",
     force: bool = False,
+    redraw: bool = False,
     dry_run: bool = False,
     specs: Sequence[FigureSpec] | None = None,
     log: Callable[..., None] = print,
@@ -120,7 +126,9 @@ def build_figures(
         Build only this report section.
     lang : {"pt", "en"}
     force : bool
-        Rebuild even figures that are up to date.
+        Recompute and redraw even figures that are up to date.
+    redraw : bool
+        Redraw every figure whose study is up to date from its source data (no model is loaded).
     dry_run : bool
         Only say which figures would be rebuilt and why; nothing is computed or written.
     specs : sequence of FigureSpec, optional
@@ -161,23 +169,27 @@ def build_figures(
         if row.parts is None:
             line(row.spec.id, f"FAILED: {row.reason}")
             report.failed.append((row.spec.id, row.reason))
-        elif force or row.reason is not None:
+        elif force or redraw or row.reason is not None:
             todo.append(row)
         else:
             line(row.spec.id, "up to date")
             report.cached.append(row.spec.id)
             report.entries.append(row.old)
+    tasks = [Task(row.spec, None if force or row.recompute else row.data) for row in todo]
     if dry_run:
-        for row in todo:
-            line(row.spec.id, f"would build ({'--force' if force else row.reason})")
+        for row, task in zip(todo, tasks):
+            what = "would compute and draw" if task.data is None else "would redraw"
+            line(row.spec.id, f"{what} ({'--force' if force else row.reason or '--redraw'})")
             report.built.append(row.spec.id)
+            if task.data is None:
+                report.computed.append(row.spec.id)
         return BuildReport(report.built, report.cached, report.failed, report.entries,
-                           time.perf_counter() - t_start, True)
-    n_tasks = len(todo) + len({step.name for row in todo for step in row.spec.needs})
+                           time.perf_counter() - t_start, True, computed=report.computed)
+    n_tasks = len(tasks) + len({step.name for task in tasks for step in task.needs})
     n_jobs = resolve_jobs(jobs, n_tasks) if todo else 1
     by_id = {row.spec.id: row for row in todo}
     seconds = {row.spec.id: (row.old or {}).get("seconds") for row in todo}
-    rendered = render_all([row.spec for row in todo], jobs=n_jobs, lang=lang, seconds=seconds)
+    rendered = render_all(tasks, jobs=n_jobs, lang=lang, seconds=seconds)
     with contextlib.closing(rendered):  # closed on any exit: no worker is left waiting
         for done in rendered:
             if done.id not in by_id:  # a step (parallel builds): only its failure is news
@@ -196,21 +208,25 @@ def build_figures(
             if done.details:
                 print(done.details, file=sys.stderr)
             try:
-                entry = _entry(row.spec, lang, {**row.fingerprints, **done.fingerprints}, done, versions, row.parts)
+                entry = _entry(row.spec, lang, {**row.fingerprints, **done.fingerprints}, done, versions, row.study_parts)
                 write_figure(out, done.files, entry, order)
             except Exception as err:  # noqa: BLE001 - e.g. inputs JSON cannot hold, a full disk: the others go on
                 msg = f"{type(err).__name__}: {err}"
                 line(done.id, f"FAILED while writing: {msg}")
                 report.failed.append((done.id, msg))
                 continue
-            line(done.id, f"built in {done.seconds:.1f} s")
+            line(done.id, f"{'computed and drawn' if done.computed else 'drawn'} in {done.seconds:.1f} s")
             report.built.append(done.id)
+            if done.computed:
+                report.computed.append(done.id)
             report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
-                       time.perf_counter() - t_start, False, n_jobs)
+                       time.perf_counter() - t_start, False, n_jobs, report.computed)
 
 
-def _entry(spec, lang, fps, done, versions, parts) -> dict:
+def _entry(spec, lang, fps, done, versions, study) -> dict:
+    data = done.files[data_file(spec.id)]
+    parts = drawing_parts(spec, lang=lang, versions=versions, texts=texts_hash(done.texts), data=sha256_of(data))
     return {
         "id": spec.id,
         "section": spec.section,
@@ -226,8 +242,11 @@ def _entry(spec, lang, fps, done, versions, parts) -> dict:
         "results": done.results,
         "versions": versions,
         "seconds": round(done.seconds, 2),
+        "study_key": study_key_of(study),
+        "study_parts": study,
         "key": key_of(parts),
         "key_parts": parts,
+        "texts": list(done.texts),
         "sha256": {name: sha256_of(data) for name, data in done.files.items()},
     }
 
@@ -268,8 +287,10 @@ def check_figures(
             log(f"stale: {fid}: {reason}")
     if note:
         log(f"stale: {note}")
-    log(f"{len(stale)} of {len(rows)} figures stale in {out} "
-        f"(compared: code, figure, models, lang, packages, files' sha256)")
+    n_study = sum(r.recompute for r in rows if r.reason is not None)
+    log(f"{len(stale)} of {len(rows)} figures stale in {out} ({n_study} to recompute, "
+        f"{len(stale) - n_study} to redraw; compared: study code, inputs, models, packages; drawing code, "
+        "captions, lang, texts, source data; files' sha256)")
     return stale
 
 
@@ -291,7 +312,10 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="language of titles and labels (default: pt)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: figures/ for pt, figures/en/ for en)")
-    p.add_argument("--force", action="store_true", help="rebuild even the figures that are up to date")
+    p.add_argument("--force", action="store_true",
+                   help="recompute and redraw even the figures that are up to date")
+    p.add_argument("--redraw", action="store_true",
+                   help="redraw every figure from its source data (<id>.data.json; no model is loaded)")
     p.add_argument("--dry-run", action="store_true",
                    help="only say which figures would be rebuilt and why (nothing is computed)")
     p.add_argument("--check", action="store_true",
@@ -327,12 +351,14 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
                               log=log, fingerprints=fingerprints)
         return 1 if stale else 0
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
-                           force=args.force, dry_run=args.dry_run, specs=specs, log=log,
+                           force=args.force, redraw=getattr(args, "redraw", False), dry_run=args.dry_run,
+                           specs=specs, log=log,
                            fingerprints=fingerprints, jobs=getattr(args, "jobs", 1))
     built = "would be built" if report.dry_run else "built"
     workers = "" if report.dry_run or not report.built else f" ({report.jobs} worker{'s' * (report.jobs > 1)})"
-    log(f"{len(report.built)} {built}, {len(report.cached)} up to date, {len(report.failed)} failed "
-        f"in {report.seconds:.1f} s{workers} -> {out}")
+    log(f"{len(report.built)} {built} ({len(report.computed)} computed, "
+        f"{len(report.built) - len(report.computed)} drawn from source data), {len(report.cached)} up to date, "
+        f"{len(report.failed)} failed in {report.seconds:.1f} s{workers} -> {out}")
     for fid, err in report.failed:
         log(f"  FAILED {fid}: {err}")
     return 0 if report.ok else 1

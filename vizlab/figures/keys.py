@@ -1,20 +1,35 @@
-"""What decides whether a figure is up to date: its key parts and the model fingerprints.
+"""What decides whether a figure is up to date: the key parts of its study and of its drawing.
 
-A figure's key is a sha256 of these parts (the manifest keeps each one, to say what changed):
+A figure is computed once and drawn many times. Its **study key** (``study_key`` in the manifest)
+is a sha256 of:
 
 ``code``
-    the source of the builder's module and of every ``vizlab`` module it imports (followed
-    transitively, imports inside functions included), plus the saving and styling code
-    (:func:`vizlab.provenance.source_hash`);
-``figure``
-    the figure's id, section, captions (from ``captions.toml``), declared ``inputs`` and builder name;
+    the source of the study's module and of every ``vizlab`` module it imports (followed
+    transitively, imports inside functions included: :func:`vizlab.provenance.source_hash`), and of
+    the code that runs and writes studies (:data:`STUDY_COMMON`);
+``study``
+    the figure's id, declared ``inputs`` and study function;
 ``models``
     the fingerprints of the models named in ``inputs["models"]``;
+``packages``
+    the versions of the packages that compute (:func:`vizlab.provenance.package_versions`),
+    compared openly (a model fingerprint is its files only).
+
+Its **drawing key** (``key``) is a sha256 of:
+
+``code``
+    the drawing module's import closure and the drawing machinery (:data:`DRAWING_COMMON`);
+``figure``
+    id, section, captions (``captions.toml``), inputs and drawing function;
 ``lang``
     the language of its labels;
+``texts``
+    the catalogue texts (``vizlab/texts.toml``) the drawing read last time
+    (:func:`vizlab.i18n.texts_hash`): editing a text redraws only the figures that use it;
+``data``
+    the sha256 of the source data file (the study's result);
 ``packages``
-    the versions of the packages that compute or draw (:func:`vizlab.provenance.package_versions`),
-    compared openly: no other part hides a package version (a model fingerprint is its files only).
+    as above (matplotlib draws).
 """
 
 from __future__ import annotations
@@ -27,16 +42,28 @@ from vizlab.cache import atomic_write_bytes, cache_dir, cache_key
 from vizlab.figures.registry import FigureSpec
 from vizlab.provenance import environment_stamp, source_hash
 
-__all__ = ["COMMON_MODULES", "KEY_PARTS", "ModelFingerprints", "key_of", "key_parts", "model_names",
-           "path_stamp"]
+__all__ = ["DRAWING_COMMON", "DRAWING_PARTS", "STUDY_COMMON", "STUDY_PARTS", "ModelFingerprints", "data_file",
+           "drawing_parts", "key_of", "model_names", "path_stamp", "study_key_of", "study_parts"]
 
-# Modules whose code shapes every file (running a builder, rendering, style, context): part of every key.
-COMMON_MODULES = ("vizlab.figures.save", "vizlab.plot.style", "vizlab.figures.registry", "vizlab.figures.render")
+# Code that shapes every study's result (the study API, running one, its file format).
+STUDY_COMMON = ("vizlab.studies", "vizlab.figures.compute", "vizlab.sourcedata")
+# Code that shapes every drawn file (the drawing API, running one, style, saving, the file format).
+DRAWING_COMMON = ("vizlab.drawings", "vizlab.figures.render", "vizlab.figures.save", "vizlab.plot.style",
+                  "vizlab.sourcedata")
 # The figure script itself does not change what a figure shows.
 _SCRIPT_MODULES = ("vizlab.figures.build", "vizlab.figures.manifest", "vizlab.figures.keys",
-                   "vizlab.figures.status", "vizlab.figures.workers")
-KEY_PARTS = ("code", "figure", "models", "lang", "packages")
-_SALT = "vizlab-figure-v2"
+                   "vizlab.figures.status", "vizlab.figures.workers", "vizlab.figures.registry")
+STUDY_PARTS = ("code", "study", "models", "packages")
+DRAWING_PARTS = ("code", "figure", "lang", "texts", "data", "packages")
+_SALT = "vizlab-figure-v3"
+_STUDY_SALT = "vizlab-study-v1"
+
+
+def data_file(fid: str) -> str:
+    """The file name of a figure's source data (``<id>.data.json``)."""
+    from vizlab.sourcedata import SUFFIX
+
+    return fid + SUFFIX
 
 
 def path_stamp(name: str) -> list:
@@ -93,18 +120,39 @@ def model_names(spec: FigureSpec) -> list[str]:
     return [str(m) for m in models]
 
 
-def key_parts(spec: FigureSpec, *, lang: str, fingerprints: dict, versions: dict) -> dict[str, str]:
-    """The hashes a figure's key is made of (see the module docstring), by name."""
-    src = source_hash([spec.module or spec.build.__module__, *COMMON_MODULES], exclude=_SCRIPT_MODULES)
+def study_parts(spec: FigureSpec, *, fingerprints: dict, versions: dict) -> dict[str, str]:
+    """The hashes a figure's study key is made of (see the module docstring), by name."""
+    st = spec.study
     return {
-        "code": src,
-        "figure": cache_key(spec.id, spec.section, spec.caption, spec.inputs, spec.build.__qualname__),
+        "code": source_hash([st.module, *STUDY_COMMON], exclude=_SCRIPT_MODULES),
+        "study": cache_key(spec.id, st.inputs, st.compute.__qualname__),
         "models": cache_key(fingerprints),
-        "lang": lang,
         "packages": cache_key(versions),
     }
 
 
+def drawing_parts(spec: FigureSpec, *, lang: str, versions: dict, texts: str, data: str | None) -> dict[str, str]:
+    """The hashes a figure's drawing key is made of, by name.
+
+    ``texts`` is :func:`vizlab.i18n.texts_hash` of the catalogue keys the drawing reads; ``data`` the
+    sha256 of its source data file (None when there is none yet).
+    """
+    dr = spec.drawing
+    return {
+        "code": source_hash([dr.module, *DRAWING_COMMON], exclude=_SCRIPT_MODULES),
+        "figure": cache_key(spec.id, spec.section, spec.caption, spec.inputs, dr.draw.__qualname__),
+        "lang": lang,
+        "texts": texts,
+        "data": str(data),
+        "packages": cache_key(versions),
+    }
+
+
+def study_key_of(parts: dict[str, str]) -> str:
+    """The study key: one sha256 of its parts."""
+    return cache_key(_STUDY_SALT, parts)
+
+
 def key_of(parts: dict[str, str]) -> str:
-    """The figure key: one sha256 of all its parts."""
+    """The figure (drawing) key: one sha256 of its parts."""
     return cache_key(_SALT, parts)

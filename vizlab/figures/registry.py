@@ -1,48 +1,36 @@
-"""Registry of report figures and the context their builders receive.
+"""Registry of report figures: each figure is a study (:mod:`vizlab.studies`) and a drawing
+(:mod:`vizlab.drawings`) of the same id, with its captions.
 
-Builders register themselves with :func:`register` (id, section, declared inputs); their
-captions, Portuguese and English side by side, live in one catalogue, ``captions.toml`` next to
-this module (:data:`CAPTIONS_FILE`), one table per figure id::
+Studies and drawings register themselves in their packages (one module per report section, found
+whatever its name); :func:`all_figures` joins them by id and says which id and which module to fix
+when a study has no drawing or a drawing no study, so no figure is silently left out. Captions,
+Portuguese and English side by side, live in one catalogue, ``captions.toml`` next to this module
+(:data:`CAPTIONS_FILE`), one table per figure id::
 
     [attention_head_stats]
     pt = "Estatísticas de cada cabeça ... sobre {n} tweets ..."
     en = "Statistics of every head ... over {n} tweets ..."
 
-``{name}`` is the figure's declared input ``name``. :func:`all_figures` joins the two and says
-which id and which file to fix when a figure has no caption table, a table has no figure, or a
-text is missing.
+``{name}`` is the study's declared input ``name``.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import string
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-__all__ = ["SECTIONS", "CAPTIONS_FILE", "FigureSpec", "FigureContext", "Step", "register", "all_figures",
-           "get_figure", "read_captions", "with_captions"]
+from vizlab.drawings import SECTIONS, DrawingSpec, registered_drawings
+from vizlab.studies import Step, StudySpec, registered_studies
 
-SECTIONS = (
-    "pretraining",
-    "transfer_learning",
-    "embeddings",
-    "transformers",
-    "attention",
-    "fine_tuning",
-    "tokenization",
-)
-
-# One module per section; each registers its figures on import.
-_SECTION_MODULES = [f"vizlab.figures.{s}" for s in SECTIONS] + ["vizlab.figures.mechanics", "vizlab.figures.accelerate"]
+__all__ = ["SECTIONS", "CAPTIONS_FILE", "FigureSpec", "Step", "all_figures", "get_figure", "read_captions",
+           "with_captions"]
 
 # The caption catalogue, a file of this package (vizlab/figures/captions.toml in the source tree).
 CAPTIONS_FILE = "vizlab/figures/captions.toml"
@@ -50,83 +38,62 @@ _CAPTION_LANGS = ("pt", "en")
 
 
 @dataclass(frozen=True)
-class Step:
-    """A cached computation that figures need and a parallel build runs by itself, before them.
-
-    A figure builder computes what it needs itself (through the vizlab cache), so a build in one
-    process needs no steps. Declaring them lets the workers of a parallel build share out long
-    computations: the fine-tuning run several figures read, or a long study split into parts that
-    run side by side (each part must compute exactly what the whole would, so the numbers do not
-    depend on the split).
-
-    Attributes
-    ----------
-    name : str
-        Unique; figures that declare steps of the same name share one run.
-    run : callable
-        ``run(ctx: FigureContext) -> None``: computes into the vizlab cache. Picklable (a
-        module-level function or a ``functools.partial`` of one), since it runs in a worker.
-    after : tuple of str
-        Names of the steps that must be done first.
-    """
-
-    name: str
-    run: Callable[[FigureContext], Any]
-    after: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class FigureSpec:
-    """One report figure.
+    """One report figure: its study, its drawing and its captions.
 
     Attributes
     ----------
     id : str
-        File stem in ``figures/`` (``attention_head_grid`` -> ``attention_head_grid.png``).
+        File stem in ``figures/`` (``attention_head_grid`` -> ``attention_head_grid.png``, its source
+        data ``attention_head_grid.data.json``).
     section : str
         One of :data:`SECTIONS`.
     caption : dict
         ``{"pt": ..., "en": ...}``.
-    build : callable
-        ``build(ctx: FigureContext) -> matplotlib.figure.Figure``.
-    inputs : dict
-        What determines the figure: ``models`` (preset names), ``data`` (description),
-        ``n`` (sample size), ``seed``, and anything else; recorded in the manifest.
-    needs : tuple of Step
-        Cached computations a parallel build runs before this figure (:class:`Step`).
+    study : StudySpec
+        What it computes (inputs, models, steps).
+    drawing : DrawingSpec
+        How it is drawn.
     """
 
     id: str
     section: str
     caption: dict
-    build: Callable[[FigureContext], Any]
-    inputs: dict = field(default_factory=dict)
-    module: str = ""
-    needs: tuple[Step, ...] = ()
+    study: StudySpec
+    drawing: DrawingSpec
+
+    @property
+    def inputs(self) -> dict:
+        return self.study.inputs
+
+    @property
+    def needs(self) -> tuple[Step, ...]:
+        return self.study.needs
 
     def caption_for(self, lang: str) -> str:
         return self.caption.get(lang) or self.caption["pt"]
 
 
-_REGISTRY: dict[str, FigureSpec] = {}  # registered builders, captions not yet attached
+def join(studies: dict[str, StudySpec], drawings: dict[str, DrawingSpec]) -> list[FigureSpec]:
+    """Figures from studies and drawings of the same id, in report order: by section, then the
+    section's own module first and other modules by name, then in registration order.
 
-
-def register(id: str, *, section: str, inputs: dict | None = None, needs: tuple[Step, ...] = ()):
-    """Decorator registering a figure builder ``build(ctx) -> Figure``.
-
-    Its captions are the table ``[id]`` of :data:`CAPTIONS_FILE` (attached by :func:`all_figures`);
-    ``needs`` are the :class:`Step` objects a parallel build may run before it.
+    Raises ``ValueError`` naming each study without a drawing and each drawing without a study.
     """
-    if section not in SECTIONS:
-        raise ValueError(f"unknown section {section!r}; use one of {SECTIONS}")
+    problems = [f"study {i!r} ({studies[i].module}) has no drawing: register one with "
+                f"@drawing({i!r}, section=...) in vizlab/drawings/" for i in sorted(set(studies) - set(drawings))]
+    problems += [f"drawing {i!r} ({drawings[i].module}) has no study: register one with @study({i!r}, ...) "
+                 "in vizlab/studies/" for i in sorted(set(drawings) - set(studies))]
+    if problems:
+        raise ValueError("figures are incomplete:\n  " + "\n  ".join(problems))
+    rank = {s: i for i, s in enumerate(SECTIONS)}
+    order = {fid: i for i, fid in enumerate(drawings)}
 
-    def deco(fn):
-        if id in _REGISTRY and _REGISTRY[id].build.__qualname__ != fn.__qualname__:
-            raise ValueError(f"figure id {id!r} registered twice")
-        _REGISTRY[id] = FigureSpec(id, section, {}, fn, dict(inputs or {}), fn.__module__, tuple(needs))
-        return fn
+    def key(d: DrawingSpec):
+        own = d.module.rsplit(".", 1)[-1] == d.section
+        return rank[d.section], not own, d.module, order[d.id]
 
-    return deco
+    return [FigureSpec(d.id, d.section, {}, studies[d.id], d) for d in sorted(drawings.values(), key=key)]
 
 
 @functools.cache
@@ -146,7 +113,8 @@ def with_captions(specs: list[FigureSpec], captions: dict[str, dict]) -> list[Fi
     table, a table has no figure, a table lacks ``pt`` or ``en`` (or has other keys), or a text
     names a ``{field}`` that the figure's ``inputs`` do not declare.
 
-    >>> spec = FigureSpec("demo", "attention", {}, print, {"n": 3})
+    >>> from vizlab.drawings import DrawingSpec
+    >>> spec = FigureSpec("demo", "attention", {}, StudySpec("demo", print, {"n": 3}), DrawingSpec("demo", "attention", print))
     >>> with_captions([spec], {"demo": {"pt": "{n} frases", "en": "{n} sentences"}})[0].caption
     {'pt': '3 frases', 'en': '3 sentences'}
     """
@@ -190,15 +158,8 @@ def with_captions(specs: list[FigureSpec], captions: dict[str, dict]) -> list[Fi
 
 
 def all_figures() -> list[FigureSpec]:
-    """Every registered figure with its captions, in report order: by section, then by module (in the
-    order of ``_SECTION_MODULES``; others last), then in the order a module registers them — the same
-    whichever figure module was imported first."""
-    for mod in _SECTION_MODULES:
-        importlib.import_module(mod)
-    section = {s: i for i, s in enumerate(SECTIONS)}
-    module = {m: i for i, m in enumerate(_SECTION_MODULES)}
-    specs = sorted(_REGISTRY.values(), key=lambda f: (section[f.section], module.get(f.module, len(module))))
-    return with_captions(specs, read_captions())
+    """Every registered figure with its captions, in report order (:func:`join`)."""
+    return with_captions(join(registered_studies(), registered_drawings()), read_captions())
 
 
 def get_figure(id: str) -> FigureSpec:
@@ -206,50 +167,3 @@ def get_figure(id: str) -> FigureSpec:
     if id not in figs:
         raise ValueError(f"no figure {id!r}; known figures: {', '.join(figs)}")
     return figs[id]
-
-
-class FigureContext:
-    """What a figure builder gets: the language, shared models, and places to record results.
-
-    ``ctx.tr`` is the reader's :class:`vizlab.i18n.Lang` (catalogue terms, ``ctx.tr.num``/``pct``
-    for numbers with the language's decimal separator); ``ctx.t(pt, en)`` picks a sentence.
-    Models are loaded once per run and shared between figures (``ctx.model("minilm")``).
-    ``ctx.record(key, value)`` stores numbers the report quotes (they go in the manifest);
-    ``ctx.attach(name, text)`` adds an extra file (e.g. an interactive HTML page).
-    """
-
-    def __init__(self, *, lang: str = "pt", models: dict | None = None):
-        from vizlab.i18n import Lang
-
-        self.tr = Lang(lang)  # the one language mechanism: ctx.tr("layer"), ctx.tr.num(0.75, 2)
-        self.lang = lang
-        self._models = models if models is not None else {}
-        self.results: dict[str, Any] = {}
-        self.attachments: dict[str, str] = {}
-        self.fingerprints: dict[str, str] = {}
-
-    def t(self, pt: str, en: str) -> str:
-        """Pick the text for the current language (``ctx.tr.t``)."""
-        return self.tr.t(pt, en)
-
-    def model(self, name: str, **kwargs):
-        key = (name, tuple(sorted(kwargs.items())))
-        if key not in self._models:
-            from vizlab.extraction.models import load_model
-
-            self._models[key] = load_model(name, **kwargs)
-        lm = self._models[key]
-        self.fingerprints[name] = lm.fingerprint
-        return lm
-
-    def record(self, key: str, value: Any) -> None:
-        self.results[key] = value
-
-    def attach(self, name: str, text: str) -> None:
-        self.attachments[name] = text
-
-    def reset(self) -> None:
-        """Clear per-figure state (models stay loaded)."""
-        self.results = {}
-        self.attachments = {}
-        self.fingerprints = {}

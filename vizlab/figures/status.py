@@ -1,10 +1,12 @@
 """Whether each figure is up to date: the one definition used by the build, ``--check`` and the tests.
 
-A figure is up to date when its manifest entry has the key of every part now (code, figure,
-models, lang, packages: :mod:`vizlab.figures.keys`), no ``error`` flag, and files with the
-recorded sha256. Package versions (and Python's major.minor) are a key part like the others,
-compared openly: with the environment installed from the lock (``make install``), they only change
-when the lock does.
+A figure has two keys (:mod:`vizlab.figures.keys`). Its **study** is up to date when the manifest
+entry has the study key of every study part now (code, study, models, packages), no ``error``
+flag, and its source data file (``<id>.data.json``) has the recorded sha256. Its **drawing** is up
+to date when, moreover, the entry has the drawing key now (code, figure, lang, texts, data,
+packages) and every file has the recorded sha256. A stale study is recomputed (then drawn); a stale
+drawing alone is redrawn from the source data, with no model. Package versions (and Python's
+major.minor) are a key part like the others, compared openly.
 
 :func:`environment_note` says once, for the whole folder, when the figures were built with other
 package versions than this environment (and whether this environment is the lock's), with the
@@ -18,15 +20,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vizlab.figures.keys import KEY_PARTS, ModelFingerprints, key_of, key_parts, model_names
+from vizlab.figures.keys import (
+    DRAWING_PARTS,
+    STUDY_PARTS,
+    ModelFingerprints,
+    data_file,
+    drawing_parts,
+    key_of,
+    model_names,
+    study_key_of,
+    study_parts,
+)
 from vizlab.figures.manifest import read_manifest, sha256_of
 from vizlab.figures.registry import FigureSpec
+from vizlab.i18n import texts_hash
 from vizlab.provenance import locked_versions, package_versions, version_drift
 
 __all__ = ["FigureStatus", "environment_note", "figure_status", "stale_reason"]
 
-# How a stale reason names a key part, when its name alone does not say what it covers.
-_PART_WORDS = {"figure": "figure (captions/inputs)"}
+# How a stale reason names a key part.
+_STUDY_WORDS = {"code": "study code", "study": "study inputs", "models": "models", "packages": "packages"}
+_DRAWING_WORDS = {"code": "drawing code", "figure": "captions", "lang": "lang", "texts": "texts",
+                  "data": "source data", "packages": "packages"}
 PACKAGES_CHANGED = "packages changed"
 
 
@@ -38,13 +53,19 @@ class FigureStatus:
     ----------
     spec : FigureSpec
     parts : dict or None
-        Its key parts now (None when they cannot be computed, e.g. a model that is not installed).
+        Its drawing key parts now (None when they cannot be computed, e.g. a model that is not installed).
+    study_parts : dict or None
+        Its study key parts now.
     fingerprints : dict
         The fingerprints of its declared models.
     reason : str or None
         Why it is stale; None when it is up to date.
     old : dict or None
         Its manifest entry.
+    recompute : bool
+        Whether its study must run again (else only its drawing is redone, from ``data``).
+    data : bytes or None
+        Its source data file, when the study is up to date.
     """
 
     spec: FigureSpec
@@ -52,39 +73,67 @@ class FigureStatus:
     fingerprints: dict
     reason: str | None
     old: dict | None
+    study_parts: dict | None = None
+    recompute: bool = True
+    data: bytes | None = None
 
     @property
     def up_to_date(self) -> bool:
         return self.reason is None
 
 
-def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path) -> str | None:
-    """Why a figure is stale, or None when its files are up to date.
+def _changed(before: Mapping, now: Mapping, names, words) -> list[str]:
+    return [words[n] for n in names if n in before and before.get(n) != now.get(n)]
+
+
+def _file_problem(old: dict, name: str, out: Path) -> str | None:
+    path = out / name
+    if not path.is_file():
+        return f"{name} is missing"
+    if (old.get("sha256") or {}).get(name) != sha256_of(path.read_bytes()):
+        return f"{name} differs from the sha256 in the manifest"
+    return None
+
+
+def study_reason(old: dict | None, parts: Mapping[str, str], out: Path) -> str | None:
+    """Why a figure's study must run again, or None when its source data is up to date."""
+    if not old:
+        return "not in the manifest"
+    if old.get("error"):
+        return "flagged error in the manifest (last build failed)"
+    if old.get("study_key") != study_key_of(dict(parts)):
+        changed = _changed(old.get("study_parts") or {}, parts, STUDY_PARTS, _STUDY_WORDS)
+        return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
+    return _file_problem(old, data_file(old["id"]), out)
+
+
+def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path,
+                 study: Mapping[str, str] | None = None) -> str | None:
+    """Why a figure is stale (its study, then its drawing), or None when its files are up to date.
 
     Parameters
     ----------
     old : dict or None
         The figure's manifest entry.
     parts : dict
-        Its key parts now (:func:`vizlab.figures.keys.key_parts`).
+        Its drawing key parts now (:func:`vizlab.figures.keys.drawing_parts`).
     out : path
         The figure folder.
+    study : dict, optional
+        Its study key parts now (:func:`vizlab.figures.keys.study_parts`); checked first when given.
     """
+    if study is not None and (why := study_reason(old, study, out)):
+        return why
     if not old:
         return "not in the manifest"
     if old.get("error"):
         return "flagged error in the manifest (last build failed)"
-    before = old.get("key_parts") or {}
     if old.get("key") != key_of(dict(parts)):
-        changed = [_PART_WORDS.get(name, name) for name in KEY_PARTS
-                   if name in before and before.get(name) != parts.get(name)]
+        changed = _changed(old.get("key_parts") or {}, parts, DRAWING_PARTS, _DRAWING_WORDS)
         return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
-    hashes = old.get("sha256") or {}
     for f in old.get("files") or []:
-        if not (out / f).is_file():
-            return f"{f} is missing"
-        if hashes.get(f) != sha256_of((out / f).read_bytes()):
-            return f"{f} differs from the sha256 in the manifest"
+        if problem := _file_problem(old, f, out):
+            return problem
     return None if old.get("files") else "no files recorded"
 
 
@@ -115,11 +164,17 @@ def figure_status(
         old = previous.get(spec.id)
         try:
             fps = {m: fingerprint_of(m) for m in model_names(spec)}
-            parts = key_parts(spec, lang=lang, fingerprints=fps, versions=versions)
+            sparts = study_parts(spec, fingerprints=fps, versions=versions)
         except Exception as err:  # noqa: BLE001 - e.g. a model that cannot be found
             rows.append(FigureStatus(spec, None, {}, f"cannot compute its key ({type(err).__name__}: {err})", old))
             continue
-        rows.append(FigureStatus(spec, parts, fps, stale_reason(old, parts, out), old))
+        why_study = study_reason(old, sparts, out)
+        data = None if why_study else (out / data_file(spec.id)).read_bytes()
+        texts = texts_hash((old or {}).get("texts") or [])
+        parts = drawing_parts(spec, lang=lang, versions=versions, texts=texts,
+                              data=sha256_of(data) if data is not None else None)
+        reason = why_study or stale_reason(old, parts, out)
+        rows.append(FigureStatus(spec, parts, fps, reason, old, sparts, why_study is not None, data))
     return rows
 
 

@@ -1,15 +1,18 @@
 """Build figures side by side: one task at a time in each of N worker processes.
 
-Each worker is a fresh ``spawn`` process that runs :func:`vizlab.figures.render.render` with one
-thread per pool (:data:`~vizlab.figures.render.BUILD_THREADS`), exactly as the build's own process
-does with one worker, so the bytes never depend on the number of workers. Workers only compute
-and return bytes; the parent writes every file and the manifest, one figure at a time.
+A task is one figure: its study when it is stale (:func:`vizlab.figures.compute.run_study`), then
+its drawing from the source data (:func:`vizlab.figures.render.draw`); a figure whose study is up to
+date is only drawn, from the committed source data, and loads no model. Each worker is a fresh
+``spawn`` process with one thread per pool (:data:`~vizlab.figures.compute.BUILD_THREADS`), exactly
+as the build's own process does with one worker, so the bytes never depend on the number of
+workers. Workers only compute and return bytes; the parent writes every file and the manifest, one
+figure at a time.
 
 What figures share is computed once: the vizlab cache takes a lock per entry, so a worker asking
 for an embedding, a fine-tuned model or a converted model that another worker is computing waits
 for it and reads it (:func:`vizlab.cache.locked`). The order keeps those waits short
 (:class:`Schedule`): the steps figures declare (:class:`~vizlab.figures.registry.Step`: the
-fine-tuning run, the parts of a long study) run first, as soon as the steps they come after are
+fine-tuning run, the parts of a long study; only for studies that run) run first, as soon as the steps they come after are
 done, each in a worker of its own; a figure starts once its steps are done, longest first (by the
 time the manifest recorded for it).
 """
@@ -20,6 +23,7 @@ import concurrent.futures as cf
 import contextlib
 import dataclasses
 import io
+import json
 import multiprocessing
 import os
 import time
@@ -28,18 +32,37 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from vizlab.figures.registry import FigureContext, FigureSpec, Step
-from vizlab.figures.render import BUILD_THREADS, render, run_step
+from vizlab.figures.compute import BUILD_THREADS, run_step, run_study
+from vizlab.figures.keys import data_file
+from vizlab.figures.registry import FigureSpec, Step
+from vizlab.figures.render import draw
+from vizlab.studies import StudyContext
 
-__all__ = ["Rendered", "Schedule", "render_all", "resolve_jobs"]
+__all__ = ["Rendered", "Schedule", "Task", "render_all", "resolve_jobs"]
 
 # Seconds assumed for a figure the manifest has no time for (a new figure): start it early.
 UNKNOWN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
+class Task:
+    """One figure to build: ``data`` is its up-to-date source data (only drawn), or None (study runs)."""
+
+    spec: FigureSpec
+    data: bytes | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def needs(self) -> tuple[Step, ...]:
+        return self.spec.needs if self.data is None else ()
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """What building one figure gave: its files' bytes and results, or the error."""
+    """What building one figure gave: its files' bytes (source data included) and results, or the error."""
 
     id: str
     files: dict | None
@@ -48,6 +71,8 @@ class Rendered:
     seconds: float
     error: str | None = None
     details: str = ""  # traceback of a failure; warnings a worker printed
+    texts: tuple[str, ...] = ()  # the catalogue keys the drawing read
+    computed: bool = False  # whether the study ran (else drawn from the source data)
 
 
 def resolve_jobs(jobs: int | str | None, n_tasks: int) -> int:
@@ -75,59 +100,74 @@ class Schedule:
     else the ready figure that took longest last time (``seconds``), else None.
     """
 
-    def __init__(self, specs: Sequence[FigureSpec], seconds: Mapping[str, float]):
+    def __init__(self, tasks: Sequence[Task], seconds: Mapping[str, float]):
         steps: dict[str, Step] = {}
-        for spec in specs:
-            for step in spec.needs:
+        for task in tasks:
+            for step in task.needs:
                 steps.setdefault(step.name, step)
-        cost = {s.id: float(seconds.get(s.id) or UNKNOWN_SECONDS) for s in specs}
-        self._todo: list[Step | FigureSpec] = [*steps.values(), *sorted(specs, key=lambda s: -cost[s.id])]
+        cost = {t.id: float(seconds.get(t.id) or UNKNOWN_SECONDS) if t.data is None else 1.0 for t in tasks}
+        self._todo: list[Step | Task] = [*steps.values(), *sorted(tasks, key=lambda t: -cost[t.id])]
         self._done: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._todo)
 
-    def _ready(self, task: Step | FigureSpec) -> bool:
+    def _ready(self, task: Step | Task) -> bool:
         deps = task.after if isinstance(task, Step) else [step.name for step in task.needs]
         return all(name in self._done for name in deps)
 
-    def next(self) -> Step | FigureSpec | None:
+    def next(self) -> Step | Task | None:
         """The next task that can start now (None when none can)."""
         task = next((t for t in self._todo if self._ready(t)), None)
         if task is not None:
             self._todo.remove(task)
         return task
 
-    def drain(self) -> list[Step | FigureSpec]:
+    def drain(self) -> list[Step | Task]:
         """Remove and return every task not yet started."""
         todo, self._todo = self._todo, []
         return todo
 
-    def done(self, task: Step | FigureSpec) -> None:
+    def done(self, task: Step | Task) -> None:
         """Mark ``task`` finished (a failed step too: the figures that need it compute it themselves)."""
         if isinstance(task, Step):
             self._done.add(task.name)
 
 
 def _timed(name: str, run) -> Rendered:
-    """Run ``run()`` -> (files, results, fingerprints), catching its error (the other tasks still run)."""
+    """Run ``run()`` -> Rendered fields, catching its error (the other tasks still run)."""
     t0 = time.perf_counter()
     try:
-        files, results, fingerprints = run()
+        fields = run()
     except Exception as err:  # noqa: BLE001 - reported by the build
         return Rendered(name, None, None, {}, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
                         traceback.format_exc())
-    return Rendered(name, files, results, fingerprints, time.perf_counter() - t0)
+    return Rendered(name, seconds=time.perf_counter() - t0, **fields)
 
 
-def render_one(spec: FigureSpec, ctx: FigureContext) -> Rendered:
-    """Build one figure, catching its error."""
-    return _timed(spec.id, lambda: (*render(spec, ctx), dict(ctx.fingerprints)))
+def build_one(task: Task, ctx: StudyContext, lang: str) -> Rendered:
+    """Build one figure (its study if stale, then its drawing), catching its error."""
+
+    def run() -> dict:
+        data, fps = task.data, {}
+        if data is None:
+            data, _ = run_study(task.spec.study, ctx)
+            fps = dict(ctx.fingerprints)
+        drawn = draw(task.spec.drawing, data, lang=lang)
+        return {"files": {data_file(task.id): data, **drawn.files}, "results": json.loads(data)["results"],
+                "fingerprints": fps, "texts": tuple(drawn.texts), "computed": task.data is None}
+
+    return _timed(task.id, run)
 
 
-def _step_one(step: Step, ctx: FigureContext) -> Rendered:
+def _step_one(step: Step, ctx: StudyContext) -> Rendered:
     """Run one step, catching its error (the figures that need it then compute it and say why)."""
-    return _timed(f"step:{step.name}", lambda: (run_step(step, ctx), None, {}))
+
+    def run() -> dict:
+        run_step(step, ctx)
+        return {"files": None, "results": None, "fingerprints": {}}
+
+    return _timed(f"step:{step.name}", run)
 
 
 # ----------------------------------------------------------------------------- inside a worker
@@ -143,13 +183,15 @@ def _start_worker(lang: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    _WORKER["ctx"] = FigureContext(lang=lang)  # models are loaded once per worker
+    _WORKER["ctx"] = StudyContext()  # models are loaded once per worker, and only when a study asks
+    _WORKER["lang"] = lang
 
 
-def _worker_build(task: FigureSpec | Step) -> Rendered:
+def _worker_build(task: Task | Step) -> Rendered:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        done = render_one(task, _WORKER["ctx"]) if isinstance(task, FigureSpec) else _step_one(task, _WORKER["ctx"])
+        done = (build_one(task, _WORKER["ctx"], _WORKER["lang"]) if isinstance(task, Task)
+                else _step_one(task, _WORKER["ctx"]))
     # keep what the builder said (warnings), drop progress bars (lines redrawn with \r)
     said = "\n".join(line for line in out.getvalue().split("\n") if line.strip() and "\r" not in line)
     return dataclasses.replace(done, details=(done.details + "\n" + said).strip()) if said else done
@@ -163,29 +205,29 @@ def _abandon(tasks, err: BaseException) -> Iterator[Rendered]:
     why = (f"not built: a worker process died ({type(err).__name__}: {err}); "
            "rerun, with --jobs 1 if memory is short")
     for task in tasks:
-        if isinstance(task, FigureSpec):
+        if isinstance(task, Task):
             yield Rendered(task.id, None, None, {}, 0.0, why)
 
 
-def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Mapping[str, float],
-               ctx: FigureContext | None = None) -> Iterator[Rendered]:
-    """Build ``specs``; yield each :class:`Rendered` as it finishes (a step's too: id ``"step:NAME"``,
+def render_all(tasks: Sequence[Task], *, jobs: int, lang: str, seconds: Mapping[str, float],
+               ctx: StudyContext | None = None) -> Iterator[Rendered]:
+    """Build ``tasks``; yield each :class:`Rendered` as it finishes (a step's too: id ``"step:NAME"``,
     no files).
 
     ``jobs == 1`` builds in this process, in the given order, with ``ctx`` (a fresh
-    :class:`FigureContext` when None): each builder computes what it needs itself. More jobs start
-    that many worker processes, which take steps and figures in :class:`Schedule` order.
+    :class:`~vizlab.studies.StudyContext` when None): each study computes what it needs itself.
+    More jobs start that many worker processes, which take steps and figures in :class:`Schedule` order.
     """
     if jobs == 1:
-        ctx = ctx or FigureContext(lang=lang)
-        for spec in specs:
-            yield render_one(spec, ctx)
+        ctx = ctx or StudyContext()
+        for task in tasks:
+            yield build_one(task, ctx, lang)
         return
-    schedule = Schedule(specs, seconds)
+    schedule = Schedule(tasks, seconds)
     mp = multiprocessing.get_context("spawn")  # never fork a process that holds torch's threads
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_start_worker,
                                 initargs=(lang,)) as pool:
-        running: dict[cf.Future, FigureSpec | Step] = {}
+        running: dict[cf.Future, Task | Step] = {}
         try:
             while len(schedule) or running:
                 while len(running) < jobs and (task := schedule.next()) is not None:
@@ -200,7 +242,7 @@ def render_all(specs: Sequence[FigureSpec], *, jobs: int, lang: str, seconds: Ma
                 finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
                     task = running.pop(fut)
-                    name = task.id if isinstance(task, FigureSpec) else f"step:{task.name}"
+                    name = task.id if isinstance(task, Task) else f"step:{task.name}"
                     try:
                         done = fut.result()
                     except BrokenProcessPool as err:  # a worker died (memory, a signal): so did the pool

@@ -1,20 +1,16 @@
-"""Report figures of the 'transformers' section: the architecture with real shapes; softmax."""
+"""Drawings of the 'transformers' section: the architecture with real shapes; softmax and temperature."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
+from types import SimpleNamespace
 
-from vizlab.analysis.softmax import entropy, softmax, top_k
-from vizlab.figures.registry import FigureContext, register
+import matplotlib.pyplot as plt
+
+from vizlab.drawings import DrawContext, drawing
 from vizlab.plot.architecture import Stage, plot_block_diagram
 from vizlab.plot.softmax import plot_softmax_temperature
+from vizlab.sourcedata import SourceData
 from vizlab.tokens import display_tokens
-
-ARCH_BATCH = ["O gato está em cima do teclado.", "Bom dia!"]
-PROMPT = "O gato está em cima do"
-TEMPERATURES = (0.5, 1.0, 2.0)
-TOP_K = 10
 
 
 def _shape(t) -> str:
@@ -112,51 +108,37 @@ def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
     return stages, (first, last, t(f"× {s.n_layers} blocos", f"× {s.n_layers} blocks")), branches
 
 
-@register("transformers_architecture", section="transformers",
-    inputs={"models": ["minilm", "gemma-270m"], "data": "a batch of 2 hand-picked sentences", "n": 2, "seed": None},
-)
-def transformers_architecture(ctx: FigureContext):
-    from vizlab.extraction.architecture import describe_architecture
-
+@drawing("transformers_architecture", section="transformers")
+def _architecture(src: SourceData, ctx: DrawContext):
     fig, axes = plt.subplots(1, 2, figsize=(13, 9.6), gridspec_kw={"wspace": 0.06})
-    for ax, name, title in ((axes[0], "minilm", ctx.t("Encoder: all-MiniLM-L6-v2", "Encoder: all-MiniLM-L6-v2")),
-                            (axes[1], "gemma-270m", ctx.t("Decoder: Gemma-3-270m", "Decoder: Gemma-3-270m"))):
-        s = describe_architecture(ctx.model(name), ARCH_BATCH)
+    for ax, key, title in ((axes[0], "minilm", ctx.t("Encoder: all-MiniLM-L6-v2", "Encoder: all-MiniLM-L6-v2")),
+                           (axes[1], "gemma_270m", ctx.t("Decoder: Gemma-3-270m", "Decoder: Gemma-3-270m"))):
+        s = SimpleNamespace(**src[key])
         stages, repeat, branches = architecture_stages(s, ctx.t)
         plot_block_diagram(stages, repeat=repeat, branches=branches, ax=ax, box_width=7.6, fontsize=9.5,
                            title=f"{title}\n{_fmt(s.n_params)} {ctx.t('parâmetros', 'parameters')}")
-        key = name.replace("-", "_")
-        ctx.record(f"{key}_n_params", s.n_params)
-        ctx.record(f"{key}_shapes", {k: list(v) for k, v in s.shapes.items()})
     return fig
 
 
-@register("transformers_softmax_temperature", section="transformers",
-    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None,
-            "temperatures": list(TEMPERATURES), "prompt": PROMPT, "top_k": TOP_K},
-)
-def transformers_softmax_temperature(ctx: FigureContext):
-    from vizlab.extraction.lm import next_token_logits
+def draw_softmax_temperature(src, *, lang: str = "pt", fig=None):
+    """The logits and the softmax at each temperature of a :func:`vizlab.studies.transformers.softmax_temperature`
+    result; returns the :class:`~vizlab.plot.PlotResult`."""
+    from vizlab.i18n import Lang
 
-    lm = ctx.model("gemma-270m")
-    z = next_token_logits(lm, [PROMPT])[0]
-    idx = top_k(z, TOP_K)
-    probs = np.stack([softmax(z, temperature=T) for T in TEMPERATURES])
-    raw = lm.tokens(idx)
-    shown = display_tokens(raw)
-    labels = [lm.decode([i]).strip() or tok for i, tok in zip(idx, raw)]  # recorded words
-    ents = entropy(probs)
-    notes = [f"top-{TOP_K}: {ctx.tr.pct(p[idx].sum(), 0)}, H = {ctx.tr.num(h, 1)} nats" for p, h in zip(probs, ents)]
+    tr = Lang(lang)
+    probs = src["probs"]
+    notes = [f"top-{len(src['logits'])}: {tr.pct(m, 0)}, H = {tr.num(h, 1)} nats"
+             for m, h in zip(src["top_mass"], src["entropy"])]
+    prompt = src["prompt"]
     res = plot_softmax_temperature(
-        z[idx], probs[:, idx], labels=shown, temperatures=TEMPERATURES, notes=notes,
-        fig=plt.figure(figsize=(11, 5.4)), lang=ctx.lang,
-        logit_title=ctx.t(f"logits (“{PROMPT} …”)", f"logits (“{PROMPT} …”)"),
+        src["logits"], probs, labels=display_tokens(src["tokens"]), temperatures=tuple(src["temperatures"]),
+        notes=notes, fig=fig if fig is not None else plt.figure(figsize=(11, 5.4)), lang=lang,
+        logit_title=f"logits (“{prompt} …”)",
     )
-    res.axes_["probs"].set_xlim(0, max(0.05, float(probs[:, idx].max()) * 1.15))
-    fig = res.figure_
-    ctx.record("prompt", PROMPT)
-    ctx.record("top_tokens", labels)
-    for T, p, h in zip(TEMPERATURES, probs, ents):
-        ctx.record(f"T{T:g}_top1_prob", round(float(p[idx[0]]), 4))
-        ctx.record(f"T{T:g}_entropy_nats", round(float(h), 3))
-    return fig
+    res.axes_["probs"].set_xlim(0, max(0.05, float(probs.max()) * 1.15))
+    return res
+
+
+@drawing("transformers_softmax_temperature", section="transformers")
+def _softmax_temperature(src: SourceData, ctx: DrawContext):
+    return draw_softmax_temperature(src, lang=ctx.lang).figure_
