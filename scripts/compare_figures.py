@@ -25,7 +25,11 @@ def main(ids: list[str]) -> int:
     from vizlab.figures.registry import join, read_captions, with_captions
     from vizlab.studies import registered_studies
 
-    specs = join(registered_studies(), registered_drawings())
+    studies, drawings = registered_studies(), registered_drawings()
+    if ids:  # other sections may be half converted: join only the figures asked for
+        studies = {k: v for k, v in studies.items() if k in ids}
+        drawings = {k: v for k, v in drawings.items() if k in ids}
+    specs = join(studies, drawings)
     specs = with_captions(specs, {k: v for k, v in read_captions().items() if k in {s.id for s in specs}})
     out = Path(tempfile.mkdtemp(prefix="vizlab-compare-"))
     report = build_figures(out=out, only=ids or None, jobs=1, specs=specs)

@@ -138,26 +138,33 @@ def test_qk_walkthrough_panels():
         plot_qk_walkthrough(q, k, scores=s, weights=w, reference=w, tokens=TOKENS, query=7)
 
 
-def test_attention_figure_recipe_numbers_from_1_and_cleans_tokens(attn):
-    from vizlab.figures.attention import attention_figure
+def test_attention_study_and_drawing_number_from_1_and_clean_tokens(attn):
+    """`vizlab attention`'s pair: attention_data (Activations -> plain data) and draw_attention."""
+    from vizlab.drawings.attention import draw_attention
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.attention import attention_data
 
     toks = ["<|endoftext|>", "The", "Ġcat", "Ġsat", "."]  # byte-level BPE (GPT-2 style)
-    acts = Activations("The cat sat.", toks, np.arange(5), None, attn, np.array([1, 0, 0, 0, 0], bool),
-                       attention_layers=(0, 1))
-    fig = attention_figure(acts, tr="pt")
+    acts = Activations("The cat sat.", toks, np.arange(5), None, attn.astype(np.float32),
+                       np.array([1, 0, 0, 0, 0], bool), attention_layers=(0, 1))
+    data = attention_data(acts)
+    assert data["layers"] == [1, 2] and data["tokens"] == toks
+    src = decode(encode(data))  # what a drawing gets: the committed source data
+    assert src["attentions"].dtype == np.float32 and src["special"].dtype == bool
+    fig = draw_attention(src, lang="pt").figure_
     rows = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel() in ("1", "2")]
     assert rows == ["1", "2"]
     assert any("camadas numeradas de 1" in t.get_text() for t in fig.texts)
-    one_layer = attention_figure(acts, tr="pt", layer=2)
+    one_layer = draw_attention(src, lang="pt", layer=2).figure_
     assert [ax.get_ylabel() for ax in one_layer.axes if ax.get_ylabel().isdigit()] == ["2"]
-    single = attention_figure(acts, tr="en", layer=2, head=3)
-    ax = single.axes[0]
-    np.testing.assert_allclose(ax.images[0].get_array(), attn[1, 2])
+    single = draw_attention(src, lang="en", layer=2, head=3)
+    ax = single.ax_
+    np.testing.assert_array_equal(ax.images[0].get_array(), attn.astype(np.float32)[1, 2])
     assert ax.get_title().startswith("layer 2, head 3")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["<|endoftext|>", "The", "␣cat", "␣sat", "."]
     with pytest.raises(ValueError, match="count from 1"):
-        attention_figure(acts, tr="pt", layer=0)
+        draw_attention(src, lang="pt", layer=0)
     with pytest.raises(ValueError, match="count from 1"):
-        attention_figure(acts, tr="pt", layer=1, head=4)
+        draw_attention(src, lang="pt", layer=1, head=4)
     with pytest.raises(ValueError, match="head needs layer"):
-        attention_figure(acts, tr="pt", head=1)
+        draw_attention(src, lang="pt", head=1)

@@ -7,6 +7,7 @@ import importlib
 import itertools
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,8 @@ from vizlab.provenance import environment_stamp, source_hash
 
 _counter = itertools.count()
 
-FIGS = '''
-import matplotlib.pyplot as plt
+# The studies of the fake figures: what they compute (calc.py is a helper only they import).
+STUDIES = '''
 import numpy as np
 
 CALLS = []
@@ -28,29 +29,23 @@ FAIL = False
 
 
 def square(ctx):
-    from {pkg}.helper import LABEL
+    from {pkg}.calc import SLOPE
 
     CALLS.append("square")
-    fig, ax = plt.subplots(figsize=(2, 2))
-    ax.plot([0, 1], [0, 1])
-    ax.set_title(ctx.t("quadrado ", "square ") + LABEL)
-    ctx.record("slope", np.float64(1.0))
+    ctx.record("slope", np.float64(SLOPE))
     ctx.record("points", np.arange(2))
-    return fig
+    return {{"x": np.array([0.0, 1.0]), "y": np.array([0.0, SLOPE], dtype=np.float32)}}
 
 
 def viewer(ctx):
     CALLS.append("viewer")
     if FAIL:
         raise RuntimeError("boom")
-    fig, ax = plt.subplots(figsize=(2, 2))
-    ax.imshow(np.eye(3))
-    ctx.attach("viewer.html", "<html><body>" + ctx.t("olá", "hello") + "</body></html>")
-    return fig
+    return {{"image": np.eye(3)}}
 
 
 def not_a_figure(ctx):
-    return 42
+    return {{}}
 
 
 def dies(ctx):
@@ -64,14 +59,56 @@ BREAK = None
 
 
 def fragile(ctx):
-    """Draws fine, then breaks in the way BREAK says, after the drawing."""
-    fig, ax = plt.subplots(figsize=(2, 2))
-    ax.plot([0, 1], [1, 0] if BREAK is None else [0, 1])  # a broken run draws something else
     ctx.record("value", 2.0)
-    ctx.attach("fragile.html", "<p>ok</p>")
     if BREAK == "result":
         ctx.record("model", object())
-    elif BREAK == "attachment":
+    return {{"y": [1, 0] if BREAK is None else [0, 1]}}  # a broken run computes something else
+'''
+
+# The drawings of the fake figures (helper.py is a helper only they import).
+FIGS = '''
+import matplotlib.pyplot as plt
+import numpy as np
+
+DRAWN = []
+
+
+def square(src, ctx):
+    from {pkg}.helper import LABEL
+
+    DRAWN.append("square")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot(src["x"], src["y"])
+    ax.set_title(ctx.t("quadrado ", "square ") + LABEL)
+    ax.set_xlabel(ctx.tr("layer"))  # a catalogue text: the figure depends on it
+    return fig
+
+
+def viewer(src, ctx):
+    DRAWN.append("viewer")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.imshow(src["image"])
+    ctx.attach("viewer.html", "<html><body>" + ctx.t("olá", "hello") + "</body></html>")
+    return fig
+
+
+def not_a_figure(src, ctx):
+    return 42
+
+
+def dies(src, ctx):
+    return None
+
+
+BREAK = None
+
+
+def fragile(src, ctx):
+    """Draws fine, then breaks in the way BREAK says, after the drawing."""
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], src["y"])
+    ctx.attach("fragile.html", "<p>ok</p>")
+    if BREAK == "attachment":
         ctx.attach("fragile.html", b"bytes, not text")
     elif BREAK == "render":
         ax.set_title("$x^{{$")  # mathtext that only fails when rendered
@@ -79,29 +116,42 @@ def fragile(ctx):
 '''
 
 
+def make_spec(fid, studies, draws, name, section="embeddings", models=("m1",), needs=(), caption=None):
+    """A FigureSpec of the study ``studies.<name>`` and the drawing ``draws.<name>``."""
+    from vizlab.drawings import DrawingSpec
+    from vizlab.studies import StudySpec
+
+    inputs = {"models": list(models), "data": "none", "n": 2, "seed": 0}
+    return FigureSpec(fid, section, caption or {"pt": f"legenda {fid}", "en": f"caption {fid}"},
+                      StudySpec(fid, getattr(studies, name), inputs, studies.__name__, tuple(needs)),
+                      DrawingSpec(fid, section, getattr(draws, name), draws.__name__))
+
+
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    """A package with three tiny figure builders and a helper module they import."""
+    """A package of tiny figures: studies in studies.py (importing calc.py), drawings in figs.py
+    (importing helper.py)."""
     pkg = f"fakefigs_{next(_counter)}"
     root = tmp_path / "src" / pkg
     root.mkdir(parents=True)
     (root / "__init__.py").write_text("")
     (root / "helper.py").write_text('LABEL = "v1"\n')
+    (root / "calc.py").write_text("SLOPE = 1.0\n")
+    (root / "studies.py").write_text(STUDIES.format(pkg=pkg))
     (root / "figs.py").write_text(FIGS.format(pkg=pkg))
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
-    mod = importlib.import_module(f"{pkg}.figs")
+    studies = importlib.import_module(f"{pkg}.studies")
+    draws = importlib.import_module(f"{pkg}.figs")
 
-    def spec(fid, fn, section="embeddings", models=("m1",)):
-        return FigureSpec(fid, section, {"pt": f"legenda {fid}", "en": f"caption {fid}"}, fn,
-                          {"models": list(models), "data": "none", "n": 2, "seed": 0}, mod.__name__)
+    def spec(fid, name, section="embeddings", models=("m1",), needs=(), caption=None):
+        return make_spec(fid, studies, draws, name, section, models, needs, caption)
 
-    specs = [spec("fake_square", mod.square), spec("fake_viewer", mod.viewer, section="attention")]
+    specs = [spec("fake_square", "square"), spec("fake_viewer", "viewer", section="attention")]
     fps = {"m1": "fingerprint-1"}
-    yield argparse.Namespace(mod=mod, root=root, specs=specs, fps=fps, spec=spec,
-                             out=tmp_path / "figs")
-    sys.modules.pop(f"{pkg}.figs", None)
-    sys.modules.pop(f"{pkg}.helper", None)
-    sys.modules.pop(pkg, None)
+    yield argparse.Namespace(mod=studies, studies=studies, draws=draws, root=root, specs=specs, fps=fps,
+                             spec=spec, out=tmp_path / "figs")
+    for name in ("studies", "figs", "helper", "calc", "steps", "other", ""):
+        sys.modules.pop(f"{pkg}.{name}" if name else pkg, None)
 
 
 def _build(fake, **kw):
@@ -121,33 +171,40 @@ def test_first_build_writes_files_and_manifest(fake):
     report, log = _build(fake)
     assert report.built == ["fake_square", "fake_viewer"] and report.ok
     files = _snapshot(fake.out)
-    assert {"fake_square.png", "fake_square.svg", "fake_viewer.png", "fake_viewer.svg",
-            "viewer.html", "manifest.json"} == set(files)
+    assert {"fake_square.data.json", "fake_square.png", "fake_square.svg", "fake_viewer.data.json",
+            "fake_viewer.png", "fake_viewer.svg", "viewer.html", "manifest.json"} == set(files)
     assert files["fake_square.png"].startswith(b"\x89PNG")
     assert "olá" in files["viewer.html"].decode()
     rows = read_manifest(fake.out)
     assert [r["id"] for r in rows] == ["fake_square", "fake_viewer"]
     sq, vw = rows
     for key in ("id", "section", "caption", "files", "models", "fingerprints", "data", "n", "seed",
-                "versions", "seconds", "results", "key", "sha256"):
+                "versions", "seconds", "results", "key", "study_key", "texts", "sha256"):
         assert key in sq
     assert sq["caption"] == "legenda fake_square" and sq["section"] == "embeddings"
-    assert sq["files"] == ["fake_square.png", "fake_square.svg"]
-    assert vw["files"] == ["fake_viewer.png", "fake_viewer.svg", "viewer.html"]
+    assert sq["files"] == ["fake_square.data.json", "fake_square.png", "fake_square.svg"]
+    assert vw["files"] == ["fake_viewer.data.json", "fake_viewer.png", "fake_viewer.svg", "viewer.html"]
+    assert sq["texts"] == ["layer"] and vw["texts"] == []  # the catalogue texts each drawing read
     assert sq["results"] == {"slope": 1.0, "points": [0, 1]}
     assert sq["fingerprints"] == {"m1": "fingerprint-1"} and sq["models"] == ["m1"]
     assert sq["n"] == 2 and sq["seed"] == 0 and sq["data"] == "none"
     assert sq["versions"]["matplotlib"] and sq["versions"]["python"]
-    assert "built in" in log and "[1/2] fake_square" in log
+    assert "computed and drawn in" in log and "[1/2] fake_square" in log
+    # the source data: what the study returned, with its dtypes, and the recorded numbers
+    from vizlab.sourcedata import load_source_data
+
+    src = load_source_data(fake.out / "fake_square.data.json")
+    assert src["y"].dtype == "float32" and list(src["y"]) == [0.0, 1.0] and src.results == sq["results"]
 
 
 def test_rebuild_with_no_change_recomputes_nothing_and_keeps_bytes(fake):
     _build(fake)
     before = _snapshot(fake.out)
-    fake.mod.CALLS.clear()
+    fake.studies.CALLS.clear()
+    fake.draws.DRAWN.clear()
     report, log = _build(fake)
     assert report.cached == ["fake_square", "fake_viewer"] and report.built == []
-    assert fake.mod.CALLS == []
+    assert fake.studies.CALLS == [] and fake.draws.DRAWN == []
     assert _snapshot(fake.out) == before
     assert log.count("up to date") == 2
 
@@ -163,18 +220,82 @@ def test_force_rebuilds_byte_identical_files(fake):
             assert after[name] == before[name], name
 
 
-def test_code_change_in_an_imported_module_rebuilds_only_its_figures(fake):
+def test_a_drawing_change_redraws_from_the_source_data_and_computes_nothing(fake):
     _build(fake)
-    fake.mod.CALLS.clear()
-    (fake.root / "helper.py").write_text('LABEL = "v2"\n')  # imported inside square() only
+    data = {n: b for n, b in _snapshot(fake.out).items() if n.endswith(".data.json")}
+    fake.studies.CALLS.clear()
+    (fake.root / "helper.py").write_text('LABEL = "v2"\n')  # imported inside the square drawing only
     sys.modules.pop(f"{fake.mod.__package__}.helper", None)
-    assert _build(fake, dry_run=True)[1].count("would build (code changed)") == 2
+    assert _build(fake, dry_run=True)[1].count("would redraw (drawing code changed)") == 2
+    report, log = _build(fake)
+    # both drawings live in figs.py, whose import closure contains helper.py; no study ran
+    assert set(report.built) == {"fake_square", "fake_viewer"} and report.computed == []
+    assert fake.studies.CALLS == [] and log.count("drawn in") == 2
+    assert {n: b for n, b in _snapshot(fake.out).items() if n.endswith(".data.json")} == data
     report, _ = _build(fake)
-    # both builders live in figs.py, whose import closure contains helper.py
-    assert set(report.built) == {"fake_square", "fake_viewer"}
-    fake.mod.CALLS.clear()
+    assert report.built == []
+
+
+def test_a_study_change_recomputes_and_redraws(fake):
+    _build(fake)
+    fake.studies.CALLS.clear()
+    (fake.root / "calc.py").write_text("SLOPE = 2.0\n")  # imported inside the square study only
+    sys.modules.pop(f"{fake.mod.__package__}.calc", None)
+    assert _build(fake, dry_run=True)[1].count("would compute and draw (study code changed)") == 2
     report, _ = _build(fake)
-    assert report.built == [] and fake.mod.CALLS == []
+    assert set(report.computed) == set(report.built) == {"fake_square", "fake_viewer"}
+    assert read_manifest(fake.out)[0]["results"]["slope"] == 2.0
+
+
+def test_an_edited_text_or_caption_redraws_only_the_figures_that_use_it(fake, monkeypatch):
+    from vizlab import i18n
+
+    _build(fake)
+    monkeypatch.setitem(i18n.CATALOGUE, "layer", ("nível", "level"))  # read by the square drawing only
+    report, log = _build(fake, dry_run=True)
+    assert report.built == ["fake_square"] and report.cached == ["fake_viewer"], log
+    assert "would redraw (texts changed)" in log
+    report, _ = _build(fake)
+    assert report.built == ["fake_square"] and report.computed == []
+    assert b"n\xc3\xadvel" in (fake.out / "fake_square.svg").read_bytes() or report.ok  # text drawn as paths
+    specs = [fake.specs[0], fake.spec("fake_viewer", "viewer", section="attention",
+                                      caption={"pt": "nova legenda", "en": "new caption"})]
+    report, log = _build(fake, specs=specs, dry_run=True)
+    assert report.built == ["fake_viewer"] and "would redraw (captions changed)" in log, log
+    report, _ = _build(fake, specs=specs)
+    assert report.computed == [] and read_manifest(fake.out)[1]["caption"] == "nova legenda"
+
+
+def test_redraw_draws_everything_from_the_source_data_alone(fake):
+    _build(fake)
+    before = _snapshot(fake.out)
+    fake.studies.CALLS.clear()
+    report, _ = _build(fake, redraw=True)
+    assert report.built == ["fake_square", "fake_viewer"] and report.computed == [] and fake.studies.CALLS == []
+    after = _snapshot(fake.out)
+    assert all(after[n] == before[n] for n in before if n != "manifest.json")
+
+
+def test_a_missing_or_edited_source_data_file_is_recomputed(fake):
+    _build(fake)
+    fake.studies.CALLS.clear()
+    (fake.out / "fake_square.data.json").unlink()
+    (fake.out / "fake_viewer.data.json").write_text("{}")
+    report, log = _build(fake)
+    assert report.computed == ["fake_square", "fake_viewer"], log
+    assert sorted(fake.studies.CALLS) == ["square", "viewer"]
+
+
+def test_the_build_leaves_the_global_random_state_as_it_found_it(fake):
+    import random
+
+    import numpy as np
+
+    random.seed(123)
+    np.random.seed(123)
+    state = (random.getstate(), np.random.get_state()[1].copy())
+    _build(fake, force=True)
+    assert random.getstate() == state[0] and (np.random.get_state()[1] == state[1]).all()
 
 
 OTHER = """
@@ -183,7 +304,11 @@ import matplotlib.pyplot as plt
 VERSION = 1
 
 
-def circle(ctx):
+def circle_data(ctx):
+    return {"radius": 0.3}
+
+
+def circle(src, ctx):
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.add_patch(plt.Circle((0.5, 0.5), 0.3))
     ax.set_title(f"v{VERSION}")
@@ -197,8 +322,13 @@ def test_a_change_in_one_figure_module_rebuilds_only_the_figures_it_holds(fake):
     pkg = fake.mod.__package__
     (fake.root / "other.py").write_text(OTHER)
     other = importlib.import_module(f"{pkg}.other")
-    circle = FigureSpec("fake_circle", "attention", {"pt": "c", "en": "c"}, other.circle,
-                        {"models": ["m1"], "data": "none", "n": 1, "seed": 0}, other.__name__)
+    from vizlab.drawings import DrawingSpec
+    from vizlab.studies import StudySpec
+
+    circle = FigureSpec("fake_circle", "attention", {"pt": "c", "en": "c"},
+                        StudySpec("fake_circle", other.circle_data, {"models": ["m1"], "data": "none", "n": 1,
+                                                                     "seed": 0}, other.__name__),
+                        DrawingSpec("fake_circle", "attention", other.circle, other.__name__))
     specs = [*fake.specs, circle]
     try:
         assert _build(fake, specs=specs)[0].built == ["fake_square", "fake_viewer", "fake_circle"]
@@ -220,7 +350,7 @@ def test_a_change_in_one_figure_module_rebuilds_only_the_figures_it_holds(fake):
 def test_two_workers_give_the_same_files_as_one(fake, tmp_path):
     """jobs=2 builds in worker processes (spawned, one thread each): same bytes, same results, one
     progress line per figure, the manifest in report order."""
-    specs = [*fake.specs, fake.spec("fake_square_2", fake.mod.square)]
+    specs = [*fake.specs, fake.spec("fake_square_2", "square")]
     one, log1 = _build(fake, specs=specs, jobs=1)
     fake.out = tmp_path / "two"
     two, log2 = _build(fake, specs=specs, jobs=2)
@@ -235,15 +365,15 @@ def test_two_workers_give_the_same_files_as_one(fake, tmp_path):
     assert strip(read_manifest(tmp_path / "figs")) == strip(read_manifest(tmp_path / "two"))
     assert [r["id"] for r in read_manifest(tmp_path / "two")] == [s.id for s in specs]
     lines = [x for x in log2.splitlines() if x.startswith("[")]
-    assert len(lines) == 3 and all("built in" in x for x in lines), log2
+    assert len(lines) == 3 and all("computed and drawn in" in x for x in lines), log2
     assert {x.split()[1] for x in lines} == {s.id for s in specs}
 
 
 @pytest.mark.processes
 def test_a_figure_failing_in_a_worker_is_reported_and_the_others_are_written(fake):
-    specs = [*fake.specs, fake.spec("fake_int", fake.mod.not_a_figure)]
+    specs = [*fake.specs, fake.spec("fake_int", "not_a_figure")]
     report, log = _build(fake, specs=specs, jobs=2)
-    assert report.failed == [("fake_int", "TypeError: the builder of 'fake_int' returned int, "
+    assert report.failed == [("fake_int", "TypeError: the drawing of 'fake_int' returned int, "
                                           "expected a matplotlib Figure")]
     assert sorted(report.built) == ["fake_square", "fake_viewer"]
     assert (fake.out / "fake_viewer.png").is_file() and not (fake.out / "fake_int.png").exists()
@@ -252,7 +382,7 @@ def test_a_figure_failing_in_a_worker_is_reported_and_the_others_are_written(fak
 
 @pytest.mark.processes
 def test_a_worker_that_dies_ends_the_build_with_every_figure_accounted_for(fake):
-    specs = [fake.spec("fake_dies", fake.mod.dies), *fake.specs]
+    specs = [fake.spec("fake_dies", "dies"), *fake.specs]
     report, log = _build(fake, specs=specs, jobs=2)
     failed = dict(report.failed)
     assert "a worker process died" in failed["fake_dies"] and "--jobs 1" in failed["fake_dies"]
@@ -260,14 +390,14 @@ def test_a_worker_that_dies_ends_the_build_with_every_figure_accounted_for(fake)
 
 
 def test_schedule_runs_steps_first_and_figures_once_their_steps_are_done(fake):
-    from vizlab.figures.registry import Step
-    from vizlab.figures.workers import Schedule
+    from vizlab.figures.workers import Schedule, Task
+    from vizlab.studies import Step
 
     train = Step("train", print)
     parts = [Step(f"part {k}", print, after=("train",)) for k in range(2)]
 
-    def spec(fid, needs=()):
-        return FigureSpec(fid, "attention", {}, fake.mod.square, {}, fake.mod.__name__, tuple(needs))
+    def spec(fid, needs=(), data=None):
+        return Task(fake.spec(fid, "square", needs=needs), data)
 
     specs = [spec("short"), spec("long"), spec("ft", [train]), spec("study", [train, *parts])]
     plan = Schedule(specs, {"short": 1, "long": 50, "ft": 30, "study": 400})
@@ -282,6 +412,9 @@ def test_schedule_runs_steps_first_and_figures_once_their_steps_are_done(fake):
     assert plan.next() is None
     plan.done(parts[1])
     assert plan.next().id == "study" and len(plan) == 0
+    # a figure only redrawn (its study is up to date) needs no step
+    plan = Schedule([spec("redrawn", [train], data=b"{}")], {})
+    assert len(plan) == 1 and plan.next().id == "redrawn"
 
 
 @pytest.mark.processes
@@ -291,9 +424,13 @@ def test_steps_run_in_workers_before_the_figures_that_need_them(fake, tmp_path):
     (fake.root / "steps.py").write_text(STEPS)
     mod = importlib.import_module(f"{fake.mod.__package__}.steps")
     try:
-        specs = [FigureSpec("fake_stepped", "attention", {"pt": "s", "en": "s"}, mod.figure,
-                            {"models": ["m1"], "data": "none", "n": 1, "seed": 0}, mod.__name__,
-                            (mod.GOOD, mod.BAD))]
+        from vizlab.drawings import DrawingSpec
+        from vizlab.studies import StudySpec
+
+        specs = [FigureSpec("fake_stepped", "attention", {"pt": "s", "en": "s"},
+                            StudySpec("fake_stepped", mod.figure, {"models": ["m1"], "data": "none", "n": 1,
+                                                                   "seed": 0}, mod.__name__, (mod.GOOD, mod.BAD)),
+                            DrawingSpec("fake_stepped", "attention", mod.draw, mod.__name__))]
         report, log = _build(fake, specs=specs, jobs=2)
         assert report.built == ["fake_stepped"] and report.ok, log
         assert "note: step:bad failed (RuntimeError: no)" in log
@@ -307,7 +444,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from vizlab.figures.registry import Step
+from vizlab.studies import Step
 
 OUT = Path(__file__).with_name("step.txt")  # where the step leaves its result (a cache, here)
 
@@ -325,6 +462,10 @@ GOOD, BAD = Step("good", _good), Step("bad", _bad, after=("good",))
 
 def figure(ctx):
     ctx.record("from_step", OUT.read_text() if OUT.exists() else "computed by the figure")
+    return {}
+
+
+def draw(src, ctx):
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.plot([0, 1], [0, 1])
     return fig
@@ -335,29 +476,30 @@ def test_model_fingerprint_lang_and_inputs_are_part_of_the_key(fake):
     _build(fake)
     fake.fps["m1"] = "fingerprint-2"
     assert _build(fake)[0].built == ["fake_square", "fake_viewer"]
-    assert _build(fake, lang="en")[0].built == ["fake_square", "fake_viewer"]
+    report, _ = _build(fake, lang="en")  # another language: redrawn, not recomputed
+    assert report.built == ["fake_square", "fake_viewer"] and report.computed == []
     assert read_manifest(fake.out)[0]["caption"] == "caption fake_square"
-    changed = [fake.spec("fake_square", fake.mod.square, models=("m1",)), fake.specs[1]]
+    changed = [fake.spec("fake_square", "square", models=("m1",)), fake.specs[1]]
     changed[0].inputs["n"] = 3
     report, _ = _build(fake, specs=changed, lang="en")
-    assert report.built == ["fake_square"] and report.cached == ["fake_viewer"]
+    assert report.built == report.computed == ["fake_square"] and report.cached == ["fake_viewer"]
 
 
 def test_dry_run_says_what_would_be_built_and_why(fake):
     report, log = _build(fake, dry_run=True)
     assert report.built == ["fake_square", "fake_viewer"] and report.dry_run
-    assert log.count("would build (not in the manifest)") == 2
-    assert fake.mod.CALLS == [] and not (fake.out / "manifest.json").exists()
+    assert log.count("would compute and draw (not in the manifest)") == 2
+    assert fake.studies.CALLS == [] and not (fake.out / "manifest.json").exists()
     _build(fake)
-    fake.mod.CALLS.clear()
+    fake.studies.CALLS.clear()
     (fake.out / "viewer.html").write_text("edited")
     fake.fps["m1"] = "fingerprint-2"
     report, log = _build(fake, dry_run=True, only=["fake_viewer"])
-    assert "would build (models changed)" in log
+    assert "would compute and draw (models changed)" in log
     fake.fps["m1"] = "fingerprint-1"
     report, log = _build(fake, dry_run=True)
-    assert report.cached == ["fake_square"] and "would build (viewer.html differs from the sha256 in the manifest)" in log
-    assert fake.mod.CALLS == [] and (fake.out / "viewer.html").read_text() == "edited"
+    assert report.cached == ["fake_square"] and "would redraw (viewer.html differs from the sha256 in the manifest)" in log
+    assert fake.studies.CALLS == [] and (fake.out / "viewer.html").read_text() == "edited"
 
 
 def test_deleted_or_edited_output_is_rebuilt(fake):
@@ -372,43 +514,48 @@ def test_deleted_or_edited_output_is_rebuilt(fake):
 def test_failing_figure_is_reported_others_written_previous_files_kept(fake):
     _build(fake)
     good = _snapshot(fake.out)
-    fake.mod.FAIL = True
+    fake.studies.FAIL = True
     report, log = _build(fake, force=True)
     assert report.failed == [("fake_viewer", "RuntimeError: boom")]
     assert report.built == ["fake_square"]
     assert "FAILED" in log and "RuntimeError: boom" in log
     now = _snapshot(fake.out)
-    for name in ("fake_viewer.png", "fake_viewer.svg", "viewer.html"):
+    for name in ("fake_viewer.data.json", "fake_viewer.png", "fake_viewer.svg", "viewer.html"):
         assert now[name] == good[name]
     rows = {r["id"]: r for r in read_manifest(fake.out)}
     assert rows["fake_viewer"]["error"] == "RuntimeError: boom"
-    assert rows["fake_viewer"]["files"] == ["fake_viewer.png", "fake_viewer.svg", "viewer.html"]
+    assert rows["fake_viewer"]["files"] == ["fake_viewer.data.json", "fake_viewer.png", "fake_viewer.svg",
+                                            "viewer.html"]
     # once fixed, the flagged figure is rebuilt even though its code did not change
-    fake.mod.FAIL = False
+    fake.studies.FAIL = False
     report, _ = _build(fake)
     assert report.built == ["fake_viewer"] and report.cached == ["fake_square"]
     assert "error" not in {r["id"]: r for r in read_manifest(fake.out)}["fake_viewer"]
 
 
 def test_run_exit_code_and_summary(fake):
-    fake.mod.FAIL = True  # seen by this process only: build here, not in worker processes
+    fake.studies.FAIL = True  # seen by this process only: build here, not in worker processes
     args = add_arguments(argparse.ArgumentParser()).parse_args(["--out", str(fake.out), "--jobs", "1"])
     lines = []
     code = run(args, specs=fake.specs, fingerprints=fake.fps.get,
                log=lambda *a, **k: lines.append(" ".join(map(str, a))))
     assert code == 1
     text = "\n".join(lines)
-    assert "1 built, 0 up to date, 1 failed" in text and "FAILED fake_viewer: RuntimeError: boom" in text
-    fake.mod.FAIL = False
+    assert "1 built (1 computed, 0 drawn from source data), 0 up to date, 1 failed" in text
+    assert "FAILED fake_viewer: RuntimeError: boom" in text
+    fake.studies.FAIL = False
     assert run(args, specs=fake.specs, fingerprints=fake.fps.get, log=lambda *a, **k: None) == 0
 
 
 def test_bad_builders_fail_with_clear_messages(fake):
-    specs = [fake.spec("fake_int", fake.mod.not_a_figure)]
+    specs = [fake.spec("fake_int", "not_a_figure")]
     report, _ = _build(fake, specs=specs)
-    msg = "TypeError: the builder of 'fake_int' returned int, expected a matplotlib Figure"
+    msg = "TypeError: the drawing of 'fake_int' returned int, expected a matplotlib Figure"
     assert report.failed == [("fake_int", msg)]
     assert not (fake.out / "fake_int.png").exists()
+    fake.studies.not_a_figure = lambda ctx: [1, 2]
+    report, _ = _build(fake, specs=[fake.spec("fake_list", "not_a_figure")])
+    assert report.failed == [("fake_list", "TypeError: the study of 'fake_list' returned list, expected a dict of data")]
 
 
 def test_only_and_section_select_figures(fake):
@@ -431,7 +578,7 @@ def test_list_option_prints_registry(fake):
 
 
 def test_source_hash_follows_imports_inside_functions(fake):
-    name = fake.mod.__name__
+    name = fake.draws.__name__
     h1 = source_hash([name])
     (fake.root / "helper.py").write_text('LABEL = "changed"\n')
     assert source_hash([name]) != h1
@@ -488,6 +635,34 @@ def test_registry_holds_exactly_the_report_figures():
     for s in specs:  # what the manifest and the incremental key rely on
         assert s.caption["pt"] and s.caption["en"], s.id
         assert isinstance(s.inputs.get("models", []), list), s.id
+        assert s.study.module.startswith("vizlab.studies.") and s.drawing.module.startswith("vizlab.drawings.")
+
+
+def test_a_study_without_a_drawing_or_a_drawing_without_a_study_is_an_error(fake):
+    from vizlab.drawings import DrawingSpec
+    from vizlab.figures.registry import join
+    from vizlab.studies import StudySpec
+
+    studies = {"a": StudySpec("a", print, {}, "pkg.studies.x"), "b": StudySpec("b", print, {}, "pkg.studies.x")}
+    drawings = {"b": DrawingSpec("b", "attention", print, "pkg.drawings.x"),
+                "c": DrawingSpec("c", "attention", print, "pkg.drawings.y")}
+    with pytest.raises(ValueError) as err:
+        join(studies, drawings)
+    assert "study 'a' (pkg.studies.x) has no drawing" in str(err.value)
+    assert "drawing 'c' (pkg.drawings.y) has no study" in str(err.value)
+
+
+def test_every_module_of_the_studies_and_drawings_packages_is_registered(tmp_path):
+    """A new section module is found by its package, not by a list to keep up to date."""
+    import vizlab.drawings
+    import vizlab.studies
+
+    for pkg in (vizlab.studies, vizlab.drawings):
+        names = {p.stem for p in Path(pkg.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
+        registered = vizlab.studies.registered_studies() if pkg is vizlab.studies else \
+            vizlab.drawings.registered_drawings()
+        modules = {spec.module.rsplit(".", 1)[-1] for spec in registered.values()}
+        assert names == modules, pkg.__name__
 
 
 # ----------------------------------------------------------------------------- failures keep files
@@ -495,15 +670,15 @@ def test_registry_holds_exactly_the_report_figures():
 
 @pytest.mark.parametrize("how", ["result", "attachment", "render"])
 def test_failure_after_drawing_keeps_previous_files_and_entry_byte_identical(fake, how):
-    specs = [fake.spec("fake_fragile", fake.mod.fragile)]
+    specs = [fake.spec("fake_fragile", "fragile")]
     assert _build(fake, specs=specs)[0].built == ["fake_fragile"]
     before = _snapshot(fake.out)
     entry = read_manifest(fake.out)[0]
-    fake.mod.BREAK = how
+    fake.studies.BREAK = fake.draws.BREAK = how
     report, _ = _build(fake, specs=specs, force=True)
     assert [fid for fid, _ in report.failed] == ["fake_fragile"]
     after = _snapshot(fake.out)
-    for name in ("fake_fragile.png", "fake_fragile.svg", "fragile.html"):
+    for name in ("fake_fragile.data.json", "fake_fragile.png", "fake_fragile.svg", "fragile.html"):
         assert after[name] == before[name], name
     flagged = read_manifest(fake.out)[0]
     assert flagged.pop("error") and flagged == entry
@@ -546,14 +721,14 @@ def _check(fake, **kw):
 def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
     stale, log = _check(fake)
     assert stale == {"fake_square": "not in the manifest", "fake_viewer": "not in the manifest"}
-    assert not fake.out.exists() and fake.mod.CALLS == []
+    assert not fake.out.exists() and fake.studies.CALLS == []
     _build(fake)
     assert _check(fake)[0] == {}
-    fake.mod.CALLS.clear()
+    fake.studies.CALLS.clear()
     before = _snapshot(fake.out)
     # code change
     (fake.root / "helper.py").write_text('LABEL = "v3"\n')
-    assert _check(fake)[0] == {"fake_square": "code changed", "fake_viewer": "code changed"}
+    assert _check(fake)[0] == {"fake_square": "drawing code changed", "fake_viewer": "drawing code changed"}
     (fake.root / "helper.py").write_text('LABEL = "v1"\n')
     assert _check(fake)[0] == {}
     # model change
@@ -567,7 +742,7 @@ def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
     assert stale == {"fake_square": "fake_square.svg is missing",
                      "fake_viewer": "viewer.html differs from the sha256 in the manifest"}
     assert "stale: fake_square: fake_square.svg is missing" in log and "2 of 2 figures stale" in log
-    assert fake.mod.CALLS == [] and (fake.out / "viewer.html").read_text() == "tampered"
+    assert fake.studies.CALLS == [] and (fake.out / "viewer.html").read_text() == "tampered"
     # a build makes it clean again
     _build(fake)
     assert _check(fake)[0] == {} and _snapshot(fake.out)["viewer.html"] == before["viewer.html"]
@@ -577,10 +752,13 @@ def _other_numpy(fake, version="0.0.1"):
     """Make the manifest say fake_viewer was built with another numpy (key part and versions)."""
     from vizlab.figures.keys import key_of
 
+    from vizlab.figures.keys import study_key_of
+
     rows = read_manifest(fake.out)
     rows[1]["versions"] = {**rows[1]["versions"], "numpy": version}
-    rows[1]["key_parts"]["packages"] = cache_key(rows[1]["versions"])
+    rows[1]["key_parts"]["packages"] = rows[1]["study_parts"]["packages"] = cache_key(rows[1]["versions"])
     rows[1]["key"] = key_of(rows[1]["key_parts"])
+    rows[1]["study_key"] = study_key_of(rows[1]["study_parts"])
     (fake.out / "manifest.json").write_text(json.dumps(rows))
 
 
@@ -611,7 +789,7 @@ def test_check_flags_failed_figures_and_package_versions_in_one_message(fake, tm
     # the build agrees, and says the same once
     report, log = _build(fake, dry_run=True)
     assert report.built == ["fake_square", "fake_viewer"]
-    assert "fake_viewer would build (packages changed)" in log and "run `make install`" in log
+    assert "fake_viewer would compute and draw (packages changed)" in log and "run `make install`" in log
 
 
 def test_check_build_and_tests_share_one_meaning_of_up_to_date(fake):
@@ -630,7 +808,11 @@ def test_check_build_and_tests_share_one_meaning_of_up_to_date(fake):
     _build(fake)
     assert agree() == {}
     (fake.root / "helper.py").write_text('LABEL = "v2"\n')
-    assert agree() == {"fake_square": "code changed", "fake_viewer": "code changed"}
+    assert agree() == {"fake_square": "drawing code changed", "fake_viewer": "drawing code changed"}
+    (fake.root / "helper.py").write_text('LABEL = "v1"\n')
+    (fake.root / "calc.py").write_text("SLOPE = 3.0\n")
+    assert agree() == {"fake_square": "study code changed", "fake_viewer": "study code changed"}
+    (fake.root / "calc.py").write_text("SLOPE = 1.0\n")
     (fake.root / "helper.py").write_text('LABEL = "v1"\n')
     fake.fps["m1"] = "fingerprint-2"
     assert agree() == {"fake_square": "models changed", "fake_viewer": "models changed"}

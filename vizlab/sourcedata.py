@@ -81,8 +81,11 @@ def _nan_to_none(x):
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
-def plain(value: Any, where: str = "data") -> Any:
-    """``value`` as JSON types, arrays and tables in the tagged forms above; TypeError naming ``where``."""
+def plain(value: Any, where: str = "data", *, tagged: bool = True) -> Any:
+    """``value`` as JSON types, arrays and tables in the tagged forms above (``tagged=False``: arrays as
+    plain nested lists, as the recorded results are); TypeError naming ``where``."""
+    if isinstance(value, np.ndarray) and not tagged:
+        return plain(value.tolist(), where, tagged=False)
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             values = _floats(value)
@@ -100,19 +103,19 @@ def plain(value: Any, where: str = "data") -> Any:
     if isinstance(value, Mapping):
         if not all(isinstance(k, str) for k in value):
             raise TypeError(f"source data: {where} has keys that are not strings ({list(value)[:3]})")
-        return {k: plain(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: plain(v, f"{where}.{k}", tagged=tagged) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [plain(v, f"{where}[{i}]", tagged=tagged) for i, v in enumerate(value)]
     if isinstance(value, np.generic):
-        return plain(value.item(), where)
+        return plain(value.item(), where, tagged=tagged)
     if isinstance(value, float):
         if math.isinf(value):
             raise ValueError(f"source data: {where} is {value}, which JSON cannot hold")
         return None if math.isnan(value) else value
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    raise TypeError(f"source data: {where} is a {type(value).__name__}; a study returns numbers, strings, "
-                    "lists, dicts, numpy arrays or pandas tables")
+    raise TypeError(f"source data: {where} is a {type(value).__name__}; a study returns (and records) numbers, "
+                    "strings, lists, dicts, numpy arrays or pandas tables")
 
 
 def _restore(value: Any) -> Any:
@@ -145,7 +148,7 @@ def _none_to_nan(x):
 
 def encode(data: Mapping[str, Any], results: Mapping[str, Any] | None = None, *, figure: str = "") -> bytes:
     """The JSON bytes of a study's ``data`` and recorded ``results`` (same input, same bytes)."""
-    doc = {"figure": figure, "results": plain(dict(results or {}), "results"), "data": plain(dict(data))}
+    doc = {"figure": figure, "results": plain(dict(results or {}), "results", tagged=False), "data": plain(dict(data))}
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
 
 
