@@ -13,7 +13,9 @@ automatically. The checks are then parametrized by figure id:
   the numbers of a Portuguese figure;
 * the attention viewer page the build attaches draws its lines offline in headless Chromium;
 * determinism: figures/ is up to date (by the build's own definition) and this build gives the same
-  bytes and numbers as the committed figure.
+  bytes and numbers as the committed figure (its source data included);
+* the drawing alone: every committed figure is redrawn from its committed source data
+  (``<id>.data.json``), in a process that imports no torch, byte for byte.
 
 The cache is the test session's own (tests/conftest.py sets ``VIZLAB_CACHE``; only converted
 model folders are linked in), so the fine-tuned model and every embedding are computed afresh.
@@ -103,16 +105,17 @@ def _summary(fig) -> dict:
 
 
 def _recording(spec, drawn: dict):
-    """The spec with a builder that also remembers what its figure shows at each render."""
+    """The spec with a drawing that also remembers what its figure shows at each render."""
+    draw = spec.drawing.draw
 
-    @functools.wraps(spec.build)  # same __qualname__: the figure's key is the real one
-    def build(ctx):
-        fig = spec.build(ctx)
+    @functools.wraps(draw)  # same __qualname__: the figure's key is the real one
+    def recorded(src, ctx):
+        fig = draw(src, ctx)
         if hasattr(fig, "canvas"):
             fig.canvas.mpl_connect("draw_event", lambda event: drawn.__setitem__(spec.id, _summary(fig)))
         return fig
 
-    return dataclasses.replace(spec, build=build)
+    return dataclasses.replace(spec, drawing=dataclasses.replace(spec.drawing, draw=recorded))
 
 
 def _check_isolated_cache() -> None:
@@ -169,7 +172,7 @@ def test_files_and_manifest_entry(built, fid):
     entry, out = _entry(built, fid), built["out"]
     spec = SPECS[fid]
     assert "error" not in entry, entry.get("error")
-    assert {f"{fid}.png", f"{fid}.svg"} <= set(entry["files"])
+    assert {f"{fid}.data.json", f"{fid}.png", f"{fid}.svg"} <= set(entry["files"])
     for name in entry["files"]:
         data = (out / name).read_bytes()
         assert data, f"{name} is empty"
@@ -255,3 +258,39 @@ def test_built_viewer_page_draws_its_lines_offline(built, tmp_path):
         pytest.skip(NO_CHROMIUM)
     drawn = check_viewer_page(page, tmp_path)
     assert len(drawn) == 3  # MiniLM sentence, MiniLM sentence pair, Gemma sentence
+
+
+_REDRAW = """
+import json, sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+from vizlab.figures import all_figures
+from vizlab.figures.render import draw
+
+out, ids = Path(sys.argv[1]), sys.argv[2].split(",")
+specs = {s.id: s for s in all_figures()}
+differ = []
+for fid in ids:
+    drawn = draw(specs[fid].drawing, (out / f"{fid}.data.json").read_bytes(), lang="pt")
+    differ += [name for name, data in drawn.files.items() if (out / name).read_bytes() != data]
+heavy = sorted(m for m in ("torch", "transformers", "captum", "vizlab.extraction") if m in sys.modules)
+print(json.dumps({"differ": differ, "heavy": heavy}))
+"""
+
+
+@pytest.mark.figures
+def test_every_committed_figure_redraws_from_its_source_data_alone():
+    """What a drawing needs is its committed source data: redrawn from figures/<id>.data.json, in a
+    process that never imports torch, transformers or the extraction code, every committed PNG, SVG
+    and HTML comes out byte for byte."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _REDRAW, str(ROOT / "figures"), ",".join(IDS)],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got == {"differ": [], "heavy": []}
