@@ -11,14 +11,18 @@ import pytest
 
 from vizlab.figures import registry
 from vizlab.figures.build import build_figures, check_figures
-from vizlab.figures.keys import key_parts
+from vizlab.figures.keys import drawing_parts
 from vizlab.figures.registry import CAPTIONS_FILE, FigureSpec, all_figures, read_captions, with_captions
 
 _counter = itertools.count()
 
 
 def _spec(fid="demo", **inputs):
-    return FigureSpec(fid, "attention", {}, print, {"models": [], "data": "none", "n": 3, "seed": 0, **inputs})
+    from vizlab.drawings import DrawingSpec
+    from vizlab.studies import StudySpec
+
+    return FigureSpec(fid, "attention", {}, StudySpec(fid, print, {"models": [], "data": "none", "n": 3, "seed": 0,
+                                                                   **inputs}), DrawingSpec(fid, "attention", print))
 
 
 def _error(specs, captions) -> str:
@@ -53,10 +57,10 @@ def test_fields_in_captions_are_the_declared_inputs():
     assert not any(re.search(r"\{\w*\}", t) for s in specs.values() for t in s.caption.values())
 
 
-def test_no_builder_module_carries_captions():
+def test_no_study_or_drawing_module_carries_captions():
     import inspect
 
-    for mod in {s.module for s in all_figures()}:
+    for mod in {m for s in all_figures() for m in (s.study.module, s.drawing.module)}:
         src = inspect.getsource(importlib.import_module(mod))
         assert "caption_pt" not in src and "caption_en" not in src, mod
 
@@ -107,23 +111,27 @@ def test_caption_edit_changes_the_key_and_check_says_captions(tmp_path, monkeypa
     (tmp_path / pkg).mkdir()
     (tmp_path / pkg / "__init__.py").write_text("")
     (tmp_path / pkg / "figs.py").write_text(
-        "import matplotlib.pyplot as plt\n\n\ndef square(ctx):\n"
+        "import matplotlib.pyplot as plt\n\n\ndef data(ctx):\n    return {}\n\n\ndef square(src, ctx):\n"
         "    fig, ax = plt.subplots(figsize=(1, 1))\n    ax.plot([0, 1])\n    return fig\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     mod = importlib.import_module(f"{pkg}.figs")
     try:
-        bare = FigureSpec("fake_square", "attention", {}, mod.square,
-                          {"models": [], "data": "none", "n": 1, "seed": 0}, mod.__name__)
+        from vizlab.drawings import DrawingSpec
+        from vizlab.studies import StudySpec
+
+        bare = FigureSpec("fake_square", "attention", {},
+                          StudySpec("fake_square", mod.data, {"models": [], "data": "none", "n": 1, "seed": 0},
+                                    mod.__name__), DrawingSpec("fake_square", "attention", mod.square, mod.__name__))
         cat = {"fake_square": {"pt": "legenda", "en": "caption"}}
         [spec] = with_captions([bare], cat)
         out = tmp_path / "figs"
         assert build_figures(out=out, specs=[spec], log=lambda *a, **k: None).built == ["fake_square"]
         assert check_figures(out=out, specs=[spec], log=lambda *a, **k: None) == []
         [edited] = with_captions([bare], {"fake_square": {"pt": "legenda nova", "en": "caption"}})
-        old, new = (key_parts(s, lang="pt", fingerprints={}, versions={}) for s in (spec, edited))
+        old, new = (drawing_parts(s, lang="pt", versions={}, texts="", data=None) for s in (spec, edited))
         assert old["code"] == new["code"] and old["figure"] != new["figure"]
         assert check_figures(out=out, specs=[edited], log=lambda *a, **k: None) == \
-            [("fake_square", "figure (captions/inputs) changed")]
+            [("fake_square", "captions changed")]
         # the English caption is part of the Portuguese figure's key too (one catalogue entry)
         [en_edit] = with_captions([bare], {"fake_square": {"pt": "legenda", "en": "new caption"}})
         assert check_figures(out=out, specs=[en_edit], log=lambda *a, **k: None) != []
@@ -140,6 +148,6 @@ def test_report_order_does_not_depend_on_which_module_was_imported_first():
     code = ("import importlib, sys; importlib.import_module(sys.argv[1]); "
             "from vizlab.figures.registry import all_figures; print(' '.join(s.id for s in all_figures()))")
     orders = {subprocess.run([sys.executable, "-c", code, first], capture_output=True, text=True,
-                             check=True).stdout for first in ("vizlab.figures.mechanics", "vizlab.figures.accelerate",
-                                                              "vizlab.figures.pretraining")}
+                             check=True).stdout for first in ("vizlab.studies.mechanics", "vizlab.drawings.accelerate",
+                                                              "vizlab.drawings.pretraining")}
     assert len(orders) == 1, orders

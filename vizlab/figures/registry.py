@@ -74,9 +74,10 @@ class FigureSpec:
         return self.caption.get(lang) or self.caption["pt"]
 
 
-def join(studies: dict[str, StudySpec], drawings: dict[str, DrawingSpec]) -> list[FigureSpec]:
-    """Figures from studies and drawings of the same id, in report order: by section, then the
-    section's own module first and other modules by name, then in registration order.
+def join(studies: dict[str, StudySpec], drawings: dict[str, DrawingSpec],
+         order: list[str] | None = None) -> list[FigureSpec]:
+    """Figures from studies and drawings of the same id, in report ``order`` (the caption catalogue's
+    order; ids it does not list follow, by section and id).
 
     Raises ``ValueError`` naming each study without a drawing and each drawing without a study.
     """
@@ -86,14 +87,10 @@ def join(studies: dict[str, StudySpec], drawings: dict[str, DrawingSpec]) -> lis
                  "in vizlab/studies/" for i in sorted(set(drawings) - set(studies))]
     if problems:
         raise ValueError("figures are incomplete:\n  " + "\n  ".join(problems))
-    rank = {s: i for i, s in enumerate(SECTIONS)}
-    order = {fid: i for i, fid in enumerate(drawings)}
-
-    def key(d: DrawingSpec):
-        own = d.module.rsplit(".", 1)[-1] == d.section
-        return rank[d.section], not own, d.module, order[d.id]
-
-    return [FigureSpec(d.id, d.section, {}, studies[d.id], d) for d in sorted(drawings.values(), key=key)]
+    rank = {fid: i for i, fid in enumerate(order or [])}
+    section = {s: i for i, s in enumerate(SECTIONS)}
+    ordered = sorted(drawings.values(), key=lambda d: (rank.get(d.id, len(rank)), section[d.section], d.id))
+    return [FigureSpec(d.id, d.section, {}, studies[d.id], d) for d in ordered]
 
 
 @functools.cache
@@ -158,8 +155,10 @@ def with_captions(specs: list[FigureSpec], captions: dict[str, dict]) -> list[Fi
 
 
 def all_figures() -> list[FigureSpec]:
-    """Every registered figure with its captions, in report order (:func:`join`)."""
-    return with_captions(join(registered_studies(), registered_drawings()), read_captions())
+    """Every registered figure with its captions, in report order: the order of the caption
+    catalogue (:func:`join`)."""
+    captions = read_captions()
+    return with_captions(join(registered_studies(), registered_drawings(), list(captions)), captions)
 
 
 def get_figure(id: str) -> FigureSpec:
