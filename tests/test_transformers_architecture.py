@@ -27,7 +27,7 @@ def test_decoder_shapes_gqa_and_logits(tiny_decoder):
 
 
 def test_diagram_stages_follow_the_summary(tiny_bert, tiny_decoder):
-    from vizlab.figures.transformers import architecture_stages
+    from vizlab.drawings.transformers import architecture_stages
 
     t = lambda pt, en: en  # noqa: E731
     for lm, head_word in ((tiny_bert, "encoder output"), (tiny_decoder, "LM head")):
@@ -50,7 +50,7 @@ def test_diagram_stages_follow_the_summary(tiny_bert, tiny_decoder):
 def test_real_models(minilm, gemma):
     from vizlab.analysis.attention import head_stats, is_causal
     from vizlab.extraction.run import extract
-    from vizlab.figures.tokenization import SUBWORD_SENTENCE, encode
+    from vizlab.studies.tokenization import SUBWORD_SENTENCE, encode
 
     g = extract(gemma, ["O gato está em cima do teclado."], attentions=True, hidden_states=False)[0]
     assert g.attentions.shape[:2] == (18, 4) and is_causal(g.attentions)
