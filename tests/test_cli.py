@@ -101,26 +101,44 @@ def test_attention_png_and_range_errors(bert_dir, tmp_path, capsys):
     assert "from 1 to 4" in capsys.readouterr().err
 
 
-def test_attention_command_draws_the_requested_head(bert_dir, tiny_bert, tmp_path, monkeypatch):
-    """`vizlab attention --layer 2 --head 3` draws array [1, 2] (reader numbers) with the recipe."""
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_attention_command_draws_the_requested_head(suffix, bert_dir, tmp_path, monkeypatch):
+    """`vizlab attention --layer 2 --head 3` draws array [1, 2] (reader numbers, converted once, in the
+    drawing) with the report's study and drawing, in every image format."""
     import vizlab.cli as cli
-    import vizlab.figures.attention as recipes
+    import vizlab.drawings.attention as drawings
 
     drawn = []
-    real = recipes.attention_figure
+    real = drawings.draw_attention
 
-    def spy(acts, **kw):
-        fig = real(acts, **kw)
-        drawn.append((acts, kw, fig))
-        return fig
+    def spy(src, **kw):
+        res = real(src, **kw)
+        drawn.append((src, kw, res.figure_))
+        return res
 
-    monkeypatch.setattr(recipes, "attention_figure", spy)
+    monkeypatch.setattr(drawings, "draw_attention", spy)
+    out = tmp_path / f"one{suffix}"
     assert cli.main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "--head", "3",
-                     "--lang", "en", "-o", str(tmp_path / "one.png")]) == 0
-    acts, kw, fig = drawn[0]
-    assert kw["layer"] == 2 and kw["head"] == 3
-    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), acts.attentions[1, 2], atol=1e-6)
+                     "--lang", "en", "-o", str(out)]) == 0
+    src, kw, fig = drawn[0]
+    assert kw["layer"] == 2 and kw["head"] == 3 and out.stat().st_size > 1000
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), src["attentions"][1, 2], atol=1e-6)
     assert fig.axes[0].get_title().startswith("layer 2, head 3")
+
+
+@pytest.mark.parametrize("argv, layer, head", [([], 1, 1), (["--layer", "2"], 2, 1),
+                                              (["--layer", "2", "--head", "3"], 2, 3)])
+def test_attention_page_opens_on_the_requested_layer_and_head(argv, layer, head, bert_dir, tmp_path):
+    """The .html output takes the same reader numbers: --layer 2 --head 3 opens layer 2, head 3."""
+    import json
+    import re
+
+    out = tmp_path / "view.html"
+    assert main(["attention", SENTENCE, "--model", bert_dir, *argv, "-o", str(out)]) == 0
+    initial = re.search(r'"initial": ?(\{[^}]*\})', out.read_text(encoding="utf-8"))
+    assert initial, "the page states no initial view"
+    assert json.loads(initial.group(1)) == {"example": 0, "layer": layer, "head": head}
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "9", "-o", str(out)]) == 2
 
 
 def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
@@ -183,26 +201,29 @@ def test_attention_html_real_minilm(tmp_path):
 def test_embedding_and_prediction_recipes_draw_the_data(tiny_decoder):
     from vizlab.analysis.projection import project
     from vizlab.analysis.softmax import softmax
+    from vizlab.drawings.embeddings import draw_embedding_map
+    from vizlab.drawings.pretraining import draw_next_words
     from vizlab.extraction.lm import next_token_logits
-    from vizlab.figures.embeddings import embedding_map_figure
-    from vizlab.figures.pretraining import next_words, topk_figure
-    from vizlab.i18n import Lang
+    from vizlab.studies.embeddings import embedding_map
+    from vizlab.studies.pretraining import next_words
 
     rng = np.random.default_rng(0)
-    proj = project(rng.normal(size=(20, 8)), "pca")
+    X = rng.normal(size=(20, 8))
     labels = ["a", "b"] * 10
-    ax = embedding_map_figure(proj, tr=Lang("en"), labels=labels, model_name="m", seed=0).axes[0]
+    data = embedding_map(X, "pca", seed=0, labels=labels, model_name="m")
+    np.testing.assert_array_equal(data["coords"], project(X, "pca").coords)
+    ax = draw_embedding_map(data, lang="en").ax_
     pts = ax.collections[0]
     got = np.asarray(pts.get_offsets(), dtype=float)
-    want = np.asarray(proj.coords, dtype=float)
+    want = np.asarray(data["coords"], dtype=float)
     np.testing.assert_allclose(got[np.lexsort(got.T)], want[np.lexsort(want.T)], atol=1e-5)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     assert ax.get_xlabel() == "PC 1" and "seed 0" in ax.get_title()
 
-    (pred,) = next_words(tiny_decoder, ["O gato"], k=4, temperature=2.0)
+    pred = next_words(tiny_decoder, ["O gato"], k=4, temperature=2.0)
     expected = np.sort(softmax(next_token_logits(tiny_decoder, ["O gato"])[0], temperature=2.0))[::-1][:4]
-    np.testing.assert_allclose(pred.probs, expected, rtol=1e-5)
-    fig = topk_figure([pred], tr=Lang("pt"), title="Próximo token", model_name="tiny")
+    np.testing.assert_allclose(pred["probs"][0], expected, rtol=1e-5)
+    fig = draw_next_words(pred, lang="pt", title="Próximo token", model_name="tiny").figure_
     widths = [p.get_width() for p in fig.axes[0].patches]
     np.testing.assert_allclose(widths, expected, rtol=1e-5)
     assert "T = 2,0" in fig.axes[0].get_title() and "tiny" in fig.axes[0].get_title()

@@ -10,7 +10,10 @@
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
     vizlab attribute "the actors were brilliant" [--model sentiment|gemma-270m|FOLDER] [--target LABEL] -o out.png
 
-Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
+Each command runs the study the report uses (:mod:`vizlab.studies`) on your input and draws its
+result with the report's drawing (:mod:`vizlab.drawings`), in the report's style, in ``--lang``.
+Reader numbers (layers and heads from 1) are passed as they are; only :mod:`vizlab.numbering` checks
+them. Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
 so ``vizlab --help`` and ``vizlab models`` answer at once.
 """
 
@@ -41,17 +44,22 @@ def _out_path(path: str, allowed: Sequence[str]) -> Path:
     return out
 
 
-def _save(fig, out: Path) -> None:
-    """Write a matplotlib figure deterministically (format from the suffix)."""
+def _draw(out: Path, draw, *args, **kwargs) -> None:
+    """Call a drawing (``draw(*args, **kwargs)`` -> PlotResult) in the report's style and write its
+    figure deterministically (format from the suffix)."""
     import matplotlib.pyplot as plt
 
     from vizlab.cache import atomic_write_bytes
     from vizlab.figures.save import figure_bytes
+    from vizlab.plot.style import report_style
 
     try:
-        atomic_write_bytes(out, figure_bytes(fig, out.suffix.lower().lstrip(".")))
+        with report_style():
+            fig = draw(*args, **kwargs).figure_
+            data = figure_bytes(fig, out.suffix.lower().lstrip("."))
+        atomic_write_bytes(out, data)
     finally:
-        plt.close(fig)
+        plt.close("all")
 
 
 def _text_command(args, suffixes: Sequence[str], *, empty: str):
@@ -99,17 +107,15 @@ def cmd_models(args) -> int:
     return 0
 
 
-def _layer_head(args, lm) -> tuple[int | None, int | None]:
-    """The 0-based indices of the reader's ``--layer``/``--head`` numbers (from 1), validated."""
+def _check_layer_head(args, lm) -> None:
+    """Check the reader's ``--layer``/``--head`` numbers (from 1) against the model; they are passed on
+    as they are (every drawing and page takes reader numbers)."""
     from vizlab.numbering import check_head_number, check_layer_number
 
-    layer = head = None
     if args.layer is not None:
-        layer = check_layer_number(args.layer, lm.n_layers, what=f"--layer ({lm.name!r} has {lm.n_layers} layers)")
+        check_layer_number(args.layer, lm.n_layers, what=f"--layer ({lm.name!r} has {lm.n_layers} layers)")
     if args.head is not None:
-        head = check_head_number(args.head, lm.n_heads,
-                                 what=f"--head ({lm.name!r} has {lm.n_heads} heads per layer)")
-    return layer, head
+        check_head_number(args.head, lm.n_heads, what=f"--head ({lm.name!r} has {lm.n_heads} heads per layer)")
 
 
 def cmd_attention(args) -> int:
@@ -120,17 +126,18 @@ def cmd_attention(args) -> int:
     from vizlab.extraction.run import extract
 
     lm = _load(args.model)
-    layer, head = _layer_head(args, lm)
+    _check_layer_head(args, lm)
     acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
     if out.suffix.lower() == ".html":
-        from vizlab.interactive import save_attention_html
+        from vizlab.interactive.html import save_attention_html
 
-        initial = (layer, head or 0) if layer is not None else None
+        initial = (args.layer, args.head or 1) if args.layer is not None else None
         save_attention_html(acts, out, lang=args.lang, initial=initial)
     else:
-        from vizlab.figures.attention import attention_figure
+        from vizlab.drawings.attention import draw_attention
+        from vizlab.studies.attention import attention_data
 
-        _save(attention_figure(acts, tr=tr, layer=args.layer, head=args.head), out)
+        _draw(out, draw_attention, attention_data(acts), layer=args.layer, head=args.head, lang=args.lang)
     print(f"{out}  ({lm.name}, {acts.n_tokens} {tr('tokens')}, "
           f"{lm.n_layers} {tr('layers')} x {lm.n_heads} {tr('heads')})")
     return 0
@@ -197,14 +204,16 @@ def cmd_predict(args) -> int:
         raise CLIError(f"--top-k must be at least 1, got {args.top_k}")
     if args.temperature <= 0:
         raise CLIError(f"--temperature must be positive, got {args.temperature}")
-    from vizlab.figures.pretraining import next_words, topk_figure
+    from vizlab.drawings.pretraining import draw_next_words
+    from vizlab.studies.pretraining import next_words
+    from vizlab.tokens import display_tokens
 
     lm = _load(args.model)
-    (pred,) = next_words(lm, [args.text], k=args.top_k, temperature=args.temperature)
-    _save(topk_figure([pred], tr=tr, model_name=lm.name,
-                      title=tr.t("Próximo token mais provável", "Most probable next token")), out)
+    pred = next_words(lm, [args.text], k=args.top_k, temperature=args.temperature)
+    _draw(out, draw_next_words, pred, lang=args.lang, model_name=lm.name,
+          title=tr.t("Próximo token mais provável", "Most probable next token"))
     print(f"{out}  ({lm.name})")
-    for tok, p in zip(pred.tokens, pred.probs):
+    for tok, p in zip(display_tokens(pred["words"][0], scheme="plain"), pred["probs"][0]):
         print(f"  {tr.pct(float(p), 1):>8}  {tok}")
     return 0
 
