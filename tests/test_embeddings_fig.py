@@ -7,10 +7,10 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from vizlab.analysis.contextual import sense_similarity, word_vectors
-from vizlab.figures.embeddings import SIMILARITY_SENTENCES
 from vizlab.palette import CLASS_COLORS
 from vizlab.plot.embeddings import marker_style, plot_embedding_map, plot_sense_similarity
 from vizlab.plot.similarity import plot_similarity, plot_similarity_means
+from vizlab.studies.embeddings import SIMILARITY_SENTENCES
 
 
 def test_embedding_map_draws_every_point_with_its_label_colour():
@@ -113,12 +113,31 @@ def test_registered_ids():
         assert figs.get(fid) == section, fid
 
 
+def test_describe_projection_says_what_projection_describe_says():
+    from vizlab.analysis.projection import project
+    from vizlab.drawings.embeddings import describe_projection
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.embeddings import projection_data
+
+    X = np.random.default_rng(0).normal(size=(40, 8))
+    for method in ("umap", "pca", "tsne"):
+        p = project(X, method, pca_dims=4, n_neighbors=5, perplexity=5.0, n_epochs=20)
+        m = decode(encode({"m": projection_data(p)}))["m"]  # as the drawing reads it
+        assert m["coords"].dtype == np.float32 and np.array_equal(m["coords"], p.coords)
+        for lang in ("pt", "en"):
+            assert describe_projection(m, lang) == p.describe(lang)
+
+
 @pytest.mark.models
 def test_similarity_figure_wraps_labels_and_shows_blocks():
-    from vizlab.figures.registry import FigureContext, get_figure
+    from vizlab.drawings import DrawContext, registered_drawings
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies import StudyContext, registered_studies
 
-    ctx = FigureContext(lang="pt")
-    fig = get_figure("embeddings_similarity").build(ctx)
+    ctx = StudyContext()
+    data = registered_studies()["embeddings_similarity"].compute(ctx)
+    src = decode(encode(data, ctx.results))
+    fig = registered_drawings()["embeddings_similarity"].draw(src, DrawContext("pt"))
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     bars = [ax for ax in fig.axes if ax.containers][0]

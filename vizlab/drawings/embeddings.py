@@ -1,0 +1,208 @@
+"""Drawings of the 'embeddings' section: the sentiment map, sentence similarity, contextual vectors.
+
+:func:`draw_embedding_map` and :func:`embedding_explorer` are public: the ``vizlab embed`` command
+draws a :func:`vizlab.studies.embeddings.embedding_map` result with them (a PNG/SVG map, or the
+offline explorer page).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+
+from vizlab.drawings import DrawContext, drawing
+from vizlab.i18n import Lang
+from vizlab.interactive.explorer import embedding_html
+from vizlab.numbering import hidden_label
+from vizlab.palette import CATEGORICAL
+from vizlab.plot.display import PlotResult
+from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
+from vizlab.plot.map_labels import label_islands
+from vizlab.plot.similarity import plot_similarity, plot_similarity_means
+from vizlab.plot.style import report_style
+from vizlab.sourcedata import SourceData
+
+__all__ = ["describe_projection", "draw_embedding_map", "embedding_explorer"]
+
+_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+_AXES = {"umap": "UMAP", "pca": "PC", "tsne": "t-SNE"}
+
+
+def describe_projection(m: Mapping, lang: str = "en") -> str:
+    """How a map was made, in one line (``Projection.describe`` of the map's recorded settings).
+
+    ``m`` is a :func:`vizlab.studies.embeddings.projection_data` result (``method`` and ``settings``).
+
+    >>> describe_projection({"method": "pca", "settings": {"n_samples": 3, "n_features": 8,
+    ...                      "random_state": 0, "params": {"pca_dims": None}}}, "pt")
+    'PCA de 3 vetores de dimensão 8 (semente 0)'
+    """
+    method, s = m["method"], m["settings"]
+    p = s["params"]
+    seed, of, dim = ("semente", "de", "vetores de dimensão") if lang == "pt" else ("seed", "of", "vectors of dimension")
+    head = f"{_NAMES[method]} {of} {s['n_samples']} {dim} {s['n_features']}"
+    bits = []
+    if p.get("pca_dims") and method != "pca":
+        bits.append(f"PCA → {p['pca_dims']}")
+    if method == "umap":
+        bits += [f"n_neighbors={p['n_neighbors']}", f"min_dist={p['min_dist']}",
+                 f"{p['metric']}", f"init={p['init']}", f"{p['n_epochs']} epochs"]
+    elif method == "tsne":
+        bits += [f"perplexity={p['perplexity']}", f"{p['metric']}"]
+    inner = ", ".join(bits + [f"{seed} {s['random_state']}"])
+    return f"{head} ({inner})"
+
+
+class _MapView:
+    """What the explorer page reads of a Projection: ``coords``, ``method`` and ``describe(lang)``."""
+
+    def __init__(self, m: Mapping):
+        self._m = m
+        self.coords = m["coords"]
+        self.method = m["method"]
+
+    def describe(self, lang: str = "en") -> str:
+        return describe_projection(self._m, lang)
+
+
+def embedding_explorer(m: Mapping, texts, labels=None, *, lang: str = "pt", title: str | None = None) -> str:
+    """The offline explorer page (HTML) of a map: hover a point to read its text.
+
+    Parameters
+    ----------
+    m : mapping
+        A :func:`vizlab.studies.embeddings.embedding_map` (or ``projection_data``) result.
+    texts : sequence of str
+        One per point, shown on hover.
+    labels : sequence of str, optional
+        Class of each point; default: ``m["labels"]`` when it has them.
+    lang : {"pt", "en"}
+    title : str, optional
+    """
+    if labels is None:
+        labels = m.get("labels")
+    return embedding_html(_MapView(m), texts, labels, lang=lang, title=title)
+
+
+def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult:
+    """One 2-D map of a :func:`vizlab.studies.embeddings.embedding_map` result, coloured by label.
+
+    Without labels every point gets one colour and no legend. The title says the method, the model,
+    the number of texts and the seed. Returns the :class:`~vizlab.plot.PlotResult`.
+    """
+    tr = Lang(lang)
+    axis = _AXES[src["method"]]
+    coords, labels, seed = src["coords"], src.get("labels"), src["settings"]["random_state"]
+    n = len(coords)
+    legend = labels is not None
+    if not legend:
+        labels = [tr.t("textos", "texts")] * n
+    with report_style():
+        res = plot_embedding_map(coords, labels=labels, ax=ax, axis_name=axis, legend=legend, seed=seed)
+        res.ax_.set_title(tr.t(f"Mapa dos embeddings ({axis}, {src['model']}, {tr.int(n)} textos, semente {seed})",
+                               f"Embedding map ({axis}, {src['model']}, {tr.int(n)} texts, seed {seed})"))
+    return res
+
+
+# ----------------------------------------------------------------------------- figure 1
+
+
+def _neighbour_note(r: Mapping, tr: Lang) -> str:
+    """The paragraph of numbers under the sentiment map, from the study's recorded results."""
+    pct = lambda r: f"{tr.pct(r['value'])} [{tr.pct(r['lo'])}; {tr.pct(r['hi'])}]"  # noqa: E731
+    num = lambda r: f"{tr.num(r['value'], 3)} [{tr.num(r['lo'], 3)}; {tr.num(r['hi'], 3)}]"  # noqa: E731
+    same_topic, knn, topic = r["knn15_same_topic"], r["knn15_same_label"], r["knn15_topic_expected_same_label"]
+    within, within_chance = r["within_topic_knn15_same_label"], r["within_topic_expected_same_label"]
+    sil_label, sil_topic = r["silhouette_label"], r["silhouette_topic"]
+    return tr.t(
+        f"15 vizinhos mais próximos (espaço de 384 dimensões, IC 95 %): mesmo tema {pct(same_topic)}; "
+        f"mesmo rótulo {pct(knn)};\nesperado só pelo tema {pct(topic)}; acaso {tr.pct(1 / 3)}.   "
+        f"Vizinhos dentro do próprio tema: mesmo rótulo {pct(within)},\ncontra {pct(within_chance)} "
+        f"esperado pelo tema.   Silhueta (cosseno) por sentimento {num(sil_label)}, por tema {num(sil_topic)}.",
+        f"15 nearest neighbours (384-dimensional space, 95% CI): same topic {pct(same_topic)}; same label "
+        f"{pct(knn)};\nexpected from the topic alone {pct(topic)}; chance {tr.pct(1 / 3)}.   "
+        f"Neighbours within the tweet's own topic: same label {pct(within)},\nvs {pct(within_chance)} "
+        f"expected from the topic.   Silhouette (cosine) by sentiment {num(sil_label)}, by topic {num(sil_topic)}.")
+
+
+@drawing("embeddings_sentiment_map", section="embeddings")
+def _sentiment_map(src: SourceData, ctx: DrawContext):
+    tr = ctx.tr
+    y, topics, maps = src["labels"], src["topics"], src["maps"]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 4.6), gridspec_kw={"wspace": 0.05})
+    names = {k: tr(k) for k in src["sentiments"]}
+    titles = {"umap": tr.t("UMAP (nomes: temas)", "UMAP (names: topics)"),
+              "pca": tr.t("PCA (2 componentes)", "PCA (2 components)"), "tsne": "t-SNE"}
+    for i, (ax, m) in enumerate(zip(axes, maps.values())):
+        plot_embedding_map(m["coords"], labels=y, ax=ax, order=src["sentiments"], names=names,
+                           legend=i == 0, legend_loc="lower left", seed=src["seed"])
+        ax.set_title(titles[m["method"]])
+    topic_names = {t: tr(f"topic.{t}").split(" (")[0] for t in src["topic_order"]}  # short names on the map
+    fig.suptitle(tr.t("Embeddings de 3.000 tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
+                      "Embeddings of 3,000 tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
+    # after the layout is final: names are placed in pixels, next to each island, never on points
+    label_islands(maps["umap"]["coords"], topics, ax=axes[0], names=topic_names, exclude=("other",))
+    fig.text(0.5, -0.02, _neighbour_note(src.results, tr), ha="center", va="top", fontsize=8.5, color="0.2")
+    n = tr.int(len(src["texts"]))
+    ctx.attach("embeddings_explorer.html", embedding_explorer(  # the same UMAP map as an offline explorer page
+        maps["umap"], [f"[{tr('topic.' + t)}] {x}" for t, x in zip(topics, src["texts"])], list(y), lang=ctx.lang,
+        title=ctx.t(f"Embeddings de {n} tweets (all-MiniLM-L6-v2), mapa UMAP; [tema] antes do texto",
+                    f"Embeddings of {n} tweets (all-MiniLM-L6-v2), UMAP map; [topic] before the text")))
+    return fig
+
+
+# ----------------------------------------------------------------------------- figure 2
+
+
+@drawing("embeddings_similarity", section="embeddings")
+def _similarity(src: SourceData, ctx: DrawContext):
+    tr = ctx.tr
+    labels = [textwrap.fill(s, 26) for s in src["sentences"]]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.4, 8.0), gridspec_kw={"width_ratios": [3.2, 1], "wspace": 0.45})
+    plot_similarity(src["similarity"], labels=labels, ax=ax, vmin=-0.1, wrap=None, fontsize=8, lang=tr.code)
+    ax.set_title(tr.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
+                      "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
+    summary = src["summary"]
+    means = [[summary["en"]["paraphrase"], summary["pt"]["paraphrase"]],
+             [summary["en"]["unrelated"], summary["pt"]["unrelated"]]]
+    plot_similarity_means(means, ax=ax2, lang=tr.code,
+                          groups=[tr.t("paráfrases\n(4 pares)", "paraphrases\n(4 pairs)"),
+                                  tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
+                          series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
+                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",
+                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close"))
+    return fig
+
+
+# ----------------------------------------------------------------------------- figure 3
+
+_SENSE_PT = {"river": "rio", "money": "dinheiro", "seat": "assento"}
+_MODEL_STYLE = {"minilm": ("all-MiniLM-L6-v2", CATEGORICAL[5]), "gemma-270m": ("Gemma-3-270m", CATEGORICAL[6])}
+
+
+@drawing("embeddings_contextual", section="embeddings")
+def _contextual(src: SourceData, ctx: DrawContext):
+    tr = ctx.tr
+    sense = (lambda s: _SENSE_PT[s]) if ctx.lang == "pt" else (lambda s: s)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 2]})
+    for ax, (name, d) in zip(axes, src["models"].items()):
+        title, color = _MODEL_STYLE[name]
+        within, between = d["within"], d["between"]
+        a, b = d["senses"]
+        plot_sense_similarity(
+            within, between, ax=ax, color=color, lang=tr.code,
+            xticklabels=[hidden_label(i, lang=tr.code) for i in range(len(within))],
+            labels=(tr("same_sense"),
+                    tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
+            title=f"'{d['word']}' — {title}",
+        )
+    lo = min(ax.get_ylim()[0] for ax in axes)
+    for ax in axes:  # one scale for both panels
+        ax.set_ylim(lo, 1.03)
+    axes[1].set_ylabel("")
+    fig.suptitle(tr.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
+                      "Same word, different senses: the vectors separate in deeper layers"))
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,79 @@
+"""Drawings of the 'transfer_learning' section: layer probes and data efficiency."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from vizlab.drawings import DrawContext, drawing
+from vizlab.i18n import Lang
+from vizlab.numbering import hidden_label
+from vizlab.palette import CATEGORICAL, ROLE_COLORS
+from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
+from vizlab.sourcedata import SourceData
+
+CHANCE = 1 / 3  # three balanced sentiment classes
+
+
+def _model_names(tr: Lang) -> dict:
+    return {"pretrained": tr.t("MiniLM pré-treinado", "pretrained MiniLM"),
+            "random": tr.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights")}
+
+
+def _chance(tr: Lang) -> dict:
+    return {"value": CHANCE, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55", "ls": ":"}
+
+
+def _majority(value: float, majority: str, tr: Lang, interval=None) -> dict:
+    """A reference line at the share of the most frequent class (with its interval when given)."""
+    ref = {"value": value}
+    if interval is not None:
+        ref.update(lo=interval["lo"], hi=interval["hi"])
+    ref["label"] = tr.t(f"classe mais frequente ({tr(majority)})", f"majority class ({majority})")
+    return ref
+
+
+@drawing("transfer_layer_probes", section="transfer_learning")
+def _layer_probes(src: SourceData, ctx: DrawContext):
+    tr = ctx.tr
+    table, within = src["table"], src["within_table"]
+    topic, majority = src["topic_only"], src["within_majority"]
+    n_layers = int(table["layer"].max()) + 1
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
+    ticks = [hidden_label(i, lang=ctx.lang) for i in range(n_layers)]
+    common = {"names": _model_names(tr), "xticklabels": ticks, "lang": ctx.lang}
+    plot_layer_probes(table, ax=a1, ylabel=tr.t("acurácia da sonda (IC 95 %)", "probe accuracy (95% CI)"),
+                      references=[{"value": topic["value"], "lo": topic["lo"], "hi": topic["hi"],
+                                   "label": tr("topic_only_clf")}, _chance(tr)],
+                      legend_kws={"loc": "lower right"}, **common)
+    a1.set_title(tr.t(f"Todos os temas ({tr.int(src['n'])} tweets)", f"All topics ({tr.int(src['n'])} tweets)"))
+    plot_layer_probes(within, ax=a2, ylabel="",
+                      references=[_majority(majority["value"], src["majority_class"], tr, majority)],
+                      legend_kws={"loc": "lower right"}, **common)
+    a2.set_title(tr.t(f"Só companhias aéreas ({tr.int(src['within_n'])} tweets)",
+                      f"Airlines only ({tr.int(src['within_n'])} tweets)"))
+    a1.set_ylim(0.3, 0.8)
+    fig.suptitle(tr.t("Quanto sentimento cada camada deixa legível, comparado com o tema",
+                      "How much sentiment each layer makes readable, compared with the topic"))
+    return fig
+
+
+@drawing("transfer_data_efficiency", section="transfer_learning")
+def _data_efficiency(src: SourceData, ctx: DrawContext):
+    tr = ctx.tr
+    names = {**_model_names(tr), "tfidf": tr.t("TF-IDF (sem modelo)", "TF-IDF (no model)"),
+             "topic": tr("topic_only_clf")}
+    colors = {"tfidf": CATEGORICAL[0], "topic": ROLE_COLORS["baseline"]}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11.5, 4.8), sharey=True, layout="constrained")
+    ylabel = tr.t("acurácia no teste (IC 95 %)", "test accuracy (95% CI)")
+    xlabel = tr.t("tweets rotulados para treino", "labelled training tweets")
+    common = {"names": names, "colors": colors, "lang": ctx.lang, "xlabel": xlabel}
+    plot_data_efficiency(src["intervals"], ax=a1, ylabel=ylabel, references=[_chance(tr)], **common)
+    n, n_in = src["test_size"], src["within_test_size"]
+    a1.set_title(tr.t(f"Todos os temas (teste: {n} tweets)", f"All topics (test: {n} tweets)"))
+    plot_data_efficiency(src["within_intervals"], ax=a2, ylabel="",
+                         references=[_majority(src["within_majority"], src["majority_class"], tr)], **common)
+    a2.set_title(tr.t(f"Só companhias aéreas (teste: {n_in} tweets)", f"Airlines only (test: {n_in} tweets)"))
+    a1.set_ylim(0.3, 0.8)
+    fig.suptitle(tr.t("Acurácia em função do número de exemplos rotulados",
+                      "Accuracy against the number of labelled examples"))
+    return fig
