@@ -750,9 +750,7 @@ def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
 
 def _other_numpy(fake, version="0.0.1"):
     """Make the manifest say fake_viewer was built with another numpy (key part and versions)."""
-    from vizlab.figures.keys import key_of
-
-    from vizlab.figures.keys import study_key_of
+    from vizlab.figures.keys import key_of, study_key_of
 
     rows = read_manifest(fake.out)
     rows[1]["versions"] = {**rows[1]["versions"], "numpy": version}

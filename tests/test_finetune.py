@@ -199,10 +199,10 @@ def test_real_minilm_small_run_is_cached_and_extractable(minilm, tmp_path):
 @pytest.mark.models
 def test_default_run_beats_the_frozen_probe():
     """The report's run (2,400 tweets, 2 epochs; loaded from the vizlab cache once trained)."""
-    from vizlab.figures.fine_tuning import finetuned
-    from vizlab.figures.registry import FigureContext
+    from vizlab.studies import StudyContext
+    from vizlab.studies.fine_tuning import finetuned
 
-    res = finetuned(FigureContext())
+    res = finetuned(StudyContext())
     assert res.initial_eval_accuracy < 0.45  # untrained head: near chance (1/3)
     assert res.eval_accuracy > 0.70  # frozen-features probe on the same split: ~0.67
     assert len(res.eval_predictions) == 600
@@ -210,18 +210,21 @@ def test_default_run_beats_the_frozen_probe():
 
 @pytest.mark.models
 def test_section_figures_record_numbers_consistent_with_the_run():
-    from vizlab.figures.fine_tuning import finetuned
-    from vizlab.figures.registry import FigureContext, get_figure
+    from vizlab.drawings.fine_tuning import draw_confusion, draw_layer_cka
+    from vizlab.studies import StudyContext, registered_studies
+    from vizlab.studies.fine_tuning import finetuned
 
-    ctx = FigureContext()
+    ctx = StudyContext()
     res = finetuned(ctx)
-    fig = get_figure("finetune_cka").build(ctx)
+    studies = registered_studies()
+    data = studies["finetune_cka"].compute(ctx)
     cka = ctx.results["cka_per_layer"]
     assert len(cka) == 7 and cka[0] == pytest.approx(1.0)  # frozen embedding layer: unchanged
     assert cka[-1] < 0.6 < cka[1]  # upper layers moved far more than lower ones
+    fig = draw_layer_cka(data, lang="en").figure_
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), cka, atol=1e-4)
     ctx.reset()
-    fig = get_figure("finetune_confusion").build(ctx)
-    counts = fig.axes[0].images[0].get_array()
+    data = studies["finetune_confusion"].compute(ctx)
+    counts = draw_confusion(data, lang="en").figure_.axes[0].images[0].get_array()
     assert counts.shape == (3, 3)
     assert ctx.results["accuracy"] == pytest.approx(res.eval_accuracy, abs=1e-4)

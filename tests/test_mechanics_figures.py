@@ -169,21 +169,52 @@ def test_plot_dynamic_padding_draws_grids_and_costs():
 # ------------------------------------------------------------------------------------------ attribution recipe / CLI
 
 
-def test_attribution_figure_recipe(tiny_clf, tiny_decoder):
-    from vizlab.figures.mechanics import attribution_figure
-    from vizlab.i18n import Lang
+def test_attribution_study_and_drawing(tiny_clf, tiny_decoder):
+    """The study gives the attribution as data; the drawing draws it, also from its encoded source data."""
+    from vizlab.drawings.mechanics import draw_attribution
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.mechanics import attribution
 
-    fig, a = attribution_figure(tiny_clf, TEXT, target="positive", tr=Lang("pt"))
-    assert a.target == "positive"
-    strips = [ax for ax in fig.axes if ax.images]
-    assert len(strips) == 3  # attribution, [CLS] attention, rollout
-    np.testing.assert_allclose(strips[0].images[0].get_array()[0], a.scores[~a.special_mask])
-    # attention shares computed in float32 (the image holds them as float64): n float32 roundings
-    shares = strips[1].images[0].get_array()[0]
-    assert_close(shares.sum(), 1.0, ops=len(shares), dtype=np.float32)
-    assert "lacuna de completude" in strips[0].get_title(loc="left")
-    fig, a = attribution_figure(tiny_decoder, TEXT, target="5", tr=Lang("en"))
-    assert a.target_index == 5 and len([ax for ax in fig.axes if ax.images]) == 1
+    a = attribution(tiny_clf, TEXT, target="positive")
+    assert a["target"] == "positive" and a["task"] == "classification"
+    keep = ~a["special"]
+    assert len(a["tokens"]) == len(a["scores"]) == len(keep) and len(a["attention"]) == keep.sum()
+    for src in (a, decode(encode(a))):
+        r = draw_attribution(src, lang="pt")
+        strips = [ax for ax in r.figure_.axes if ax.images]
+        assert len(strips) == 3  # attribution, [CLS] attention, rollout
+        np.testing.assert_allclose(strips[0].images[0].get_array()[0], a["scores"][keep])
+        # attention shares computed in float32 (the image holds them as float64): n float32 roundings
+        shares = strips[1].images[0].get_array()[0]
+        assert_close(shares.sum(), 1.0, ops=len(shares), dtype=np.float32)
+        assert "lacuna de completude" in strips[0].get_title(loc="left")
+        assert r.figure_.get_figwidth() == max(7.0, 0.75 * keep.sum() + 2.5)
+    d = attribution(tiny_decoder, TEXT, target="5")
+    assert d["target_index"] == 5 and d["attention"] is None and d["rollout"] is None
+    r = draw_attribution(d, lang="en")
+    strips = [ax for ax in r.figure_.axes if ax.images]
+    assert len(strips) == 1 and "completeness gap" in strips[0].get_title(loc="left")
+
+
+def test_pipeline_and_mask_studies_draw_from_source_data(tiny_clf, tiny_bert, tiny_decoder):
+    """A report study's data, encoded and decoded, is all its drawing needs."""
+    from matplotlib.figure import Figure
+    from transformers import T5Config
+
+    from vizlab.drawings import DrawContext, registered_drawings
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.mechanics import architecture_masks, pipeline_steps
+
+    d = pipeline_steps(tiny_clf, TEXT)
+    assert d["pipeline_max_abs_diff"] < 1e-6 and d["label"] in LABELS and d["tokens"][0] == "[CLS]"
+    m = architecture_masks(tiny_bert, tiny_decoder, encoder_text="the cat sat", decoder_text="the cat sat",
+                           target=["<s>", "a", "b"],
+                           config=T5Config(d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2, vocab_size=100))
+    assert m["encoder"]["allowed"].all() and m["encoder_decoder"]["cross"].shape == (3, len(m["encoder_decoder"]["source"]))
+    drawings = registered_drawings()
+    for fid, data in (("pipeline_steps", d), ("architecture_masks", m)):
+        fig = drawings[fid].draw(decode(encode(data)), DrawContext("en"))
+        assert isinstance(fig, Figure) and fig.axes
 
 
 def test_cli_attribute(tiny_clf, tmp_path, capsys):

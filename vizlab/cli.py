@@ -155,27 +155,30 @@ def cmd_embed(args) -> int:
     df = load_csv(args.csv, args.text_col, args.label_col, n=args.n, seed=args.seed)
     if len(df) < 3:
         raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
-    from vizlab.analysis.big_projection import project_sample
     from vizlab.extraction.run import embed
-    from vizlab.figures.embeddings import embedding_map_figure
+    from vizlab.studies.embeddings import embedding_map
 
     lm = _load(args.model)
     X = embed(lm, df["text"].tolist(), pooling=args.pooling)
-    proj = project_sample(X, args.method, random_state=args.seed,  # big corpora: fit on a sample
-                          n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
-    if proj.params["placed"]:
-        print(tr.t(f"{args.method} ajustado a {tr.int(proj.params['fit_size'])} de {tr.int(len(df))} textos "
-                   "(amostra aleatória); os restantes colocados com transform",
-                   f"{args.method} fitted on {tr.int(proj.params['fit_size'])} of {tr.int(len(df))} texts "
-                   "(random sample); the others placed with transform"))
     labels = df["label"].tolist() if "label" in df else None
+    data = embedding_map(X, args.method, seed=args.seed, labels=labels, model_name=lm.name,  # big corpora: fit on a sample
+                         n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
+    params = data["settings"]["params"]
+    if params["placed"]:
+        print(tr.t(f"{args.method} ajustado a {tr.int(params['fit_size'])} de {tr.int(len(df))} textos "
+                   "(amostra aleatória); os restantes colocados com transform",
+                   f"{args.method} fitted on {tr.int(params['fit_size'])} of {tr.int(len(df))} texts "
+                   "(random sample); the others placed with transform"))
     if out.suffix.lower() == ".html":  # the offline, interactive explorer
-        from vizlab.interactive import save_embedding_html
+        from vizlab.cache import atomic_write_bytes
+        from vizlab.drawings.embeddings import embedding_explorer
 
-        save_embedding_html(proj, df["text"].tolist(), labels, path=out, lang=args.lang,
-                            title=f"{lm.name}: {Path(args.csv).name}")
+        page = embedding_explorer(data, df["text"].tolist(), lang=args.lang, title=f"{lm.name}: {Path(args.csv).name}")
+        atomic_write_bytes(out, page.encode("utf-8"))
     else:
-        _save(embedding_map_figure(proj, tr=tr, labels=labels, model_name=lm.name, seed=args.seed), out)
+        from vizlab.drawings.embeddings import draw_embedding_map
+
+        _draw(out, draw_embedding_map, data, lang=args.lang)
     print(f"{out}  ({tr.int(len(df))} {tr.t('textos', 'texts')}, {lm.name}, {args.method})")
     return 0
 

@@ -6,8 +6,8 @@ the source data never depends on where it ran. Writes nothing.
 
 from __future__ import annotations
 
-from vizlab.sourcedata import encode
 from vizlab.seeding import seeded
+from vizlab.sourcedata import encode
 from vizlab.studies import Step, StudyContext, StudySpec
 
 __all__ = ["BUILD_THREADS", "run_step", "run_study"]
