@@ -1,4 +1,7 @@
-"""Seeded blocks that leave the random state as they found it (the build touches no global state)."""
+"""Blocks with a fixed random state that leave it as they found it: the figure build runs every study
+and drawing in one, so its bytes do not depend on what ran before and it touches no global state.
+(Library calls that only need torch's generators use :func:`vizlab.extraction.rng.seeded`.)
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["seeded"]
+__all__ = ["fixed_random_state"]
 
 
 @contextmanager
-def seeded(seed: int) -> Iterator[None]:
+def fixed_random_state(seed: int) -> Iterator[None]:
     """Seed ``random``, numpy and (when loaded) torch for a block, then put their states back.
 
     The build runs every study and drawing inside it, so the bytes do not depend on what ran before,

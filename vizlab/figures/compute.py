@@ -6,7 +6,7 @@ the source data never depends on where it ran. Writes nothing.
 
 from __future__ import annotations
 
-from vizlab.seeding import seeded
+from vizlab.seeding import fixed_random_state
 from vizlab.sourcedata import encode
 from vizlab.studies import Step, StudyContext, StudySpec
 
@@ -30,7 +30,7 @@ def run_study(spec: StudySpec, ctx: StudyContext) -> tuple[bytes, dict]:
     from vizlab.threads import limited_threads
 
     ctx.reset()
-    with seeded(_seed_of(spec)), limited_threads(BUILD_THREADS):
+    with fixed_random_state(_seed_of(spec)), limited_threads(BUILD_THREADS):
         data = spec.compute(ctx)
     if not isinstance(data, dict):
         raise TypeError(f"the study of {spec.id!r} returned {type(data).__name__}, expected a dict of data")
@@ -43,5 +43,5 @@ def run_step(step: Step, ctx: StudyContext) -> None:
     from vizlab.threads import limited_threads
 
     ctx.reset()
-    with seeded(0), limited_threads(BUILD_THREADS):
+    with fixed_random_state(0), limited_threads(BUILD_THREADS):
         step.run(ctx)

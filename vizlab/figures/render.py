@@ -29,12 +29,12 @@ def draw(spec: DrawingSpec, data: bytes, *, lang: str) -> Drawn:
     from vizlab.figures.save import figure_bytes
     from vizlab.i18n import recording_texts
     from vizlab.plot.style import report_style
-    from vizlab.seeding import seeded
+    from vizlab.seeding import fixed_random_state
 
     src = decode(data)
     ctx = DrawContext(lang)
     try:
-        with recording_texts() as used, seeded(0), report_style():
+        with recording_texts() as used, fixed_random_state(0), report_style():
             fig = spec.draw(src, ctx)
             if not isinstance(fig, Figure):
                 raise TypeError(f"the drawing of {spec.id!r} returned {type(fig).__name__}, "

@@ -26,9 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from vizlab.seeding import seeded
-
-__all__ = ["Step", "StudySpec", "StudyContext", "study", "registered_studies", "seeded"]
+__all__ = ["Step", "StudySpec", "StudyContext", "study", "registered_studies"]
 
 
 @dataclass(frozen=True)
