@@ -201,3 +201,26 @@ def test_chunks_cover_the_input_rows_in_order(planilha):
     assert [len(c) for c in chunks] == [4, 2]
     assert pd.concat(chunks)["row"].tolist() == list(range(6))
 
+
+def test_the_map_and_the_parquet_vectors_read_the_same_rows(tiny_bert, planilha, tmp_path):
+    """`vizlab embed f.csv -o map.png` (read_rows) and `-o vectors.parquet` (embed_corpus) agree."""
+    from vizlab.corpus_store import load_corpus
+    from vizlab.extraction.corpus import embed_corpus
+
+    rows = read_rows(planilha, "comentário", "sentimento")
+    with pytest.warns(UserWarning, match="without text"):
+        run = embed_corpus(tiny_bert, planilha, tmp_path / "v.parquet", text_col="comentário",
+                           label_col="sentimento", shard_size=2, progress=False)
+    assert (run.skipped_empty, run.skipped_unlabelled) == (rows.without_text, rows.without_label)
+    df, X = load_corpus(tmp_path / "v.parquet")
+    pd.testing.assert_frame_equal(df, rows.frame, check_dtype=False)
+    assert X.shape == (len(rows), tiny_bert.hidden_size)
+
+
+def test_module_example():
+    import doctest
+
+    import vizlab.tables
+
+    res = doctest.testmod(vizlab.tables)
+    assert res.attempted > 0 and res.failed == 0
