@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import json
+import sys
 
 import pandas as pd
 import pytest
@@ -215,6 +217,79 @@ def test_the_map_and_the_parquet_vectors_read_the_same_rows(tiny_bert, planilha,
     df, X = load_corpus(tmp_path / "v.parquet")
     pd.testing.assert_frame_equal(df, rows.frame, check_dtype=False)
     assert X.shape == (len(rows), tiny_bert.hidden_size)
+
+
+@pytest.fixture
+def cli_on_tiny_model(tiny_bert, monkeypatch):
+    """The CLI with the tiny model, and the labels its map drawing receives.
+
+    The map's drawing is recorded rather than drawn: this file checks what the map path reads and
+    passes on (the drawing has its own tests), so it does not depend on where the drawing lives.
+    """
+    import types
+
+    import matplotlib.pyplot as plt
+
+    from vizlab import cli
+
+    monkeypatch.setattr(cli, "_load", lambda name: tiny_bert)
+    drawn = []
+
+    def embedding_map_figure(proj, *, labels=None, **kw):
+        drawn.append(labels)
+        return plt.figure()
+
+    monkeypatch.setitem(sys.modules, "vizlab.figures.embeddings",
+                        types.SimpleNamespace(embedding_map_figure=embedding_map_figure))
+    return cli, drawn
+
+
+@pytest.mark.parametrize("output", ["map.png", "map.html", "vectors.parquet"])
+def test_cli_reads_the_brazilian_export_with_no_option(output, cli_on_tiny_model, planilha, tmp_path, capsys):
+    from vizlab.corpus_store import load_corpus
+
+    cli, drawn = cli_on_tiny_model
+    labels = ["positivo", "negativo", "neutro", "positivo"]
+    argv = ["embed", str(planilha), "--text-col", "comentário", "--label-col", "sentimento", "-o", str(tmp_path / output)]
+    if not output.endswith(".parquet"):
+        argv += ["--method", "pca"]
+    assert cli.main([*argv, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    if output.endswith(".parquet"):
+        assert out.splitlines()[0] == "read planilha.csv as cp1252, ';'-separated"
+        assert "1 row without text left out; 1 row without a label left out" in out
+        df, _ = load_corpus(tmp_path / output)
+        assert df["label"].tolist() == labels and df["text"][0] == "Ótimo produto, chegou rápido"
+    else:
+        assert out.splitlines()[0] == ("read planilha.csv as cp1252, ';'-separated; 1 row without text left out; "
+                                       "1 row without a label left out")
+        assert "(4 texts" in out
+        if output.endswith(".png"):
+            assert drawn == [labels]
+        else:
+            page = (tmp_path / output).read_text(encoding="utf-8")
+            text = "Ótimo produto, chegou rápido"
+            assert (text in page or json.dumps(text)[1:-1] in page) and "negativo" in page
+    argv[argv.index("-o") + 1] = str(tmp_path / f"pt-{output}")
+    assert cli.main(argv) == 0  # the note in Portuguese
+    assert capsys.readouterr().out.startswith("planilha.csv lido como cp1252, separado por ';'")
+
+
+def test_cli_options_and_errors(cli_on_tiny_model, planilha, tmp_path, capsys):
+    cli, _ = cli_on_tiny_model
+    base = ["embed", str(planilha), "--method", "pca", "-o", str(tmp_path / "map.png")]
+    assert cli.main([*base, "--text-col", "texto"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f"vizlab embed: error: {planilha} has no column 'texto' (text_col); its columns are: "
+                           "'comentário', 'nota', 'sentimento'. Pass one of them with --text-col (the file was "
+                           "read as cp1252, ';'-separated)")
+    assert cli.main([*base, "--text-col", "comentário", "--sep", ","]) == 2
+    assert "pass --sep ';'" in capsys.readouterr().err
+    assert cli.main([*base, "--text-col", "comentário", "--encoding", "utf-8"]) == 2
+    assert "is not utf-8 text" in capsys.readouterr().err
+    # the options override detection: latin-1 reads the same cp1252 letters here
+    assert cli.main([*base, "--text-col", "comentário", "--sep", ";", "--encoding", "latin-1", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("read planilha.csv as latin-1, ';'-separated; 1 row without text")
 
 
 def test_module_example():
