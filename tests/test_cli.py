@@ -68,7 +68,7 @@ def test_figures_list_and_unknown_id(capsys):
         (["attention", SENTENCE, "--head", "1", "-o", "out.png"], "--head needs --layer"),
         (["attention", "   ", "-o", "out.png"], "the text is empty"),
         (["attention", SENTENCE, "-o", "no/such/dir/out.png"], "does not exist"),
-        (["embed", "missing.csv", "--text-col", "t", "-o", "map.png"], "CSV file not found"),
+        (["embed", "missing.csv", "--text-col", "t", "-o", "map.png"], "missing.csv not found"),
         (["embed", "x.csv", "--text-col", "t", "-o", "map.gif"], "must end in .png, .svg, .pdf, .html"),
         (["predict", "O gato", "--top-k", "0", "-o", "bars.png"], "--top-k must be at least 1"),
         (["predict", "", "-o", "bars.png"], "the prompt is empty"),
@@ -152,7 +152,7 @@ def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
     assert out.read_bytes().startswith(b"\x89PNG")
     assert "12 texts" in capsys.readouterr().out
     assert main([*argv[:3], "nope", *argv[4:]]) == 2
-    assert "column 'nope' not in data.csv; its columns are ['texto', 'classe']" in capsys.readouterr().err
+    assert "data.csv has no column 'nope' (text_col); its columns are: 'texto', 'classe'" in capsys.readouterr().err
 
 
 def test_predict_prints_the_model_probabilities(decoder_dir, tiny_decoder, tmp_path, capsys):

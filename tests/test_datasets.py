@@ -30,10 +30,10 @@ def test_load_csv(tmp_path):
     pd.DataFrame({"review": ["bom", " ", None, "ruim"], "stars": [5, 3, 2, 1]}).to_csv(p, index=False)
     df = load_csv(p, "review", "stars")
     assert df.text.tolist() == ["bom", "ruim"] and df.label.tolist() == ["5", "1"]
-    pd.DataFrame({"review": ["bom", "ok", "ruim"], "stars": [5, None, 1]}).to_csv(p, index=False)
-    assert load_csv(p, "review", "stars").label.tolist() == ["5.0", "1.0"]  # no "nan" class
+    p.write_text("review,stars\nbom,5\nok,\nruim,1\n")  # a blank label: not "5.0"/"1.0", no "nan" class
+    assert load_csv(p, "review", "stars").label.tolist() == ["5", "1"]
     assert load_csv(p, "review").text.tolist() == ["bom", "ok", "ruim"]
-    with pytest.raises(ValueError, match=r"column 'texto' not in mine.csv; its columns are \['review', 'stars'\]"):
+    with pytest.raises(ValueError, match=r"mine.csv has no column 'texto' \(text_col\); its columns are: 'review', 'stars'"):
         load_csv(p, "texto")
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         load_csv(tmp_path / "nope.csv", "review")

@@ -25,7 +25,8 @@ _LAZY = {
     "embed": "vizlab.extraction.run",
     "embed_layers": "vizlab.extraction.run",
     "embed_corpus": "vizlab.extraction.corpus",
-    "load_corpus": "vizlab.extraction.corpus",
+    "load_corpus": "vizlab.corpus_store",  # reading vectors back needs no torch
+    "iter_corpus": "vizlab.corpus_store",
     "finetune": "vizlab.extraction.finetune",
     "attribute": "vizlab.extraction.attribution",
     "project": "vizlab.analysis.projection",

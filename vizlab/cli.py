@@ -5,8 +5,8 @@
     vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--jobs N] [--list]
     vizlab models
     vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
-    vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] -o map.png|map.html
-    vizlab embed data.csv --text-col C [--label-col L] -o vectors.parquet   (every row, resumable shards)
+    vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] [--sep S] [--encoding E] -o map.png|map.html
+    vizlab embed data.csv --text-col C [--label-col L] [--sep S] [--encoding E] -o vectors.parquet   (every row, resumable shards)
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
     vizlab attribute "the actors were brilliant" [--model sentiment|gemma-270m|FOLDER] [--target LABEL] -o out.png
 
@@ -143,16 +143,45 @@ def cmd_attention(args) -> int:
     return 0
 
 
+def _left_out(tr, without_text: int, without_label: int) -> list[str]:
+    """Phrases for the rows of a user's file left out (the rule of :func:`vizlab.tables.usable_rows`)."""
+    out = []
+    for n, pt, en in ((without_text, "sem texto", "without text"), (without_label, "sem rótulo", "without a label")):
+        if n:
+            out.append(tr.t(f"{tr.int(n)} {'linha' if n == 1 else 'linhas'} {pt} "
+                            f"{'deixada' if n == 1 else 'deixadas'} de fora",
+                            f"{tr.int(n)} {'row' if n == 1 else 'rows'} {en} left out"))
+    return out
+
+
+def _read_note(tr, fmt, without_text: int = 0, without_label: int = 0) -> str:
+    """The one line saying how the user's file was read (:class:`vizlab.tables.TableFormat`) and
+    which rows were left out."""
+    if fmt.kind == "parquet":
+        how = tr.t("como Parquet", "as Parquet")
+    else:
+        sep = tr.t("tabulação", "tab") if fmt.sep == "\t" else repr(fmt.sep)
+        how = f"{tr.t('como', 'as')} {fmt.encoding}, {tr.t(f'separado por {sep}', f'{sep}-separated')}"
+    read = tr.t(f"{fmt.path.name} lido {how}", f"read {fmt.path.name} {how}")
+    return "; ".join([read, *_left_out(tr, without_text, without_label)])
+
+
 def cmd_embed(args) -> int:
     from vizlab.i18n import Lang
+    from vizlab.tables import inspect_table, read_rows
 
     tr = Lang(args.lang)
-    if Path(args.output).suffix.lower() in ("", ".parquet"):  # vectors, not a map
-        return _embed_vectors(args, tr)
-    out = _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
-    from vizlab.datasets import load_csv
-
-    df = load_csv(args.csv, args.text_col, args.label_col, n=args.n, seed=args.seed)
+    vectors = Path(args.output).suffix.lower() in ("", ".parquet")  # vectors, not a map
+    out = None if vectors else _out_path(args.output, (*_IMAGE_SUFFIXES, ".html"))
+    if not Path(args.csv).exists():
+        raise CLIError(f"{args.csv} not found: pass a CSV, TSV or Parquet file")
+    table = inspect_table(args.csv, encoding=args.encoding, sep=args.sep)  # one reader for every output
+    table.require(args.text_col, args.label_col)  # before a model is loaded
+    if vectors:
+        return _embed_vectors(args, tr, table)
+    rows = read_rows(table, args.text_col, args.label_col).sample(args.n, seed=args.seed)
+    print(_read_note(tr, table, rows.without_text, rows.without_label))
+    df = rows.frame
     if len(df) < 3:
         raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
     from vizlab.extraction.run import embed
@@ -183,20 +212,21 @@ def cmd_embed(args) -> int:
     return 0
 
 
-def _embed_vectors(args, tr) -> int:
+def _embed_vectors(args, tr, table) -> int:
     """``vizlab embed data.csv -o vectors.parquet``: every row into resumable Parquet shards."""
     from vizlab.extraction.corpus import embed_corpus
 
     if args.n is not None:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
-    if not Path(args.csv).is_file():
-        raise CLIError(f"{args.csv} does not exist")
+    print(_read_note(tr, table))
     lm = _load(args.model)
     run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
-                       pooling=args.pooling)
+                       pooling=args.pooling, encoding=table.encoding, sep=table.sep)
+    left_out = "; ".join(_left_out(tr, run.skipped_empty, run.skipped_unlabelled))
     print(f"{run.path}  ({tr.int(run.n_rows)} {tr.t('vetores de dimensão', 'vectors of dimension')} {run.dim}, "
           f"{tr.int(run.n_shards)} shards: {run.computed} {tr.t('calculados', 'computed')}, "
-          f"{run.reused} {tr.t('retomados de uma execução anterior', 'kept from an earlier run')}; {lm.name})")
+          f"{run.reused} {tr.t('retomados de uma execução anterior', 'kept from an earlier run')}; {lm.name}"
+          f"{'; ' + left_out if left_out else ''})")
     return 0
 
 
@@ -276,9 +306,14 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("embed", help="2-D map of the embeddings of a CSV column",
                        description="Embed each text of a CSV file (mean of the last layer) and "
                                    "draw a 2-D map coloured by label.")
-    e.add_argument("csv", help="the CSV file")
+    e.add_argument("csv", help="the data file: CSV or TSV (separator and encoding detected) or Parquet")
     e.add_argument("--text-col", required=True, metavar="C", help="column holding the texts")
-    e.add_argument("--label-col", metavar="L", help="column holding the labels (colours)")
+    e.add_argument("--label-col", metavar="L",
+                   help="column holding the labels (colours; read as written; rows without one are left out)")
+    e.add_argument("--sep", metavar="S",
+                   help="field separator of a CSV file, e.g. ';' or tab (default: detected among , ; tab |)")
+    e.add_argument("--encoding", metavar="E",
+                   help="text encoding of a CSV file, e.g. cp1252 or latin-1 (default: detected: utf-8, else cp1252)")
     e.add_argument("--method", choices=["umap", "pca", "tsne"], default="umap",
                    help="projection method (default: umap)")
     e.add_argument("--pooling", choices=["mean", "cls"], default="mean",

@@ -1,4 +1,4 @@
-"""Labelled text data: the shipped sentiment tweets and users' own CSV files.
+"""Labelled text data: the shipped sentiment tweets and users' own CSV files (read by :mod:`vizlab.tables`).
 
 The tweets merge six CrowdFlower collections whose labels depend heavily on the subject (airline
 complaints are mostly negative, tweets about self-driving cars mostly neutral), so every tweet
@@ -30,6 +30,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
+
+from vizlab.tables import read_rows
 
 __all__ = ["load_sentiment", "load_csv", "sentiment_path", "topic_of", "LABELS", "TOPICS", "TOPIC_RULES"]
 
@@ -126,30 +128,14 @@ def _sample(df: pd.DataFrame, n: int | None, *, seed: int, balanced: bool) -> pd
 
 def load_csv(
     path: str | Path, text_col: str, label_col: str | None = None, *, n: int | None = None,
-    seed: int = 0, encoding: str | None = None,
+    seed: int = 0, encoding: str | None = None, sep: str | None = None,
 ) -> pd.DataFrame:
-    """Load a user's CSV as a ``(text, label)`` DataFrame (label omitted if ``label_col`` is None).
+    """A user's CSV/TSV/Parquet file as a ``(text, label)`` DataFrame (label omitted if ``label_col`` is None).
 
-    Rows whose text is missing or blank, or whose label is missing, are dropped. Raises
-    ValueError naming the missing column and the columns that exist.
+    A thin alias of :func:`vizlab.tables.read_rows` (the reader of the map, the explorer and the
+    corpus vectors): encoding and separator detected unless given, labels as text exactly as
+    written, rows without a text (or, with ``label_col``, without a label) left out; ``n`` takes
+    a random sample. Raises ValueError naming the missing column and the columns that exist.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"CSV file not found: {path}")
-    try:
-        df = pd.read_csv(path, encoding=encoding)
-    except UnicodeDecodeError:
-        df = pd.read_csv(path, encoding="latin-1")
-    for col in (text_col, label_col):
-        if col is not None and col not in df.columns:
-            raise ValueError(f"column {col!r} not in {path.name}; its columns are {list(df.columns)}")
-    out = pd.DataFrame({"text": df[text_col]})
-    if label_col is not None:  # a row without a label is dropped (not turned into the label "nan")
-        out = out[df[label_col].notna()]
-        out["label"] = df.loc[out.index, label_col].astype(str)
-    out = out[out["text"].notna()]
-    out["text"] = out["text"].astype(str)
-    out = out[out["text"].str.strip().str.len() > 0].reset_index(drop=True)
-    if out.empty:
-        raise ValueError(f"no non-empty text in column {text_col!r} of {path}")
-    return _sample(out, n, seed=seed, balanced=False) if n is not None and n < len(out) else out
+    rows = read_rows(path, text_col, label_col, encoding=encoding, sep=sep).sample(n, seed=seed)
+    return rows.frame.drop(columns="row")
