@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 
 import pandas as pd
 import pytest
@@ -221,26 +220,19 @@ def test_the_map_and_the_parquet_vectors_read_the_same_rows(tiny_bert, planilha,
 
 @pytest.fixture
 def cli_on_tiny_model(tiny_bert, monkeypatch):
-    """The CLI with the tiny model, and the labels its map drawing receives.
-
-    The map's drawing is recorded rather than drawn: this file checks what the map path reads and
-    passes on (the drawing has its own tests), so it does not depend on where the drawing lives.
-    """
-    import types
-
-    import matplotlib.pyplot as plt
-
+    """The CLI with the tiny model, and the labels its map drawing receives (the real drawing runs)."""
+    import vizlab.drawings.embeddings as drawings
     from vizlab import cli
 
     monkeypatch.setattr(cli, "_load", lambda name: tiny_bert)
     drawn = []
+    real = drawings.draw_embedding_map
 
-    def embedding_map_figure(proj, *, labels=None, **kw):
-        drawn.append(labels)
-        return plt.figure()
+    def spy(src, **kw):
+        drawn.append(None if src["labels"] is None else list(src["labels"]))
+        return real(src, **kw)
 
-    monkeypatch.setitem(sys.modules, "vizlab.figures.embeddings",
-                        types.SimpleNamespace(embedding_map_figure=embedding_map_figure))
+    monkeypatch.setattr(drawings, "draw_embedding_map", spy)
     return cli, drawn
 
 
