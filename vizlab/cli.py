@@ -214,14 +214,18 @@ def cmd_embed(args) -> int:
 
 def _embed_vectors(args, tr, table) -> int:
     """``vizlab embed data.csv -o vectors.parquet``: every row into resumable Parquet shards."""
+    import warnings
+
     from vizlab.extraction.corpus import embed_corpus
 
     if args.n is not None:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
     print(_read_note(tr, table))
     lm = _load(args.model)
-    run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
-                       pooling=args.pooling, encoding=table.encoding, sep=table.sep)
+    with warnings.catch_warnings():  # the rows left out are said once, in the summary line below
+        warnings.filterwarnings("ignore", message=r"\d+ rows? without (text|a label)", category=UserWarning)
+        run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
+                           pooling=args.pooling, encoding=table.encoding, sep=table.sep)
     left_out = "; ".join(_left_out(tr, run.skipped_empty, run.skipped_unlabelled))
     print(f"{run.path}  ({tr.int(run.n_rows)} {tr.t('vetores de dimensão', 'vectors of dimension')} {run.dim}, "
           f"{tr.int(run.n_shards)} shards: {run.computed} {tr.t('calculados', 'computed')}, "
