@@ -1,0 +1,516 @@
+"""Studies on the mechanics a reader of the Illustrated Transformer and the HF course expects.
+
+Behind the pipeline, dynamic padding, where position comes from, attention to the end (V, weighted
+sum, concatenation, W_O), encoder / decoder / encoder-decoder masks, and attribution next to
+attention. Each study is drawn in one of the existing sections (:mod:`vizlab.drawings.mechanics`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vizlab.studies import Step, StudyContext, study
+from vizlab.studies.fine_tuning import FINETUNED, TRAINING, finetuned, split_data
+from vizlab.studies.fine_tuning import INPUTS as FT_INPUTS
+from vizlab.tokens import display_tokens
+
+PIPELINE_TEXT = "I love this movie, but the ending was terrible!"
+
+# ----------------------------------------------------------------------------------------- pipeline
+
+
+def pipeline_steps(lm, text: str) -> dict:
+    """Every step of a text classifier on ``text``, with its numbers (``ClassifierSteps`` as data).
+
+    Returns ``text``, ``tokens`` (as shown), ``ids``, ``vector`` (the vector the head reads),
+    ``n_layers``, ``labels``, ``logits``, ``probabilities``, ``label`` (predicted), ``head_max_error``
+    and ``pipeline_max_abs_diff`` (largest difference from transformers' own pipeline).
+    """
+    from vizlab.extraction.pipeline import classify_steps, pipeline_probabilities
+
+    st = classify_steps(lm, text)
+    ref = pipeline_probabilities(lm, text)
+    diff = max(abs(ref[lab] - float(p)) for lab, p in zip(st.labels, st.probabilities))
+    return {"text": st.text, "tokens": display_tokens(st.tokens), "ids": st.input_ids,
+            "vector": st.pooled if st.pooled is not None else st.cls_vector, "n_layers": st.n_layers,
+            "labels": list(st.labels), "logits": st.logits, "probabilities": st.probabilities, "label": st.label,
+            "head_max_error": float(st.head_max_error), "pipeline_max_abs_diff": float(diff)}
+
+
+@study("pipeline_steps", needs=(FINETUNED,), inputs={**FT_INPUTS, "text": PIPELINE_TEXT})
+def _pipeline_steps(ctx: StudyContext) -> dict:
+    d = pipeline_steps(finetuned(ctx).model, PIPELINE_TEXT)
+    ctx.record("text", PIPELINE_TEXT)
+    ctx.record("n_tokens", len(d["tokens"]))
+    ctx.record("logits", {lab: round(float(z), 3) for lab, z in zip(d["labels"], d["logits"])})
+    ctx.record("probabilities", {lab: round(float(p), 3) for lab, p in zip(d["labels"], d["probabilities"])})
+    ctx.record("label", d["label"])
+    ctx.record("pipeline_max_abs_diff", float(f"{d['pipeline_max_abs_diff']:.3g}"))
+    ctx.record("head_max_abs_error", float(f"{d['head_max_error']:.3g}"))
+    return d
+
+
+# ----------------------------------------------------------------------------------------- position
+
+POSITION_SENTENCE_PT = "O gato sentou no tapete porque ele estava cansado."
+POSITION_PAIR_EN = ("it", "cat")    # MiniLM query/key tokens
+POSITION_PAIR_PT = ("▁ele", "▁gato")  # Gemma query/key tokens (in POSITION_SENTENCE_PT)
+N_POSITIONS_SIM = 128
+N_POSITIONS_PAIR = 48
+
+
+def _absolute_positions(mini) -> dict:
+    """MiniLM: learned vs sinusoidal similarities, and the first-layer head whose score of the pair
+    depends most on the previous position."""
+    from vizlab.analysis.position import cosine_similarity_matrix, diagonal_spread, sinusoidal_encoding
+    from vizlab.extraction.position import absolute_pair_scores, learned_positions
+
+    P = learned_positions(mini, N_POSITIONS_SIM)
+    A = absolute_pair_scores(mini, *POSITION_PAIR_EN, n_positions=N_POSITIONS_PAIR)
+    prev = [np.diagonal(a, -1).mean() - a.mean() for a in A]
+    h = int(np.argmax(prev))
+    grid = A[h]
+    top = N_POSITIONS_PAIR - 8  # diagonals of at least 8 cells
+    return {"learned_sim": cosine_similarity_matrix(P),
+            "sinusoidal_sim": cosine_similarity_matrix(sinusoidal_encoding(N_POSITIONS_SIM, P.shape[1])),
+            "absolute_head": h, "absolute_scores": grid,
+            "absolute_spread": diagonal_spread(grid, max_offset=top) / (grid.max() - grid.min()),
+            "minilm_max_positions": int(mini.model.config.max_position_embeddings)}
+
+
+def _rotary_positions(gemma) -> dict:
+    """Gemma: q and k of the pair before rotation (first layer, local), rotated to every position;
+    the head whose scores vary most, and the wavelengths of every layer kind."""
+    from vizlab.analysis.position import diagonal_spread, rotary_pair_scores, wavelengths
+    from vizlab.extraction.position import rope_frequencies, rotary_tables
+    from vizlab.extraction.qk import trace_qk
+
+    layer = 0
+    tr = trace_qk(gemma, POSITION_SENTENCE_PT, layer=layer)
+    i, j = tr.tokens.index(POSITION_PAIR_PT[0]), tr.tokens.index(POSITION_PAIR_PT[1])
+    layer_type = (getattr(gemma.model.config, "layer_types", None) or [None] * gemma.n_layers)[layer]
+    cos, sin = rotary_tables(gemma, np.arange(N_POSITIONS_PAIR), layer_type=layer_type)
+    grids = [rotary_pair_scores(tr.q_normed[h, i], tr.k_normed[tr.kv_index[h], j], cos, sin, scaling=tr.scaling)
+             for h in range(tr.n_heads)]
+    h = int(np.argmax([g.max() - g.min() for g in grids]))
+    grid = grids[h]
+    lower = np.tril(np.ones_like(grid, bool))
+    top = N_POSITIONS_PAIR - 8
+    freqs = rope_frequencies(gemma)
+    order = sorted(freqs, key=lambda k: k != "sliding_attention")  # local layers first
+    return {"rotary_layer": layer, "rotary_head": h, "rotary_scores": grid,
+            "rotary_spread": diagonal_spread(grid, max_offset=top) / (grid[lower].max() - grid[lower].min()),
+            "rotary_check": float(abs(grid[i, j] - tr.scores()[h, i, j])),  # the grid is the model's own score
+            "wavelengths": {k: wavelengths(freqs[k]) for k in order},
+            "wavelength_range": {k: [round(float(v.min()), 2), float(f"{v.max():.3g}")]
+                                 for k, v in ((k, wavelengths(v)) for k, v in freqs.items())}}
+
+
+def position_sources(mini, gemma) -> dict:
+    """Where position comes from: MiniLM's learned vectors (vs sinusoids) and one pair's score at every
+    (query, key) position, Gemma's rotary wavelengths and the same pair's score under RoPE.
+
+    Returns the similarity matrices ``learned_sim`` and ``sinusoidal_sim`` (positions × positions),
+    the score grids ``absolute_scores`` and ``rotary_scores`` (query × key position) of the heads
+    ``absolute_head`` (MiniLM layer 0) and ``rotary_head`` (Gemma layer ``rotary_layer``), their
+    relative diagonal spreads, ``wavelengths`` by layer kind, the token ``pair`` and ``rotary_pair``
+    as shown, and ``rotary_check`` (grid vs the model's own score).
+    """
+    show = display_tokens(list(POSITION_PAIR_PT), scheme="sentencepiece")
+    return {**_absolute_positions(mini), **_rotary_positions(gemma), "pair": list(POSITION_PAIR_EN),
+            "rotary_pair": [t.lstrip("␣") for t in show]}
+
+
+@study("position_sources",
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"MiniLM pair {POSITION_PAIR_EN}; Gemma sentence "
+            f"{POSITION_SENTENCE_PT!r}, pair {POSITION_PAIR_PT}", "n": N_POSITIONS_PAIR, "seed": None},
+)
+def _position_sources(ctx: StudyContext) -> dict:
+    d = position_sources(ctx.model("minilm"), ctx.model("gemma-270m"))
+    sim, rel_abs, rel_rot = d["learned_sim"], d["absolute_spread"], d["rotary_spread"]
+    off = ~np.eye(len(sim), dtype=bool)
+    ctx.record("learned_neighbour_similarity", round(float(np.diagonal(sim, 1).mean()), 3))
+    ctx.record("learned_mean_similarity", round(float(sim[off].mean()), 3))
+    ctx.record("minilm_head", {"layer": 1, "head": d["absolute_head"] + 1})
+    ctx.record("gemma_head", {"layer": d["rotary_layer"] + 1, "head": d["rotary_head"] + 1})
+    ctx.record("minilm_max_relative_diagonal_spread", round(float(rel_abs.max()), 3))
+    ctx.record("minilm_mean_relative_diagonal_spread", round(float(rel_abs.mean()), 3))
+    ctx.record("gemma_max_relative_diagonal_spread", float(f"{np.nanmax(rel_rot):.2g}"))
+    ctx.record("gemma_grid_vs_model_abs_error", float(f"{d['rotary_check']:.2g}"))
+    ctx.record("rope_wavelength_range", d.pop("wavelength_range"))
+    ctx.record("minilm_max_positions", d["minilm_max_positions"])
+    return d
+
+
+# ----------------------------------------------------------------------------------------- masks
+
+MASK_EN = "the cat sat on the mat"
+MASK_PT = "O gato sentou no tapete"
+MASK_TARGET = ["<s>", "The", "cat", "sat", "on", "the", "mat"]  # decoder input of the translation example
+
+
+def architecture_masks(encoder, decoder, *, encoder_text: str = MASK_EN, decoder_text: str = MASK_PT,
+                       target=MASK_TARGET, config="t5") -> dict:
+    """Which keys each query may attend to: in ``encoder``, in ``decoder`` (with its predicted next
+    tokens), and in an encoder-decoder built from ``config`` (random weights) translating the
+    decoder's sentence into ``target``.
+
+    Returns ``encoder``, ``decoder`` (``tokens`` as shown and ``allowed``, bool query × key; the
+    decoder also ``predictions``) and ``encoder_decoder`` (``source`` and ``target`` tokens, and the
+    ``encoder``, ``decoder`` and ``cross`` masks).
+    """
+    from vizlab.extraction.masks import encoder_decoder_masks, model_mask
+
+    enc = model_mask(encoder, encoder_text)
+    dec = model_mask(decoder, decoder_text)
+    source = display_tokens(dec.tokens[1:] + ["</s>"], scheme="sentencepiece")  # the sentence as input
+    source[-1] = "</s>"
+    ed = encoder_decoder_masks(config, len(source), len(target), seed=0)
+    return {"encoder": {"tokens": display_tokens(enc.tokens), "allowed": enc.allowed},
+            "decoder": {"tokens": display_tokens(dec.tokens), "allowed": dec.allowed,
+                        "predictions": display_tokens(dec.predictions, scheme="sentencepiece")},
+            "encoder_decoder": {"source": source, "target": list(target), **ed}}
+
+
+@study("architecture_masks",
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"{MASK_EN!r}, {MASK_PT!r}; T5Config() random weights",
+            "n": 2, "seed": 0},
+)
+def _architecture_masks(ctx: StudyContext) -> dict:
+    d = architecture_masks(ctx.model("minilm"), ctx.model("gemma-270m"))  # T5Config() defaults
+    enc, dec, ed = d["encoder"]["allowed"], d["decoder"]["allowed"], d["encoder_decoder"]
+    ctx.record("encoder_allowed_share", round(float(enc.mean()), 3))
+    ctx.record("decoder_allowed_share", round(float(dec.mean()), 3))
+    ctx.record("decoder_is_causal", bool(np.array_equal(dec, np.tril(np.ones_like(dec)))))
+    ctx.record("t5_decoder_is_causal", bool(np.array_equal(ed["decoder"], np.tril(np.ones_like(ed["decoder"])))))
+    ctx.record("t5_cross_all_allowed", bool(ed["cross"].all()))
+    ctx.record("gemma_predictions", d["decoder"]["predictions"])
+    return d
+
+
+# ----------------------------------------------------------------------------------------- attention to the end
+
+END_SENTENCE = "The cat sat on the keyboard because it was warm."
+END_ERROR_BOUND = 1e-4  # rebuilt vs returned attention output: float32 rounding stays well below this
+END_SENTENCE_PT = "O gato sentou no teclado porque ele estava quente."
+
+
+def _float32(x: np.ndarray) -> np.ndarray:
+    """``x`` (float64 copies of float32 tensors) as float32: the same numbers in half the source data."""
+    y = x.astype(np.float32)
+    if not np.array_equal(y, x):
+        raise AssertionError("not float32 values: keep them as float64")
+    return y
+
+
+def attention_output(lm, text: str, *, layer: int, head: int) -> dict:
+    """Attention to the end for one head of ``layer`` (0-based): weights, values, their weighted sum, every
+    head concatenated, W_O, and the rebuilt attention output next to the model's.
+
+    Returns ``tokens`` (as shown), ``layer``, ``head``, ``weights`` (tokens × tokens), ``v`` and ``z``
+    (tokens × head_dim), ``concat`` (tokens × heads · head_dim), ``w_o`` (hidden × heads · head_dim),
+    ``rebuilt`` and ``reference`` (tokens × hidden), ``max_error`` and ``concat_error``.
+    """
+    from vizlab.extraction.attention_output import trace_attention_output
+
+    tr = trace_attention_output(lm, text, layer=layer)
+    return {"text": text, "tokens": display_tokens(tr.tokens), "layer": layer, "head": head,
+            "weights": _float32(tr.weights[head]), "v": _float32(tr.v[tr.kv_index[head]]), "z": tr.per_head()[head],
+            "concat": tr.concat(), "w_o": _float32(tr.w_o), "rebuilt": tr.reconstructed(),
+            "reference": _float32(tr.reference), "max_error": tr.max_error(), "concat_error": tr.concat_error()}
+
+
+def next_token_head(lm, text: str) -> tuple[int, int]:
+    """``(layer, head)``, 0-based, of the clearest "next token" head on ``text``."""
+    from vizlab.analysis.attention import head_stats
+    from vizlab.extraction.run import extract
+
+    nxt = head_stats(extract(lm, [text], attentions=True, hidden_states=False)[0]).next
+    li, h = np.unravel_index(int(np.argmax(nxt)), nxt.shape)
+    return int(li), int(h)
+
+
+def _output_scale(lm, text: str, layer: int) -> tuple[float, float]:
+    """The largest rebuilt-vs-model difference and the output's scale of ``layer``."""
+    from vizlab.extraction.attention_output import trace_attention_output
+
+    tr = trace_attention_output(lm, text, layer=layer)
+    return tr.max_error(), float(np.abs(tr.reference).max())
+
+
+@study("attention_output_walkthrough",
+    inputs={"models": ["minilm", "gemma-270m"], "data": f"sentence {END_SENTENCE!r} (Gemma: {END_SENTENCE_PT!r})",
+            "n": 2, "seed": None},
+)
+def _attention_output_walkthrough(ctx: StudyContext) -> dict:
+    mini = ctx.model("minilm")
+    li, h = next_token_head(mini, END_SENTENCE)  # the head of the Q·K walkthrough
+    d = attention_output(mini, END_SENTENCE, layer=li, head=h)
+    g_error, g_scale = _output_scale(ctx.model("gemma-270m"), END_SENTENCE_PT, 5)
+    # the figure and the report state the bound, checked here, so the files are the same on every machine
+    for name, err in (("MiniLM", d["max_error"]), ("Gemma", g_error)):
+        if not err < END_ERROR_BOUND:
+            raise AssertionError(f"{name}: rebuilt attention output differs by {err:.2g} >= {END_ERROR_BOUND}")
+    d["error_bound"] = END_ERROR_BOUND
+    ctx.record("max_abs_error_bound", END_ERROR_BOUND)
+    ctx.record("layer", li + 1)
+    ctx.record("head", h + 1)
+    ctx.record("minilm_max_abs_error", float(f"{d['max_error']:.2g}"))
+    ctx.record("minilm_concat_max_abs_error", float(f"{d['concat_error']:.2g}"))
+    ctx.record("minilm_output_scale", round(float(np.abs(d["reference"]).max()), 2))
+    ctx.record("gemma_layer6_max_abs_error", float(f"{g_error:.2g}"))
+    ctx.record("gemma_layer6_output_scale", round(g_scale, 2))
+    return d
+
+
+# ----------------------------------------------------------------------------------------- dynamic padding
+
+N_PADDING_BATCHES = 6  # batches drawn as grids
+
+
+def dynamic_padding(lm, texts, *, batch_size: int, max_length: int, seed: int,
+                    n_shown: int = N_PADDING_BATCHES) -> dict:
+    """The first epoch's training batches of ``texts`` padded to the longest text of all vs to the longest
+    of their batch.
+
+    Returns ``fixed_grid`` and ``dynamic_grid`` (texts of the first ``n_shown`` batches × positions:
+    2 real token, 1 padding, 0 not computed), ``batch_sizes`` of those batches, ``costs`` (per batch of
+    the epoch, :func:`vizlab.analysis.padding.padding_costs`), ``pad_to``, ``lengths`` and the token
+    totals and shares.
+    """
+    from vizlab.analysis.padding import padding_costs, padding_grid
+    from vizlab.extraction.padding import training_batches
+
+    batches, lengths = training_batches(lm, list(texts), batch_size=batch_size, max_length=max_length, seed=seed)
+    epoch = batches[0]
+    pad_to = int(max(lengths))
+    costs = padding_costs(lengths, epoch, pad_to=pad_to)
+    shown = epoch[:n_shown]
+    fixed, dynamic = padding_grid(lengths, shown, pad_to=pad_to)
+    real, dyn, fix = (int(costs[k].sum()) for k in ("real_tokens", "dynamic_tokens", "fixed_tokens"))
+    return {"fixed_grid": fixed, "dynamic_grid": dynamic, "batch_sizes": [len(b) for b in shown], "costs": costs,
+            "pad_to": pad_to, "n_texts": len(lengths), "n_batches": len(epoch),
+            "mean_text_tokens": float(np.mean(lengths)), "real_tokens": real, "dynamic_tokens": dyn,
+            "fixed_tokens": fix, "pad_share_fixed": 1 - real / fix, "pad_share_dynamic": 1 - real / dyn,
+            "cells_saved_share": 1 - float(costs["dynamic_cells"].sum()) / float(costs["fixed_cells"].sum())}
+
+
+@study("dynamic_padding", inputs={**FT_INPUTS, "n_batches_shown": N_PADDING_BATCHES})
+def _dynamic_padding(ctx: StudyContext) -> dict:
+    train, _ = split_data()
+    d = dynamic_padding(ctx.model("minilm"), train["text"], batch_size=TRAINING["batch_size"],
+                        max_length=TRAINING["max_length"], seed=TRAINING["seed"])
+    real, dyn, fix = d["real_tokens"], d["dynamic_tokens"], d["fixed_tokens"]
+    ctx.record("n_texts", d["n_texts"])
+    ctx.record("n_batches", d["n_batches"])
+    ctx.record("batch_size", TRAINING["batch_size"])
+    ctx.record("longest_text_tokens", d["pad_to"])
+    ctx.record("mean_text_tokens", round(d["mean_text_tokens"], 1))
+    ctx.record("real_tokens", real)
+    ctx.record("fixed_tokens", fix)
+    ctx.record("dynamic_tokens", dyn)
+    ctx.record("pad_share_fixed", round(1 - real / fix, 3))
+    ctx.record("pad_share_dynamic", round(1 - real / dyn, 3))
+    ctx.record("tokens_saved_share", round(1 - dyn / fix, 3))
+    ctx.record("attention_cells_saved_share", round(d["cells_saved_share"], 3))
+    return d
+
+
+# ----------------------------------------------------------------------------------------- attribution
+
+ATTRIBUTION_SENTENCES = (
+    "The movie was not good, but the actors were brilliant.",
+    "I hate waiting two hours for a delayed flight.",
+    "thanks for the quick help, great service!",
+)
+N_ATTRIBUTION_TWEETS = 300
+# The tweets' attributions are computed in parts (every N-th tweet), which a parallel build runs side by
+# side; each part computes exactly what the whole would, so the numbers do not depend on the split.
+N_ATTRIBUTION_PARTS = 4
+ATTRIBUTION_METHOD = "integrated_gradients"
+
+
+def attribution_study(lm, texts: list[str], *, only=None):
+    """Per text: IG and grad×input attributions (predicted class), attention maps; τ table (n, layers + 1).
+
+    ``only``: the positions of the texts to attribute (default: all). The attention maps are always
+    extracted for all ``texts`` at once (cached), so a text's numbers do not depend on the split.
+
+    Returns
+    -------
+    (ndarray, ndarray, list of (Attribution, Activations))
+        τ rows, IG vs grad×input agreement per text, and each text's attribution and attention.
+    """
+    from vizlab.analysis.attribution import attention_attribution_tau, kendall_tau
+    from vizlab.analysis.rollout import rollout
+    from vizlab.extraction.attribution import attribute
+    from vizlab.extraction.run import extract
+
+    acts = extract(lm, texts, attentions=True, hidden_states=False)
+    rows, ref, attrs = [], [], []
+    for i in range(len(texts)) if only is None else only:
+        text, act = texts[i], acts[i]
+        a = attribute(lm, text)
+        g = attribute(lm, text, target=a.target_index, method="grad_x_input")
+        if a.tokens != act.tokens:
+            raise AssertionError(f"tokens differ between attribution and attention for {text!r}")
+        rows.append(attention_attribution_tau(act.attentions, a.scores, special_mask=a.special_mask, query=0,
+                                              extra={"rollout": rollout(act.attentions)}))
+        keep = ~a.special_mask
+        ref.append(kendall_tau(np.abs(a.scores[keep]), np.abs(g.scores[keep])))
+        attrs.append((a, act))
+    return np.array(rows), np.array(ref), attrs
+
+
+def attribution_tweets() -> list[str]:
+    """The held-out tweets whose attributions are compared with attention."""
+    _, held = split_data()
+    return list(held["text"][:N_ATTRIBUTION_TWEETS])
+
+
+def attribution_part(ctx: StudyContext, part: int) -> dict[str, np.ndarray]:
+    """τ rows (``"rows"``) and IG vs grad×input agreement (``"ref"``) of the tweets ``part``,
+    ``part + N_ATTRIBUTION_PARTS``, ... (kept in the vizlab cache)."""
+    from vizlab.cache import ArrayCache, cache_key
+    from vizlab.provenance import code_version, package_versions
+
+    texts = attribution_tweets()
+    lm = finetuned(ctx).model
+    key = cache_key("attribution-part", 1, code_version(__name__), package_versions(), lm.fingerprint, texts,
+                    part, N_ATTRIBUTION_PARTS)
+
+    def compute():
+        rows, ref, _ = attribution_study(lm, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS))
+        return {"rows": rows, "ref": ref}
+
+    return ArrayCache("figure-tables").get_or_compute(key, compute)
+
+
+def attribution_table(ctx: StudyContext) -> tuple[np.ndarray, np.ndarray]:
+    """The τ table and IG vs grad×input agreement of all the tweets, assembled in tweet order."""
+    parts = [attribution_part(ctx, k) for k in range(N_ATTRIBUTION_PARTS)]
+    n = sum(len(p["ref"]) for p in parts)
+    rows = np.empty((n, *parts[0]["rows"].shape[1:]), dtype=parts[0]["rows"].dtype)
+    ref = np.empty(n, dtype=parts[0]["ref"].dtype)
+    for k, p in enumerate(parts):
+        rows[k::N_ATTRIBUTION_PARTS], ref[k::N_ATTRIBUTION_PARTS] = p["rows"], p["ref"]
+    return rows, ref
+
+
+def _attribution_step(ctx: StudyContext, part: int) -> None:
+    attribution_part(ctx, part)
+
+
+ATTRIBUTION_PARTS = tuple(Step(f"attribution part {k + 1}/{N_ATTRIBUTION_PARTS}",
+                               functools.partial(_attribution_step, part=k), after=(FINETUNED.name,))
+                          for k in range(N_ATTRIBUTION_PARTS))
+
+
+def attribution_data(a, act=None) -> dict:
+    """An :class:`~vizlab.extraction.attribution.Attribution` as data, with the [CLS] attention (last
+    layer, mean of heads) and rollout of its text's activations ``act`` (a classifier's) as shares.
+
+    Returns
+    -------
+    dict
+        ``model``, ``text``, ``task``, ``method``, ``n_steps``, ``target`` (class name, or the raw next
+        token), ``target_index``, ``target_probability``, ``delta`` (completeness gap); ``tokens`` (as
+        shown), ``scores`` and ``special`` (bool), one per token, special tokens included; ``attention``
+        and ``rollout`` over the non-special tokens (None without ``act``).
+    """
+    d = {"model": a.model_name, "text": a.text, "task": a.task, "method": a.method, "n_steps": a.n_steps,
+         "target": a.target, "target_index": a.target_index, "target_probability": a.target_probability,
+         "delta": float(a.delta), "tokens": a.display, "scores": a.scores, "special": a.special_mask,
+         "attention": None, "rollout": None}
+    if act is not None:
+        from vizlab.analysis.rollout import rollout
+
+        keep = ~a.special_mask
+        att, rol = act.attentions[-1].mean(0)[0][keep], rollout(act.attentions)[0][keep]
+        d["attention"], d["rollout"] = att / att.sum(), rol / rol.sum()
+    return d
+
+
+@study("attribution_vs_attention", needs=(FINETUNED, *ATTRIBUTION_PARTS),
+    inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
+            "method": "integrated_gradients, n_steps=50"},
+)
+def _attribution_vs_attention(ctx: StudyContext) -> dict:
+    from vizlab.analysis.attribution import rank_agreement
+
+    tweets = attribution_tweets()
+    taus, ref = attribution_table(ctx)
+    summary = rank_agreement(taus)
+    _, _, shown = attribution_study(finetuned(ctx).model, list(ATTRIBUTION_SENTENCES))
+    n_layers = taus.shape[1] - 1
+    mean = summary["mean"]
+    ctx.record("n_tweets", len(tweets))
+    ctx.record("tau_mean_by_layer", [round(float(x), 3) for x in mean[:n_layers]])
+    ctx.record("tau_ci_by_layer", [[round(float(lo), 3), round(float(hi), 3)]
+                                   for lo, hi in zip(summary["ci_low"][:n_layers], summary["ci_high"][:n_layers])])
+    ctx.record("tau_rollout", round(float(mean[-1]), 3))
+    ctx.record("tau_last_layer", round(float(mean[n_layers - 1]), 3))
+    ctx.record("tau_best_layer", int(np.nanargmax(mean[:n_layers])) + 1)
+    ctx.record("tau_max", round(float(np.nanmax(mean[:n_layers])), 3))
+    ctx.record("share_positive_last_layer", round(float(summary["share_positive"][n_layers - 1]), 3))
+    ctx.record("tau_ig_vs_grad_x_input", round(float(np.nanmean(ref)), 3))
+    ctx.record("examples", [{"text": a.text, "target": a.target, "top_token": a.display[int(np.argmax(
+        np.where(a.special_mask, -np.inf, a.scores)))], "delta": float(f"{a.delta:.2g}")} for a, _ in shown])
+    return {"examples": [attribution_data(a, act) for a, act in shown], "n_layers": n_layers,
+            "n_texts": len(tweets), "tau_mean": mean, "tau_low": summary["ci_low"],
+            "tau_high": summary["ci_high"], "reference": float(np.nanmean(ref))}
+
+
+# ----------------------------------------------------------------------------------------- any text
+
+
+def attribution_model(name: str = "sentiment"):
+    """The model ``vizlab attribute`` explains.
+
+    ``"sentiment"``: the report's MiniLM fine-tuned on the sentiment tweets (trained once, then
+    cached); a preset or a folder: loaded with its classification head when its config names one.
+    """
+    from vizlab.extraction.models import PRESETS, load_model
+
+    if name == "sentiment":
+        return finetuned(StudyContext()).model
+    if name in PRESETS:
+        return load_model(name)
+    from vizlab.extraction.models import saved_task
+
+    return load_model(name, task=saved_task(name))
+
+
+def attribution(lm, text: str, *, target=None, method: str = ATTRIBUTION_METHOD, n_steps: int = 50) -> dict:
+    """Attribution of one score of ``text`` to its tokens (and, for a classifier, [CLS] attention and rollout).
+
+    Parameters
+    ----------
+    lm : LoadedModel
+        A classifier (a class's logit is explained) or a decoder (a next token's logit).
+    target : str or int, optional
+        Class name or index (default: the predicted class); for a decoder a token, or its id (a string
+        of digits is read as an id).
+    method : {"integrated_gradients", "grad_x_input"}
+    n_steps : int
+        Points of the integration path.
+
+    Returns
+    -------
+    dict
+        :func:`attribution_data`.
+    """
+    from vizlab.extraction.attribution import attribute, is_classifier
+
+    classifier = is_classifier(lm)
+    if isinstance(target, str) and target.isdigit() and not classifier:
+        target = int(target)
+    a = attribute(lm, text, target=target, method=method, n_steps=n_steps)
+    act = None
+    if classifier:
+        from vizlab.extraction.run import extract
+
+        act = extract(lm, [text], attentions=True, hidden_states=False, cache=False)[0]
+    return attribution_data(a, act)
