@@ -257,13 +257,14 @@ def cmd_predict(args) -> int:
 
 def cmd_attribute(args) -> int:
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
-    from vizlab.figures.mechanics import attribution_figure, attribution_model
+    from vizlab.drawings.mechanics import draw_attribution
+    from vizlab.studies.mechanics import attribution, attribution_model
 
     lm = attribution_model(args.model)
-    fig, a = attribution_figure(lm, args.text, target=args.target, tr=tr)
-    _save(fig, out)
-    print(f"{out}  ({lm.name}, {a.method}, target {a.target!r}, delta {tr.num(a.delta, 4)})")
-    for tok, sc in zip(a.display, a.scores):
+    a = attribution(lm, args.text, target=args.target)
+    _draw(out, draw_attribution, a, lang=args.lang)
+    print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
+    for tok, sc in zip(a["tokens"], a["scores"]):
         print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
     return 0
 
