@@ -448,6 +448,7 @@ def embed_corpus(
     """
     from tqdm.auto import tqdm
 
+    from vizlab.extraction.batching import TruncationWarning
     from vizlab.extraction.run import embed
 
     t0 = time.perf_counter()
@@ -527,7 +528,7 @@ def embed_corpus(
                     X = embed(lm, shard["text"].tolist(), layer=layer, pooling=pooling,
                               batch_size=batch_size, max_length=max_length, normalize=normalize,
                               cache=False, progress=False)
-                truncated += sum("truncated" in str(w.message) for w in caught)
+                truncated += sum(len(w.message.indices) for w in caught if isinstance(w.message, TruncationWarning))
             else:
                 X = np.zeros((0, dim), np.float32)
             data = _shard_bytes(shard, X, dim)
