@@ -8,6 +8,7 @@ import torch
 
 from vizlab.extraction.batching import (
     LengthGroupedBatches,
+    TruncationWarning,
     base_model,
     encode_texts,
     length_limit,
@@ -63,8 +64,10 @@ def test_plan_sorts_by_length_keeps_pairs_apart_and_covers_every_text(tiny_bert)
 
 
 def test_truncation_is_planned_and_warned(tiny_bert):
-    with pytest.warns(UserWarning, match=r"texts\[0\] has 10 tokens.*truncated to 5"):
+    with pytest.warns(TruncationWarning, match=r"1 of 2 texts is longer than the limit of 5 tokens and was "
+                      r"truncated to 5 tokens: texts\[0\] has 10 tokens$") as caught:
         plan = plan_batches(tiny_bert, TEXTS[:2], max_length=5, batch_size=4)
+    assert len(caught) == 1 and caught[0].message.indices == (0,) and caught[0].message.lengths == (10,)
     assert plan.truncated == [True, False]
     assert len(plan.features[0]["input_ids"]) == 5
     feats, lengths = encode_texts(tiny_bert, TEXTS[:2], 5)
@@ -124,3 +127,15 @@ def test_length_grouped_batches_cover_every_text_once_per_epoch():
     state = torch.random.get_rng_state()
     list(LengthGroupedBatches(lengths, 8, torch.Generator().manual_seed(1)))
     assert torch.equal(torch.random.get_rng_state(), state)  # only its own generator
+
+
+def test_truncation_is_one_warning_for_the_whole_call(tiny_bert):
+    texts = [" ".join(["w"] * n) for n in (9, 1, 12, 2, 20, 30, 40, 50, 60)]
+    with pytest.warns(TruncationWarning) as caught:
+        plan = plan_batches(tiny_bert, texts, max_length=6, batch_size=2)
+    assert len(caught) == 1
+    msg = str(caught[0].message)
+    assert msg.startswith("7 of 9 texts are longer than the limit of 6 tokens and were truncated to 6 tokens: "
+                          "texts[0] has 11 tokens, texts[2] has 14 tokens")
+    assert msg.endswith("and 2 more")
+    assert caught[0].message.indices == (0, 2, 4, 5, 6, 7, 8) and sum(plan.truncated) == 7

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
-from vizlab.extraction.batching import base_model, model_inputs, tokenize_batch, validate_texts
-from vizlab.extraction.hooks import capture, hook_points
+from vizlab.extraction.batching import validate_texts
+from vizlab.extraction.forward import encode, run
+from vizlab.extraction.hooks import hook_points
 from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["ArchitectureSummary", "describe_architecture"]
@@ -81,18 +80,13 @@ def describe_architecture(lm: LoadedModel, texts) -> ArchitectureSummary:
     cfg = lm.text_config
     points = hook_points(lm)
     attn0, block0 = points["blocks.0.attn"], points["blocks.0"]
-    body = base_model(lm)
     names = {"blocks.0.attn.q_proj": "q_flat", "blocks.0.attn.k_proj": "k_flat", "blocks.0": "block",
              "blocks.0.mlp.in": "ffn"}
-    enc = tokenize_batch(lm, texts)
-    with capture(lm, lambda name: name in names) as cap, torch.inference_mode():
-        inputs = model_inputs(lm, enc)
-        if lm.kind == "decoder" and "unembed" in points:
-            out = lm.model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
-            final = out.logits
-        else:
-            out = body(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
-            final = out.last_hidden_state
+    enc = encode(lm, texts)
+    lm_head = lm.kind == "decoder" and "unembed" in points
+    out, cap = run(lm, enc, head=lm_head, names=lambda name: name in names, output_attentions=True,
+                   output_hidden_states=True)
+    final = out.logits if lm_head else out.last_hidden_state
     got = {key: tuple(cap.output(name).shape) for name, key in names.items() if name in cap}
     head_dim = int(getattr(attn0, "head_dim", 0) or getattr(attn0, "attention_head_size", 0))
     b, n = enc["input_ids"].shape

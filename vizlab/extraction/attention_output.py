@@ -21,8 +21,9 @@ import torch
 
 from vizlab.analysis.attention import kv_head_index
 from vizlab.analysis.attention_output import concat_heads, project_output, weighted_values
-from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
-from vizlab.extraction.hooks import capture, hook_points
+from vizlab.extraction.batching import one_text
+from vizlab.extraction.forward import encode, run
+from vizlab.extraction.hooks import hook_points
 from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["AttentionOutputTrace", "trace_attention_output"]
@@ -148,12 +149,10 @@ def trace_attention_output(lm: LoadedModel, text, *, layer: int) -> AttentionOut
     attn = points[f"{p}.attn"]
     w_lin, bert_out = _output_projection(points[p], attn)
     head_dim = int(getattr(attn, "head_dim", 0) or attn.attention_head_size)
-    enc = tokenize_batch(lm, texts)
-    inputs = model_inputs(lm, enc)
+    enc = encode(lm, texts)
     names = [f"{p}.attn.v_proj", f"{p}.attn"]
     ins = [f"{p}.attn"] + ([f"{p}.mlp.in"] if bert_out is not None else [])
-    with torch.inference_mode(), capture(lm, names, inputs=ins) as got:
-        out = lm.model(**inputs, output_attentions=True, return_dict=True)
+    out, got = run(lm, enc, names=names, inputs=ins, output_attentions=True)
     weights = _np(out.attentions[layer][0])
     v_flat = _np(got.output(f"{p}.attn.v_proj")[0])  # (n, n_kv * d)
     n = v_flat.shape[0]

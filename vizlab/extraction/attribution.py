@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
+from vizlab.extraction.batching import model_inputs, one_text
+from vizlab.extraction.forward import encode
 from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.tokens import display_tokens
 
@@ -202,7 +203,7 @@ def _named_target(lm: LoadedModel, task: str, target: str) -> int:
 
 def _inputs(lm: LoadedModel, text) -> dict[str, torch.Tensor]:
     texts = one_text(text, caller="attribute")
-    enc = tokenize_batch(lm, texts, max_length=lm.max_length)
+    enc = encode(lm, texts)  # the forward-pass entry's tokenisation (truncation warning included)
     out = model_inputs(lm, enc)
     out["special_tokens_mask"] = enc["special_tokens_mask"].to(lm.device)
     return out
@@ -216,7 +217,12 @@ def _baseline_ids(lm: LoadedModel, input_ids: torch.Tensor, special: torch.Tenso
 
 
 def _forward(lm: LoadedModel, task: str):
-    """A function ids -> logits of the explained position (Captum calls it on expanded batches)."""
+    """A function ids -> logits of the explained position (Captum calls it on expanded batches).
+
+    Attributions need gradients, so this is the one forward pass that does not go through
+    :func:`vizlab.extraction.forward.run` (which runs under ``torch.inference_mode``); the target
+    and baseline scores are computed with this same function, so ``delta`` compares like with like.
+    """
 
     def fn(input_ids, attention_mask, token_type_ids=None):
         kw = {"input_ids": input_ids, "attention_mask": attention_mask}

@@ -2,14 +2,16 @@
 
 Every extraction function (``extract``, ``embed``, fine-tuning, the q/k trace, the
 architecture summary, attributions, the pipeline steps) turns texts into model inputs through
-this module, so they all tokenize, truncate and pad the same way:
+this module, most of them by way of :func:`vizlab.extraction.forward.encode` and
+:func:`~vizlab.extraction.forward.run`, so they all tokenize, truncate and pad the same way:
 
 1. :func:`validate_texts` checks the argument (a list of non-blank strings or
    ``(text, text_pair)`` tuples) and gives clear errors;
 2. :func:`encode_texts` tokenizes every text once (fast batch calls), truncating those longer
    than the limit (:func:`length_limit`);
 3. :func:`plan_batches` groups texts of similar length into batches (single texts and
-   sentence pairs never share one) and warns about truncation; for training,
+   sentence pairs never share one) and warns about truncation (one :class:`TruncationWarning`
+   per call, naming the texts, from :func:`warn_truncated`); for training,
    :class:`LengthGroupedBatches` draws random batches of similar-length texts instead;
 4. :func:`pad_batch` right-pads one batch to its own longest text (dynamic padding), and
 5. :func:`model_inputs` keeps the tensors the model takes, on its device.
@@ -37,6 +39,7 @@ from vizlab.extraction.models import LoadedModel
 __all__ = [
     "TextInput", "BatchPlan", "LengthGroupedBatches", "validate_texts", "one_text", "base_model",
     "length_limit", "tokenize_batch", "encode_texts", "plan_batches", "pad_batch", "model_inputs",
+    "TruncationWarning", "warn_truncated",
 ]
 
 TextInput = str | tuple[str, str]
@@ -113,6 +116,50 @@ def length_limit(lm: LoadedModel, max_length: int | None) -> int:
     return lm.max_length if max_length is None else min(int(max_length), lm.max_length)
 
 
+class TruncationWarning(UserWarning):
+    """Some texts were longer than the token limit and were cut to it (one warning per call).
+
+    Attributes
+    ----------
+    indices : tuple of int
+        Positions of the truncated texts in the call's ``texts``.
+    lengths : tuple of int
+        Their lengths in tokens before truncation.
+    limit : int
+        The limit they were cut to.
+    """
+
+    def __init__(self, message: str, indices: Sequence[int] = (), lengths: Sequence[int] = (), limit: int = 0):
+        super().__init__(message)
+        self.indices, self.lengths, self.limit = tuple(indices), tuple(lengths), int(limit)
+
+
+def warn_truncated(lengths: Sequence[int], limit: int, *, stacklevel: int = 2, shown: int = 5) -> None:
+    """One :class:`TruncationWarning` summing up every text longer than ``limit`` (none when none is).
+
+    Parameters
+    ----------
+    lengths : list of int
+        Tokens of each text before truncation (from :func:`encode_texts`).
+    limit : int
+    stacklevel : int
+        As for :func:`warnings.warn`, counted from the caller of this function.
+    shown : int
+        Texts named in the message; the rest are counted.
+    """
+    long = [i for i, n in enumerate(lengths) if n > limit]
+    if not long:
+        return
+    k, n = len(long), len(lengths)
+    named = ", ".join(f"texts[{i}] has {lengths[i]} tokens" for i in long[:shown])
+    if k > shown:
+        named += f" and {k - shown} more"
+    verb = "is" if k == 1 else "are"
+    message = (f"{k} of {n} text{'s' if n != 1 else ''} {verb} longer than the limit of {limit} tokens and "
+               f"{'was' if k == 1 else 'were'} truncated to {limit} tokens: {named}")
+    warnings.warn(TruncationWarning(message, long, [lengths[i] for i in long], limit), stacklevel=stacklevel + 1)
+
+
 @contextlib.contextmanager
 def _right_padding(tok):
     old_side = tok.padding_side
@@ -156,7 +203,8 @@ def tokenize_batch(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: i
         )
 
 
-def encode_texts(lm: LoadedModel, texts: Sequence[TextInput], limit: int) -> tuple[list[dict], list[int]]:
+def encode_texts(lm: LoadedModel, texts: Sequence[TextInput], limit: int, *,
+                 offsets: bool = False) -> tuple[list[dict], list[int]]:
     """Tokenize every text once (fast batch calls), without padding.
 
     Parameters
@@ -164,6 +212,8 @@ def encode_texts(lm: LoadedModel, texts: Sequence[TextInput], limit: int) -> tup
     texts : list of str or (str, str)
     limit : int
         Texts longer than this are truncated to it (see :func:`length_limit`).
+    offsets : bool
+        Also return each token's character span (``offset_mapping``, fast tokenizers only).
 
     Returns
     -------
@@ -181,14 +231,15 @@ def encode_texts(lm: LoadedModel, texts: Sequence[TextInput], limit: int) -> tup
         if not idx:
             continue
         args = ([texts[i][0] for i in idx], [texts[i][1] for i in idx]) if pair else ([texts[i] for i in idx],)
-        enc = tok(*args, return_special_tokens_mask=True)
+        enc = tok(*args, return_special_tokens_mask=True, return_offsets_mapping=offsets)
         for j, i in enumerate(idx):
             feats[i] = {k: enc[k][j] for k in enc.keys()}
             lengths[i] = len(enc["input_ids"][j])
         long = [j for j, i in enumerate(idx) if lengths[i] > limit]
         if long:
             sub = tuple([a[j] for j in long] for a in args)
-            enc = tok(*sub, truncation=True, max_length=limit, return_special_tokens_mask=True)
+            enc = tok(*sub, truncation=True, max_length=limit, return_special_tokens_mask=True,
+                      return_offsets_mapping=offsets)
             for k, j in enumerate(long):
                 feats[idx[j]] = {key: enc[key][k] for key in enc.keys()}
     return feats, lengths
@@ -235,13 +286,7 @@ def plan_batches(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: int
     """
     limit = length_limit(lm, max_length)
     feats, lengths = encode_texts(lm, texts, limit)
-    for i, n in enumerate(lengths):
-        if n > limit:
-            warnings.warn(
-                f"texts[{i}] has {n} tokens, more than the limit of {limit}: truncated to {limit} tokens",
-                UserWarning,
-                stacklevel=3,
-            )
+    warn_truncated(lengths, limit, stacklevel=3)
     batches = []
     for pair in (False, True):  # single texts and sentence pairs never share a batch
         order = sorted((i for i, t in enumerate(texts) if isinstance(t, tuple) == pair),
@@ -251,22 +296,25 @@ def plan_batches(lm: LoadedModel, texts: Sequence[TextInput], *, max_length: int
     return BatchPlan(feats, batches, truncated)
 
 
-def pad_batch(lm: LoadedModel, features: list[dict]):
+def pad_batch(lm: LoadedModel, features: list[dict], *, padding: bool | str = True,
+              max_length: int | None = None):
     """Right-pad pre-tokenized texts to the longest of the batch (dynamic padding).
 
     Parameters
     ----------
     features : list of dict
         Items of :attr:`BatchPlan.features` (or :func:`encode_texts`).
+    padding : True, "longest" or "max_length"
+        Pad to the longest text of the batch, or every text to ``max_length``.
 
     Returns
     -------
     transformers.BatchEncoding
-        Tensors of shape (n_texts, longest in the batch).
+        Tensors of shape (n_texts, longest in the batch) (``max_length`` with ``padding="max_length"``).
     """
     with _right_padding(lm.tokenizer) as tok, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "use __call__ instead of pad" advice does not apply here
-        return tok.pad(features, padding=True, return_tensors="pt")
+        return tok.pad(features, padding=padding, max_length=max_length, return_tensors="pt")
 
 
 def model_inputs(lm: LoadedModel, enc) -> dict[str, torch.Tensor]:

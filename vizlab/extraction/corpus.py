@@ -217,6 +217,7 @@ class _Tally:
 
 def _embed_texts(lm, texts: list[str], options: dict) -> tuple[np.ndarray, int]:
     """The vectors of a shard's texts, and how many texts were truncated."""
+    from vizlab.extraction.batching import TruncationWarning
     from vizlab.extraction.run import embed
 
     if not texts:
@@ -224,7 +225,7 @@ def _embed_texts(lm, texts: list[str], options: dict) -> tuple[np.ndarray, int]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         X = embed(lm, texts, cache=False, progress=False, **options)
-    return X, sum("truncated" in str(w.message) for w in caught)
+    return X, sum(len(w.message.indices) for w in caught if isinstance(w.message, TruncationWarning))
 
 
 def _kept(store: ShardStore, i: int, rec: dict | None, digest: str, shard_size: int) -> bool | None:

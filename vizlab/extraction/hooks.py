@@ -1,9 +1,11 @@
 """Named hook points on a loaded model, and one context manager that captures what they compute.
 
 Every extraction function that needs a model's internals (the logit lens, the query/key trace,
-the architecture summary) asks :func:`capture` for them by name, in the spirit of
-TransformerLens' hook points and ``run_with_cache(names_filter=...)``. The hooks are always
-removed when the block ends, even when the forward pass raises.
+the attention-output trace, the architecture summary) asks for them by name, in the spirit of
+TransformerLens' hook points and ``run_with_cache(names_filter=...)``: through the forward-pass
+entry :func:`vizlab.extraction.forward.run` (``names=``, ``inputs=``), which captures them with
+:func:`capture`. The hooks are always removed when the block ends, even when the forward pass
+raises.
 
 Hook point names (:func:`hook_points` lists those a model has):
 
@@ -19,9 +21,10 @@ Hook point names (:func:`hook_points` lists those a model has):
 ``unembed``                     the output embeddings (language-model head)
 ==============================  ==========================================================
 
->>> with capture(lm, ["blocks.0.attn.q_proj"], inputs=["final_norm"]) as got:   # doctest: +SKIP
-...     lm.model(**enc)
+>>> out, got = run(lm, "O gato dorme.", names=["blocks.0.attn.q_proj"], inputs=["final_norm"])  # doctest: +SKIP
 >>> got["blocks.0.attn.q_proj"].shape, got.input("final_norm").shape              # doctest: +SKIP
+>>> with capture(lm, ["blocks.0.attn.q_proj"]) as got:     # around any forward pass   # doctest: +SKIP
+...     lm.model(**enc)
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ import torch
 from vizlab.analysis.lens import LogitLens, lens_from_logits, log_softmax
 from vizlab.analysis.softmax import softmax
 from vizlab.extraction.batching import validate_texts
-from vizlab.extraction.hooks import capture, hook_points
+from vizlab.extraction.forward import encode, no_grad, run
+from vizlab.extraction.hooks import hook_points
 from vizlab.extraction.models import LoadedModel
 
 __all__ = [
@@ -53,12 +54,11 @@ def next_token_logits(lm: LoadedModel, prompts) -> np.ndarray:
     """
     _require_lm_head(lm)
     prompts = validate_texts(prompts)
+    keep = {"logits_to_keep": 1} if _accepts_keep(lm) else {}
     rows = []
-    with torch.inference_mode():
-        for p in prompts:  # one at a time: no padding, exact
-            enc = lm.tokenizer(p, return_tensors="pt").to(lm.device)
-            out = lm.model(**enc, logits_to_keep=1) if _accepts_keep(lm) else lm.model(**enc)
-            rows.append(out.logits[0, -1].float().cpu().numpy())
+    for p in prompts:  # one at a time: no padding, exact
+        out, _ = run(lm, p, **keep)
+        rows.append(out.logits[0, -1].float().cpu().numpy())
     return np.stack(rows)
 
 
@@ -90,10 +90,10 @@ def token_logprobs(lm: LoadedModel, text: str) -> tuple[list[str], np.ndarray, n
     """
     _require_lm_head(lm)
     (text,) = validate_texts([text])
-    enc = lm.tokenizer(text, return_tensors="pt", return_offsets_mapping=True)
-    offsets = enc.pop("offset_mapping")[0].numpy()
-    with torch.inference_mode():
-        logits = lm.model(**enc.to(lm.device)).logits[0].float().cpu().numpy()
+    enc = encode(lm, text, offsets=True)
+    offsets = enc["offset_mapping"][0].numpy()
+    out, _ = run(lm, enc)
+    logits = out.logits[0].float().cpu().numpy()
     ids = enc["input_ids"][0].cpu().numpy()
     lp = np.full(len(ids), np.nan)
     if len(ids) > 1:
@@ -236,9 +236,8 @@ def _fill_masked(lm, template, prefix, suffix, candidates, k, pool) -> FillBlank
 
     def logits_for(n_masks: int):
         text = prefix + " ".join([mask] * n_masks) + suffix
-        enc = tok(text, return_tensors="pt").to(lm.device)
-        with torch.inference_mode():
-            logits = lm.model(**enc).logits[0].float().cpu().numpy()
+        enc = encode(lm, text)
+        logits = run(lm, enc)[0].logits[0].float().cpu().numpy()
         pos = np.flatnonzero(enc["input_ids"][0].cpu().numpy() == tok.mask_token_id)
         return log_softmax(logits[pos])
 
@@ -296,10 +295,9 @@ def lens_logits(lm: LoadedModel, prompt: str) -> tuple[list[str], np.ndarray, np
     _require_lm_head(lm)
     (prompt,) = validate_texts([prompt])
     norm, head = _final_norm(lm), lm.model.get_output_embeddings()
-    enc = lm.tokenizer(prompt, return_tensors="pt").to(lm.device)
-    with torch.inference_mode():
-        with capture(lm, inputs=["final_norm"]) as got:
-            out = lm.model(**enc, output_hidden_states=True)
+    enc = encode(lm, prompt)
+    out, got = run(lm, enc, inputs=["final_norm"], output_hidden_states=True)
+    with no_grad():  # the final norm and the unembedding applied to run's outputs
         states = list(out.hidden_states[:-1]) + [got.input("final_norm")]
         logits = torch.stack([_finish_logits(lm, head(norm(h)))[0] for h in states])
     tokens = lm.tokens(enc["input_ids"][0])

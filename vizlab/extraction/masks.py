@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vizlab.extraction.batching import base_model, model_inputs, one_text, tokenize_batch
+from vizlab.extraction.batching import one_text
+from vizlab.extraction.forward import encode, no_grad, run
 from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.extraction.rng import seeded
 
@@ -53,15 +54,11 @@ def model_mask(lm: LoadedModel, text: str) -> ModelMask:
     """Run ``text`` and read which (query, key) pairs get attention (first layer, all heads)."""
     check_model(lm)
     texts = one_text(text, caller="model_mask")
-    enc = tokenize_batch(lm, texts)
-    inputs = model_inputs(lm, enc)
-    with torch.inference_mode():
-        if lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") and lm.model.get_output_embeddings() is not None:
-            out = lm.model(**inputs, output_attentions=True, return_dict=True)
-            pred = lm.tokens(out.logits[0].argmax(-1))
-        else:
-            out = base_model(lm)(**inputs, output_attentions=True, return_dict=True)
-            pred = None
+    enc = encode(lm, texts)
+    lm_head = lm.kind == "decoder" and hasattr(lm.model, "get_output_embeddings") and \
+        lm.model.get_output_embeddings() is not None
+    out, _ = run(lm, enc, head=lm_head, output_attentions=True)
+    pred = lm.tokens(out.logits[0].argmax(-1)) if lm_head else None
     allowed = (out.attentions[0][0] > 0).all(0).cpu().numpy()
     return ModelMask(lm.tokens(enc["input_ids"][0]), allowed, pred, lm.kind, lm.name)
 
@@ -96,7 +93,9 @@ def encoder_decoder_masks(config, n_source: int, n_target: int, *, seed: int = 0
     low = 5  # skip the special ids at the start of the vocabulary
     src = torch.randint(low, config.vocab_size, (1, n_source), generator=g)
     tgt = torch.randint(low, config.vocab_size, (1, n_target), generator=g)
-    with torch.inference_mode():
+    # A throwaway model built from a config, fed random ids: no LoadedModel, no tokenizer, nothing
+    # to place, so it is called directly (in run's gradient mode) rather than through forward.run.
+    with no_grad():
         out = model(input_ids=src, attention_mask=torch.ones_like(src), decoder_input_ids=tgt,
                     output_attentions=True, return_dict=True)
     first = lambda t: (t[0][0] > 0).all(0).cpu().numpy()  # noqa: E731

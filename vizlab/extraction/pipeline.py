@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from vizlab.extraction.attribution import is_classifier
-from vizlab.extraction.batching import model_inputs, one_text, tokenize_batch
+from vizlab.extraction.batching import one_text
+from vizlab.extraction.forward import encode, no_grad, run
 from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["ClassifierSteps", "classify_steps", "pipeline_probabilities"]
@@ -80,11 +81,10 @@ def classify_steps(lm: LoadedModel, text: str) -> ClassifierSteps:
     texts = one_text(text, caller="classify_steps")
     if not isinstance(texts[0], str):
         raise ValueError("classify_steps takes one text (a string), not a sentence pair")
-    enc = tokenize_batch(lm, texts, max_length=lm.max_length)
-    inputs = model_inputs(lm, enc)
+    enc = encode(lm, texts)
     model = lm.model
-    with torch.inference_mode():
-        out = model(**inputs, output_hidden_states=True, return_dict=True)
+    out, _ = run(lm, enc, output_hidden_states=True)
+    with no_grad():  # the pooler and the head recomputed from run's outputs
         logits = out.logits[0].double()
         h_cls = out.hidden_states[-1][0, 0]
         body = getattr(model, "base_model", None)

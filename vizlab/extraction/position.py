@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from vizlab.extraction.batching import base_model
+from vizlab.extraction.forward import no_grad
 from vizlab.extraction.models import LoadedModel
 
 __all__ = ["learned_positions", "absolute_pair_scores", "rope_frequencies", "rotary_tables"]
@@ -55,7 +56,7 @@ def absolute_pair_scores(lm: LoadedModel, query_token: str, key_token: str, *, n
     from vizlab.extraction.hooks import attention_modules
 
     att = attention_modules(lm)[0]
-    with torch.inference_mode():
+    with no_grad():  # parts of the first block applied to weights: no text, no forward pass to run
         P = emb.position_embeddings.weight[:n_positions]
         T = emb.token_type_embeddings.weight[0] if hasattr(emb, "token_type_embeddings") else 0
         xs = [emb.LayerNorm(emb.word_embeddings.weight[vocab[t]] + P + T) for t in (query_token, key_token)]
@@ -99,7 +100,7 @@ def rotary_tables(lm: LoadedModel, positions, *, layer_type: str | None = None) 
     rot = _rotary(lm)
     pos = torch.as_tensor(np.asarray(positions), dtype=torch.long)[None]
     x = torch.zeros(1, dtype=torch.float32)
-    with torch.inference_mode():
+    with no_grad():
         if layer_type is not None:
             cos, sin = rot(x, pos, layer_type)
         else:

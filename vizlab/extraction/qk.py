@@ -23,8 +23,9 @@ import torch
 
 from vizlab.analysis.attention import kv_head_index
 from vizlab.analysis.softmax import attention_from_qk, attention_scores
-from vizlab.extraction.batching import base_model, model_inputs, one_text, tokenize_batch
-from vizlab.extraction.hooks import attention_modules, capture
+from vizlab.extraction.batching import one_text
+from vizlab.extraction.forward import encode, run
+from vizlab.extraction.hooks import attention_modules
 from vizlab.extraction.models import LoadedModel, check_model
 
 __all__ = ["QKTrace", "apply_rotary", "trace_qk"]
@@ -163,9 +164,9 @@ def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
     head_dim = int(getattr(mod, "head_dim", 0) or mod.attention_head_size)
     point = f"blocks.{layer}.attn"
     parts = {key: f"{point}.{key}" for key in ("q_proj", "k_proj", "q_norm", "k_norm")}
-    enc = tokenize_batch(lm, texts)
-    with capture(lm, lambda name: name in parts.values(), inputs=[point]) as got, torch.inference_mode():
-        out = base_model(lm)(**model_inputs(lm, enc), output_attentions=True, return_dict=True)
+    enc = encode(lm, texts)
+    out, got = run(lm, enc, head=False, names=lambda name: name in parts.values(), inputs=[point],
+                   output_attentions=True)
     args, kwargs = got.args[point], got.kwargs[point]
     hidden = got.input(point)
     pe = kwargs.get("position_embeddings")

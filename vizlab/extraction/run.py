@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
-from vizlab.extraction.batching import base_model, model_inputs, pad_batch, plan_batches, validate_texts
+from vizlab.extraction.batching import pad_batch, plan_batches, validate_texts
+from vizlab.extraction.forward import no_grad, run
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
 from vizlab.provenance import code_version
 
@@ -123,17 +124,10 @@ def extract(
 def _compute_extract(model, texts, want_attn, want_hidden, hidden_ids, attn_ids, batch_size, max_length, progress):
     feats, batches, truncated = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)
     per_text: list[dict] = [None] * len(texts)  # type: ignore[list-item]
-    body = base_model(model)
-    with torch.inference_mode(), _progress(len(texts), "extract", progress) as bar:
+    with no_grad(), _progress(len(texts), "extract", progress) as bar:
         for idx in batches:
             enc = pad_batch(model, [feats[i] for i in idx])
-            out = body(**model_inputs(model, enc), output_hidden_states=want_hidden,
-                       output_attentions=want_attn, return_dict=True)
-            if want_attn and (out.attentions is None or any(a is None for a in out.attentions)):
-                raise RuntimeError(
-                    "the model returned no attention weights: load it with attentions=True "
-                    "(eager attention implementation)"
-                )
+            out, _ = run(model, enc, head=False, output_hidden_states=want_hidden, output_attentions=want_attn)
             mask = enc["attention_mask"]
             for j, i in enumerate(idx):
                 n = int(mask[j].sum())
@@ -280,14 +274,14 @@ def embed(
         feats, batches, _ = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
-        body = base_model(model)
-        with torch.inference_mode(), _progress(len(texts), "embed", progress) as bar:
+        with no_grad(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
-                inputs = model_inputs(model, pad_batch(model, [feats[i] for i in idx]))
-                res = body(**inputs, output_hidden_states=True, return_dict=True)
+                enc = pad_batch(model, [feats[i] for i in idx])
+                res, _ = run(model, enc, head=False, output_hidden_states=True)
+                mask = enc["attention_mask"].to(model.device)
                 ids = range(len(res.hidden_states)) if all_layers else [lidx]
                 for l in ids:
-                    v = _pool(res.hidden_states[l].float(), inputs["attention_mask"], pooling)
+                    v = _pool(res.hidden_states[l].float(), mask, pooling)
                     if normalize:
                         v = torch.nn.functional.normalize(v, dim=-1)
                     if all_layers:

@@ -39,6 +39,7 @@ from vizlab.extraction.batching import (
     pad_batch,
     plan_batches,
 )
+from vizlab.extraction.forward import run
 from vizlab.extraction.models import LoadedModel
 from vizlab.extraction.rng import seeded
 
@@ -214,10 +215,9 @@ def classifier_logits(clf: torch.nn.Module, lm: LoadedModel, texts: list[str], *
     clf.eval()
     feats, batches, _ = plan_batches(lm, texts, max_length=max_length, batch_size=batch_size)
     out = np.zeros((len(texts), clf.config.num_labels), dtype=np.float32)
-    with torch.inference_mode():
-        for idx in batches:
-            enc = pad_batch(lm, [feats[i] for i in idx])
-            out[idx] = clf(**model_inputs(lm, enc)).logits.float().cpu().numpy()
+    for idx in batches:
+        enc = pad_batch(lm, [feats[i] for i in idx])
+        out[idx] = run(lm, enc, module=clf)[0].logits.float().cpu().numpy()
     clf.train(was_training)
     return out
 
