@@ -228,3 +228,16 @@ def test_embedding_and_prediction_recipes_draw_the_data(tiny_decoder):
     np.testing.assert_allclose(widths, expected, rtol=1e-5)
     assert "T = 2,0" in fig.axes[0].get_title() and "tiny" in fig.axes[0].get_title()
     assert all("%" in t.get_text() and "," in t.get_text() for t in fig.axes[0].texts)
+
+
+@pytest.mark.models
+def test_attribute_never_trains_the_report_model_as_a_side_effect(tmp_path, monkeypatch, capsys):
+    """The default model of `vizlab attribute` is the report's fine-tuned MiniLM: on a machine where
+    `make figures` has not trained it, the command says how to train it instead of training for minutes."""
+    monkeypatch.setenv("VIZLAB_CACHE", str(tmp_path / "empty-cache"))
+    out = tmp_path / "a.png"
+    assert main(["attribute", "the actors were brilliant", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not trained on this machine yet" in err and "vizlab figures --only finetune_training_curves" in err
+    assert "--model gemma-270m" in err and not out.exists()
+    assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))

@@ -44,7 +44,12 @@ from vizlab.extraction.models import LoadedModel, check_model, load_model, runti
 from vizlab.extraction.training import TrainingHistory, build_classifier, classifier_logits, train_classifier
 from vizlab.provenance import code_version
 
-__all__ = ["finetune", "predict", "FineTuneResult", "TrainingHistory"]
+__all__ = ["NotTrainedError", "finetune", "predict", "FineTuneResult", "TrainingHistory"]
+
+
+class NotTrainedError(LookupError):
+    """``finetune(..., train=False)`` found no model trained with these settings in the cache."""
+
 
 _VERSION = 1  # bump when training or the stored layout changes
 _META = "finetune.json"
@@ -234,6 +239,7 @@ def finetune(
     cache: bool | str | os.PathLike = True,
     num_threads: int | None = 1,
     progress: bool | None = None,
+    train: bool = True,
 ) -> FineTuneResult:
     """Fine-tune ``model`` with a new classification head on ``train_df``.
 
@@ -282,6 +288,10 @@ def finetune(
         Does not enter the cache key.
     progress : bool, optional
         Show a progress bar (False: never).
+    train : bool
+        False: only load a model already trained with these settings (from the cache) and raise
+        :class:`NotTrainedError` instead of training (a command that must not start minutes of work
+        unasked).
 
     Returns
     -------
@@ -335,6 +345,9 @@ def finetune(
                               RuntimeWarning, stacklevel=2)
                 shutil.rmtree(folder, ignore_errors=True)
 
+        if not train:
+            raise NotTrainedError(f"{model.name} fine-tuned with these settings is not in the cache ({root}); "
+                                  "train it with train=True")
         clf = build_classifier(model, labels, seed)
         threads_before = torch.get_num_threads()
         if num_threads is not None:

@@ -35,12 +35,13 @@ def split_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     return train.reset_index(drop=True), held.reset_index(drop=True)
 
 
-def finetuned(ctx: StudyContext):
-    """The fine-tuned MiniLM (trained once, then loaded from the vizlab cache)."""
+def finetuned(ctx: StudyContext, *, train: bool = True):
+    """The fine-tuned MiniLM (trained once, then loaded from the vizlab cache); ``train=False`` raises
+    :class:`vizlab.extraction.finetune.NotTrainedError` instead of training it."""
     from vizlab.extraction.finetune import finetune
 
-    train, held = split_data()
-    return finetune(ctx.model("minilm"), train, eval_df=held, **TRAINING)
+    data, held = split_data()
+    return finetune(ctx.model("minilm"), data, eval_df=held, train=train, **TRAINING)
 
 
 def _train(ctx: StudyContext) -> None:

@@ -469,13 +469,23 @@ def _attribution_vs_attention(ctx: StudyContext) -> dict:
 def attribution_model(name: str = "sentiment"):
     """The model ``vizlab attribute`` explains.
 
-    ``"sentiment"``: the report's MiniLM fine-tuned on the sentiment tweets (trained once, then
-    cached); a preset or a folder: loaded with its classification head when its config names one.
+    ``"sentiment"``: the report's MiniLM fine-tuned on the sentiment tweets, as ``make figures`` trained
+    and cached it (never trained here: a ``ValueError`` says how to train it); a preset or a folder:
+    loaded with its classification head when its config names one.
     """
     from vizlab.extraction.models import PRESETS, load_model
 
     if name == "sentiment":
-        return finetuned(StudyContext()).model
+        from vizlab.extraction.finetune import NotTrainedError
+
+        try:
+            return finetuned(StudyContext(), train=False).model
+        except NotTrainedError:
+            raise ValueError(
+                "the 'sentiment' model is the report's MiniLM fine-tuned on 2,400 tweets, and it is not trained "
+                "on this machine yet (training takes about 3-4 minutes on 2 cores, once; `make figures` does it). "
+                "Train it with `vizlab figures --only finetune_training_curves`, or explain a model that is ready: "
+                "--model gemma-270m (next token) or a classifier folder") from None
     if name in PRESETS:
         return load_model(name)
     from vizlab.extraction.models import saved_task
