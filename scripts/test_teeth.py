@@ -1,12 +1,14 @@
 #!/usr/bin/env python
-"""Show that the tests of four easy-to-miss defects have teeth: each is run with the one-line bug
+"""Show that the tests of easy-to-miss defects have teeth: each is run with the one-line bug
 put into the source (then the source is restored) and without it.
 
-    python scripts/test_teeth.py        # ~1 min; prints "with the bug -> 1 failed ..." per defect
+    python scripts/test_teeth.py        # ~3 min; prints "with the bug -> 1 failed ..." per defect
 
-The defects (issue 18): the extract/embed cache key without the code version; a change in one
-figure module rebuilding every figure; corpus shards and their index written in place; the array
-cache written in place. Each test must fail with its bug and pass without it.
+The defects (issues 18 and 19): the extract/embed cache key without the code version; a change in
+one drawing module redrawing every figure; corpus shards and their index written in place; the array
+cache written in place; the texts a drawing read not recorded (a text edit would go unseen); a
+drawing-only change recomputing the study; the build leaving the global random state changed. Each
+test must fail with its bug and pass without it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ BUGS = [
  ("1 embed key without code version", "vizlab/extraction/run.py",
   'key = cache_key("embed", _VERSION, code_version(__name__), runtime_versions(),', 'key = cache_key("embed", _VERSION, runtime_versions(),',
   "tests/test_provenance.py::test_an_extraction_cache_entry_of_other_code_or_packages_is_not_served"),
- ("2 every loaded sibling module in every figure's code key", "vizlab/figures/keys.py",
-  'src = source_hash([spec.module or spec.build.__module__, *COMMON_MODULES], exclude=_SCRIPT_MODULES)',
-  'src = source_hash([spec.module or spec.build.__module__, *COMMON_MODULES, *(m for m in __import__("sys").modules if m.startswith(spec.module.rpartition(".")[0] + "."))], exclude=_SCRIPT_MODULES)',
+ ("2 every loaded sibling module in every drawing's code key", "vizlab/figures/keys.py",
+  '"code": source_hash([dr.module, *DRAWING_COMMON], exclude=_SCRIPT_MODULES),',
+  '"code": source_hash([dr.module, *DRAWING_COMMON, *(m for m in __import__("sys").modules if m.startswith(dr.module.rpartition(".")[0] + "."))], exclude=_SCRIPT_MODULES),',
   "tests/test_build.py::test_a_change_in_one_figure_module_rebuilds_only_the_figures_it_holds"),
  ("3 shards with a plain write_bytes", "vizlab/corpus_store.py",
   '    atomic_write_bytes(p, data)', '    p.write_bytes(data)',
@@ -38,6 +40,16 @@ BUGS = [
  ("4 ArrayCache.save without the atomic helper", "vizlab/cache.py",
   'atomic_write_bytes(self._file(key), buf.getvalue())', 'self._file(key).write_bytes(buf.getvalue())',
   "tests/test_atomic_writes.py::test_an_interrupted_cache_entry_is_not_left_behind"),
+ ("5 the texts a drawing read not recorded", "vizlab/figures/render.py",
+  "return Drawn(files, sorted(used))", "return Drawn(files, [])",
+  "tests/test_build.py::test_an_edited_text_or_caption_redraws_only_the_figures_that_use_it"),
+ ("6 a stale drawing recomputes its study", "vizlab/figures/build.py",
+  "tasks = [Task(row.spec, None if force or row.recompute else row.data) for row in todo]",
+  "tasks = [Task(row.spec, None) for row in todo]",
+  "tests/test_build.py::test_a_drawing_change_redraws_from_the_source_data_and_computes_nothing"),
+ ("7 the build's random state not put back", "vizlab/seeding.py",
+  "        random.setstate(states[0])", "        pass",
+  "tests/test_build.py::test_the_build_leaves_the_global_random_state_as_it_found_it"),
 ]
 
 
