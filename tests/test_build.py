@@ -158,7 +158,8 @@ def _build(fake, **kw):
     lines = []
     kw.setdefault("specs", fake.specs)
     kw.setdefault("jobs", 1)  # in this process: tests flip the fake module's flags
-    report = build_figures(out=fake.out, fingerprints=lambda m: fake.fps[m],
+    kw.setdefault("out", fake.out)
+    report = build_figures(fingerprints=lambda m: fake.fps[m],
                            log=lambda *a, **k: lines.append(" ".join(map(str, a))), **kw)
     return report, "\n".join(lines)
 
@@ -179,7 +180,7 @@ def test_first_build_writes_files_and_manifest(fake):
     assert [r["id"] for r in rows] == ["fake_square", "fake_viewer"]
     sq, vw = rows
     for key in ("id", "section", "caption", "files", "models", "fingerprints", "data", "n", "seed",
-                "versions", "seconds", "results", "key", "study_key", "texts", "sha256"):
+                "versions", "seconds", "results", "drawing_key", "study_key", "texts", "sha256"):
         assert key in sq
     assert sq["caption"] == "legenda fake_square" and sq["section"] == "embeddings"
     assert sq["files"] == ["fake_square.data.json", "fake_square.png", "fake_square.svg"]
@@ -670,18 +671,32 @@ def test_every_module_of_the_studies_and_drawings_packages_is_registered(tmp_pat
 
 @pytest.mark.parametrize("how", ["result", "attachment", "render"])
 def test_failure_after_drawing_keeps_previous_files_and_entry_byte_identical(fake, how):
+    """A failing study keeps every previous file and the entry (flagged); a drawing that fails after
+    its study ran keeps the previous drawn files, and the new source data with its study key (flagged
+    as a drawing failure), so the next build only redraws."""
     specs = [fake.spec("fake_fragile", "fragile")]
     assert _build(fake, specs=specs)[0].built == ["fake_fragile"]
     before = _snapshot(fake.out)
     entry = read_manifest(fake.out)[0]
     fake.studies.BREAK = fake.draws.BREAK = how
-    report, _ = _build(fake, specs=specs, force=True)
+    report, log = _build(fake, specs=specs, force=True)
     assert [fid for fid, _ in report.failed] == ["fake_fragile"]
+    stage = "study" if how == "result" else "draw"
+    assert "FAILED after" in log and f"({stage})" in log
     after = _snapshot(fake.out)
-    for name in ("fake_fragile.data.json", "fake_fragile.png", "fake_fragile.svg", "fragile.html"):
+    for name in ("fake_fragile.png", "fake_fragile.svg", "fragile.html"):
         assert after[name] == before[name], name
     flagged = read_manifest(fake.out)[0]
-    assert flagged.pop("error") and flagged == entry
+    assert flagged.pop("error") and flagged.pop("error_stage") == stage
+    if stage == "study":
+        assert flagged == entry and after["fake_fragile.data.json"] == before["fake_fragile.data.json"]
+    else:  # the study ran: its new data is kept, the drawing is stale
+        assert after["fake_fragile.data.json"] != before["fake_fragile.data.json"]
+        assert flagged["drawing_key"] == entry["drawing_key"]
+        fake.draws.BREAK = None
+        fake.studies.CALLS.clear()
+        report, _ = _build(fake, specs=specs)
+        assert report.built == ["fake_fragile"] and report.computed == [] and fake.studies.CALLS == []
     assert not [p for p in fake.out.iterdir() if p.name.endswith(".tmp")]  # no temporary files left
 
 
@@ -750,12 +765,13 @@ def test_check_lists_stale_figures_with_the_reason_and_builds_nothing(fake):
 
 def _other_numpy(fake, version="0.0.1"):
     """Make the manifest say fake_viewer was built with another numpy (key part and versions)."""
-    from vizlab.figures.keys import key_of, study_key_of
+    from vizlab.figures.keys import drawing_key_of, drawing_versions, study_key_of, study_versions
 
     rows = read_manifest(fake.out)
     rows[1]["versions"] = {**rows[1]["versions"], "numpy": version}
-    rows[1]["key_parts"]["packages"] = rows[1]["study_parts"]["packages"] = cache_key(rows[1]["versions"])
-    rows[1]["key"] = key_of(rows[1]["key_parts"])
+    rows[1]["drawing_parts"]["packages"] = cache_key(drawing_versions(rows[1]["versions"]))
+    rows[1]["study_parts"]["packages"] = cache_key(study_versions(rows[1]["versions"]))
+    rows[1]["drawing_key"] = drawing_key_of(rows[1]["drawing_parts"])
     rows[1]["study_key"] = study_key_of(rows[1]["study_parts"])
     (fake.out / "manifest.json").write_text(json.dumps(rows))
 
@@ -831,3 +847,59 @@ def test_check_option_exit_code(fake):
     assert run(args, **quiet) == 0
     (fake.out / "fake_square.png").write_bytes(b"tampered")
     assert run(args, **quiet) == 1
+
+
+# ----------------------------------------------------------------------------- what recomputes, what redraws
+
+
+def test_a_drawing_package_redraws_and_a_computing_package_recomputes(fake):
+    from vizlab.figures.status import figure_status
+    from vizlab.provenance import package_versions
+
+    _build(fake)
+    now = package_versions()
+
+    def status(**changed):
+        rows = figure_status(fake.specs, out=fake.out, fingerprints=fake.fps.get, versions={**now, **changed})
+        return {r.spec.id: (r.reason, r.recompute) for r in rows}
+
+    assert status(matplotlib="0.0.1") == {"fake_square": ("packages changed", False),
+                                          "fake_viewer": ("packages changed", False)}
+    assert status(torch="0.0.1") == {"fake_square": ("packages changed", True),
+                                      "fake_viewer": ("packages changed", True)}
+
+
+def test_redraw_needs_no_model_and_fails_clearly_without_source_data(fake):
+    _build(fake)
+    (fake.out / "fake_viewer.data.json").unlink()
+
+    def no_models(name):
+        raise RuntimeError(f"model {name!r} is not installed")
+
+    lines = []
+    report = build_figures(out=fake.out, specs=fake.specs, fingerprints=no_models, redraw=True, jobs=1,
+                           log=lambda *a, **k: lines.append(" ".join(map(str, a))))
+    assert report.built == ["fake_square"] and report.computed == [] and fake.studies.CALLS == ["square", "viewer"]
+    assert report.failed == [("fake_viewer", "no source data to redraw from (fake_viewer.data.json is missing): "
+                                             "run without --redraw")]
+    with pytest.raises(ValueError, match="pass one of them"):
+        build_figures(out=fake.out, specs=fake.specs, force=True, redraw=True)
+
+
+def test_another_language_draws_from_the_source_data_of_the_first(fake, tmp_path):
+    _build(fake)
+    fake.studies.CALLS.clear()
+    en = tmp_path / "en"
+    report, _ = _build(fake, out=en, lang="en", data_from=fake.out)
+    assert report.built == ["fake_square", "fake_viewer"] and report.computed == [] and fake.studies.CALLS == []
+    assert (en / "fake_square.data.json").read_bytes() == (fake.out / "fake_square.data.json").read_bytes()
+    assert "hello" in (en / "viewer.html").read_text()
+    assert _build(fake, out=en, lang="en", data_from=fake.out)[0].built == []
+
+
+def test_a_catalogue_prefix_read_by_a_drawing_is_recorded():
+    from vizlab.i18n import Lang, recording_texts
+
+    with recording_texts() as used:
+        Lang("pt").texts("qk")
+    assert "qk.*" in used

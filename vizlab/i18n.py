@@ -92,11 +92,22 @@ def recording_texts() -> Iterator[set]:
 
 
 def texts_hash(keys: Iterable[str]) -> str:
-    """A sha256 of the catalogue's current texts for ``keys`` (a removed key counts as changed)."""
+    """A sha256 of the catalogue's current texts for ``keys`` (a removed key counts as changed;
+    ``"prefix.*"`` stands for every text whose key starts with ``prefix.``, as :meth:`Lang.texts` reads
+    them).
+
+    >>> texts_hash(["layer"]) == texts_hash(["layer", "layer"]) != texts_hash(["qk.*"])
+    True
+    """
     import hashlib
     import json
 
-    doc = {k: CATALOGUE.get(k) for k in sorted(set(keys))}
+    def texts(key: str):
+        if key.endswith(".*"):
+            return {k: v for k, v in CATALOGUE.items() if k.startswith(key[:-1])}
+        return CATALOGUE.get(key)
+
+    doc = {k: texts(k) for k in sorted(set(keys))}
     return hashlib.sha256(json.dumps(doc, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -168,6 +179,8 @@ class Lang:
         ('training step', 'accuracy', 'held-out tweets', 'epoch 2')
         """
         start = prefix + "."
+        if (used := _USED.get()) is not None:
+            used.add(start + "*")  # every text of the prefix, the ones added later included
         out = {key[len(start):]: self(key) for key in CATALOGUE if key.startswith(start)}
         pairs = terms.items() if isinstance(terms, Mapping) else ((name, name) for name in terms)
         out.update((name, self(key)) for name, key in pairs)

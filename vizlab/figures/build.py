@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vizlab.figures.keys import data_file, drawing_parts, key_of, study_key_of
+from vizlab.figures.keys import data_file, drawing_key_of, drawing_parts, study_key_of
 from vizlab.figures.manifest import jsonable, sha256_of, update_manifest, write_figure
 from vizlab.figures.registry import SECTIONS, FigureSpec, all_figures
 from vizlab.figures.status import PACKAGES_CHANGED, environment_note, figure_status
@@ -113,6 +113,7 @@ def build_figures(
     log: Callable[..., None] = print,
     fingerprints: Callable[[str], str] | None = None,
     jobs: int | str = 1,
+    data_from: str | os.PathLike | None = None,
 ) -> BuildReport:
     """Build the selected figures into ``out`` and update ``out/manifest.json``.
 
@@ -128,7 +129,8 @@ def build_figures(
     force : bool
         Recompute and redraw even figures that are up to date.
     redraw : bool
-        Redraw every figure whose study is up to date from its source data (no model is loaded).
+        Redraw every figure from its source data, whatever its study key says: no model is asked
+        for (a figure without source data fails, saying so).
     dry_run : bool
         Only say which figures would be rebuilt and why; nothing is computed or written.
     specs : sequence of FigureSpec, optional
@@ -141,12 +143,17 @@ def build_figures(
     jobs : int or "auto"
         Worker processes building figures side by side (``"auto"``: one per core; 1: in this
         process). The files are the same for any number.
+    data_from : path, optional
+        Another figure folder whose up-to-date source data is drawn from instead of recomputing it
+        (an English build draws from the Portuguese ``figures/``: the data has no language).
 
     Returns
     -------
     BuildReport
     """
     _check_lang(lang)
+    if force and redraw:
+        raise ValueError("force recomputes every study and redraw recomputes none: pass one of them")
     t_start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -154,7 +161,7 @@ def build_figures(
     order = [s.id for s in specs]
     versions = package_versions()
     rows = figure_status(_select(specs, only, section), out=out, lang=lang, fingerprints=fingerprints,
-                         versions=versions)
+                         versions=versions, studies=not redraw, data_from=data_from)
     if note := environment_note(rows, lock=LOCK, versions=versions):
         log(f"note: {note}")
     report = BuildReport()
@@ -166,9 +173,10 @@ def build_figures(
 
     todo = []
     for row in rows:
-        if row.parts is None:
-            line(row.spec.id, f"FAILED: {row.reason}")
-            report.failed.append((row.spec.id, row.reason))
+        if row.drawing_parts is None or (redraw and row.recompute):
+            why = row.reason if not redraw else f"no source data to redraw from ({row.reason}): run without --redraw"
+            line(row.spec.id, f"FAILED: {why}")
+            report.failed.append((row.spec.id, why))
         elif force or redraw or row.reason is not None:
             todo.append(row)
         else:
@@ -199,11 +207,10 @@ def build_figures(
                 continue
             row = by_id[done.id]
             if done.error is not None:
-                line(done.id, f"FAILED after {done.seconds:.1f} s: {done.error}")
+                line(done.id, f"FAILED after {done.seconds:.1f} s ({done.stage}): {done.error}")
                 print(done.details, file=sys.stderr)
                 report.failed.append((done.id, done.error))
-                if row.old is not None:  # keep the last good entry (and files), flagged
-                    update_manifest(out, [{**row.old, "error": done.error}], order)
+                _keep_failed(out, row, done, order)
                 continue
             if done.details:
                 print(done.details, file=sys.stderr)
@@ -222,6 +229,22 @@ def build_figures(
             report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
                        time.perf_counter() - t_start, False, n_jobs, report.computed)
+
+
+def _keep_failed(out: Path, row, done, order) -> None:
+    """After a failure, keep the last good files and entry, flagged with the error and its stage. A
+    drawing that failed after its study ran keeps that study's source data (written, with its study
+    key), so the next build only redraws."""
+    if done.stage == "draw" and done.data is not None and row.study_parts is not None:
+        name = data_file(row.spec.id)
+        base = row.old or {"id": row.spec.id, "section": row.spec.section, "files": [], "sha256": {}}
+        entry = {**base, "study_key": study_key_of(row.study_parts), "study_parts": row.study_parts,
+                 "files": list(dict.fromkeys([name, *(base.get("files") or [])])),
+                 "sha256": {**(base.get("sha256") or {}), name: sha256_of(done.data)},
+                 "error": done.error, "error_stage": "draw"}
+        write_figure(out, {name: done.data}, entry, order)
+    elif row.old is not None:
+        update_manifest(out, [{**row.old, "error": done.error, "error_stage": done.stage}], order)
 
 
 def _entry(spec, lang, fps, done, versions, study) -> dict:
@@ -244,8 +267,8 @@ def _entry(spec, lang, fps, done, versions, study) -> dict:
         "seconds": round(done.seconds, 2),
         "study_key": study_key_of(study),
         "study_parts": study,
-        "key": key_of(parts),
-        "key_parts": parts,
+        "drawing_key": drawing_key_of(parts),
+        "drawing_parts": parts,
         "texts": list(done.texts),
         "sha256": {name: sha256_of(data) for name, data in done.files.items()},
     }
@@ -263,11 +286,11 @@ def check_figures(
 ) -> list[tuple[str, str]]:
     """The stale figures in ``out`` and why, without building or writing anything.
 
-    Stale means what it means to the build (:func:`vizlab.figures.status.figure_status`): not
-    in the manifest, flagged ``error``, a changed key part (code, figure, models, lang,
-    packages), or a file missing or differing from the sha256 in the manifest. Figures stale only
-    because the package versions differ are summarised in one message naming the packages and the
-    command to run.
+    Stale means what it means to the build (:func:`vizlab.figures.status.figure_status`): not in the
+    manifest, flagged ``error``, a changed part of its study key (study code, study inputs, models,
+    packages) or of its drawing key (drawing code, captions, lang, texts, source data, packages), or a
+    file missing or differing from the sha256 in the manifest. Figures stale only because the package
+    versions differ are summarised in one message naming the packages and the command to run.
 
     Returns
     -------
@@ -312,15 +335,16 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="language of titles and labels (default: pt)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: figures/ for pt, figures/en/ for en)")
-    p.add_argument("--force", action="store_true",
-                   help="recompute and redraw even the figures that are up to date")
-    p.add_argument("--redraw", action="store_true",
-                   help="redraw every figure from its source data (<id>.data.json; no model is loaded)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--force", action="store_true",
+                     help="recompute and redraw even the figures that are up to date")
+    how.add_argument("--redraw", action="store_true",
+                     help="redraw every figure from its source data (<id>.data.json); no model is needed")
     p.add_argument("--dry-run", action="store_true",
                    help="only say which figures would be rebuilt and why (nothing is computed)")
     p.add_argument("--check", action="store_true",
                    help="build nothing; list the stale figures with the reason and exit 1 if any "
-                        "(compares code, figure, models, lang, package versions and the files' sha256)")
+                        "(compares each figure's study key, drawing key and files' sha256)")
     p.add_argument("-j", "--jobs", default="auto", metavar="N",
                    help="worker processes building figures side by side (default: auto = one per core; "
                         "the files are the same for any number)")
@@ -350,9 +374,10 @@ def run(args: argparse.Namespace, *, specs: Sequence[FigureSpec] | None = None,
         stale = check_figures(out=out, only=args.only, section=args.section, lang=args.lang, specs=specs,
                               log=log, fingerprints=fingerprints)
         return 1 if stale else 0
+    data_from = default_out("pt") if args.lang != "pt" else None  # the data has no language
     report = build_figures(out=out, only=args.only, section=args.section, lang=args.lang,
                            force=args.force, redraw=getattr(args, "redraw", False), dry_run=args.dry_run,
-                           specs=specs, log=log,
+                           specs=specs, log=log, data_from=data_from,
                            fingerprints=fingerprints, jobs=getattr(args, "jobs", 1))
     built = "would be built" if report.dry_run else "built"
     workers = "" if report.dry_run or not report.built else f" ({report.jobs} worker{'s' * (report.jobs > 1)})"

@@ -12,13 +12,14 @@ is a sha256 of:
 ``models``
     the fingerprints of the models named in ``inputs["models"]``;
 ``packages``
-    the versions of the packages that compute (:func:`vizlab.provenance.package_versions`),
-    compared openly (a model fingerprint is its files only).
+    the versions of the packages that compute (:func:`study_versions`: every versioned package but
+    those that only draw), compared openly (a model fingerprint is its files only).
 
 Its **drawing key** (``key``) is a sha256 of:
 
 ``code``
-    the drawing module's import closure and the drawing machinery (:data:`DRAWING_COMMON`);
+    the drawing module's import closure and the drawing machinery (:data:`DRAWING_COMMON`), and the
+    offline pages' scripts (``vizlab/interactive/*.js``);
 ``figure``
     id, section, captions (``captions.toml``), inputs and drawing function;
 ``lang``
@@ -29,21 +30,24 @@ Its **drawing key** (``key``) is a sha256 of:
 ``data``
     the sha256 of the source data file (the study's result);
 ``packages``
-    as above (matplotlib draws).
+    the versions of the packages that draw (:func:`drawing_versions`: Python, numpy, matplotlib,
+    pillow, seaborn, plotly), so a matplotlib upgrade redraws every figure and recomputes none.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from hashlib import sha256
 from pathlib import Path
 
 from vizlab.cache import atomic_write_bytes, cache_dir, cache_key
 from vizlab.figures.registry import FigureSpec
 from vizlab.provenance import environment_stamp, source_hash
 
-__all__ = ["DRAWING_COMMON", "DRAWING_PARTS", "STUDY_COMMON", "STUDY_PARTS", "ModelFingerprints", "data_file",
-           "drawing_parts", "key_of", "model_names", "path_stamp", "study_key_of", "study_parts"]
+__all__ = ["DRAWING_COMMON", "DRAWING_PACKAGES", "DRAWING_PARTS", "STUDY_COMMON", "STUDY_PARTS", "ModelFingerprints",
+           "data_file", "drawing_key_of", "drawing_parts", "drawing_versions", "model_names", "path_stamp",
+           "study_key_of", "study_parts", "study_versions"]
 
 # Code that shapes every study's result (the study API, running one, its file format).
 STUDY_COMMON = ("vizlab.studies", "vizlab.figures.compute", "vizlab.sourcedata")
@@ -55,6 +59,9 @@ _SCRIPT_MODULES = ("vizlab.figures.build", "vizlab.figures.manifest", "vizlab.fi
                    "vizlab.figures.status", "vizlab.figures.workers", "vizlab.figures.registry")
 STUDY_PARTS = ("code", "study", "models", "packages")
 DRAWING_PARTS = ("code", "figure", "lang", "texts", "data", "packages")
+# Packages that only draw: they key the drawings, not the studies (numpy and Python key both).
+DRAWING_PACKAGES = ("python", "numpy", "matplotlib", "pillow", "seaborn", "plotly")
+_DRAW_ONLY = frozenset(DRAWING_PACKAGES) - {"python", "numpy"}
 _SALT = "vizlab-figure-v3"
 _STUDY_SALT = "vizlab-study-v1"
 
@@ -120,6 +127,34 @@ def model_names(spec: FigureSpec) -> list[str]:
     return [str(m) for m in models]
 
 
+def _assets_hash() -> str:
+    """sha256 of the files that drawings read besides Python code: the offline pages' scripts
+    (``vizlab/interactive/*.js``), inlined into the attached HTML pages."""
+    from importlib import resources
+
+    files = sorted((p.name, p.read_bytes()) for p in resources.files("vizlab.interactive").iterdir()
+                   if p.name.endswith(".js"))
+    return cache_key([(name, sha256(data).hexdigest()) for name, data in files])
+
+
+def study_versions(versions: dict) -> dict:
+    """The package versions that key a study: all of ``versions`` but the packages that only draw.
+
+    >>> study_versions({"python": "3.11", "torch": "2.13.0", "matplotlib": "3.10.0"})
+    {'python': '3.11', 'torch': '2.13.0'}
+    """
+    return {k: v for k, v in versions.items() if k not in _DRAW_ONLY}
+
+
+def drawing_versions(versions: dict) -> dict:
+    """The package versions that key a drawing (:data:`DRAWING_PACKAGES`).
+
+    >>> drawing_versions({"python": "3.11", "torch": "2.13.0", "matplotlib": "3.10.0"})
+    {'python': '3.11', 'matplotlib': '3.10.0'}
+    """
+    return {k: versions[k] for k in DRAWING_PACKAGES if k in versions}
+
+
 def study_parts(spec: FigureSpec, *, fingerprints: dict, versions: dict) -> dict[str, str]:
     """The hashes a figure's study key is made of (see the module docstring), by name."""
     st = spec.study
@@ -127,7 +162,7 @@ def study_parts(spec: FigureSpec, *, fingerprints: dict, versions: dict) -> dict
         "code": source_hash([st.module, *STUDY_COMMON], exclude=_SCRIPT_MODULES),
         "study": cache_key(spec.id, st.inputs, st.compute.__qualname__),
         "models": cache_key(fingerprints),
-        "packages": cache_key(versions),
+        "packages": cache_key(study_versions(versions)),
     }
 
 
@@ -139,12 +174,12 @@ def drawing_parts(spec: FigureSpec, *, lang: str, versions: dict, texts: str, da
     """
     dr = spec.drawing
     return {
-        "code": source_hash([dr.module, *DRAWING_COMMON], exclude=_SCRIPT_MODULES),
+        "code": cache_key(source_hash([dr.module, *DRAWING_COMMON], exclude=_SCRIPT_MODULES), _assets_hash()),
         "figure": cache_key(spec.id, spec.section, spec.caption, spec.inputs, dr.draw.__qualname__),
         "lang": lang,
         "texts": texts,
         "data": str(data),
-        "packages": cache_key(versions),
+        "packages": cache_key(drawing_versions(versions)),
     }
 
 
@@ -153,6 +188,6 @@ def study_key_of(parts: dict[str, str]) -> str:
     return cache_key(_STUDY_SALT, parts)
 
 
-def key_of(parts: dict[str, str]) -> str:
-    """The figure (drawing) key: one sha256 of its parts."""
+def drawing_key_of(parts: dict[str, str]) -> str:
+    """The drawing key: one sha256 of its parts."""
     return cache_key(_SALT, parts)

@@ -25,8 +25,8 @@ from vizlab.figures.keys import (
     STUDY_PARTS,
     ModelFingerprints,
     data_file,
+    drawing_key_of,
     drawing_parts,
-    key_of,
     model_names,
     study_key_of,
     study_parts,
@@ -36,7 +36,7 @@ from vizlab.figures.registry import FigureSpec
 from vizlab.i18n import texts_hash
 from vizlab.provenance import locked_versions, package_versions, version_drift
 
-__all__ = ["FigureStatus", "environment_note", "figure_status", "stale_reason"]
+__all__ = ["FigureStatus", "drawing_reason", "environment_note", "figure_status", "study_reason"]
 
 # How a stale reason names a key part.
 _STUDY_WORDS = {"code": "study code", "study": "study inputs", "models": "models", "packages": "packages"}
@@ -52,24 +52,25 @@ class FigureStatus:
     Attributes
     ----------
     spec : FigureSpec
-    parts : dict or None
-        Its drawing key parts now (None when they cannot be computed, e.g. a model that is not installed).
-    study_parts : dict or None
-        Its study key parts now.
+    drawing_parts : dict or None
+        Its drawing key parts now (None when its key cannot be computed, e.g. a model that is not
+        installed).
     fingerprints : dict
         The fingerprints of its declared models.
     reason : str or None
         Why it is stale; None when it is up to date.
     old : dict or None
         Its manifest entry.
+    study_parts : dict or None
+        Its study key parts now (with ``studies=False``: the ones recorded with its source data).
     recompute : bool
         Whether its study must run again (else only its drawing is redone, from ``data``).
     data : bytes or None
-        Its source data file, when the study is up to date.
+        Its up-to-date source data, when there is one (from ``out`` or from ``data_from``).
     """
 
     spec: FigureSpec
-    parts: dict | None
+    drawing_parts: dict | None
     fingerprints: dict
     reason: str | None
     old: dict | None
@@ -95,21 +96,31 @@ def _file_problem(old: dict, name: str, out: Path) -> str | None:
     return None
 
 
-def study_reason(old: dict | None, parts: Mapping[str, str], out: Path) -> str | None:
-    """Why a figure's study must run again, or None when its source data is up to date."""
+def _study_failed(old: dict) -> bool:
+    """Whether the entry records a failed study (a failed drawing leaves its study up to date)."""
+    return bool(old.get("error")) and old.get("error_stage", "study") != "draw"
+
+
+def study_reason(old: dict | None, parts: Mapping[str, str] | None, out: Path) -> str | None:
+    """Why a figure's study must run again, or None when its source data in ``out`` is up to date.
+
+    ``parts=None`` compares nothing but the source data file with its recorded sha256 (a redraw,
+    which needs no model to know the data it draws is the data the manifest recorded).
+    """
     if not old:
         return "not in the manifest"
-    if old.get("error"):
+    if _study_failed(old):
         return "flagged error in the manifest (last build failed)"
-    if old.get("study_key") != study_key_of(dict(parts)):
+    if parts is not None and old.get("study_key") != study_key_of(dict(parts)):
         changed = _changed(old.get("study_parts") or {}, parts, STUDY_PARTS, _STUDY_WORDS)
         return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
+    if data_file(old["id"]) not in (old.get("files") or []):
+        return "no source data recorded"
     return _file_problem(old, data_file(old["id"]), out)
 
 
-def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path,
-                 study: Mapping[str, str] | None = None) -> str | None:
-    """Why a figure is stale (its study, then its drawing), or None when its files are up to date.
+def drawing_reason(old: dict | None, parts: Mapping[str, str], out: Path) -> str | None:
+    """Why a figure's drawing is stale (its key, a flagged error, a file), or None when it is up to date.
 
     Parameters
     ----------
@@ -119,17 +130,13 @@ def stale_reason(old: dict | None, parts: Mapping[str, str], out: Path,
         Its drawing key parts now (:func:`vizlab.figures.keys.drawing_parts`).
     out : path
         The figure folder.
-    study : dict, optional
-        Its study key parts now (:func:`vizlab.figures.keys.study_parts`); checked first when given.
     """
-    if study is not None and (why := study_reason(old, study, out)):
-        return why
     if not old:
         return "not in the manifest"
     if old.get("error"):
         return "flagged error in the manifest (last build failed)"
-    if old.get("key") != key_of(dict(parts)):
-        changed = _changed(old.get("key_parts") or {}, parts, DRAWING_PARTS, _DRAWING_WORDS)
+    if old.get("drawing_key") != drawing_key_of(dict(parts)):
+        changed = _changed(old.get("drawing_parts") or {}, parts, DRAWING_PARTS, _DRAWING_WORDS)
         return f"{' and '.join(changed)} changed" if changed else "built by an older vizlab"
     for f in old.get("files") or []:
         if problem := _file_problem(old, f, out):
@@ -144,6 +151,8 @@ def figure_status(
     lang: str = "pt",
     fingerprints: Callable[[str], str] | None = None,
     versions: Mapping[str, str | None] | None = None,
+    studies: bool = True,
+    data_from: str | os.PathLike | None = None,
 ) -> list[FigureStatus]:
     """The status of each of ``specs`` in the folder ``out`` (nothing is built or written).
 
@@ -154,27 +163,46 @@ def figure_status(
         remembered in the vizlab cache, so a warm check never imports torch).
     versions : dict, optional
         Package versions (default: the installed ones, :func:`vizlab.provenance.package_versions`).
+    studies : bool
+        Compare the study keys (models, code, inputs, packages). False: trust any source data file
+        that has its recorded sha256, and never ask for a model (a redraw).
+    data_from : path, optional
+        Another figure folder whose up-to-date source data may be drawn from (the Portuguese
+        ``figures/`` for an English build: the data does not depend on the language).
     """
     out = Path(out)
     fingerprint_of = fingerprints or ModelFingerprints()
     versions = dict(package_versions() if versions is None else versions)
-    previous = {e["id"]: e for e in read_manifest(out)}
+    folders = [(out, {e["id"]: e for e in read_manifest(out)})]
+    if data_from is not None and Path(data_from).resolve() != out.resolve():
+        folders.append((Path(data_from), {e["id"]: e for e in read_manifest(data_from)}))
     rows = []
     for spec in specs:
-        old = previous.get(spec.id)
-        try:
-            fps = {m: fingerprint_of(m) for m in model_names(spec)}
-            sparts = study_parts(spec, fingerprints=fps, versions=versions)
-        except Exception as err:  # noqa: BLE001 - e.g. a model that cannot be found
-            rows.append(FigureStatus(spec, None, {}, f"cannot compute its key ({type(err).__name__}: {err})", old))
-            continue
-        why_study = study_reason(old, sparts, out)
-        data = None if why_study else (out / data_file(spec.id)).read_bytes()
+        old = folders[0][1].get(spec.id)
+        fps, sparts = {}, None
+        if studies:
+            try:
+                fps = {m: fingerprint_of(m) for m in model_names(spec)}
+                sparts = study_parts(spec, fingerprints=fps, versions=versions)
+            except Exception as err:  # noqa: BLE001 - e.g. a model that cannot be found
+                rows.append(FigureStatus(spec, None, {}, f"cannot compute its key ({type(err).__name__}: {err}; "
+                                         "--redraw draws from the committed source data without models)", old))
+                continue
+        why_study, data = None, None
+        for folder, entries in folders:
+            entry = entries.get(spec.id)
+            why = study_reason(entry, sparts, folder)
+            if why is None:
+                data = (folder / data_file(spec.id)).read_bytes()
+                if not studies:  # what the data was computed from, as recorded with it
+                    fps, sparts = dict(entry.get("fingerprints") or {}), entry.get("study_parts")
+                break
+            why_study = why_study or why
         texts = texts_hash((old or {}).get("texts") or [])
         parts = drawing_parts(spec, lang=lang, versions=versions, texts=texts,
                               data=sha256_of(data) if data is not None else None)
-        reason = why_study or stale_reason(old, parts, out)
-        rows.append(FigureStatus(spec, parts, fps, reason, old, sparts, why_study is not None, data))
+        reason = why_study if data is None else drawing_reason(old, parts, out)
+        rows.append(FigureStatus(spec, parts, fps, reason, old, sparts, data is None, data))
     return rows
 
 

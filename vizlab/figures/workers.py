@@ -73,6 +73,8 @@ class Rendered:
     details: str = ""  # traceback of a failure; warnings a worker printed
     texts: tuple[str, ...] = ()  # the catalogue keys the drawing read
     computed: bool = False  # whether the study ran (else drawn from the source data)
+    stage: str = ""  # of a failure: "study" or "draw"
+    data: bytes | None = None  # of a failed drawing: the source data its study computed
 
 
 def resolve_jobs(jobs: int | str | None, n_tasks: int) -> int:
@@ -146,18 +148,22 @@ def _timed(name: str, run) -> Rendered:
 
 
 def build_one(task: Task, ctx: StudyContext, lang: str) -> Rendered:
-    """Build one figure (its study if stale, then its drawing), catching its error."""
-
-    def run() -> dict:
-        data, fps = task.data, {}
+    """Build one figure (its study if stale, then its drawing), catching its error and saying which
+    stage failed (a study that ran before a drawing failed hands its source data back)."""
+    t0 = time.perf_counter()
+    data, fps, stage = task.data, {}, "study"
+    try:
         if data is None:
             data, _ = run_study(task.spec.study, ctx)
             fps = dict(ctx.fingerprints)
+        stage = "draw"
         drawn = draw(task.spec.drawing, data, lang=lang)
-        return {"files": {data_file(task.id): data, **drawn.files}, "results": json.loads(data)["results"],
-                "fingerprints": fps, "texts": tuple(drawn.texts), "computed": task.data is None}
-
-    return _timed(task.id, run)
+    except Exception as err:  # noqa: BLE001 - reported by the build
+        fresh = data if stage == "draw" and task.data is None else None
+        return Rendered(task.id, None, None, fps, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
+                        traceback.format_exc(), computed=fresh is not None, stage=stage, data=fresh)
+    return Rendered(task.id, {data_file(task.id): data, **drawn.files}, json.loads(data)["results"], fps,
+                    time.perf_counter() - t0, texts=tuple(drawn.texts), computed=task.data is None)
 
 
 def _step_one(step: Step, ctx: StudyContext) -> Rendered:
