@@ -318,7 +318,7 @@ def circle(src, ctx):
 
 
 def test_a_change_in_one_figure_module_rebuilds_only_the_figures_it_holds(fake):
-    """Two figure modules side by side (as vizlab.figures.attention and .embeddings are): editing
+    """Two drawing modules side by side (as vizlab.drawings.attention and .embeddings are): editing
     one rebuilds its figures, not the other's."""
     pkg = fake.mod.__package__
     (fake.root / "other.py").write_text(OTHER)
@@ -548,7 +548,7 @@ def test_run_exit_code_and_summary(fake):
     assert run(args, specs=fake.specs, fingerprints=fake.fps.get, log=lambda *a, **k: None) == 0
 
 
-def test_bad_builders_fail_with_clear_messages(fake):
+def test_bad_studies_and_drawings_fail_with_clear_messages(fake):
     specs = [fake.spec("fake_int", "not_a_figure")]
     report, _ = _build(fake, specs=specs)
     msg = "TypeError: the drawing of 'fake_int' returned int, expected a matplotlib Figure"
@@ -903,3 +903,27 @@ def test_a_catalogue_prefix_read_by_a_drawing_is_recorded():
     with recording_texts() as used:
         Lang("pt").texts("qk")
     assert "qk.*" in used
+
+
+def test_one_id_registered_by_two_modules_is_an_error(monkeypatch):
+    """A copied section module registering the same id with the same function name is caught."""
+    import vizlab.drawings as drawings
+    import vizlab.studies as studies
+
+    monkeypatch.setattr(studies, "_STUDIES", {})
+    monkeypatch.setattr(drawings, "_DRAWINGS", {})
+
+    def _grid(ctx):
+        return {}
+
+    first = type(_grid)(_grid.__code__, {"__name__": "pkg.a"}, "_grid")
+    second = type(_grid)(_grid.__code__, {"__name__": "pkg.b"}, "_grid")
+    first.__module__, second.__module__ = "pkg.a", "pkg.b"
+    first.__qualname__ = second.__qualname__ = "_grid"
+    studies.study("x")(first)
+    studies.study("x")(first)  # the same function again (a module imported twice): fine
+    with pytest.raises(ValueError, match=r"study 'x' registered twice \(pkg\.a\._grid and pkg\.b\._grid\)"):
+        studies.study("x")(second)
+    drawings.drawing("x", section="attention")(first)
+    with pytest.raises(ValueError, match="drawing 'x' registered twice"):
+        drawings.drawing("x", section="attention")(second)

@@ -138,7 +138,7 @@ def built(tmp_path_factory):
     out = tmp / "figures"
     drawn: dict[str, dict] = {}
     log: list[str] = []
-    # --jobs 1: in this process, so the recording builders can note what each figure draws (the
+    # --jobs 1: in this process, so the recording drawings can note what each figure draws (the
     # figures/ it is compared with was built by worker processes: the bytes must not differ)
     args = figure_build.add_arguments(argparse.ArgumentParser()).parse_args(
         ["--out", str(out), "--force", "--jobs", "1"])

@@ -2,7 +2,7 @@
 
 Colours come from the Okabe-Ito palette (safe for the common forms of colour blindness; no
 red/green pair). This module is torch- and matplotlib-free so that the plots, the offline
-viewers and the figure builders all read the same values.
+viewers and the figure drawings all read the same values.
 
 >>> CLASS_COLORS["negative"], ROLE_COLORS["fine_tuned"]
 ('#D55E00', '#CC79A7')

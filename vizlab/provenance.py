@@ -1,6 +1,6 @@
 """Where a result comes from: the version of the code that computed it and of the packages it ran on.
 
-Torch-free and shared: the figure script keys each figure by the source of its builder module,
+Torch-free and shared: the figure script keys each figure by the source of its study and drawing modules,
 and the on-disk cache keys each entry by the source of the module that computed it
 (:func:`code_version`), so a fix to extraction or an upgrade of vizlab never serves old results.
 
@@ -29,6 +29,7 @@ __all__ = [
     "VERSIONED_PACKAGES",
     "code_version",
     "environment_stamp",
+    "import_submodules",
     "imported_modules",
     "locked_versions",
     "module_file",
@@ -130,7 +131,7 @@ def source_hash(modules: Sequence[str], *, exclude: Iterable[str] = ()) -> str:
     Parameters
     ----------
     modules : sequence of str
-        Dotted module names, e.g. ``["vizlab.figures.attention"]``.
+        Dotted module names, e.g. ``["vizlab.drawings.attention"]``.
     exclude : iterable of str
         Module names left out (and not followed), e.g. the figure script itself.
 
@@ -224,3 +225,15 @@ def environment_stamp() -> str:
     """A hash that changes whenever any installed distribution changes version."""
     dists = sorted((d.metadata["Name"] or "", d.version) for d in importlib.metadata.distributions())
     return cache_key(dists)
+
+
+def import_submodules(package: str) -> list[str]:
+    """Import every module of ``package`` (by name; private ``_name`` modules left out) and return
+    their names: how the studies and drawings are found, so a new section module cannot be missed."""
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    names = sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    for name in names:
+        importlib.import_module(name)
+    return names

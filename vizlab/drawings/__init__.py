@@ -4,8 +4,8 @@ A drawing takes the study's :class:`~vizlab.sourcedata.SourceData` (what ``figur
 holds) and a :class:`DrawContext` (the reader's language) and returns a matplotlib Figure; it may
 attach extra files (an offline HTML page). It loads no model and reads no cache: the committed
 source data is all it needs, so a label, colour or layout change redraws every figure in a
-couple of minutes (import-linter forbids this package to import ``vizlab.extraction``,
-``vizlab.studies``, ``vizlab.cache`` and torch).
+minute (import-linter forbids this package to import ``vizlab.extraction``, ``vizlab.studies``,
+torch and transformers, even indirectly).
 
 Each report section has one module here, found by :func:`registered_drawings` whatever its name::
 
@@ -16,8 +16,6 @@ Each report section has one module here, found by :func:`registered_drawings` wh
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +65,10 @@ def drawing(id: str, *, section: str):
         raise ValueError(f"unknown section {section!r}; use one of {SECTIONS}")
 
     def deco(fn):
-        if id in _DRAWINGS and _DRAWINGS[id].draw.__qualname__ != fn.__qualname__:
-            raise ValueError(f"drawing {id!r} registered twice ({_DRAWINGS[id].module} and {fn.__module__})")
+        old = _DRAWINGS.get(id)
+        if old is not None and (old.module, old.draw.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise ValueError(f"drawing {id!r} registered twice ({old.module}.{old.draw.__qualname__} and "
+                             f"{fn.__module__}.{fn.__qualname__})")
         _DRAWINGS[id] = DrawingSpec(id, section, fn, fn.__module__)
         return fn
 
@@ -77,10 +77,9 @@ def drawing(id: str, *, section: str):
 
 def registered_drawings() -> dict[str, DrawingSpec]:
     """Every drawing, by figure id, in the order modules register them (modules by name)."""
-    pkg = importlib.import_module(__name__)
-    for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not m.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{m.name}")
+    from vizlab.provenance import import_submodules
+
+    import_submodules(__name__)
     return dict(_DRAWINGS)
 
 

@@ -2,7 +2,10 @@
 
 The manifest is a JSON list, one dict per figure in report order (``id``, ``section``,
 ``caption``, ``files``, ``models`` + ``fingerprints``, ``data``, ``n``, ``seed``, ``inputs``,
-``results``, ``versions``, ``seconds``, ``key`` + ``key_parts`` and the ``sha256`` of each file).
+``results`` (the numbers its study recorded), ``versions``, ``seconds``, ``study_key`` +
+``study_parts``, ``drawing_key`` + ``drawing_parts``, ``texts`` (the catalogue keys its drawing
+read) and the ``sha256`` of each file, its source data ``<id>.data.json`` included; after a failure,
+``error`` and ``error_stage``: ``"study"`` or ``"draw"``).
 
 Writes are crash-safe: :func:`write_figure` gets every byte of a figure already rendered, puts
 all its files in place (each through a temporary file and a rename) and updates the manifest

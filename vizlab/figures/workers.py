@@ -198,7 +198,7 @@ def _worker_build(task: Task | Step) -> Rendered:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         done = (build_one(task, _WORKER["ctx"], _WORKER["lang"]) if isinstance(task, Task)
                 else _step_one(task, _WORKER["ctx"]))
-    # keep what the builder said (warnings), drop progress bars (lines redrawn with \r)
+    # keep what the study and drawing said (warnings), drop progress bars (lines redrawn with \r)
     said = "\n".join(line for line in out.getvalue().split("\n") if line.strip() and "\r" not in line)
     return dataclasses.replace(done, details=(done.details + "\n" + said).strip()) if said else done
 

@@ -20,8 +20,6 @@ the report calls; the report's registrations bind them to the report's inputs::
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,23 +85,21 @@ def study(id: str, *, inputs: dict | None = None, needs: tuple[Step, ...] = ()):
     """Decorator registering ``compute(ctx) -> dict`` as the study of figure ``id``."""
 
     def deco(fn):
-        if id in _STUDIES and _STUDIES[id].compute.__qualname__ != fn.__qualname__:
-            raise ValueError(f"study {id!r} registered twice ({_STUDIES[id].module} and {fn.__module__})")
+        old = _STUDIES.get(id)
+        if old is not None and (old.module, old.compute.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise ValueError(f"study {id!r} registered twice ({old.module}.{old.compute.__qualname__} and "
+                             f"{fn.__module__}.{fn.__qualname__})")
         _STUDIES[id] = StudySpec(id, fn, dict(inputs or {}), fn.__module__, tuple(needs))
         return fn
 
     return deco
 
 
-def _submodules(package: str) -> list[str]:
-    mod = importlib.import_module(package)
-    return sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(mod.__path__) if not m.name.startswith("_"))
-
-
 def registered_studies() -> dict[str, StudySpec]:
     """Every study, by figure id: each module of this package is imported (none can be missed)."""
-    for name in _submodules(__name__):
-        importlib.import_module(name)
+    from vizlab.provenance import import_submodules
+
+    import_submodules(__name__)
     return dict(_STUDIES)
 
 
