@@ -118,6 +118,12 @@ def test_parquet(tmp_path):
     assert rows.frame["label"].tolist() == ["5.0", "1.0"]  # a float column: as str() writes its values
     pd.DataFrame({"text": ["um", "dois"], "stars": [5, 1]}).to_parquet(p)
     assert read_rows(p, "text", "stars").frame["label"].tolist() == ["5", "1"]
+    # an integer column with a null, as Arrow writes it: labels as written ("5", not "5.0")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": ["um", "dois", "três"], "stars": pa.array([5, None, 1], pa.int64())}), p)
+    assert read_rows(p, "text", "stars").frame["label"].tolist() == ["5", "1"]
 
 
 def test_separators_and_quotes():

@@ -411,7 +411,7 @@ def _parquet_chunks(fmt: TableFormat, text_col, label_col, chunk_size):
     use = [text_col] + ([label_col] if label_col else [])
     start = 0
     for batch in pf.iter_batches(batch_size=chunk_size, columns=use):
-        chunk = batch.to_pandas()
+        chunk = batch.to_pandas(integer_object_nulls=True)  # an int column with a null stays ints, not 5.0
         yield _frame(chunk, text_col, label_col, start)
         start += len(chunk)
 
