@@ -126,6 +126,33 @@ def test_attention_command_draws_the_requested_head(suffix, bert_dir, tmp_path, 
     assert fig.axes[0].get_title().startswith("layer 2, head 3")
 
 
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_attention_command_with_layer_alone_draws_that_layers_heads(suffix, bert_dir, tmp_path, monkeypatch):
+    """`--layer 2` alone draws every head of layer 2 (array row 1), in every image format."""
+    import vizlab.cli as cli
+    import vizlab.drawings.attention as drawings
+
+    drawn = []
+    real = drawings.draw_attention
+
+    def spy(src, **kw):
+        res = real(src, **kw)
+        drawn.append((src, kw, res.figure_))
+        return res
+
+    monkeypatch.setattr(drawings, "draw_attention", spy)
+    out = tmp_path / f"layer{suffix}"
+    assert cli.main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "-o", str(out)]) == 0
+    src, kw, fig = drawn[0]
+    assert kw["layer"] == 2 and kw["head"] is None and out.stat().st_size > 1000
+    maps = [ax.images[0].get_array() for ax in fig.axes if ax.images and ax.images[0].get_array().ndim == 2
+            and ax.images[0].get_array().shape == src["attentions"].shape[-2:]]
+    n_heads = src["attentions"].shape[1]
+    assert len(maps) >= n_heads
+    for h in range(n_heads):
+        np.testing.assert_allclose(maps[h], src["attentions"][1, h], atol=1e-6)
+
+
 @pytest.mark.parametrize("argv, layer, head", [([], 1, 1), (["--layer", "2"], 2, 1),
                                               (["--layer", "2", "--head", "3"], 2, 3)])
 def test_attention_page_opens_on_the_requested_layer_and_head(argv, layer, head, bert_dir, tmp_path):

@@ -273,12 +273,14 @@ from vizlab.figures.render import draw
 
 out, ids = Path(sys.argv[1]), sys.argv[2].split(",")
 specs = {s.id: s for s in all_figures()}
-differ = []
+differ, english = [], []
 for fid in ids:
-    drawn = draw(specs[fid].drawing, (out / f"{fid}.data.json").read_bytes(), lang="pt")
+    data = (out / f"{fid}.data.json").read_bytes()
+    drawn = draw(specs[fid].drawing, data, lang="pt")
     differ += [name for name, data in drawn.files.items() if (out / name).read_bytes() != data]
+    english += [name for name in draw(specs[fid].drawing, data, lang="en").files if name.endswith(".png")]
 heavy = sorted(m for m in ("torch", "transformers", "captum", "vizlab.extraction") if m in sys.modules)
-print(json.dumps({"differ": differ, "heavy": heavy}))
+print(json.dumps({"differ": differ, "heavy": heavy, "english": len(english)}))
 """
 
 
@@ -286,7 +288,7 @@ print(json.dumps({"differ": differ, "heavy": heavy}))
 def test_every_committed_figure_redraws_from_its_source_data_alone():
     """What a drawing needs is its committed source data: redrawn from figures/<id>.data.json, in a
     process that never imports torch, transformers or the extraction code, every committed PNG, SVG
-    and HTML comes out byte for byte."""
+    and HTML comes out byte for byte; and every figure draws in English from the same data."""
     import subprocess
     import sys
 
@@ -294,4 +296,4 @@ def test_every_committed_figure_redraws_from_its_source_data_alone():
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
-    assert got == {"differ": [], "heavy": []}
+    assert got == {"differ": [], "heavy": [], "english": len(IDS)}
