@@ -484,7 +484,8 @@ def attribution_model(name: str = "sentiment"):
             raise ValueError(
                 "the 'sentiment' model is the report's MiniLM fine-tuned on 2,400 tweets, and it is not trained "
                 "on this machine yet (training takes about 3-4 minutes on 2 cores, once; `make figures` does it). "
-                "Train it with `vizlab figures --only finetune_training_curves`, or explain a model that is ready: "
+                "Train it with `vizlab figures --only finetune_training_curves --force --out <scratch folder>` (the model "
+                "is kept in the vizlab cache), or explain a model that is ready: "
                 "--model gemma-270m (next token) or a classifier folder") from None
     if name in PRESETS:
         return load_model(name)
