@@ -32,7 +32,7 @@ from vizlab.figures.manifest import jsonable, sha256_of, update_manifest, write_
 from vizlab.figures.registry import SECTIONS, FigureSpec, all_figures
 from vizlab.figures.status import PACKAGES_CHANGED, environment_note, figure_status
 from vizlab.figures.workers import Task, render_all, resolve_jobs
-from vizlab.i18n import texts_hash
+from vizlab.i18n import LANGS, texts_hash
 from vizlab.provenance import package_versions
 
 __all__ = [
@@ -96,7 +96,7 @@ def _select(specs: Sequence[FigureSpec], only, section) -> list[FigureSpec]:
 
 
 def _check_lang(lang: str) -> None:
-    if lang not in ("pt", "en"):
+    if lang not in LANGS:
         raise ValueError(f"lang must be 'pt' or 'en', got {lang!r}")
 
 
@@ -331,7 +331,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the figure-script options to ``p`` (shared by the script and ``vizlab figures``)."""
     p.add_argument("--only", nargs="+", metavar="ID", help="build only these figure ids")
     p.add_argument("--section", choices=SECTIONS, help="build only this report section")
-    p.add_argument("--lang", choices=["pt", "en"], default="pt",
+    p.add_argument("--lang", choices=list(LANGS), default="pt",
                    help="language of titles and labels (default: pt)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: figures/ for pt, figures/en/ for en)")
