@@ -143,6 +143,9 @@ def test_gemma_conversion_is_announced_once_before_it_starts(tmp_path, monkeypat
         said_before.append([r.getMessage() for r in caplog.records])
         raise RuntimeError("stopped by the test")
 
+    targets = []
+    real_build = models.build_folder_once
+    monkeypatch.setattr(models, "build_folder_once", lambda target, build: targets.append(target) or real_build(target, build))
     monkeypatch.setattr(pkg, "assemble", assemble)
     with caplog.at_level(logging.WARNING, logger="vizlab"), pytest.raises(RuntimeError, match="stopped"):
         models.preset_folder("gemma-270m")
@@ -151,7 +154,8 @@ def test_gemma_conversion_is_announced_once_before_it_starts(tmp_path, monkeypat
     assert caplog.records[0].levelno == logging.WARNING and caplog.records[0].name == "vizlab.extraction.models"
 
     caplog.clear()
-    target = models._gemma_target()[0]  # as a finished conversion leaves it
+    target = targets[0]  # as a finished conversion leaves it
+    assert not target.exists()
     target.mkdir(parents=True)
     (target / COMPLETE).write_text("complete\n")
     with caplog.at_level(logging.DEBUG, logger="vizlab"):
