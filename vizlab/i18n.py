@@ -14,7 +14,9 @@ command line's messages) is picked by a :class:`Lang`:
 - captions: ``vizlab/figures/captions.toml``, pt and en side by side, one table per figure id
   (read by :mod:`vizlab.figures.registry` into ``FigureSpec.caption``);
 - ``lang.num(0.754, 2)`` -> ``'0,75'`` in Portuguese, ``'0.75'`` in English; ``lang.pct(0.099)``
-  -> ``'9,9 %'`` / ``'9.9%'``; ``lang.int(2400)`` -> ``'2.400'`` / ``'2,400'``.
+  -> ``'9,9 %'`` / ``'9.9%'``; ``lang.int(2400)`` -> ``'2.400'`` / ``'2,400'``;
+- counts: ``lang.count(1, "count.shard")`` -> ``'1 shard'``, ``lang.count(2400, "count.shard")`` ->
+  ``'2.400 shards'`` (the catalogue's ``"count.<noun>"`` entries hold ``"singular|plural"``, each with ``{n}``).
 
 :data:`AVOID` lists the words that the glossary replaces in Portuguese text (tested against the
 figures' text and REPORT.md).
@@ -188,6 +190,20 @@ class Lang:
             raise ValueError(f"unknown text name(s) {unknown} for {prefix!r}; the names are {sorted(out)}")
         out.update(override or {})
         return out
+
+    def count(self, n: int, key: str, **fields) -> str:
+        """``n`` and its noun, singular for 1 and plural otherwise, from the catalogue's ``key``.
+
+        The entry holds ``"singular|plural"``, each with ``{n}`` where the number goes (written as
+        :meth:`int` writes it) and any other ``{fields}``.
+
+        >>> Lang("en").count(1, "count.shard"), Lang("en").count(0, "count.shard"), Lang("pt").count(2400, "count.row")
+        ('1 shard', '0 shards', '2.400 linhas')
+        """
+        forms = self(key).split("|")
+        if len(forms) != 2 or any("{n}" not in f for f in forms):
+            raise ValueError(f"{TEXTS_FILE}: {key} must read \"{{n}} singular|{{n}} plural\", got {self(key)!r}")
+        return forms[int(n) != 1].format(n=self.int(n), **fields)
 
     def num(self, x: float, decimals: int = 2) -> str:
         return fmt_num(x, decimals, lang=self.code)

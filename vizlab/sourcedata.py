@@ -114,7 +114,7 @@ def plain(value: Any, where: str = "data", *, tagged: bool = True) -> Any:
         return None if math.isnan(value) else value
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    raise TypeError(f"source data: {where} is a {type(value).__name__}; a study returns (and records) numbers, "
+    raise TypeError(f"source data: {where} is of type {type(value).__name__}; a study returns (and records) numbers, "
                     "strings, lists, dicts, numpy arrays or pandas tables")
 
 

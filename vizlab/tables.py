@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "TableFormat", "Rows", "TableError", "ColumnError", "inspect_table", "read_rows", "read_chunks",
+    "TableFormat", "Rows", "TableError", "ColumnError", "ColumnTypeError", "inspect_table", "read_rows", "read_chunks",
     "usable_rows", "left_out", "is_parquet", "detect_encoding", "detect_separator", "SEPARATORS",
 ]
 
@@ -72,6 +72,10 @@ class TableError(ValueError):
 
 class ColumnError(TableError):
     """A column that the file does not have."""
+
+
+class ColumnTypeError(ColumnError, TypeError):
+    """A text column that holds no text (a ``TypeError`` too, as it was before it said how to fix it)."""
 
 
 @dataclass(frozen=True)
@@ -407,7 +411,10 @@ def _parquet_chunks(fmt: TableFormat, text_col, label_col, chunk_size):
     pf = pq.ParquetFile(fmt.path)
     typ = pf.schema_arrow.field(text_col).type
     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
-        raise TypeError(f"column {text_col!r} of {fmt.path} holds {typ}, not text")
+        texts = [f.name for f in pf.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        holding = f" (columns of text: {', '.join(map(repr, texts))})" if texts else " (it has none)"
+        raise ColumnTypeError(f"column {text_col!r} of {fmt.path} holds {typ}, not text: pass a column of texts "
+                              f"with --text-col (text_col= in Python){holding}")
     use = [text_col] + ([label_col] if label_col else [])
     start = 0
     for batch in pf.iter_batches(batch_size=chunk_size, columns=use):

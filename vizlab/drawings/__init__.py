@@ -106,5 +106,5 @@ class DrawContext:
         if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
             raise ValueError(f"ctx.attach: {name!r} is not a plain file name")
         if not isinstance(text, str):
-            raise TypeError(f"ctx.attach({name!r}, ...) got a {type(text).__name__}; attach text")
+            raise TypeError(f"ctx.attach({name!r}, ...) got a value of type {type(text).__name__}; attach text")
         self.attachments[name] = text

@@ -52,7 +52,22 @@ from vizlab.extraction.processes import Processes, processes
 from vizlab.tables import read_chunks as read_table_chunks
 from vizlab.tables import usable_rows
 
-__all__ = ["embed_corpus", "load_corpus", "iter_corpus", "read_chunks", "write_shard", "CorpusRun", "INDEX_NAME"]
+__all__ = ["embed_corpus", "load_corpus", "iter_corpus", "read_chunks", "write_shard", "CorpusRun", "INDEX_NAME",
+           "OutputExistsError"]
+
+
+class OutputExistsError(ValueError):
+    """The output folder holds another run: the message says how to go on, and that ``overwrite=True``
+    starts over (``vizlab embed``: ``--overwrite``, see :meth:`naming`)."""
+
+    def __init__(self, problem: str, ways: str, option: str = "overwrite=True"):
+        self.problem, self.ways, self.option = problem, ways, option
+        super().__init__(f"{problem}: {ways}, or pass {option} to start over")
+
+    def naming(self, option: str) -> OutputExistsError:
+        """The same error, naming ``option`` (e.g. a command's ``--overwrite``) as the way to start over."""
+        return OutputExistsError(self.problem, self.ways, option)
+
 
 
 @dataclass(frozen=True)
@@ -187,7 +202,7 @@ def _check_settings(batch_size, shard_size, pooling) -> None:
 def _open_store(path, procs: Processes, config: dict, *, overwrite: bool) -> tuple[ShardStore, dict[int, dict]]:
     """The output folder (emptied first with ``overwrite``) and the shards recorded there.
 
-    Raises ValueError when the folder holds a run with other settings.
+    Raises OutputExistsError when the folder holds a run with other settings.
     """
     store = ShardStore(path, rank=procs.rank, world=procs.world)
     if overwrite:
@@ -198,8 +213,8 @@ def _open_store(path, procs: Processes, config: dict, *, overwrite: bool) -> tup
     if old_config is not None and old_config != config:
         diff = ", ".join(f"{k}: {old_config.get(k)!r} -> {v!r}" for k, v in config.items()
                          if old_config.get(k) != v)
-        raise ValueError(f"{store.path} holds embeddings made with other settings ({diff}): resume with the "
-                         "same settings, write to a new folder, or pass overwrite=True to start over")
+        raise OutputExistsError(f"{store.path} holds embeddings made with other settings ({diff})",
+                                "resume with the same settings, write to a new folder")
     return store, index
 
 
@@ -236,10 +251,10 @@ def _kept(store: ShardStore, i: int, rec: dict | None, digest: str, shard_size: 
     if rec is None:
         return None
     if rec.get("input_sha256") != digest:
-        raise ValueError(
+        raise OutputExistsError(
             f"shard {i} in {store.path} was made from other input rows (rows {i * shard_size}.."
-            f"{(i + 1) * shard_size - 1} differ): the input file changed since the first run; "
-            "write to a new folder or pass overwrite=True"
+            f"{(i + 1) * shard_size - 1} differ): the input file changed since the first run",
+            "write to a new folder"
         )
     problem = store.problem(rec)
     if problem is not None:
@@ -338,8 +353,9 @@ def embed_corpus(
     ------
     ValueError
         Missing column (the message lists the columns that exist), empty input, an output
-        path that is a file or not writable, an output folder holding a run with other settings
-        or another input.
+        path that is a file or not writable.
+    OutputExistsError
+        (a ValueError) An output folder holding a run with other settings or another input.
     """
     from tqdm.auto import tqdm
 

@@ -31,8 +31,8 @@ __all__ = [
 def _require_lm_head(lm: LoadedModel) -> None:
     if lm.kind != "decoder" or not hasattr(lm.model, "get_output_embeddings") or lm.model.get_output_embeddings() is None:
         raise ValueError(
-            f"{lm.name!r} has no language-model head (it is a {lm.kind}); next-token prediction needs "
-            "a decoder such as the 'gemma-270m' preset"
+            f"{lm.name!r} has no language-model head (it is {'an' if lm.kind[:1] in 'aeiou' else 'a'} {lm.kind}); "
+            "next-token prediction needs a decoder such as the 'gemma-270m' preset"
         )
 
 

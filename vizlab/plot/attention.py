@@ -33,7 +33,7 @@ def _check_map(attn, tokens, name="attn") -> np.ndarray:
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"{name} must be a square (n_tokens, n_tokens) map, got shape {a.shape}")
     if tokens is not None and len(tokens) != a.shape[0]:
-        raise ValueError(f"{len(tokens)} tokens for a {a.shape[0]} x {a.shape[1]} map")
+        raise ValueError(f"the map is {a.shape[0]} x {a.shape[1]} but len(tokens) = {len(tokens)}")
     return a
 
 
