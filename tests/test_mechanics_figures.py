@@ -169,11 +169,31 @@ def test_plot_dynamic_padding_draws_grids_and_costs():
 # ------------------------------------------------------------------------------------------ attribution recipe / CLI
 
 
+def test_the_attribution_study_is_keyed_by_its_own_module():
+    """The attribution study (minutes of integrated gradients over 300 tweets) lives in its own module, so
+    its code key (the module and what it imports) does not change when another mechanics study does."""
+    from vizlab.provenance import imported_modules, module_file
+    from vizlab.studies import registered_studies
+
+    spec = registered_studies()["attribution_vs_attention"]
+    assert spec.module == "vizlab.studies.attribution"
+    seen, todo = set(), [spec.module]
+    while todo:
+        name = todo.pop()
+        path = module_file(name)
+        if name in seen or path is None:
+            continue
+        seen.add(name)
+        todo.extend(imported_modules(path.read_bytes(), name, {"vizlab"}, is_package=path.name == "__init__.py"))
+    assert "vizlab.studies.fine_tuning" in seen  # the fine-tuned model it explains
+    assert "vizlab.studies.mechanics" not in seen
+
+
 def test_attribution_study_and_drawing(tiny_clf, tiny_decoder):
     """The study gives the attribution as data; the drawing draws it, also from its encoded source data."""
     from vizlab.drawings.mechanics import draw_attribution
     from vizlab.sourcedata import decode, encode
-    from vizlab.studies.mechanics import attribution
+    from vizlab.studies.attribution import attribution
 
     a = attribution(tiny_clf, TEXT, target="positive")
     assert a["target"] == "positive" and a["task"] == "classification"

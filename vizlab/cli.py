@@ -258,7 +258,7 @@ def cmd_predict(args) -> int:
 def cmd_attribute(args) -> int:
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.drawings.mechanics import draw_attribution
-    from vizlab.studies.mechanics import attribution, attribution_model
+    from vizlab.studies.attribution import attribution, attribution_model
 
     lm = attribution_model(args.model)
     a = attribution(lm, args.text, target=args.target)

@@ -1,8 +1,8 @@
 """Drawings of the mechanics a reader of the Illustrated Transformer and the HF course expects.
 
 Behind the pipeline, dynamic padding, where position comes from, attention to the end, encoder /
-decoder / encoder-decoder masks, and attribution next to attention (studies:
-:mod:`vizlab.studies.mechanics`). Each is drawn in one of the existing sections.
+decoder / encoder-decoder masks (studies: :mod:`vizlab.studies.mechanics`), and attribution next to
+attention (study: :mod:`vizlab.studies.attribution`). Each is drawn in one of the existing sections.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
 
 
 def draw_attribution(src, *, lang: str = "pt", fig=None):
-    """Strips of one :func:`vizlab.studies.mechanics.attribution` result: the attribution of each token
+    """Strips of one :func:`vizlab.studies.attribution.attribution` result: the attribution of each token
     and, for a classifier, its [CLS] attention and rollout; drawn in the report style.
 
     Parameters
