@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vizlab.numbering import head_number, layer_number
 from vizlab.studies import StudyContext, study
 from vizlab.studies.fine_tuning import FINETUNED, TRAINING, finetuned, split_data
 from vizlab.studies.fine_tuning import INPUTS as FT_INPUTS
@@ -74,7 +75,7 @@ def _absolute_positions(mini) -> dict:
     top = N_POSITIONS_PAIR - 8  # diagonals of at least 8 cells
     return {"learned_sim": cosine_similarity_matrix(P),
             "sinusoidal_sim": cosine_similarity_matrix(sinusoidal_encoding(N_POSITIONS_SIM, P.shape[1])),
-            "absolute_head": h, "absolute_scores": grid,
+            "absolute_layer": layer_number(0), "absolute_head": head_number(h), "absolute_scores": grid,
             "absolute_spread": diagonal_spread(grid, max_offset=top) / (grid.max() - grid.min()),
             "minilm_max_positions": int(mini.model.config.max_position_embeddings)}
 
@@ -99,7 +100,7 @@ def _rotary_positions(gemma) -> dict:
     top = N_POSITIONS_PAIR - 8
     freqs = rope_frequencies(gemma)
     order = sorted(freqs, key=lambda k: k != "sliding_attention")  # local layers first
-    return {"rotary_layer": layer, "rotary_head": h, "rotary_scores": grid,
+    return {"rotary_layer": layer_number(layer), "rotary_head": head_number(h), "rotary_scores": grid,
             "rotary_spread": diagonal_spread(grid, max_offset=top) / (grid[lower].max() - grid[lower].min()),
             "rotary_check": float(abs(grid[i, j] - tr.scores()[h, i, j])),  # the grid is the model's own score
             "wavelengths": {k: wavelengths(freqs[k]) for k in order},
@@ -113,7 +114,8 @@ def position_sources(mini, gemma) -> dict:
 
     Returns the similarity matrices ``learned_sim`` and ``sinusoidal_sim`` (positions × positions),
     the score grids ``absolute_scores`` and ``rotary_scores`` (query × key position) of the heads
-    ``absolute_head`` (MiniLM layer 0) and ``rotary_head`` (Gemma layer ``rotary_layer``), their
+    ``absolute_head`` (MiniLM layer ``absolute_layer``, the first) and ``rotary_head`` (Gemma layer
+    ``rotary_layer``), layers and heads as reader numbers (from 1), their
     relative diagonal spreads, ``wavelengths`` by layer kind, the token ``pair`` and ``rotary_pair``
     as shown, and ``rotary_check`` (grid vs the model's own score).
     """
@@ -132,8 +134,8 @@ def _position_sources(ctx: StudyContext) -> dict:
     off = ~np.eye(len(sim), dtype=bool)
     ctx.record("learned_neighbour_similarity", round(float(np.diagonal(sim, 1).mean()), 3))
     ctx.record("learned_mean_similarity", round(float(sim[off].mean()), 3))
-    ctx.record("minilm_head", {"layer": 1, "head": d["absolute_head"] + 1})
-    ctx.record("gemma_head", {"layer": d["rotary_layer"] + 1, "head": d["rotary_head"] + 1})
+    ctx.record("minilm_head", {"layer": d["absolute_layer"], "head": d["absolute_head"]})
+    ctx.record("gemma_head", {"layer": d["rotary_layer"], "head": d["rotary_head"]})
     ctx.record("minilm_max_relative_diagonal_spread", round(float(rel_abs.max()), 3))
     ctx.record("minilm_mean_relative_diagonal_spread", round(float(rel_abs.mean()), 3))
     ctx.record("gemma_max_relative_diagonal_spread", float(f"{np.nanmax(rel_rot):.2g}"))
@@ -205,17 +207,17 @@ def _float32(x: np.ndarray) -> np.ndarray:
 
 
 def attention_output(lm, text: str, *, layer: int, head: int) -> dict:
-    """Attention to the end for one head of ``layer`` (0-based): weights, values, their weighted sum, every
-    head concatenated, W_O, and the rebuilt attention output next to the model's.
+    """Attention to the end for the head ``head`` of ``layer`` (both 0-based indices): weights, values, their
+    weighted sum, every head concatenated, W_O, and the rebuilt attention output next to the model's.
 
-    Returns ``tokens`` (as shown), ``layer``, ``head``, ``weights`` (tokens × tokens), ``v`` and ``z``
+    Returns ``tokens`` (as shown), ``layer`` and ``head`` (as reader numbers, from 1), ``weights`` (tokens × tokens), ``v`` and ``z``
     (tokens × head_dim), ``concat`` (tokens × heads · head_dim), ``w_o`` (hidden × heads · head_dim),
     ``rebuilt`` and ``reference`` (tokens × hidden), ``max_error`` and ``concat_error``.
     """
     from vizlab.extraction.attention_output import trace_attention_output
 
     tr = trace_attention_output(lm, text, layer=layer)
-    return {"text": text, "tokens": display_tokens(tr.tokens), "layer": layer, "head": head,
+    return {"text": text, "tokens": display_tokens(tr.tokens), "layer": layer_number(layer), "head": head_number(head),
             "weights": _float32(tr.weights[head]), "v": _float32(tr.v[tr.kv_index[head]]), "z": tr.per_head()[head],
             "concat": tr.concat(), "w_o": _float32(tr.w_o), "rebuilt": tr.reconstructed(),
             "reference": _float32(tr.reference), "max_error": tr.max_error(), "concat_error": tr.concat_error()}
@@ -254,8 +256,8 @@ def _attention_output_walkthrough(ctx: StudyContext) -> dict:
             raise AssertionError(f"{name}: rebuilt attention output differs by {err:.2g} >= {END_ERROR_BOUND}")
     d["error_bound"] = END_ERROR_BOUND
     ctx.record("max_abs_error_bound", END_ERROR_BOUND)
-    ctx.record("layer", li + 1)
-    ctx.record("head", h + 1)
+    ctx.record("layer", d["layer"])
+    ctx.record("head", d["head"])
     ctx.record("minilm_max_abs_error", float(f"{d['max_error']:.2g}"))
     ctx.record("minilm_concat_max_abs_error", float(f"{d['concat_error']:.2g}"))
     ctx.record("minilm_output_scale", round(float(np.abs(d["reference"]).max()), 2))
