@@ -186,8 +186,9 @@ def embedding_shift(res, train: pd.DataFrame, held: pd.DataFrame, *, within: str
     the after one rotated by Procrustes onto the before one), ``silhouettes`` (bootstrap intervals of
     the per-tweet cosine silhouettes by ``label`` and by ``topic``, and by label ``within`` one topic,
     each ``_before`` and ``_after``), ``silhouette_after_minus_before`` (paired), ``within_topic``,
-    ``within_n``, and for the offline page the ``texts``, their ``topics`` and the held-out
-    ``predictions`` of the frozen probe and of the fine-tuned model.
+    ``within_n``, and for the offline page the ``texts``, their ``topics``, the held-out
+    ``predictions`` of the frozen probe and of the fine-tuned model, and ``n_train`` (the tweets
+    the frozen probe was trained on).
     """
     import dataclasses
 
@@ -214,6 +215,7 @@ def embedding_shift(res, train: pd.DataFrame, held: pd.DataFrame, *, within: str
         "texts": list(held["text"]),
         "topics": [str(t) for t in topics],
         "predictions": {k: [str(p) for p in preds[k]] for k in ("frozen_probe", "fine_tuned")},
+        "n_train": len(train),
     }
 
 
@@ -330,7 +332,8 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
     ``hi``), ``n_layers``, ``probe_before``/``probe_after`` (the intervals per layer),
     ``after_minus_before`` (paired, per layer), ``classifier_minus_last_probe_after`` (the
     fine-tuned classifier against a probe on its last layer), the intervals of the fine-tuned
-    classifier (``fine_tuned``) and of the topic-only one (``topic``), ``n_train`` and ``n_eval``.
+    classifier (``fine_tuned``) and of the topic-only one (``topic``), ``n_train``, ``n_eval`` and
+    ``n_classes``.
     """
     from vizlab.analysis.probes import probe_heldout_predictions
     from vizlab.extraction.run import embed_layers
@@ -358,6 +361,7 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
         "topic": bootstrap_ci(r["topic"]),
         "n_train": len(train),
         "n_eval": len(held),
+        "n_classes": len(res.labels),
     }
 
 
