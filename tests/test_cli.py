@@ -422,7 +422,7 @@ def test_attribute_help_and_models_say_what_is_ready(tmp_path, monkeypatch, caps
     assert "never trains it" in text and "vizlab figures --only finetune_training_curves" in text
     assert "`vizlab models` says whether it is trained" in text and "--model gemma-270m" in text
 
-    import vizlab.studies.mechanics as mechanics
+    import vizlab.studies.attribution as mechanics
 
     monkeypatch.setattr(mechanics, "_trained_sentiment_model", lambda: None)  # no model load in a fast test
     assert main(["models"]) == 0

@@ -120,6 +120,28 @@ def test_extraction_reads_the_fine_tuned_encoder(cached):
     np.testing.assert_allclose(base_H[0], H[0], atol=1e-6)  # frozen embeddings did not
 
 
+def test_attention_change_source_data_holds_reader_numbers(cached, tmp_path, monkeypatch):
+    """The most changed head is stored as readers number it (layer and head from 1), and the drawing
+    names and frames it from those numbers."""
+    from matplotlib.patches import Rectangle
+
+    from vizlab.drawings.fine_tuning import draw_attention_change
+    from vizlab.studies.fine_tuning import attention_change
+
+    monkeypatch.setenv("VIZLAB_CACHE", str(tmp_path))
+    _, res, _ = cached
+    d = attention_change(res, TEXTS)
+    li, h = np.unravel_index(int(np.argmax(d["change"])), d["change"].shape)
+    assert (d["layer"], d["head"]) == (li + 1, h + 1)
+    (before,) = extract(res.base, [d["text"]], attentions=True, cache=False)
+    np.testing.assert_array_equal(d["before"], before.attentions[li, h])
+    r = draw_attention_change(d, lang="en")
+    assert r.values_ == {"layer": li + 1, "head": h + 1}
+    assert r.axes_["before"].get_title() == f"before: layer {li + 1}, head {h + 1}"
+    (box,) = [p for p in r.axes_["change"].patches if isinstance(p, Rectangle)]
+    assert box.get_xy() == (h - 0.5, li - 0.5)
+
+
 def test_same_seed_same_model_other_seed_other_model(tiny_bert, data, cached):
     _, res, _ = cached
     again = finetune(tiny_bert, data[0], eval_df=data[1], cache=False, **FAST)

@@ -169,11 +169,31 @@ def test_plot_dynamic_padding_draws_grids_and_costs():
 # ------------------------------------------------------------------------------------------ attribution recipe / CLI
 
 
+def test_the_attribution_study_is_keyed_by_its_own_module():
+    """The attribution study (minutes of integrated gradients over 300 tweets) lives in its own module, so
+    its code key (the module and what it imports) does not change when another mechanics study does."""
+    from vizlab.provenance import imported_modules, module_file
+    from vizlab.studies import registered_studies
+
+    spec = registered_studies()["attribution_vs_attention"]
+    assert spec.module == "vizlab.studies.attribution"
+    seen, todo = set(), [spec.module]
+    while todo:
+        name = todo.pop()
+        path = module_file(name)
+        if name in seen or path is None:
+            continue
+        seen.add(name)
+        todo.extend(imported_modules(path.read_bytes(), name, {"vizlab"}, is_package=path.name == "__init__.py"))
+    assert "vizlab.studies.fine_tuning" in seen  # the fine-tuned model it explains
+    assert "vizlab.studies.mechanics" not in seen
+
+
 def test_attribution_study_and_drawing(tiny_clf, tiny_decoder):
     """The study gives the attribution as data; the drawing draws it, also from its encoded source data."""
     from vizlab.drawings.mechanics import draw_attribution
     from vizlab.sourcedata import decode, encode
-    from vizlab.studies.mechanics import attribution
+    from vizlab.studies.attribution import attribution
 
     a = attribution(tiny_clf, TEXT, target="positive")
     assert a["target"] == "positive" and a["task"] == "classification"
@@ -232,3 +252,42 @@ def test_cli_attribute(tiny_clf, tmp_path, capsys):
     assert "target 'negative'" in printed and "␣love" in printed
     assert main(["attribute", TEXT, "--model", str(folder), "--target", "joy", "-o", str(out)]) == 2
     assert "unknown target class" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ reader numbers
+
+
+def _texts(fig) -> str:
+    return "\n".join(t for ax in fig.axes for t in (ax.get_title(), ax.get_title(loc="left")))
+
+
+def test_attention_output_source_data_holds_reader_numbers(tiny_bert):
+    """Source data is for readers: the head of the walkthrough is stored as (layer, head) counted from 1,
+    and the drawing names and frames that head without converting back."""
+    from matplotlib.patches import Rectangle
+
+    from vizlab.drawings import DrawContext, registered_drawings
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.mechanics import attention_output
+
+    d = attention_output(tiny_bert, TEXT, layer=1, head=2)  # array indices in, reader numbers out
+    assert (d["layer"], d["head"]) == (2, 3)
+    d["error_bound"] = 1e-4
+    fig = registered_drawings()["attention_output_walkthrough"].draw(decode(encode(d)), DrawContext("en"))
+    assert "(1) attention weights A (layer 2, head 3)" in _texts(fig)
+    head_dim = d["v"].shape[1]
+    boxes = [p for ax in fig.axes for p in ax.patches if isinstance(p, Rectangle) and p.get_width() == head_dim]
+    assert boxes and all(p.get_x() == 2 * head_dim - 0.5 for p in boxes)  # the third head's columns
+
+
+def test_position_sources_drawing_reads_reader_numbers():
+    from vizlab.drawings import DrawContext, registered_drawings
+
+    rng = np.random.default_rng(0)
+    sim, grid = np.corrcoef(rng.normal(size=(8, 4))), np.arange(36, dtype=float).reshape(6, 6)
+    src = {"pair": ["it", "cat"], "rotary_pair": ["ele", "gato"], "learned_sim": sim, "sinusoidal_sim": sim,
+           "wavelengths": {"sliding_attention": np.array([6.28, 60.0])}, "absolute_scores": grid,
+           "rotary_scores": -grid, "absolute_spread": np.array([0.2, 0.3]), "rotary_spread": np.array([1e-7, 2e-7]),
+           "absolute_layer": 1, "absolute_head": 3, "rotary_layer": 1, "rotary_head": 4}
+    text = _texts(registered_drawings()["position_sources"].draw(src, DrawContext("en")))
+    assert "layer 1, head 3" in text and "layer 1, head 4" in text

@@ -132,7 +132,7 @@ def cmd_models(args) -> int:
             print(f"\n{r['name']} is not ready yet: its first use starts by {r['prepare']}")
     print("\nvizlab attribute's default model, 'sentiment' (the report's MiniLM fine-tuned for sentiment), "
           "must be trained first:", flush=True)
-    from vizlab.studies.mechanics import sentiment_model_status
+    from vizlab.studies.attribution import sentiment_model_status
 
     print(f"  {sentiment_model_status()}")
     print("\nBesides presets, --model accepts a local Hugging Face model folder or a model id "
@@ -311,7 +311,7 @@ def cmd_predict(args) -> int:
 def cmd_attribute(args) -> int:
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.drawings.mechanics import draw_attribution
-    from vizlab.studies.mechanics import attribution, attribution_model
+    from vizlab.studies.attribution import attribution, attribution_model
 
     lm = attribution_model(args.model)
     a = attribution(lm, args.text, target=args.target)

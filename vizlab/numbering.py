@@ -16,6 +16,8 @@ figure, the viewer, the command line, the manifest and the report:
 ('emb.', '3')
 >>> layer_head_name(4, 11), layer_head_name(4, 11, lang="en")
 ('camada 5, cabeça 12', 'layer 5, head 12')
+>>> layer_head_label(5, 12), layer_head_label(5, 12, lang="en")
+('camada 5, cabeça 12', 'layer 5, head 12')
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "head_index",
     "hidden_label",
     "layer_head_name",
+    "layer_head_label",
     "check_layer_number",
     "check_head_number",
 ]
@@ -59,9 +62,14 @@ def hidden_label(index: int, *, lang: str = "pt") -> str:
 
 def layer_head_name(layer: int, head: int, *, lang: str = "pt") -> str:
     """``'camada 5, cabeça 12'`` for the 0-based indices ``(4, 11)``."""
+    return layer_head_label(layer_number(layer), head_number(head), lang=lang)
+
+
+def layer_head_label(layer: int, head: int, *, lang: str = "pt") -> str:
+    """``'camada 5, cabeça 12'`` for the reader numbers ``(5, 12)``, as source data and the CLI hold them."""
     if lang == "pt":
-        return f"camada {layer_number(layer)}, cabeça {head_number(head)}"
-    return f"layer {layer_number(layer)}, head {head_number(head)}"
+        return f"camada {int(layer)}, cabeça {int(head)}"
+    return f"layer {int(layer)}, head {int(head)}"
 
 
 def check_layer_number(number: int, n_layers: int, *, what: str = "layer") -> int:

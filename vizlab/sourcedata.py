@@ -13,6 +13,9 @@ written with the fewest digits that read back to the same float32), a table is
 ``{"columns": [...], "rows": {column: values}}``. :func:`decode` gives the same objects back, bit
 for bit, so a figure drawn from the committed file is the figure the build drew.
 
+Layer and head numbers in source data count from 1, as readers number them; hidden-state indices
+count 0 = embedding output (:mod:`vizlab.numbering`).
+
 >>> import numpy as np
 >>> src = decode(encode({"x": np.array([0.1, np.nan], dtype=np.float32), "words": ["a", "b"]}, {"n": 2}))
 >>> src["x"].dtype, np.isnan(src["x"][1]), src["words"], src.results["n"]

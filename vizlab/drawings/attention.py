@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.html import attention_html
-from vizlab.numbering import check_head_number, head_index, layer_head_name, layer_index
+from vizlab.numbering import check_head_number, layer_head_label, layer_index
 from vizlab.palette import HIGHLIGHT
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_output import sci_text
@@ -89,7 +89,7 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
             row, h = _row(layers, layer), check_head_number(head, n_heads)
             res = plot_attention_map(attn[row, h], tokens=tokens, annot=len(tokens) <= 24, vmin=0, vmax=1,
                                      ax=None if fig is None else fig.add_subplot(), lang=lang)
-            res.ax_.set_title(title or f"{layer_head_name(layer_index(layer), h, lang=lang)}\n“{text}”",
+            res.ax_.set_title(title or f"{layer_head_label(layer, head, lang=lang)}\n“{text}”",
                               fontsize=10)
             res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
             return res
@@ -147,7 +147,7 @@ def draw_head_detail(src, *, lang: str = "pt", fig=None) -> PlotResult:
     plot_attention_map(a, tokens=tokens, ax=ax0, annot=True, vmin=0, vmax=1, lang=lang)
     ax0.add_patch(Rectangle((-0.5, q - 0.5), len(tokens), 1, fill=False, edgecolor=HIGHLIGHT, linewidth=2))
     plot_attention_lines(a, tokens=tokens, ax=ax1, query=q, min_weight=0.05, lang=lang)
-    name = layer_head_name(layer_index(src["layer"]), head_index(src["head"]), lang=lang)
+    name = layer_head_label(src["layer"], src["head"], lang=lang)
     word, qt = src["query_token"], tokens[q]
     ax0.set_title(tr.t(f"{name}: mapa de atenção", f"{name}: attention map"))
     ax1.set_title(tr.t(f"só a linha de “{qt}” (pesos ≥ 0,05)", f"only the row of “{qt}” (weights ≥ 0.05)"), pad=22)
@@ -217,7 +217,7 @@ def draw_qk_walkthrough(src, *, lang: str = "pt", fig=None) -> PlotResult:
     """Q, K, scores, softmax, the model's attention and one row, from
     :func:`vizlab.studies.attention.qk_walkthrough` data."""
     tr = Lang(lang)
-    name = layer_head_name(layer_index(src["layer"]), head_index(src["head"]), lang=lang)
+    name = layer_head_label(src["layer"], src["head"], lang=lang)
     bound = src.get("error_bound")
     titles = {"q": tr.t(f"Q: consultas ({name})", f"Q: queries ({name})")}  # the rest: the catalogue's "qk.*"
     if bound is not None:

@@ -109,20 +109,21 @@ def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult
 # ----------------------------------------------------------------------------- figure 1
 
 
-def _neighbour_note(r: Mapping, tr: Lang) -> str:
-    """The paragraph of numbers under the sentiment map, from the study's recorded results."""
+def _neighbour_note(r: Mapping, tr: Lang, *, k: int, dims: int) -> str:
+    """The paragraph of numbers under the sentiment map, from the study's recorded results (``k``
+    neighbours in the ``dims``-dimensional space)."""
     pct = lambda r: f"{tr.pct(r['value'])} [{tr.pct(r['lo'])}; {tr.pct(r['hi'])}]"  # noqa: E731
     num = lambda r: f"{tr.num(r['value'], 3)} [{tr.num(r['lo'], 3)}; {tr.num(r['hi'], 3)}]"  # noqa: E731
     same_topic, knn, topic = r["knn15_same_topic"], r["knn15_same_label"], r["knn15_topic_expected_same_label"]
     within, within_chance = r["within_topic_knn15_same_label"], r["within_topic_expected_same_label"]
-    sil_label, sil_topic = r["silhouette_label"], r["silhouette_topic"]
+    sil_label, sil_topic, chance = r["silhouette_label"], r["silhouette_topic"], tr.pct(r["chance_same_label"])
     return tr.t(
-        f"15 vizinhos mais próximos (espaço de 384 dimensões, IC 95 %): mesmo tema {pct(same_topic)}; "
-        f"mesmo rótulo {pct(knn)};\nesperado só pelo tema {pct(topic)}; acaso {tr.pct(1 / 3)}.   "
+        f"{k} vizinhos mais próximos (espaço de {dims} dimensões, IC 95 %): mesmo tema {pct(same_topic)}; "
+        f"mesmo rótulo {pct(knn)};\nesperado só pelo tema {pct(topic)}; acaso {chance}.   "
         f"Vizinhos dentro do próprio tema: mesmo rótulo {pct(within)},\ncontra {pct(within_chance)} "
         f"esperado pelo tema.   Silhueta (cosseno) por sentimento {num(sil_label)}, por tema {num(sil_topic)}.",
-        f"15 nearest neighbours (384-dimensional space, 95% CI): same topic {pct(same_topic)}; same label "
-        f"{pct(knn)};\nexpected from the topic alone {pct(topic)}; chance {tr.pct(1 / 3)}.   "
+        f"{k} nearest neighbours ({dims}-dimensional space, 95% CI): same topic {pct(same_topic)}; same label "
+        f"{pct(knn)};\nexpected from the topic alone {pct(topic)}; chance {chance}.   "
         f"Neighbours within the tweet's own topic: same label {pct(within)},\nvs {pct(within_chance)} "
         f"expected from the topic.   Silhouette (cosine) by sentiment {num(sil_label)}, by topic {num(sil_topic)}.")
 
@@ -140,12 +141,13 @@ def _sentiment_map(src: SourceData, ctx: DrawContext):
                            legend=i == 0, legend_loc="lower left", seed=src["seed"])
         ax.set_title(titles[m["method"]])
     topic_names = {t: tr(f"topic.{t}").split(" (")[0] for t in src["topic_order"]}  # short names on the map
-    fig.suptitle(tr.t("Embeddings de 3.000 tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
-                      "Embeddings of 3,000 tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
+    n = tr.int(len(src["texts"]))
+    fig.suptitle(tr.t(f"Embeddings de {n} tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
+                      f"Embeddings of {n} tweets (all-MiniLM-L6-v2), colour = labelled sentiment"), y=0.99)
     # after the layout is final: names are placed in pixels, next to each island, never on points
     label_islands(maps["umap"]["coords"], topics, ax=axes[0], names=topic_names, exclude=("other",))
-    fig.text(0.5, -0.02, _neighbour_note(src.results, tr), ha="center", va="top", fontsize=8.5, color="0.2")
-    n = tr.int(len(src["texts"]))
+    note = _neighbour_note(src.results, tr, k=src["k"], dims=maps["umap"]["settings"]["n_features"])
+    fig.text(0.5, -0.02, note, ha="center", va="top", fontsize=8.5, color="0.2")
     ctx.attach("embeddings_explorer.html", embedding_explorer(  # the same UMAP map as an offline explorer page
         maps["umap"], [f"[{tr('topic.' + t)}] {x}" for t, x in zip(topics, src["texts"])], list(y), lang=ctx.lang,
         title=ctx.t(f"Embeddings de {n} tweets (all-MiniLM-L6-v2), mapa UMAP; [tema] antes do texto",
@@ -164,11 +166,11 @@ def _similarity(src: SourceData, ctx: DrawContext):
     plot_similarity(src["similarity"], labels=labels, ax=ax, vmin=-0.1, wrap=None, fontsize=8, lang=tr.code)
     ax.set_title(tr.t("Frases parecidas têm embeddings parecidos (all-MiniLM-L6-v2)",
                       "Similar sentences have similar embeddings (all-MiniLM-L6-v2)"))
-    summary = src["summary"]
+    summary, pairs = src["summary"], src["n_paraphrase_pairs"]
     means = [[summary["en"]["paraphrase"], summary["pt"]["paraphrase"]],
              [summary["en"]["unrelated"], summary["pt"]["unrelated"]]]
     plot_similarity_means(means, ax=ax2, lang=tr.code,
-                          groups=[tr.t("paráfrases\n(4 pares)", "paraphrases\n(4 pairs)"),
+                          groups=[tr.t(f"paráfrases\n({pairs} pares)", f"paraphrases\n({pairs} pairs)"),
                                   tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
                           series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
                           title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",

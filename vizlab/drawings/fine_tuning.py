@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import shift_html
-from vizlab.numbering import head_number, hidden_label, layer_head_name, layer_number
+from vizlab.numbering import head_index, hidden_label, layer_head_label, layer_index
 from vizlab.palette import ROLE_COLORS
 from vizlab.plot.display import PlotResult
 from vizlab.plot.finetune import plot_confusion, plot_training_curves
@@ -101,13 +101,13 @@ def draw_embedding_shift(src, *, lang: str = "pt", fig=None) -> PlotResult:
                      f"after (fine-tuned): silhouette {ci['label_after']}")),
     )
     fig.subplots_adjust(bottom=0.32)
-    n = src["within_n"]
+    n, topic = tr.int(src["within_n"]), tr(f"topic.{src['within_topic']}")
     fig.text(0.5, 0.085, tr.t(
         f"Silhueta por tema: antes {ci['topic_before']}, depois {ci['topic_after']}.\n"
-        f"Sentimento só entre os {n} tweets de companhias aéreas: antes {ci['within_before']}, "
+        f"Sentimento só entre os {n} tweets de {topic}: antes {ci['within_before']}, "
         f"depois {ci['within_after']}.",
         f"Silhouette by topic: before {ci['topic_before']}, after {ci['topic_after']}.\n"
-        f"Sentiment among the {n} airline tweets only: before {ci['within_before']}, "
+        f"Sentiment among the {n} tweets about {topic} only: before {ci['within_before']}, "
         f"after {ci['within_after']}."), ha="center", va="bottom", fontsize=9, color="0.2")
     _title(fig, tr.t("O ajuste fino separa as classes na última camada",
                      "Fine-tuning pulls the classes apart in the last layer"))
@@ -121,7 +121,7 @@ def shift_explorer_html(src, *, lang: str = "pt") -> str:
     shift = SimpleNamespace(**src["shift"])
     preds = src["predictions"]
     hover = [f"[{tr('topic.' + t)}] {x}" for t, x in zip(src["topics"], src["texts"])]
-    n = tr.int(len(shift.labels))
+    n, n_train = tr.int(len(shift.labels)), tr.int(src["n_train"])
     return shift_html(
         shift, None, hover, list(shift.labels), preds["frozen_probe"], preds["fine_tuned"], lang=lang,
         title=tr.t(f"Os {n} tweets reservados antes e depois do ajuste fino (MiniLM, última camada)",
@@ -129,11 +129,11 @@ def shift_explorer_html(src, *, lang: str = "pt") -> str:
         note=tr.t("Mesmos tweets num só sistema de coordenadas (uma PCA de cada modelo; a do depois girada "
                   "por Procrustes para coincidir com a do antes), cor = rótulo verdadeiro. O controle "
                   "desliza cada ponto do antes para o depois. Previsão antes: sonda linear treinada nos "
-                  "2.400 tweets de treino sobre o modelo pré-treinado congelado; previsão após: o "
+                  f"{n_train} tweets de treino sobre o modelo pré-treinado congelado; previsão após: o "
                   "classificador ajustado. ",
                   "The same tweets in one coordinate system (one PCA per model; the after one rotated by "
                   "Procrustes onto the before one), colour = true label. The slider moves each point from "
-                  "before to after. Prediction before: a linear probe trained on the 2,400 training tweets "
+                  f"before to after. Prediction before: a linear probe trained on the {n_train} training tweets "
                   "over the frozen pretrained model; prediction after: the fine-tuned classifier. ")
         + tr("explorer_note"))
 
@@ -180,21 +180,22 @@ def draw_attention_change(src, *, lang: str = "pt", fig=None) -> PlotResult:
     :func:`vizlab.studies.fine_tuning.attention_change` result; ``axes_`` ``"change"``,
     ``"before"`` and ``"after"``."""
     tr = Lang(lang)
-    layer, head = src["layer"], src["head"]
+    layer, head = src["layer"], src["head"]  # reader numbers
     fig = fig if fig is not None else plt.figure(figsize=(11, 10.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
-    top = plot_head_change(src["change"], ax=fig.add_subplot(grid[0, :]), highlight=(layer, head), lang=lang,
+    top = plot_head_change(src["change"], ax=fig.add_subplot(grid[0, :]),
+                           highlight=(layer_index(layer), head_index(head)), lang=lang,
                            colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
     top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
                            "Change of each head (Jensen-Shannon divergence)"))
-    where = layer_head_name(layer, head, lang=lang)
+    where = layer_head_label(layer, head, lang=lang)
     pair = plot_attention_pair(
         src["before"], src["after"], tokens=display_tokens(src["tokens"]),
         axes=[fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])], lang=lang,
         titles=(tr.t(f"antes: {where}", f"before: {where}"), tr.t(f"depois: {where}", f"after: {where}")),
     )
     return PlotResult(ax_=top.ax_, axes_={"change": top.ax_, "before": pair.axes_["before"], "after": pair.axes_["after"]}, colorbar_=pair.colorbar_,
-                      values_={"layer": layer_number(layer), "head": head_number(head)})
+                      values_={"layer": layer, "head": head})
 
 
 @drawing("finetune_attention_change", section="fine_tuning")
@@ -212,6 +213,7 @@ def draw_probe_layers(src, *, lang: str = "pt", ax=None) -> PlotResult:
     if ax is None:
         _, ax = plt.subplots(figsize=(7.2, 4.8), layout="constrained")
     ft, tp = src["fine_tuned"], src["topic"]
+    n_train, n_eval, k = tr.int(src["n_train"]), tr.int(src["n_eval"]), src["n_classes"]
     res = plot_layer_probes(
         src["summary"], ax=ax, lang=lang,
         names={"pretrained": tr.t("sonda, modelo pré-treinado", "probe, pretrained model"),
@@ -221,12 +223,12 @@ def draw_probe_layers(src, *, lang: str = "pt", ax=None) -> PlotResult:
                      "ls": "-.", "label": tr.t("classificador ajustado (cabeça própria)",
                                                "fine-tuned classifier (its own head)")},
                     {"value": tp["value"], "lo": tp["lo"], "hi": tp["hi"], "label": tr("topic_only_clf")},
-                    {"value": 1 / 3, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55", "ls": ":"}],
-        ylabel=tr.t("acurácia nos 600 reservados (IC 95 %)", "accuracy on the 600 held-out (95% CI)"),
+                    {"value": 1 / k, "label": tr.t(f"acaso (1/{k})", f"chance (1/{k})"), "color": "0.55", "ls": ":"}],
+        ylabel=tr.t(f"acurácia nos {n_eval} reservados (IC 95 %)", f"accuracy on the {n_eval} held-out (95% CI)"),
         legend_kws={"loc": "upper left", "fontsize": 7.5})
     ax.set_ylim(0.3, 0.85)
-    ax.set_title(tr.t("Onde o sentimento fica legível, antes e depois (treino: 2.400; teste: 600)",
-                      "Where sentiment is readable, before and after (train: 2,400; test: 600)"))
+    ax.set_title(tr.t(f"Onde o sentimento fica legível, antes e depois (treino: {n_train}; teste: {n_eval})",
+                      f"Where sentiment is readable, before and after (train: {n_train}; test: {n_eval})"))
     return res
 
 

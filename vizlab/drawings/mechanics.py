@@ -1,8 +1,8 @@
 """Drawings of the mechanics a reader of the Illustrated Transformer and the HF course expects.
 
 Behind the pipeline, dynamic padding, where position comes from, attention to the end, encoder /
-decoder / encoder-decoder masks, and attribution next to attention (studies:
-:mod:`vizlab.studies.mechanics`). Each is drawn in one of the existing sections.
+decoder / encoder-decoder masks (studies: :mod:`vizlab.studies.mechanics`), and attribution next to
+attention (study: :mod:`vizlab.studies.attribution`). Each is drawn in one of the existing sections.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import CATALOGUE, Lang
-from vizlab.numbering import layer_head_name, layer_number
+from vizlab.numbering import head_index, layer_head_label, layer_number
 from vizlab.plot.attention_output import plot_attention_output, sci_text
 from vizlab.plot.attribution import plot_attribution_strips, plot_attribution_vs_attention
 from vizlab.plot.masks import plot_architecture_masks
@@ -56,8 +56,8 @@ def _position_sources(src: SourceData, ctx: DrawContext):
              "full_attention": ctx.t("camadas globais (base 10⁶)", "global layers (base 10⁶)")}
     (q, k), (q_rot, k_rot) = src["pair"], src["rotary_pair"]
     names = {"q": q, "k": k, "q_rot": q_rot, "k_rot": k_rot,
-             "head_abs": layer_head_name(0, src["absolute_head"], lang=ctx.lang),
-             "head_rot": layer_head_name(src["rotary_layer"], src["rotary_head"], lang=ctx.lang),
+             "head_abs": layer_head_label(src["absolute_layer"], src["absolute_head"], lang=ctx.lang),
+             "head_rot": layer_head_label(src["rotary_layer"], src["rotary_head"], lang=ctx.lang),
              "abs_label": ctx.t("MiniLM (posição absoluta)", "MiniLM (absolute position)"),
              "rot_label": ctx.t("Gemma (RoPE)", "Gemma (RoPE)")}
     fig = plt.figure(figsize=(17, 10))
@@ -124,13 +124,13 @@ def _architecture_masks(src: SourceData, ctx: DrawContext):
 
 @drawing("attention_output_walkthrough", section="attention")
 def _attention_output_walkthrough(src: SourceData, ctx: DrawContext):
-    li, h, sentence = src["layer"], src["head"], src["text"]
+    layer, head, sentence = src["layer"], src["head"], src["text"]  # reader numbers
     # the other panel texts: the catalogue's "attention_output.*" entries
-    titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_name(li, h, lang='pt')})",
-                               f"(1) attention weights A ({layer_head_name(li, h, lang='en')})")}
+    titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_label(layer, head, lang='pt')})",
+                               f"(1) attention weights A ({layer_head_label(layer, head, lang='en')})")}
     fig = plt.figure(figsize=(17, 10.5))
     plot_attention_output(src["weights"], v=src["v"], z=src["z"], concat=src["concat"], w_o=src["w_o"],
-                          rebuilt=src["rebuilt"], reference=src["reference"], head=h, tokens=src["tokens"],
+                          rebuilt=src["rebuilt"], reference=src["reference"], head=head_index(head), tokens=src["tokens"],
                           titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(src['error_bound'])}")
     fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{sentence}”)",
                        f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{sentence}”)"),
@@ -193,7 +193,7 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
 
 
 def draw_attribution(src, *, lang: str = "pt", fig=None):
-    """Strips of one :func:`vizlab.studies.mechanics.attribution` result: the attribution of each token
+    """Strips of one :func:`vizlab.studies.attribution.attribution` result: the attribution of each token
     and, for a classifier, its [CLS] attention and rollout; drawn in the report style.
 
     Parameters

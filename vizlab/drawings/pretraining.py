@@ -137,6 +137,8 @@ def _logit_lens(src: SourceData, ctx: DrawContext):
     tr = ctx.tr
     rows = [hidden_label(i, lang=tr.code) for i in src["layers"]]
     shown = np.array([_shown(row) for row in src["top_words"]], dtype=object)
+    path = " → ".join(w.lstrip("␣") for w in _shown(src["path"]))  # the study's path, e.g. southwest → Norte → Sul
+    final, last = _shown([src["final_word"]])[0].lstrip("␣"), display_tokens(src["tokens"])[-1].lstrip("␣")
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 8.4), gridspec_kw={"width_ratios": [3.3, 1], "wspace": 0.3})
     plot_logit_lens(src["final_prob"], top_tokens=shown, input_tokens=display_tokens(src["tokens"]),
                     row_labels=rows, ax=ax, bold=src["bold"], outline=src["outline"], lang=tr.code,
@@ -144,13 +146,13 @@ def _logit_lens(src: SourceData, ctx: DrawContext):
                                     "probability of the model's final prediction (last row)"),
                     max_chars=10, annot_kws={"fontsize": 7})
     ax.set_title(tr.t("Texto: token mais provável da lente; negrito: já é a previsão final;\n"
-                      "moldura: o caminho southwest → Norte → Sul na última posição",
+                      f"moldura: o caminho {path} na última posição",
                       "Text: the lens's most probable token; bold: already the final prediction;\n"
-                      "frame: the path southwest → Norte → Sul at the last position"), fontsize=9.5)
+                      f"frame: the path {path} at the last position"), fontsize=9.5)
     plot_lens_paths(src["path_probs"], labels=_shown(src["path"]), row_labels=rows, ax=ax2, lang=tr.code,
                     colors=[CATEGORICAL[4], CATEGORICAL[5], CATEGORICAL[2]], ylabel="",
-                    title=tr.t("Última posição (“do”):\nprobabilidade de cada token",
-                               "Last position (“do”):\nprobability of each token"))
-    fig.suptitle(tr.t("Lente de logits (Gemma-3-270m): como a previsão “Sul” se forma ao longo das camadas",
-                      "Logit lens (Gemma-3-270m): how the prediction “Sul” forms across layers"), y=0.98)
+                    title=tr.t(f"Última posição (“{last}”):\nprobabilidade de cada token",
+                               f"Last position (“{last}”):\nprobability of each token"))
+    fig.suptitle(tr.t(f"Lente de logits (Gemma-3-270m): como a previsão “{final}” se forma ao longo das camadas",
+                      f"Logit lens (Gemma-3-270m): how the prediction “{final}” forms across layers"), y=0.98)
     return fig

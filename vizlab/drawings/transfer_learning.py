@@ -11,16 +11,22 @@ from vizlab.palette import CATEGORICAL, ROLE_COLORS
 from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
 from vizlab.sourcedata import SourceData
 
-CHANCE = 1 / 3  # three balanced sentiment classes
-
 
 def _model_names(tr: Lang) -> dict:
     return {"pretrained": tr.t("MiniLM pré-treinado", "pretrained MiniLM"),
             "random": tr.t("mesma arquitetura, pesos aleatórios", "same architecture, random weights")}
 
 
-def _chance(tr: Lang) -> dict:
-    return {"value": CHANCE, "label": tr.t("acaso (1/3)", "chance (1/3)"), "color": "0.55", "ls": ":"}
+def _chance(tr: Lang, n_classes: int) -> dict:
+    """A reference line at chance: one of ``n_classes`` balanced classes."""
+    return {"value": 1 / n_classes, "label": tr.t(f"acaso (1/{n_classes})", f"chance (1/{n_classes})"),
+            "color": "0.55", "ls": ":"}
+
+
+def _only(tr: Lang, topic: str) -> str:
+    """``'Só companhias aéreas'`` / ``'Airlines only'``: the tweets of one topic (the catalogue's name)."""
+    name = tr(f"topic.{topic}")
+    return tr.t(f"Só {name}", f"{name[:1].upper()}{name[1:]} only")
 
 
 def _majority(value: float, majority: str, tr: Lang, interval=None) -> dict:
@@ -43,14 +49,13 @@ def _layer_probes(src: SourceData, ctx: DrawContext):
     common = {"names": _model_names(tr), "xticklabels": ticks, "lang": ctx.lang}
     plot_layer_probes(table, ax=a1, ylabel=tr.t("acurácia da sonda (IC 95 %)", "probe accuracy (95% CI)"),
                       references=[{"value": topic["value"], "lo": topic["lo"], "hi": topic["hi"],
-                                   "label": tr("topic_only_clf")}, _chance(tr)],
+                                   "label": tr("topic_only_clf")}, _chance(tr, src["n_classes"])],
                       legend_kws={"loc": "lower right"}, **common)
     a1.set_title(tr.t(f"Todos os temas ({tr.int(src['n'])} tweets)", f"All topics ({tr.int(src['n'])} tweets)"))
     plot_layer_probes(within, ax=a2, ylabel="",
                       references=[_majority(majority["value"], src["majority_class"], tr, majority)],
                       legend_kws={"loc": "lower right"}, **common)
-    a2.set_title(tr.t(f"Só companhias aéreas ({tr.int(src['within_n'])} tweets)",
-                      f"Airlines only ({tr.int(src['within_n'])} tweets)"))
+    a2.set_title(f"{_only(tr, src['within_topic'])} ({tr.int(src['within_n'])} tweets)")
     a1.set_ylim(0.3, 0.8)
     fig.suptitle(tr.t("Quanto sentimento cada camada deixa legível, comparado com o tema",
                       "How much sentiment each layer makes readable, compared with the topic"))
@@ -67,12 +72,13 @@ def _data_efficiency(src: SourceData, ctx: DrawContext):
     ylabel = tr.t("acurácia no teste (IC 95 %)", "test accuracy (95% CI)")
     xlabel = tr.t("tweets rotulados para treino", "labelled training tweets")
     common = {"names": names, "colors": colors, "lang": ctx.lang, "xlabel": xlabel}
-    plot_data_efficiency(src["intervals"], ax=a1, ylabel=ylabel, references=[_chance(tr)], **common)
-    n, n_in = src["test_size"], src["within_test_size"]
+    plot_data_efficiency(src["intervals"], ax=a1, ylabel=ylabel, references=[_chance(tr, src["n_classes"])], **common)
+    n, n_in = tr.int(src["test_size"]), tr.int(src["within_test_size"])
     a1.set_title(tr.t(f"Todos os temas (teste: {n} tweets)", f"All topics (test: {n} tweets)"))
     plot_data_efficiency(src["within_intervals"], ax=a2, ylabel="",
                          references=[_majority(src["within_majority"], src["majority_class"], tr)], **common)
-    a2.set_title(tr.t(f"Só companhias aéreas (teste: {n_in} tweets)", f"Airlines only (test: {n_in} tweets)"))
+    a2.set_title(tr.t(f"{_only(tr, src['within_topic'])} (teste: {n_in} tweets)",
+                      f"{_only(tr, src['within_topic'])} (test: {n_in} tweets)"))
     a1.set_ylim(0.3, 0.8)
     fig.suptitle(tr.t("Acurácia em função do número de exemplos rotulados",
                       "Accuracy against the number of labelled examples"))

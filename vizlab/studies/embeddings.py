@@ -162,7 +162,7 @@ def _sentiment_map(ctx: StudyContext) -> dict:
     ctx.record("silhouette_topic", st["silhouette_topic"])
     ctx.record("topic_labels", label_table(d["labels"], d["topics"], labels=SENTIMENTS, topic_order=TOPICS))
     ctx.record("pca_explained_variance", round(d["maps"]["pca"]["settings"]["explained_variance"], 3))
-    return {**d, "sentiments": list(SENTIMENTS), "topic_order": list(TOPICS)}
+    return {**d, "sentiments": list(SENTIMENTS), "topic_order": list(TOPICS), "k": K}
 
 
 # ----------------------------------------------------------------------------- figure 2
@@ -214,15 +214,16 @@ def sentence_similarity(lm, sentences=SIMILARITY_SENTENCES) -> dict:
     """Cosine similarity of the mean-pooled sentence embeddings, in English and in Portuguese.
 
     Returns ``sentences`` and ``similarity`` (English, in the cluster order of the map),
-    ``raw`` (the English matrix in the given order) and ``summary`` (language ->
-    :func:`similarity_summary`).
+    ``raw`` (the English matrix in the given order), ``summary`` (language ->
+    :func:`similarity_summary`) and ``n_paraphrase_pairs`` (the pairs its paraphrase mean is over).
     """
     from vizlab.extraction.run import embed
 
     S = {lang: cosine_similarity_matrix(embed(lm, sentences[lang], pooling="mean")) for lang in ("en", "pt")}
     order = cluster_order(S["en"])
     return {"sentences": [sentences["en"][i] for i in order], "similarity": S["en"][order][:, order],
-            "raw": S["en"], "summary": {lang: similarity_summary(M) for lang, M in S.items()}}
+            "raw": S["en"], "summary": {lang: similarity_summary(M) for lang, M in S.items()},
+            "n_paraphrase_pairs": len(_PARAPHRASES)}
 
 
 @study("embeddings_similarity",

@@ -186,8 +186,9 @@ def embedding_shift(res, train: pd.DataFrame, held: pd.DataFrame, *, within: str
     the after one rotated by Procrustes onto the before one), ``silhouettes`` (bootstrap intervals of
     the per-tweet cosine silhouettes by ``label`` and by ``topic``, and by label ``within`` one topic,
     each ``_before`` and ``_after``), ``silhouette_after_minus_before`` (paired), ``within_topic``,
-    ``within_n``, and for the offline page the ``texts``, their ``topics`` and the held-out
-    ``predictions`` of the frozen probe and of the fine-tuned model.
+    ``within_n``, and for the offline page the ``texts``, their ``topics``, the held-out
+    ``predictions`` of the frozen probe and of the fine-tuned model, and ``n_train`` (the tweets
+    the frozen probe was trained on).
     """
     import dataclasses
 
@@ -214,6 +215,7 @@ def embedding_shift(res, train: pd.DataFrame, held: pd.DataFrame, *, within: str
         "texts": list(held["text"]),
         "topics": [str(t) for t in topics],
         "predictions": {k: [str(p) for p in preds[k]] for k in ("frozen_probe", "fine_tuned")},
+        "n_train": len(train),
     }
 
 
@@ -285,35 +287,36 @@ def attention_change(res, texts: list[str]) -> dict:
     """How much each head's attention changed with fine-tuning, and the most changed head on one text.
 
     Returns ``change`` (layers x heads: mean Jensen-Shannon divergence over ``texts`` of each head's
-    maps before and after), the most changed head (0-based ``layer``, ``head``), and for the first
+    maps before and after), the most changed head (``layer``, ``head``: reader numbers, from 1), and for the first
     text of 12-18 tokens (``example``: its index, ``text``, raw ``tokens``) that head's map
     ``before`` and ``after``.
     """
     from vizlab.analysis.shift import attention_change as head_change
     from vizlab.analysis.shift import most_changed_head
     from vizlab.extraction.run import extract
+    from vizlab.numbering import head_number, layer_number
 
     before = extract(res.base, texts, attentions=True, hidden_states=False)
     after = extract(res.model, texts, attentions=True, hidden_states=False)
     change = head_change([a.attentions for a in before], [a.attentions for a in after], metric="jsd")
-    layer, head = most_changed_head(change)
+    li, h = most_changed_head(change)
     i = _example(before)
-    return {"change": change, "layer": int(layer), "head": int(head), "example": i, "text": texts[i],
-            "tokens": list(before[i].tokens), "before": before[i].attentions[layer, head],
-            "after": after[i].attentions[layer, head]}
+    return {"change": change, "layer": layer_number(li), "head": head_number(h), "example": i, "text": texts[i],
+            "tokens": list(before[i].tokens), "before": before[i].attentions[li, h],
+            "after": after[i].attentions[li, h]}
 
 
 @study("finetune_attention_change", needs=(FINETUNED,),
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def _attention_change(ctx: StudyContext) -> dict:
-    from vizlab.numbering import head_number, layer_number
+    from vizlab.numbering import head_index, layer_index
 
     res, _, held = _section(ctx)
     d = attention_change(res, list(held["text"])[:N_ATTENTION_TEXTS])
     change, layer, head = d["change"], d["layer"], d["head"]
-    ctx.record("most_changed_head", {"layer": layer_number(layer), "head": head_number(head),
-                                     "jsd": round(float(change[layer, head]), 4)})
+    ctx.record("most_changed_head", {"layer": layer, "head": head,
+                                     "jsd": round(float(change[layer_index(layer), head_index(head)]), 4)})
     ctx.record("attention_change_per_layer", [round(float(v), 4) for v in change.mean(axis=1)])
     ctx.record("attention_example_text", d["text"])
     return d
@@ -329,7 +332,8 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
     ``hi``), ``n_layers``, ``probe_before``/``probe_after`` (the intervals per layer),
     ``after_minus_before`` (paired, per layer), ``classifier_minus_last_probe_after`` (the
     fine-tuned classifier against a probe on its last layer), the intervals of the fine-tuned
-    classifier (``fine_tuned``) and of the topic-only one (``topic``), ``n_train`` and ``n_eval``.
+    classifier (``fine_tuned``) and of the topic-only one (``topic``), ``n_train``, ``n_eval`` and
+    ``n_classes``.
     """
     from vizlab.analysis.probes import probe_heldout_predictions
     from vizlab.extraction.run import embed_layers
@@ -357,6 +361,7 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
         "topic": bootstrap_ci(r["topic"]),
         "n_train": len(train),
         "n_eval": len(held),
+        "n_classes": len(res.labels),
     }
 
 

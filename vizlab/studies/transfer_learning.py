@@ -113,7 +113,8 @@ def layer_probes(lm) -> dict:
         ``accuracy`` / ``within_accuracy``: model -> one bootstrap interval per layer;
         ``table`` / ``within_table``: the same as DataFrames (model, layer, value, lo, hi);
         ``topic_only``: the topic-only classifier's accuracy; ``within_majority`` and
-        ``majority_class``: the most frequent label within the topic; ``n``, ``within_n``;
+        ``majority_class``: the most frequent label within the topic; ``n``, ``within_topic``,
+        ``within_n``, ``n_classes``;
         the paired differences ``pretrained_minus_random``, ``pretrained_minus_topic`` (per layer),
         ``random_best_minus_topic``, ``within_pretrained_minus_random``; ``best_layer`` per model.
     """
@@ -128,7 +129,7 @@ def layer_probes(lm) -> dict:
     pin, rin = correct_in["pretrained"].astype(float), correct_in["random"].astype(float)
     layers = range(len(pre))
     return {
-        "n": int(len(y)), "within_topic": WITHIN, "within_n": int(inside.sum()),
+        "n": int(len(y)), "within_topic": WITHIN, "within_n": int(inside.sum()), "n_classes": len(np.unique(y)),
         "accuracy": acc, "within_accuracy": acc_in,
         "table": _accuracy_table(acc), "within_table": _accuracy_table(acc_in),
         "best_layer": best,
@@ -161,7 +162,7 @@ def _layer_probes(ctx: StudyContext) -> dict:
                 "random_best_minus_topic", "within_topic", "within_n", "within_accuracy", "within_majority",
                 "within_pretrained_minus_random"):
         ctx.record(key, d[key])
-    return {k: d[k] for k in ("n", "within_topic", "within_n", "table", "within_table", "topic_only",
+    return {k: d[k] for k in ("n", "within_topic", "within_n", "n_classes", "table", "within_table", "topic_only",
                               "majority_class", "within_majority")}
 
 
@@ -216,7 +217,7 @@ def data_efficiency(lm) -> dict:
         ``curves`` / ``within_curves``: every run (features, seed, n_train, accuracy);
         ``intervals`` / ``within_intervals``: the mean and t interval per (features, n_train);
         ``majority_class`` and ``within_majority``: the most frequent label of the within-topic test set
-        and its share; ``test_size``, ``within_test_size``.
+        and its share; ``test_size``, ``within_test_size``, ``within_topic`` and ``n_classes``.
     """
     texts, y, topics, inside = _sample_arrays()
     models = (("pretrained", lm), ("random", random_twin(lm)))
@@ -228,7 +229,8 @@ def data_efficiency(lm) -> dict:
     majority, maj = _test_majority(y[inside])
     return {"curves": res_all, "within_curves": res_in, "intervals": curve_intervals(res_all),
             "within_intervals": curve_intervals(res_in), "majority_class": majority, "within_majority": maj,
-            "test_size": TEST_SIZE, "within_test_size": AIRLINE_TEST_SIZE}
+            "test_size": TEST_SIZE, "within_test_size": AIRLINE_TEST_SIZE, "within_topic": WITHIN,
+            "n_classes": len(np.unique(y))}
 
 
 def _interval_at(summ: pd.DataFrame, name: str, n: int) -> dict:
