@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from vizlab.drawings import DrawContext, drawing
-from vizlab.i18n import CATALOGUE, Lang
+from vizlab.i18n import Lang
 from vizlab.numbering import head_index, layer_head_label, layer_number
 from vizlab.plot.attention_output import plot_attention_output, sci_text
 from vizlab.plot.attribution import plot_attribution_strips, plot_attribution_vs_attention
@@ -38,7 +38,7 @@ def _class_name(tr: Lang, label: str) -> str:
 def _pipeline_steps(src: SourceData, ctx: DrawContext):
     fig = plt.figure(figsize=(13, 7.4))
     plot_classifier_pipeline(src["logits"], probabilities=src["probabilities"], labels=src["labels"],
-                             label_names=[ctx.tr(x) if x in CATALOGUE else x for x in src["labels"]],
+                             label_names=[_class_name(ctx.tr, x) for x in src["labels"]],
                              text=src["text"], tokens=src["tokens"], ids=src["ids"], vector=src["vector"],
                              n_layers=src["n_layers"], lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("Por trás do pipeline de classificação: cada passo com seus números (MiniLM ajustado)",
