@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import shift_html
-from vizlab.numbering import head_number, hidden_label, layer_head_name, layer_number
+from vizlab.numbering import head_index, hidden_label, layer_head_name, layer_index
 from vizlab.palette import ROLE_COLORS
 from vizlab.plot.display import PlotResult
 from vizlab.plot.finetune import plot_confusion, plot_training_curves
@@ -180,21 +180,21 @@ def draw_attention_change(src, *, lang: str = "pt", fig=None) -> PlotResult:
     :func:`vizlab.studies.fine_tuning.attention_change` result; ``axes_`` ``"change"``,
     ``"before"`` and ``"after"``."""
     tr = Lang(lang)
-    layer, head = src["layer"], src["head"]
+    layer, head = src["layer"], src["head"]  # numbered from 1
     fig = fig if fig is not None else plt.figure(figsize=(11, 10.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
     top = plot_head_change(src["change"], ax=fig.add_subplot(grid[0, :]), highlight=(layer, head), lang=lang,
                            colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
     top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
                            "Change of each head (Jensen-Shannon divergence)"))
-    where = layer_head_name(layer, head, lang=lang)
+    where = layer_head_name(layer_index(layer), head_index(head), lang=lang)
     pair = plot_attention_pair(
         src["before"], src["after"], tokens=display_tokens(src["tokens"]),
         axes=[fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])], lang=lang,
         titles=(tr.t(f"antes: {where}", f"before: {where}"), tr.t(f"depois: {where}", f"after: {where}")),
     )
     return PlotResult(ax_=top.ax_, axes_={"change": top.ax_, "before": pair.axes_["before"], "after": pair.axes_["after"]}, colorbar_=pair.colorbar_,
-                      values_={"layer": layer_number(layer), "head": head_number(head)})
+                      values_={"layer": layer, "head": head})
 
 
 @drawing("finetune_attention_change", section="fine_tuning")

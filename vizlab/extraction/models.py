@@ -26,6 +26,7 @@ from transformers import (
 
 from vizlab.cache import build_folder_once, cache_dir, cache_key, file_sha256
 from vizlab.extraction.rng import seeded
+from vizlab.numbering import check_layer_number
 from vizlab.provenance import package_versions
 
 __all__ = [
@@ -172,17 +173,19 @@ class LoadedModel:
         return len(self.token_ids(text, text_pair, special=special))
 
     def block_index(self, layer) -> int:
-        """The 0-based index of block ``layer`` (an int, negative counts from the end), validated.
+        """The 0-based index (into ``attentions``, ``blocks.{i}``) of the block a reader calls ``layer``.
+
+        Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+        head, hidden state 0 the embedding output; negative numbers count from the end.
 
         Raises
         ------
         ValueError
-            For a non-int (``bool`` included) or a block the model does not have.
+            For a non-int (``bool`` included) or a layer the model does not have; the message names
+            the valid numbers.
         """
-        n = self.n_layers
-        if isinstance(layer, bool) or not isinstance(layer, int) or not -n <= layer < n:
-            raise ValueError(f"layer must be an int in -{n}..{n - 1}, got {layer!r}")
-        return layer % n
+        return check_layer_number(layer, self.n_layers, from_end=True,
+                                  what=f"layer ({self.name!r} has {self.n_layers} layers)")
 
     def with_random_weights(self, *, seed: int = 0, name: str | None = None) -> LoadedModel:
         """The same architecture and tokenizer with randomly initialised weights (no pre-training).

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
+from vizlab.numbering import head_index, layer_index
 from vizlab.studies import Step, StudyContext, study
 
 # What the section's fine-tuned model is.
@@ -285,7 +286,7 @@ def attention_change(res, texts: list[str]) -> dict:
     """How much each head's attention changed with fine-tuning, and the most changed head on one text.
 
     Returns ``change`` (layers x heads: mean Jensen-Shannon divergence over ``texts`` of each head's
-    maps before and after), the most changed head (0-based ``layer``, ``head``), and for the first
+    maps before and after), the most changed head (``layer``, ``head``, numbered from 1), and for the first
     text of 12-18 tokens (``example``: its index, ``text``, raw ``tokens``) that head's map
     ``before`` and ``after``.
     """
@@ -296,24 +297,23 @@ def attention_change(res, texts: list[str]) -> dict:
     before = extract(res.base, texts, attentions=True, hidden_states=False)
     after = extract(res.model, texts, attentions=True, hidden_states=False)
     change = head_change([a.attentions for a in before], [a.attentions for a in after], metric="jsd")
-    layer, head = most_changed_head(change)
+    layer, head = most_changed_head(change)  # numbered from 1
+    li, h = layer_index(layer), head_index(head)
     i = _example(before)
-    return {"change": change, "layer": int(layer), "head": int(head), "example": i, "text": texts[i],
-            "tokens": list(before[i].tokens), "before": before[i].attentions[layer, head],
-            "after": after[i].attentions[layer, head]}
+    return {"change": change, "layer": layer, "head": head, "example": i, "text": texts[i],
+            "tokens": list(before[i].tokens), "before": before[i].attentions[li, h],
+            "after": after[i].attentions[li, h]}
 
 
 @study("finetune_attention_change", needs=(FINETUNED,),
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def _attention_change(ctx: StudyContext) -> dict:
-    from vizlab.numbering import head_number, layer_number
-
     res, _, held = _section(ctx)
     d = attention_change(res, list(held["text"])[:N_ATTENTION_TEXTS])
     change, layer, head = d["change"], d["layer"], d["head"]
-    ctx.record("most_changed_head", {"layer": layer_number(layer), "head": head_number(head),
-                                     "jsd": round(float(change[layer, head]), 4)})
+    ctx.record("most_changed_head", {"layer": layer, "head": head,
+                                     "jsd": round(float(change[layer_index(layer), head_index(head)]), 4)})
     ctx.record("attention_change_per_layer", [round(float(v), 4) for v in change.mean(axis=1)])
     ctx.record("attention_example_text", d["text"])
     return d
