@@ -185,7 +185,9 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
 def save_attention_html(acts, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`attention_html` to ``path`` (UTF-8) and return the path.
 
-    The page needs nothing else: open it from disk in any browser, offline.
+    Like every ``save_*`` of vizlab: the data first, then the path, then options by keyword
+    (``save_attention_html(acts, "viewer.html", lang="en", initial=(2, 5))``; ``kwargs`` are those of
+    :func:`attention_html`). The page needs nothing else: open it from disk in any browser, offline.
     """
     from vizlab.cache import atomic_write_bytes
 
