@@ -325,7 +325,19 @@ def _hf_cache_folder(model_id: str) -> Path | None:
         return None
 
 
+def _close_preset(name: str) -> str | None:
+    """The preset ``name`` was probably meant to be (case and small typos forgiven), or None."""
+    import difflib
+
+    lower = {k.lower(): k for k in PRESETS}
+    hit = difflib.get_close_matches(name.strip().lower(), list(lower), n=1, cutoff=0.6)
+    return lower[hit[0]] if hit else None
+
+
 def _resolve(name_or_path: str) -> tuple[Path, str | None, str]:
+    if not name_or_path.strip():
+        raise ValueError(f"empty model name {name_or_path!r}: pass a preset ({', '.join(map(repr, PRESETS))}) "
+                         "or the path of a local model folder")
     if name_or_path in PRESETS:
         folder, fp = _preset_folder(name_or_path)
         return folder, fp, "preset"
@@ -337,6 +349,11 @@ def _resolve(name_or_path: str) -> tuple[Path, str | None, str]:
     folder = _hf_cache_folder(name_or_path) if "/" in name_or_path or p.name == name_or_path else None
     if folder is not None:
         return folder, None, "hf-cache"
+    close = _close_preset(name_or_path)
+    if close is not None:
+        why = ("preset names are lower case, without spaces" if close == name_or_path.strip().lower()
+               else f"the presets are {', '.join(map(repr, PRESETS))}")
+        raise ValueError(f"unknown model {name_or_path!r}: did you mean {close!r}? ({why})")
     presets = ", ".join(f"{k!r} ({v.pip_install})" for k, v in PRESETS.items())
     raise ValueError(
         f"unknown model {name_or_path!r}: not a preset, not an existing folder, and not in the local "
