@@ -130,7 +130,8 @@ def test_to_frame_long_form():
     st = head_stats(_acts(_pattern_maps()))
     df = st.to_frame()
     assert len(df) == 7 and {"layer", "head", "entropy", "cls", "label"} <= set(df.columns)
-    assert df.loc[df["head"] == 2, "label"].item() == "prev"
+    assert df.loc[df["head"] == 3, "label"].item() == "prev"  # heads numbered from 1
+    assert df["layer"].min() == 1
 
 
 def test_drop_special_renormalises():

@@ -58,7 +58,7 @@ def test_rebuilt_output_equals_model_other_architectures(kind, bert_tokenizer):
     from vizlab.extraction.attention_output import trace_attention_output
 
     lm = _tiny(kind, bert_tokenizer)
-    for layer in (0, -1):
+    for layer in (1, -1):
         tr = trace_attention_output(lm, TEXT, layer=layer)
         assert tr.max_error() < 1e-5, (kind, layer)
         assert np.abs(tr.reference).max() > 1e-3  # not trivially zero
@@ -71,8 +71,8 @@ def test_rebuilt_output_equals_model(fixture, request):
     from vizlab.extraction.attention_output import trace_attention_output
 
     lm = request.getfixturevalue(fixture)
-    tr = trace_attention_output(lm, TEXT, layer=1)
-    assert tr.max_error() < 1e-5
+    tr = trace_attention_output(lm, TEXT, layer=2)
+    assert tr.max_error() < 1e-5 and tr.layer == 2
     n = len(tr.tokens)
     assert tr.weights.shape == (lm.n_heads, n, n)
     assert tr.v.shape == (lm.n_kv_heads, n, tr.head_dim)
@@ -86,7 +86,7 @@ def test_rebuilt_output_equals_model(fixture, request):
 def test_bert_concat_equals_self_attention_output(tiny_bert):
     from vizlab.extraction.attention_output import trace_attention_output
 
-    tr = trace_attention_output(tiny_bert, TEXT, layer=0)
+    tr = trace_attention_output(tiny_bert, TEXT, layer=1)  # the first layer: encoder.layer[0]
     assert tr.concat_error() < 1e-6
     enc = tiny_bert.tokenizer(TEXT, return_tensors="pt")
     with torch.no_grad():
@@ -99,21 +99,22 @@ def test_bert_concat_equals_self_attention_output(tiny_bert):
 def test_bad_input(tiny_bert):
     from vizlab.extraction.attention_output import trace_attention_output
 
-    with pytest.raises(ValueError, match="layer"):
-        trace_attention_output(tiny_bert, TEXT, layer=2)
+    for bad in (0, 3):
+        with pytest.raises(ValueError, match="from 1 to 2"):
+            trace_attention_output(tiny_bert, TEXT, layer=bad)
     with pytest.raises(ValueError, match="empty"):
-        trace_attention_output(tiny_bert, "", layer=0)
+        trace_attention_output(tiny_bert, "", layer=1)
     with pytest.raises(TypeError):
-        trace_attention_output("minilm", TEXT, layer=0)
+        trace_attention_output("minilm", TEXT, layer=1)
 
 
 @pytest.mark.models
 def test_rebuilt_output_equals_real_models(minilm, gemma):
     from vizlab.extraction.attention_output import trace_attention_output
 
-    tr = trace_attention_output(minilm, "The cat sat on the keyboard because it was warm.", layer=2)
+    tr = trace_attention_output(minilm, "The cat sat on the keyboard because it was warm.", layer=3)
     assert tr.max_error() < 1e-4 and tr.concat_error() < 1e-5
-    g = trace_attention_output(gemma, "O gato sentou no teclado porque ele estava quente.", layer=5)
+    g = trace_attention_output(gemma, "O gato sentou no teclado porque ele estava quente.", layer=6)
     assert g.max_error() < 1e-3 * np.abs(g.reference).max()
     assert g.n_heads == 4 and g.v.shape[0] == 1  # four query heads share one value head
 
@@ -129,7 +130,7 @@ def test_plot_attention_output_draws_the_pieces():
     c = concat_heads(z)
     w = rng.normal(size=(hid, H * d))
     out = project_output(c, w)
-    r = plot_attention_output(a[1], v=v[1], z=z[1], concat=c, w_o=w, rebuilt=out, reference=out + 2e-6, head=1,
+    r = plot_attention_output(a[1], v=v[1], z=z[1], concat=c, w_o=w, rebuilt=out, reference=out + 2e-6, head=2,
                               tokens=list("abcd"), lang="pt")
     np.testing.assert_allclose(r.im_.get_array(), a[1])
     np.testing.assert_allclose(r.artists_["z_im"].get_array(), z[1])
@@ -138,6 +139,9 @@ def test_plot_attention_output_draws_the_pieces():
     assert r.values_["max_error"] == pytest.approx(2e-6)
     assert r.values_["error_text"] == "2 × 10⁻⁶"
     assert "2 × 10⁻⁶" in r.axes_["check"].get_title()
+    with pytest.raises(ValueError, match="head must be a number from 1 to 2"):
+        plot_attention_output(a[1], v=v[1], z=z[1], concat=c, w_o=w, rebuilt=out, reference=out, head=3,
+                              tokens=list("abcd"))
     assert r.axes_["concat"].get_title() == "(4) as 2 cabeças lado a lado [Z₁ | … | Z₂]\ncontorno: a cabeça 2"
     assert r.axes_["concat"].get_xlabel() == "cabeça (3 dimensões cada)"
     # V, Z and the concatenation share one colour scale

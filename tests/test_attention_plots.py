@@ -57,7 +57,7 @@ def test_attention_lines_one_segment_per_weight(attn):
 
 def test_head_grid_one_scale_covering_every_value(attn):
     labels = np.array([["prev"] * 3, ["broad"] * 3])
-    res = plot_head_grid(attn, tokens=TOKENS, highlight=(1, 2), labels=labels)
+    res = plot_head_grid(attn, tokens=TOKENS, highlight=(2, 3), labels=labels)  # layer 2, head 3
     grid = res.values_["grid_axes"]
     assert grid.shape == (2, 3)
     top = float(attn.max())
@@ -82,6 +82,25 @@ def test_head_grid_one_scale_covering_every_value(attn):
     with pytest.raises(ValueError, match="colour scale"):
         plot_head_grid(attn, tokens=TOKENS, vmax=0.5)
     assert not hasattr(res.figure_, "grid_axes")
+
+
+def test_head_grid_highlight_is_numbered_as_the_grid_is(attn):
+    """issue 23: ``highlight=(layer, head)`` in reader numbers, the rows' and columns' labels; a head the
+    grid does not have is a ValueError naming the valid numbers (it was numpy's IndexError)."""
+    res = plot_head_grid(attn, tokens=TOKENS, highlight=(1, 1))
+    np.testing.assert_allclose(res.axes_["detail"].images[0].get_array(), attn[0, 0])
+    assert res.axes_["detail"].get_title() == "camada 1, cabeça 1"
+    last = plot_head_grid(attn, tokens=TOKENS, highlight=(-1, -1)).axes_["detail"]
+    np.testing.assert_allclose(last.images[0].get_array(), attn[1, 2])
+    sub = plot_head_grid(attn, tokens=TOKENS, layers=[2, 6], highlight=(6, 2))  # rows hold layers 2 and 6
+    np.testing.assert_allclose(sub.axes_["detail"].images[0].get_array(), attn[1, 1])
+    assert sub.axes_["detail"].get_title() == "camada 6, cabeça 2"
+    for bad, match in (((6, 0), "layer must be one of 1, 2 "), ((3, 1), "layer must be one of 1, 2 "),
+                       ((1, 0), "head must be one of 1, 2, 3 "), ((1, 4), "head must be one of 1, 2, 3 ")):
+        with pytest.raises(ValueError, match=match):
+            plot_head_grid(attn, tokens=TOKENS, highlight=bad)
+    with pytest.raises(ValueError, match="layer must be one of 2, 6"):
+        plot_head_grid(attn, tokens=TOKENS, layers=[2, 6], highlight=(1, 1))
 
 
 def test_rollout_panels_share_one_scale(attn):
@@ -168,3 +187,7 @@ def test_attention_study_and_drawing_number_from_1_and_clean_tokens(attn):
         draw_attention(src, lang="pt", layer=1, head=4)
     with pytest.raises(ValueError, match="head needs layer"):
         draw_attention(src, lang="pt", head=1)
+    # negative numbers count from the end, as in a list: -1 = the last layer, the last head
+    last = draw_attention(src, lang="en", layer=-1, head=-1)
+    np.testing.assert_array_equal(last.ax_.images[0].get_array(), attn.astype(np.float32)[1, 2])
+    assert last.ax_.get_title().startswith("layer 2, head 3")

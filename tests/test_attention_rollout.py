@@ -31,7 +31,9 @@ def test_cumulative_and_start_layer():
     assert hist.shape == (3, 4, 4)
     np.testing.assert_allclose(hist[0], _reference(attn[:1]))
     np.testing.assert_allclose(hist[-1], rollout(attn))
-    np.testing.assert_allclose(rollout(attn, start_layer=1), _reference(attn[1:]))
+    np.testing.assert_allclose(rollout(attn, start_layer=2), _reference(attn[1:]))  # layers 2 and 3
+    np.testing.assert_allclose(rollout(attn, start_layer=1), rollout(attn))
+    np.testing.assert_allclose(rollout(attn, start_layer=-1), _reference(attn[2:]))
 
 
 def test_identity_attention_rolls_out_to_identity():
@@ -49,5 +51,6 @@ def test_residual_weight_and_head_fusion():
         rollout(attn, head_fusion="median")
     with pytest.raises(ValueError, match="residual"):
         residual_attention(a, residual=1.0)
-    with pytest.raises(ValueError, match="start_layer"):
-        rollout(attn, start_layer=3)
+    for bad in (0, 2):
+        with pytest.raises(ValueError, match="start_layer must be a number from 1 to 1"):
+            rollout(attn, start_layer=bad)

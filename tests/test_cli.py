@@ -183,6 +183,17 @@ def test_embed_map_from_a_csv(bert_dir, tmp_path, capsys):
     assert "data.csv has no column 'nope' (text_col); its columns are: 'texto', 'classe'" in capsys.readouterr().err
 
 
+def test_embed_map_of_few_texts(bert_dir, tmp_path, capsys):
+    """The library adapts UMAP/t-SNE to few texts now (issue 23); the command's lower limit is the library's."""
+    csv = tmp_path / "few.csv"
+    pd.DataFrame({"text": ["um", "dois", "três"]}).to_csv(csv, index=False)
+    assert main(["embed", str(csv), "--text-col", "text", "--model", bert_dir, "-o", str(tmp_path / "m.png")]) == 2
+    assert "a map needs at least 4" in capsys.readouterr().err
+    pd.DataFrame({"text": ["um", "dois", "três", "quatro", "cinco"]}).to_csv(csv, index=False)
+    assert main(["embed", str(csv), "--text-col", "text", "--model", bert_dir, "--method", "tsne",
+                 "-o", str(tmp_path / "m.png")]) == 0
+
+
 def test_predict_prints_the_model_probabilities(decoder_dir, tiny_decoder, tmp_path, capsys):
     import torch
 

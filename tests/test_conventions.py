@@ -109,3 +109,75 @@ def test_heatmap_text_colour_follows_the_rendered_cell():
     res.figure_.canvas.draw()
     assert res.colorbar_.ax.get_yticklabels()[1].get_text() in ("0,2", "0,1")
     plt.close(res.figure_)
+
+
+# Keywords that name a layer or a head (issue 23: one numbering rule for the whole Python API).
+_LAYER_HEAD_KEYWORDS = {"layer", "head", "highlight", "layers", "heads", "start_layer", "include_layers",
+                        "include_heads"}
+# Keywords with one of those names that name something else.
+_NOT_LAYER_HEAD = {
+    "vizlab.plot.prediction.plot_topk_bars": "highlight is a list of bar labels",
+    "vizlab.extraction.forward.run": "head says whether to run the model's output head",
+}
+
+
+def _public_functions():
+    """Every public function and method defined in vizlab (modules imported by walking the package)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import vizlab
+
+    seen = {}
+    for info in pkgutil.walk_packages(vizlab.__path__, "vizlab."):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]) or info.name == "vizlab.cli":
+            continue
+        mod = importlib.import_module(info.name)
+        for name, obj in vars(mod).items():
+            if name.startswith("_"):
+                continue
+            members = [(name, obj)]
+            if inspect.isclass(obj):
+                members = [(f"{name}.{m}", f) for m, f in vars(obj).items()
+                           if not m.startswith("_") and inspect.isfunction(f)]
+            for qual, f in members:
+                if inspect.isfunction(f) and f.__module__ == info.name:
+                    seen[f"{info.name}.{qual}"] = f
+    return seen
+
+
+def test_every_layer_and_head_keyword_states_the_one_numbering_rule():
+    """Every public function with a layer/head/highlight keyword says how they are numbered, in the one
+    sentence of vizlab.numbering.RULE (layers and heads from 1, as readers see them)."""
+    import inspect
+
+    rule = " ".join(vizlab.numbering.RULE.split())
+    checked, missing = [], []
+    for qual, f in _public_functions().items():
+        names = set(inspect.signature(f).parameters) & _LAYER_HEAD_KEYWORDS
+        if not names or qual in _NOT_LAYER_HEAD:
+            continue
+        checked.append(qual)
+        if rule not in " ".join((f.__doc__ or "").split()):
+            missing.append(f"{qual}({', '.join(sorted(names))})")
+    assert not missing, "docstrings without vizlab.numbering.RULE:\n" + "\n".join(missing)
+    for expected in ("vizlab.extraction.qk.trace_qk", "vizlab.plot.attention.plot_head_grid",
+                     "vizlab.drawings.attention.draw_attention", "vizlab.extraction.run.embed"):
+        assert expected in checked
+
+
+def test_python_numbers_may_count_from_the_end():
+    from vizlab.numbering import check_hidden_number, position_of
+
+    assert check_layer_number(-1, 6, from_end=True) == 5 and check_layer_number(-6, 6, from_end=True) == 0
+    assert check_head_number(-12, 12, from_end=True) == 0
+    assert check_hidden_number(-1, 6) == 6 and check_hidden_number(0, 6) == 0 and check_hidden_number(-7, 6) == 0
+    assert position_of(6, [2, 4, 6]) == 2 and position_of(-1, [2, 4, 6]) == 2
+    for bad in (0, 7, -7, True, 2.0):
+        with pytest.raises(ValueError, match=r"from 1 to 6, or -6 to -1 counting from the end \(layers count from 1\)"):
+            check_layer_number(bad, 6, from_end=True)
+    with pytest.raises(ValueError, match="from 0 .* to 6"):
+        check_hidden_number(7, 6)
+    with pytest.raises(ValueError, match="one of 2, 4, 6"):
+        position_of(3, [2, 4, 6])

@@ -126,6 +126,14 @@ def test_describe_projection_says_what_projection_describe_says():
         assert m["coords"].dtype == np.float32 and np.array_equal(m["coords"], p.coords)
         for lang in ("pt", "en"):
             assert describe_projection(m, lang) == p.describe(lang)
+    # few vectors: the lowered settings are said in both places (the CLI's figure footnote, the explorer)
+    few = np.random.default_rng(0).normal(size=(10, 80))
+    for method in ("tsne", "umap"):
+        p = project(few, method, n_epochs=20)
+        m = decode(encode({"m": projection_data(p)}))["m"]
+        assert "reduzido de 50" in p.describe("pt")
+        for lang in ("pt", "en"):
+            assert describe_projection(m, lang) == p.describe(lang)
 
 
 @pytest.mark.models

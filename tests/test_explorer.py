@@ -84,6 +84,42 @@ def test_same_input_same_bytes_and_projection_input(tmp_path):
     assert "PCA de 60" in embedding_html(proj, texts)
 
 
+def test_every_save_takes_the_data_then_the_path_then_options_by_keyword(tmp_path):
+    """issue 23: one shape for every ``save_*`` (matplotlib's savefig, pandas' to_csv): data, the path
+    (positional or ``path=``), then options by keyword only."""
+    import inspect
+
+    import vizlab.interactive as vi
+
+    saves = {name: getattr(vi, name) for name in vi.__all__ if name.startswith("save_")}
+    assert set(saves) >= {"save_attention_html", "save_embedding_html", "save_shift_html"}
+    for name, f in saves.items():
+        params = list(inspect.signature(f).parameters.values())
+        names = [p.name for p in params]
+        assert "path" in names, name
+        i = names.index("path")
+        assert params[i].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
+        assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params[i + 1:]), name
+
+    X, texts, labels = _corpus()
+    ref = save_embedding_html(X, texts, labels, path=tmp_path / "ref.html").read_bytes()  # the old call works
+    assert save_embedding_html(X, texts, labels, tmp_path / "a.html").read_bytes() == ref  # a TypeError before
+    assert save_embedding_html(X, texts, labels, str(tmp_path / "b.html"), lang="pt").read_bytes() == ref
+    no_labels = save_embedding_html(X, texts, path=tmp_path / "c.html").read_bytes()
+    assert save_embedding_html(X, texts, tmp_path / "d.html").read_bytes() == no_labels  # path after the texts
+    with pytest.raises(TypeError, match=r"needs the path .*save_embedding_html\(p, texts, labels, 'map.html'\)"):
+        save_embedding_html(X, texts, labels)
+    with pytest.raises(TypeError, match="labels must hold one label per text"):
+        embedding_html(X, texts, "map.html")
+    after = X * 0.5
+    ref = save_shift_html(X, after, texts, labels, labels, labels, path=tmp_path / "s.html").read_bytes()
+    assert save_shift_html(X, after, texts, labels, labels, labels, tmp_path / "t.html").read_bytes() == ref
+    plain = save_shift_html(X, after, texts, labels, path=tmp_path / "u.html").read_bytes()
+    assert save_shift_html(X, after, texts, labels, tmp_path / "v.html").read_bytes() == plain
+    with pytest.raises(TypeError, match="needs the path"):
+        save_shift_html(X, after, texts, labels, labels)
+
+
 def test_errors_and_notebook_display(tmp_path):
     X, texts, labels = _corpus()
     with pytest.raises(ValueError, match="texts for"):

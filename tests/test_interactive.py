@@ -91,6 +91,37 @@ def test_bertviz_inputs_split_pairs_and_render(acts):
     assert "sat" in html.data and "warm" in html.data
 
 
+def test_bertviz_views_take_layers_and_heads_as_readers_number_them(acts, monkeypatch):
+    """issue 23: ``layer=2, heads=[1]`` is the second layer's first head, as everywhere in vizlab; the
+    adapter gives bertviz its own 0-based numbers."""
+    import vizlab.interactive.bertviz as vb
+
+    got = {}
+
+    class Fake:
+        def head_view(self, **kw):
+            got.update(kw)
+
+        def model_view(self, **kw):
+            got.update(kw)
+
+    monkeypatch.setattr(vb, "_bertviz", Fake)
+    vb.bertviz_head_view(acts[0], layer=2, heads=[1, -1], include_layers=[1, 2], html_action="return")
+    assert (got["layer"], got["heads"], got["include_layers"], got["html_action"]) == (1, [0, 3], [0, 1], "return")
+    got.clear()
+    vb.bertviz_model_view(acts[0], include_layers=[2], include_heads=[4])
+    assert (got["include_layers"], got["include_heads"]) == ([1], [3])
+    with pytest.raises(ValueError, match="layer must be one of 1, 2"):
+        vb.bertviz_head_view(acts[0], layer=0)
+    with pytest.raises(ValueError, match="head must be a number from 1 to 4"):
+        vb.bertviz_model_view(acts[0], include_heads=[5])
+
+
+def test_viewer_initial_head_may_count_from_the_end(acts):
+    data = _data(attention_html(acts, initial=(-1, -1)))
+    assert data["initial"] == {"example": 0, "layer": 2, "head": 4}
+
+
 def _chromium(url: str, tmp_path, *extra) -> subprocess.CompletedProcess:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -15,6 +15,24 @@ def test_unknown_model_lists_presets():
         vizlab.load_model("no-such-model")
 
 
+@pytest.mark.parametrize("name, meant", [("MiniLM", "minilm"), ("MINILM", "minilm"), (" minilm", "minilm"),
+                                         ("minilm-l6", "minilm"), ("Gemma-270M", "gemma-270m"),
+                                         ("gemma", "gemma-270m")])
+def test_a_near_preset_name_is_suggested(name, meant):
+    """issue 23: ``load_model("MiniLM")`` says which preset was probably meant (and checks nothing else)."""
+    with pytest.raises(ValueError, match=rf"unknown model '{name}': did you mean '{meant}'\?"):
+        vizlab.load_model(name)
+    with pytest.raises(ValueError, match=f"did you mean '{meant}'"):
+        vizlab.extraction.models.model_fingerprint(name)
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_empty_model_name_says_so(name):
+    """It said ". is a folder but has no config.json" (the empty path is the current folder)."""
+    with pytest.raises(ValueError, match=r"empty model name .*pass a preset \('minilm'"):
+        vizlab.load_model(name)
+
+
 def test_missing_path(tmp_path):
     with pytest.raises(ValueError, match="unknown model"):
         vizlab.load_model(str(tmp_path / "nothing-here"))

@@ -103,7 +103,7 @@ def test_head_grid_and_rollout_texts(lang):
 
     tr = Lang(lang)
     attn = np.full((2, 2, 3, 3), 1 / 3)
-    res = plot_head_grid(attn, tokens=["a", "b", "c"], highlight=(1, 0), lang=lang)
+    res = plot_head_grid(attn, tokens=["a", "b", "c"], highlight=(2, 1), lang=lang)
     assert res.axes_["detail"].get_title() == f"{tr('layer')} 2, {tr('head')} 1"
     assert res.colorbar_.ax.get_ylabel() == tr("attention_sqrt_scale")
     res = plot_rollout(attn[0, 0], attn[1, 1], tokens=["a", "b", "c"], query=1, lang=lang)
@@ -243,7 +243,7 @@ def test_attention_output_qk_and_attribution_texts(lang):
     v = rng.normal(size=(3, 2))
     c = np.hstack([v, v])
     r = plot_attention_output(a, v=v, z=a @ v, concat=c, w_o=rng.normal(size=(4, 4)), rebuilt=np.zeros((3, 4)),
-                              reference=np.zeros((3, 4)), head=0, tokens=["a", "b", "c"], lang=lang,
+                              reference=np.zeros((3, 4)), head=1, tokens=["a", "b", "c"], lang=lang,
                               titles={"weights": "A"})
     assert r.axes_["weights"].get_title() == "A"
     assert r.axes_["concat"].get_title() == tr("attention_output.concat").format(n_heads=2, z_last="Z₂", head=1)

@@ -81,7 +81,7 @@ def test_rotary_tables_reproduce_the_model(tiny_decoder):
     from vizlab.extraction.qk import trace_qk
 
     text = "the cat sat on the mat because it was warm"
-    tr = trace_qk(tiny_decoder, text, layer=0)
+    tr = trace_qk(tiny_decoder, text, layer=1)  # the first layer: layer_types[0]
     lt = tiny_decoder.model.config.layer_types[0]
     cos, sin = rotary_tables(tiny_decoder, np.arange(20), layer_type=lt)
     n = len(tr.tokens)

@@ -141,3 +141,40 @@ def test_umap_cache(blobs, tmp_path):
     assert store.misses == 1 and store.hits == 1
     assert np.array_equal(first.coords, second.coords) and second.seconds == 0.0 and first.seconds > 0
     assert isinstance(second, Projection) and second.params["n_epochs"] == 50
+
+
+def test_few_vectors_lower_the_tsne_default_as_the_command_line_does(blobs):
+    """issue 23: ``project(X, "tsne")`` on 10 vectors failed on perplexity=30 while the CLI adapted; now the
+    default is lowered to (n - 1) / 3, recorded and said; explicit values and larger inputs are as before."""
+    X = blobs[0][::18]  # 10 vectors
+    p = project(X, "tsne")
+    assert p.coords.shape == (10, 2)
+    assert p.params["perplexity"] == 3.0 and p.params["lowered_from"] == {"perplexity": 30.0}
+    assert "perplexity=3.0 (lowered from 30)" in p.describe()
+    assert "perplexity=3.0 (reduzido de 30)" in p.describe("pt")
+    assert np.array_equal(p.coords, project(X, "tsne", perplexity=3.0).coords)  # the same map as by hand
+    assert "lowered_from" not in project(X, "tsne", perplexity=3.0).params
+    with pytest.raises(ValueError, match="perplexity must be between 0 and n_samples = 10, got 30.*leave it out"):
+        project(X, "tsne", perplexity=30)
+    big = project(blobs[0], "tsne")  # 180 vectors: the usual default, nothing recorded beyond it
+    assert big.params == {"pca_dims": None, "perplexity": 30.0, "metric": "euclidean", "init": "pca"}
+    assert "lowered" not in big.describe()
+
+
+def test_few_vectors_lower_pca_dims_in_the_record():
+    X = np.random.default_rng(0).normal(size=(10, 80)).astype(np.float32)
+    p = project(X, "tsne")  # PCA to 50 dimensions keeps at most 10 of 10 vectors
+    assert p.params["pca_dims"] == 10 and p.params["lowered_from"] == {"pca_dims": 50, "perplexity": 30.0}
+    assert "PCA → 10 (lowered from 50)" in p.describe()
+
+
+@pytest.mark.slow
+def test_few_vectors_lower_the_umap_default_as_the_command_line_does(blobs):
+    X = blobs[0][::18]  # 10 vectors: n_neighbors=15 was "must be between 2 and n_samples - 1 = 9"
+    p = project(X, "umap")
+    assert p.params["n_neighbors"] == 9 and p.params["lowered_from"] == {"n_neighbors": 15}
+    assert "n_neighbors=9 (lowered from 15)" in p.describe()
+    assert np.array_equal(p.coords, project(X, "umap", n_neighbors=9).coords)
+    with pytest.raises(ValueError, match="n_samples - 1 = 9, got 15.*leave it out"):
+        project(X, "umap", n_neighbors=15)
+    assert "lowered_from" not in project(blobs[0][:16], "umap").params  # 16 vectors: 15 neighbours fit

@@ -16,6 +16,7 @@ from vizlab.analysis.softmax import (
 )
 from vizlab.extraction.hooks import attention_modules
 from vizlab.extraction.qk import apply_rotary, trace_qk
+from vizlab.extraction.run import extract
 
 LONG = "the cat sat on the mat and then the dog ran after it across the whole garden very fast"
 
@@ -60,7 +61,8 @@ def test_rotary_preserves_norm_and_matches_rotation():
 
 
 def test_encoder_trace_matches_model_and_plain_linear_algebra(tiny_bert):
-    tr = trace_qk(tiny_bert, "the cat sat on the mat", layer=1)
+    tr = trace_qk(tiny_bert, "the cat sat on the mat", layer=2)  # the second (last) layer
+    assert tr.layer == 2
     n = len(tr.tokens)
     assert tr.q.shape == (4, n, 8) and tr.k.shape == (4, n, 8) and tr.cos is None
     assert tr.mask.all() and tr.max_error() < 1e-5
@@ -74,7 +76,7 @@ def test_encoder_trace_matches_model_and_plain_linear_algebra(tiny_bert):
 
 
 def test_decoder_trace_gqa_norms_rotary_sliding_window(tiny_decoder):
-    tr = trace_qk(tiny_decoder, LONG, layer=0)
+    tr = trace_qk(tiny_decoder, LONG, layer=1)
     n = len(tr.tokens)
     assert n > 16  # longer than the tiny model's sliding window
     assert tr.q.shape == (4, n, 8) and tr.k.shape == (2, n, 8)
@@ -93,18 +95,30 @@ def test_trace_errors(tiny_bert):
         trace_qk(tiny_bert, "a b", layer=5)
     with pytest.raises(ValueError, match="layer"):
         trace_qk(tiny_bert, "a b", layer=True)
-    assert trace_qk(tiny_bert, "a b", layer=-1).layer == tiny_bert.n_layers - 1
+    assert trace_qk(tiny_bert, "a b", layer=-1).layer == tiny_bert.n_layers
     with pytest.raises(ValueError, match="one text"):
-        trace_qk(tiny_bert, ["a", "b"], layer=0)
+        trace_qk(tiny_bert, ["a", "b"], layer=1)
     with pytest.raises(TypeError, match="LoadedModel"):
-        trace_qk(torch.nn.Linear(2, 2), "a", layer=0)
+        trace_qk(torch.nn.Linear(2, 2), "a", layer=1)
+
+
+def test_trace_layers_count_from_1_as_readers_number_them(tiny_bert):
+    """issue 23: ``layer=`` is the reader's number (README's "camada 1" is the first block)."""
+    first, last = trace_qk(tiny_bert, "a b", layer=1), trace_qk(tiny_bert, "a b", layer=tiny_bert.n_layers)
+    (acts,) = extract(tiny_bert, ["a b"], attentions=True, hidden_states=False, cache=False)
+    np.testing.assert_allclose(first.attentions, acts.attentions[0], atol=1e-6)
+    np.testing.assert_allclose(last.attentions, acts.attentions[-1], atol=1e-6)
+    assert (first.layer, last.layer) == (1, 2)
+    for bad in (0, 3, -3):
+        with pytest.raises(ValueError, match=r"from 1 to 2, or -2 to -1 counting from the end \(layers count from 1\)"):
+            trace_qk(tiny_bert, "a b", layer=bad)
 
 
 @pytest.mark.models
 def test_real_models_recompute_their_attention(minilm, gemma):
-    for lm, layers in ((minilm, (0, 5)), (gemma, (0, 5, 17))):
+    for lm, layers in ((minilm, (1, 6)), (gemma, (1, 6, 18))):
         for layer in layers:
             tr = trace_qk(lm, "O gato está em cima do teclado.", layer=layer)
             assert tr.max_error() < 1e-4, (lm.name, layer)
-    tr = trace_qk(gemma, "O gato está em cima do teclado.", layer=5)
+    tr = trace_qk(gemma, "O gato está em cima do teclado.", layer=6)
     assert tr.kv_index.tolist() == [0, 0, 0, 0] and tr.scaling == pytest.approx(256**-0.5)

@@ -54,7 +54,7 @@ def test_most_changed_head():
     C = np.zeros((3, 4))
     C[2, 1] = 0.5
     C[0, 3] = 0.4
-    assert most_changed_head(C) == (2, 1)
+    assert most_changed_head(C) == (3, 2)  # layer 3, head 2: numbered from 1, as plot_head_change draws it
     with pytest.raises(ValueError, match="n_layers, n_heads"):
         most_changed_head(C.ravel())
 

@@ -54,15 +54,16 @@ def test_cka_plots():
 
 def test_head_change_heatmap_marks_the_highlighted_head():
     C = np.arange(12, dtype=float).reshape(3, 4) / 20
-    res = plot_head_change(C, highlight=(2, 3))
+    res = plot_head_change(C, highlight=(3, 4))  # layer 3, head 4: the bottom-right cell
     ax = res.ax_
     np.testing.assert_allclose(ax.images[0].get_array(), C)
     assert res.artists_["highlight"].get_xy() == (2.5, 1.5)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3"]  # layers from 1
     assert res.text_[2, 3].get_text() == "0,55"
-    with pytest.raises(ValueError, match="outside"):
-        plot_head_change(C, highlight=(3, 0))
+    for bad in ((4, 1), (0, 1), (1, 5)):
+        with pytest.raises(ValueError, match="count from 1"):
+            plot_head_change(C, highlight=bad)
 
 
 def test_attention_pair_shares_one_colour_scale():

@@ -64,13 +64,16 @@ class Activations:
         return isinstance(self.text, tuple)
 
     def to_frame(self) -> pd.DataFrame:
-        """Long-form attention: one row per (layer, head, query, key) with token labels."""
+        """Long-form attention: one row per (layer, head, query, key) with token labels.
+
+        ``layer`` and ``head`` are numbered from 1, as readers see them (:mod:`vizlab.numbering`);
+        ``query`` and ``key`` are 0-based token positions, as in ``tokens``.
+        """
         if self.attentions is None:
             raise ValueError("these activations hold no attentions; call extract(..., attentions=True)")
         L, H, n, _ = self.attentions.shape
-        layer, head, q, k = np.meshgrid(
-            np.asarray(self.attention_layers), np.arange(H), np.arange(n), np.arange(n), indexing="ij"
-        )
+        layers = np.asarray(self.attention_layers or range(L)) + 1
+        layer, head, q, k = np.meshgrid(layers, np.arange(H) + 1, np.arange(n), np.arange(n), indexing="ij")
         toks = np.asarray(self.tokens, dtype=object)
         return pd.DataFrame(
             {

@@ -216,16 +216,16 @@ def cmd_embed(args) -> int:
     rows = read_rows(table, args.text_col, args.label_col).sample(args.n, seed=args.seed)
     print(_read_note(tr, table, rows.without_text, rows.without_label))
     df = rows.frame
-    if len(df) < 3:
-        raise CLIError(f"{args.csv} has {Lang('en').count(len(df), 'count.usable_row')}; a map needs at least 3")
+    if len(df) < 4:
+        raise CLIError(f"{args.csv} has {Lang('en').count(len(df), 'count.usable_row')}; a map needs at least 4")
     from vizlab.extraction.run import embed
     from vizlab.studies.embeddings import embedding_map
 
     lm = _load(args.model)
     X = embed(lm, df["text"].tolist(), pooling=args.pooling)
     labels = df["label"].tolist() if "label" in df else None
-    data = embedding_map(X, args.method, seed=args.seed, labels=labels, model_name=lm.name,  # big corpora: fit on a sample
-                         n_neighbors=min(15, len(df) - 1), perplexity=min(30.0, (len(df) - 1) / 3))
+    # big corpora: fit on a sample; few texts: n_neighbors/perplexity lowered by project() (and said so)
+    data = embedding_map(X, args.method, seed=args.seed, labels=labels, model_name=lm.name)
     params = data["settings"]["params"]
     if params["placed"]:
         print(tr.t(f"{args.method} ajustado a {tr.int(params['fit_size'])} de {tr.int(len(df))} textos "

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vizlab.numbering import head_number, layer_number
+
 __all__ = [
     "BLOCK_THRESHOLD",
     "BROAD_THRESHOLD",
@@ -198,9 +200,10 @@ class HeadStats:
         return self.entropy.shape
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: one row per (layer, head) with every statistic and the label."""
+        """Long form: one row per (layer, head) with every statistic and the label; layers and heads
+        numbered from 1, as readers see them (:mod:`vizlab.numbering`)."""
         L, H = self.shape
-        cols = {"layer": np.repeat(np.asarray(self.layers), H), "head": np.tile(np.arange(H), L)}
+        cols = {"layer": np.repeat(np.asarray(self.layers) + 1, H), "head": np.tile(np.arange(H) + 1, L)}
         for name in ("entropy", "norm_entropy", *_SHARES, "distance", "segment", "labels"):
             v = getattr(self, name)
             if v is not None:
@@ -368,9 +371,13 @@ def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int
     picked. ``direction="before"`` keeps only keys before the query: e.g. where a pronoun looks
     for its referent, which precedes it.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     attn : array-like of shape (n_layers, n_heads, n_tokens, n_tokens)
+        Layers 1 to n_layers in order.
     query : int
         0-based token index of the querying token.
     special_mask : array-like of bool, shape (n_tokens,)
@@ -378,12 +385,13 @@ def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int
     Returns
     -------
     (layer, head, key, weight)
-        0-based indices of the head and of the key token, and the weight ``attn[layer, head, query, key]``.
+        The head's layer and head numbers (from 1), the key's 0-based token index, and the weight
+        ``attn[layer - 1, head - 1, query, key]``.
 
     >>> a = np.full((2, 2, 5, 5), 0.2)
     >>> a[1, 0, 4] = [0.1, 0.6, 0.1, 0.1, 0.1]
     >>> strongest_long_range_head(a, 4, np.zeros(5, bool))
-    (1, 0, 1, 0.6)
+    (2, 1, 1, 0.6)
     >>> strongest_long_range_head(a, 0, np.zeros(5, bool), direction="before")
     Traceback (most recent call last):
     ...
@@ -406,4 +414,4 @@ def strongest_long_range_head(attn, query: int, special_mask, *, min_offset: int
         raise ValueError("no content token is far enough from the query")
     row = np.where(allowed, a[:, :, query, :], -np.inf)  # (L, H, n)
     li, h, k = np.unravel_index(int(np.argmax(row)), row.shape)
-    return int(li), int(h), int(k), float(a[li, h, query, k])
+    return layer_number(li), head_number(h), int(k), float(a[li, h, query, k])

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from vizlab.analysis.projection import Projection, project
+from vizlab.analysis.projection import N_NEIGHBORS, Projection, project, small_input_defaults
 
 __all__ = ["project_sample", "FIT_SIZE"]
 
@@ -31,7 +31,7 @@ def project_sample(
     fit_size: int = FIT_SIZE,
     random_state: int = 0,
     pca_dims: int | None = 50,
-    n_neighbors: int = 15,
+    n_neighbors: int | None = None,
     min_dist: float = 0.1,
     metric: str = "euclidean",
     n_epochs: int | None = 100,
@@ -49,7 +49,8 @@ def project_sample(
     random_state : int
         Seed of the sample and of the projection.
     pca_dims, n_neighbors, min_dist, metric, n_epochs, **project_kws
-        As in :func:`vizlab.analysis.projection.project`.
+        As in :func:`vizlab.analysis.projection.project` (``n_neighbors`` and ``perplexity`` left out
+        adapt to few vectors).
 
     Returns
     -------
@@ -100,6 +101,11 @@ def project_sample(
     import umap
     from sklearn.decomposition import PCA
 
+    lowered = {}
+    if n_neighbors is None:  # fitted on fit_size vectors: as project() would on them
+        n_neighbors = small_input_defaults(fit_size)["n_neighbors"]
+        if n_neighbors != N_NEIGHBORS:
+            lowered["n_neighbors"] = N_NEIGHBORS
     reduce = pca_dims if pca_dims is not None and pca_dims < X.shape[1] else None
     pca = PCA(n_components=reduce, svd_solver="covariance_eigh", random_state=random_state) if reduce else None
     Zs = pca.fit_transform(X[sample].astype(np.float64)).astype(np.float32) if pca else X[sample]
@@ -112,7 +118,7 @@ def project_sample(
         coords[idx] = model.transform(Z)
     params = {"pca_dims": reduce, "n_neighbors": int(n_neighbors), "min_dist": float(min_dist),
               "metric": metric, "init": "pca", "n_epochs": n_epochs, "knn": "umap (approximate)",
-              "fit_size": fit_size, "placed": "transform"}
+              "fit_size": fit_size, "placed": "transform", **({"lowered_from": lowered} if lowered else {})}
     return Projection(coords=coords, method="umap", random_state=int(random_state), params=params,
                       n_features=int(X.shape[1]),
                       explained_variance=float(pca.explained_variance_ratio_.sum()) if pca else None,

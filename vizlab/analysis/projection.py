@@ -39,7 +39,11 @@ from vizlab.cache import ArrayCache, cache_key
 from vizlab.provenance import code_version, package_versions
 from vizlab.threads import limited_threads
 
-__all__ = ["Projection", "project", "exact_knn", "METHODS"]
+__all__ = ["Projection", "project", "exact_knn", "small_input_defaults", "lowered_note", "METHODS", "N_NEIGHBORS",
+           "PERPLEXITY"]
+
+N_NEIGHBORS = 15  # UMAP's neighbourhood size, lowered to n - 1 for fewer vectors
+PERPLEXITY = 30.0  # t-SNE's, lowered to (n - 1) / 3 for fewer vectors
 
 METHODS = ("umap", "pca", "tsne")
 _VERSION = 1
@@ -98,13 +102,14 @@ class Projection:
         head = f"{_NAMES[self.method]} {of} {self.n_samples} {dim} {self.n_features}"
         p = self.params
         bits = []
+        low = p.get("lowered_from") or {}
         if p.get("pca_dims") and self.method != "pca":
-            bits.append(f"PCA → {p['pca_dims']}")
+            bits.append(f"PCA → {p['pca_dims']}{lowered_note(low, 'pca_dims', lang)}")
         if self.method == "umap":
-            bits += [f"n_neighbors={p['n_neighbors']}", f"min_dist={p['min_dist']}",
-                     f"{p['metric']}", f"init={p['init']}", f"{p['n_epochs']} epochs"]
+            bits += [f"n_neighbors={p['n_neighbors']}{lowered_note(low, 'n_neighbors', lang)}",
+                     f"min_dist={p['min_dist']}", f"{p['metric']}", f"init={p['init']}", f"{p['n_epochs']} epochs"]
         elif self.method == "tsne":
-            bits += [f"perplexity={p['perplexity']}", f"{p['metric']}"]
+            bits += [f"perplexity={p['perplexity']}{lowered_note(low, 'perplexity', lang)}", f"{p['metric']}"]
         inner = ", ".join(bits + [f"{seed} {self.random_state}"])
         return f"{head} ({inner})"
 
@@ -116,6 +121,24 @@ class Projection:
         if labels is not None:
             df["label"] = np.asarray(labels)
         return df
+
+
+def small_input_defaults(n_samples: int) -> dict:
+    """UMAP's ``n_neighbors`` and t-SNE's ``perplexity`` for ``n_samples`` vectors: the usual 15 and 30,
+    lowered to what so few vectors allow (``n - 1`` and ``(n - 1) / 3``), as the command line does.
+
+    >>> small_input_defaults(12), small_input_defaults(600)
+    ({'n_neighbors': 11, 'perplexity': 3.67}, {'n_neighbors': 15, 'perplexity': 30.0})
+    """
+    return {"n_neighbors": min(N_NEIGHBORS, n_samples - 1),
+            "perplexity": min(PERPLEXITY, round((n_samples - 1) / 3, 2))}
+
+
+def lowered_note(lowered: dict, name: str, lang: str = "en") -> str:
+    """`` (lowered from 15)`` after a setting that :func:`project` lowered for few vectors, else ``""``."""
+    if name not in lowered:
+        return ""
+    return f" ({'reduzido de' if lang == 'pt' else 'lowered from'} {lowered[name]:g})"
 
 
 def _check_X(X) -> np.ndarray:
@@ -186,11 +209,11 @@ def project(
     n_components: int = 2,
     pca_dims: int | None = 50,
     metric: str = "euclidean",
-    n_neighbors: int = 15,
+    n_neighbors: int | None = None,
     min_dist: float = 0.1,
     init: str = "pca",
     n_epochs: int | None = 100,
-    perplexity: float = 30.0,
+    perplexity: float | None = None,
     knn: Projection | tuple[np.ndarray, np.ndarray] | None = None,
     progress: bool | None = None,
     cache: bool | ArrayCache = False,
@@ -206,17 +229,21 @@ def project(
     n_components : int
         Output dimensions (2 for a map).
     pca_dims : int or None
-        UMAP and t-SNE first reduce to this many principal components (None: use X as is).
+        UMAP and t-SNE first reduce to this many principal components (None: use X as is); at most
+        ``n_samples`` (a lowered number is recorded as below).
     metric : {"euclidean", "cosine"}
         Distance between input vectors (UMAP / t-SNE).
-    n_neighbors, min_dist : UMAP's neighbourhood size and packing.
+    n_neighbors, min_dist : UMAP's neighbourhood size and packing. ``n_neighbors`` left out is
+        15, or ``n_samples - 1`` when there are fewer than 16 vectors (as the command line does);
+        ``params["lowered_from"]`` and :meth:`Projection.describe` then say so.
     init : {"pca", "spectral", "random"}
         UMAP initialisation. ``"pca"`` (default) converges in fewer epochs.
     n_epochs : int or None
         UMAP optimisation epochs (default 100, enough from a PCA start: see
         ``scripts/bench_projection.py``); None uses umap-learn's own default (500 up to 10k points).
     perplexity : float
-        t-SNE neighbourhood size.
+        t-SNE neighbourhood size. Left out: 30, or ``(n_samples - 1) / 3`` when there are fewer
+        than 91 vectors (recorded the same way).
     knn : Projection or (indices, dists), optional
         Reuse a neighbour graph computed on the same X with the same ``pca_dims`` and
         ``metric`` (e.g. the graph of another UMAP map of X) instead of recomputing it.
@@ -248,15 +275,30 @@ def project(
         raise ValueError(f"n_components must be between 1 and n_features={X.shape[1]}, got {n_components}")
     if pca_dims is not None and pca_dims < n_components:
         raise ValueError(f"pca_dims ({pca_dims}) must be at least n_components ({n_components}) or None")
+    lowered = {}
+    n = len(X)
     if method == "umap":
-        if not 2 <= n_neighbors < len(X):
-            raise ValueError(f"n_neighbors must be between 2 and n_samples - 1 = {len(X) - 1}, got {n_neighbors}")
+        if n_neighbors is None:
+            n_neighbors = small_input_defaults(n)["n_neighbors"]
+            if n_neighbors != N_NEIGHBORS:
+                lowered["n_neighbors"] = N_NEIGHBORS
+        if not 2 <= n_neighbors < n:
+            raise ValueError(f"n_neighbors must be between 2 and n_samples - 1 = {n - 1}, got {n_neighbors}: "
+                             "pass a smaller n_neighbors, or leave it out (it adapts to few vectors)")
         if init not in ("pca", "spectral", "random"):
             raise ValueError(f"init must be 'pca', 'spectral' or 'random', got {init!r}")
-    if method == "tsne" and not 0 < perplexity < len(X):
-        raise ValueError(f"perplexity must be between 0 and n_samples={len(X)}, got {perplexity}")
+    if method == "tsne":
+        if perplexity is None:
+            perplexity = small_input_defaults(n)["perplexity"]
+            if perplexity != PERPLEXITY:
+                lowered["perplexity"] = PERPLEXITY
+        if not 0 < perplexity < n:
+            raise ValueError(f"perplexity must be between 0 and n_samples = {n}, got {perplexity}: pass a "
+                             "smaller perplexity, or leave it out (it adapts to few vectors)")
     random_state = int(random_state)
     reduce = pca_dims if (pca_dims is not None and method != "pca" and pca_dims < X.shape[1]) else None
+    if reduce is not None and reduce > n:  # PCA keeps at most n components: record what it really kept
+        lowered["pca_dims"], reduce = reduce, n
 
     if method == "pca":
         params = {"pca_dims": None}
@@ -265,6 +307,8 @@ def project(
     else:
         params = {"pca_dims": reduce, "n_neighbors": int(n_neighbors), "min_dist": float(min_dist),
                   "metric": metric, "init": init, "n_epochs": n_epochs, "knn": "exact"}
+    if lowered:  # only for small inputs: the settings (and cache keys) of larger maps stay as they were
+        params["lowered_from"] = lowered
     knn_pair = _knn_arg(knn, len(X), n_neighbors) if method == "umap" else None
 
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("projection", enabled=bool(cache))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vizlab.analysis.attention import validate_attention
+from vizlab.numbering import check_layer_number
 
 __all__ = ["residual_attention", "rollout"]
 
@@ -36,9 +37,12 @@ def residual_attention(attn, *, residual: float = 0.5) -> np.ndarray:
     return out / out.sum(-1, keepdims=True)
 
 
-def rollout(attn, *, head_fusion: str = "mean", residual: float = 0.5, start_layer: int = 0,
+def rollout(attn, *, head_fusion: str = "mean", residual: float = 0.5, start_layer: int = 1,
             cumulative: bool = False) -> np.ndarray:
     """Attention rollout through the layers.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
 
     Parameters
     ----------
@@ -49,13 +53,14 @@ def rollout(attn, *, head_fusion: str = "mean", residual: float = 0.5, start_lay
     residual : float
         Weight of the identity added for the residual connection (see :func:`residual_attention`).
     start_layer : int
-        First block included (earlier blocks are skipped).
+        First layer included (default 1: every layer; earlier layers are skipped), counted among the
+        layers of ``attn``.
     cumulative : bool
         Also return the rollout after every block.
 
     Returns
     -------
-    ndarray of shape (n, n), or (n_layers - start_layer, n, n) when ``cumulative``
+    ndarray of shape (n, n), or (n_layers - start_layer + 1, n, n) when ``cumulative``
         Row-stochastic: each row sums to 1.
     """
     a = validate_attention(attn, ndim=(3, 4))
@@ -64,9 +69,8 @@ def rollout(attn, *, head_fusion: str = "mean", residual: float = 0.5, start_lay
         if fuse is None:
             raise ValueError(f"unknown head_fusion {head_fusion!r}; use 'mean', 'max' or 'min'")
         a = fuse(a, axis=1)
-    if not 0 <= start_layer < a.shape[0]:
-        raise ValueError(f"start_layer must be in 0..{a.shape[0] - 1}, got {start_layer}")
-    steps = residual_attention(a[start_layer:], residual=residual)
+    first = check_layer_number(start_layer, a.shape[0], what="start_layer", from_end=True)
+    steps = residual_attention(a[first:], residual=residual)
     result = np.eye(a.shape[-1])
     history = []
     for step in steps:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vizlab.numbering import head_number, layer_number
+
 __all__ = ["attention_change", "most_changed_head", "embedding_shift", "EmbeddingShift"]
 
 
@@ -76,12 +78,20 @@ def attention_change(before: Sequence[np.ndarray], after: Sequence[np.ndarray], 
 
 
 def most_changed_head(change: np.ndarray) -> tuple[int, int]:
-    """``(layer, head)`` with the largest value of a (n_layers, n_heads) change matrix (0-based)."""
+    """``(layer, head)`` with the largest value of a (n_layers, n_heads) change matrix, ready for
+    ``plot_head_change(change, highlight=...)``.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
+    >>> most_changed_head(np.array([[0.1, 0.2], [0.9, 0.3]]))
+    (2, 1)
+    """
     change = np.asarray(change)
     if change.ndim != 2:
         raise ValueError(f"change must be (n_layers, n_heads), got shape {change.shape}")
     layer, head = np.unravel_index(int(np.argmax(change)), change.shape)
-    return int(layer), int(head)
+    return layer_number(layer), head_number(head)
 
 
 @dataclass(frozen=True, eq=False)

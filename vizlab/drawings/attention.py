@@ -16,7 +16,14 @@ from matplotlib.patches import Rectangle
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.html import attention_html
-from vizlab.numbering import check_head_number, layer_head_label, layer_index
+from vizlab.numbering import (
+    check_head_number,
+    head_number,
+    layer_head_label,
+    layer_head_name,
+    layer_index,
+    position_of,
+)
 from vizlab.palette import HIGHLIGHT
 from vizlab.plot.attention import plot_attention_lines, plot_attention_map, plot_head_grid, plot_rollout
 from vizlab.plot.attention_output import sci_text
@@ -32,14 +39,6 @@ __all__ = ["draw_attention", "draw_head_detail", "draw_head_stats", "draw_rollou
 STATS_SHOWN = ("entropy", "cls", "sep", "prev", "same", "next")
 
 
-def _row(layers: list[int], number) -> int:
-    """Row of the attention array holding the layer a reader calls ``number`` (counted from 1)."""
-    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number not in layers:
-        raise ValueError(f"layer must be one of {', '.join(str(n) for n in layers)} "
-                         f"(layers count from 1), got {number!r}")
-    return layers.index(number)
-
-
 def _text(text) -> str:
     return text if isinstance(text, str) else " / ".join(text)
 
@@ -53,15 +52,18 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                    lang: str = "pt", fig=None) -> PlotResult:
     """The attention of one text: every head as a grid, one layer's heads, or one head.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     src : mapping
         :func:`vizlab.studies.attention.attention_maps` (or ``attention_data``) data.
     layer, head : int, optional
-        Reader numbers (layers and heads count from 1). Neither: every head of every layer;
-        ``layer``: the heads of that layer; both: that one head as an annotated map.
+        Neither: every head of every layer; ``layer``: the heads of that layer; both: that one head
+        as an annotated map. Numbers the data does not hold raise a ValueError naming the valid ones.
     highlight : (int, int), optional
-        Reader numbers of a head framed in the grid and enlarged on the right.
+        ``(layer, head)`` of a head framed in the grid and enlarged on the right.
     labels : array-like of str, shape (n_layers, n_heads), optional
         Text written under each small map (e.g. the head's pattern).
     title : str, optional
@@ -86,19 +88,20 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
     note = _note(tr, max(layers), n_heads)
     with report_style():
         if head is not None:
-            row, h = _row(layers, layer), check_head_number(head, n_heads)
+            row, h = position_of(layer, layers, what="layer"), check_head_number(head, n_heads, from_end=True)
             res = plot_attention_map(attn[row, h], tokens=tokens, annot=len(tokens) <= 24, vmin=0, vmax=1,
                                      ax=None if fig is None else fig.add_subplot(), lang=lang)
-            res.ax_.set_title(title or f"{layer_head_label(layer, head, lang=lang)}\n“{text}”",
+            res.ax_.set_title(title or f"{layer_head_name(layer_index(layers[row]), h, lang=lang)}\n“{text}”",
                               fontsize=10)
             res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
             return res
-        rows = list(range(len(layers))) if layer is None else [_row(layers, layer)]
+        rows = list(range(len(layers))) if layer is None else [position_of(layer, layers, what="layer")]
         hl = None
         if highlight is not None:
-            hrow, hh = _row(layers, highlight[0]), check_head_number(highlight[1], n_heads)
+            hrow = position_of(highlight[0], layers, what="layer")
+            hh = check_head_number(highlight[1], n_heads, from_end=True)
             if hrow in rows:
-                hl = (rows.index(hrow), hh)
+                hl = (layers[hrow], head_number(hh))
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layers[r] for r in rows], highlight=hl,
                              labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0, fig=fig,
                              lang=lang)

@@ -44,13 +44,19 @@ def describe_projection(m: Mapping, lang: str = "en") -> str:
     seed, of, dim = ("semente", "de", "vetores de dimensão") if lang == "pt" else ("seed", "of", "vectors of dimension")
     head = f"{_NAMES[method]} {of} {s['n_samples']} {dim} {s['n_features']}"
     bits = []
+    low = p.get("lowered_from") or {}  # settings project() lowered for few vectors
+
+    def note(name: str) -> str:  # as vizlab.analysis.projection.lowered_note
+        return f" ({'reduzido de' if lang == 'pt' else 'lowered from'} {low[name]:g})" if name in low else ""
+
     if p.get("pca_dims") and method != "pca":
-        bits.append(f"PCA → {p['pca_dims']}")
+        bits.append(f"PCA → {p['pca_dims']}{note('pca_dims')}")
+
     if method == "umap":
-        bits += [f"n_neighbors={p['n_neighbors']}", f"min_dist={p['min_dist']}",
+        bits += [f"n_neighbors={p['n_neighbors']}{note('n_neighbors')}", f"min_dist={p['min_dist']}",
                  f"{p['metric']}", f"init={p['init']}", f"{p['n_epochs']} epochs"]
     elif method == "tsne":
-        bits += [f"perplexity={p['perplexity']}", f"{p['metric']}"]
+        bits += [f"perplexity={p['perplexity']}{note('perplexity')}", f"{p['metric']}"]
     inner = ", ".join(bits + [f"{seed} {s['random_state']}"])
     return f"{head} ({inner})"
 

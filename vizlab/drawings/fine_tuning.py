@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import shift_html
-from vizlab.numbering import head_index, hidden_label, layer_head_label, layer_index
+from vizlab.numbering import hidden_label, layer_head_label
 from vizlab.palette import ROLE_COLORS
 from vizlab.plot.display import PlotResult
 from vizlab.plot.finetune import plot_confusion, plot_training_curves
@@ -180,11 +180,11 @@ def draw_attention_change(src, *, lang: str = "pt", fig=None) -> PlotResult:
     :func:`vizlab.studies.fine_tuning.attention_change` result; ``axes_`` ``"change"``,
     ``"before"`` and ``"after"``."""
     tr = Lang(lang)
-    layer, head = src["layer"], src["head"]  # reader numbers
+    layer, head = src["layer"], src["head"]  # numbered from 1
     fig = fig if fig is not None else plt.figure(figsize=(11, 10.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
     top = plot_head_change(src["change"], ax=fig.add_subplot(grid[0, :]),
-                           highlight=(layer_index(layer), head_index(head)), lang=lang,
+                           highlight=(layer, head), lang=lang,
                            colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
     top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
                            "Change of each head (Jensen-Shannon divergence)"))

@@ -12,7 +12,7 @@ import numpy as np
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
-from vizlab.numbering import head_index, layer_head_label, layer_number
+from vizlab.numbering import layer_head_label, layer_number
 from vizlab.plot.attention_output import plot_attention_output, sci_text
 from vizlab.plot.attribution import plot_attribution_strips, plot_attribution_vs_attention
 from vizlab.plot.masks import plot_architecture_masks
@@ -124,13 +124,13 @@ def _architecture_masks(src: SourceData, ctx: DrawContext):
 
 @drawing("attention_output_walkthrough", section="attention")
 def _attention_output_walkthrough(src: SourceData, ctx: DrawContext):
-    layer, head, sentence = src["layer"], src["head"], src["text"]  # reader numbers
+    layer, head, sentence = src["layer"], src["head"], src["text"]  # numbered from 1
     # the other panel texts: the catalogue's "attention_output.*" entries
     titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_label(layer, head, lang='pt')})",
                                f"(1) attention weights A ({layer_head_label(layer, head, lang='en')})")}
     fig = plt.figure(figsize=(17, 10.5))
     plot_attention_output(src["weights"], v=src["v"], z=src["z"], concat=src["concat"], w_o=src["w_o"],
-                          rebuilt=src["rebuilt"], reference=src["reference"], head=head_index(head), tokens=src["tokens"],
+                          rebuilt=src["rebuilt"], reference=src["reference"], head=head, tokens=src["tokens"],
                           titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(src['error_bound'])}")
     fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{sentence}”)",
                        f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{sentence}”)"),

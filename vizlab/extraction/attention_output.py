@@ -37,7 +37,7 @@ class AttentionOutputTrace:
     ----------
     tokens : list of str
     layer : int
-        Block index (0-based).
+        The layer (block) as readers number it, from 1.
     v : ndarray of shape (n_kv_heads, n_tokens, head_dim)
         Values (output of the value projection, split into heads).
     weights : ndarray of shape (n_heads, n_tokens, n_tokens)
@@ -134,7 +134,18 @@ def _output_projection(block: torch.nn.Module, attn: torch.nn.Module):
 
 
 def trace_attention_output(lm: LoadedModel, text, *, layer: int) -> AttentionOutputTrace:
-    """Run ``text`` and record the values, weights and W_O of block ``layer`` (0-based; negative from the end).
+    """Run ``text`` and record the values, weights and W_O of layer ``layer``.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    text : str or (str, str)
+        One text (a pair for encoders).
+    layer : int
+        The layer (block): 1 to ``lm.n_layers``, or -1 for the last.
 
     Returns
     -------
@@ -158,7 +169,7 @@ def trace_attention_output(lm: LoadedModel, text, *, layer: int) -> AttentionOut
     n = v_flat.shape[0]
     v = v_flat.reshape(n, -1, head_dim).transpose(1, 0, 2)
     attn_out = _np(got.output(f"{p}.attn")[0])
-    common = dict(tokens=lm.tokens(enc["input_ids"][0]), layer=layer, v=v,
+    common = dict(tokens=lm.tokens(enc["input_ids"][0]), layer=layer + 1, v=v,
                   weights=weights, kv_index=kv_head_index(weights.shape[0], v.shape[0]),
                   w_o=_np(w_lin.weight), b_o=None if w_lin.bias is None else _np(w_lin.bias),
                   model_name=lm.name, kind=lm.kind)

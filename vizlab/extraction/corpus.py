@@ -313,6 +313,9 @@ def embed_corpus(
 ) -> CorpusRun:
     """Embed every text of a corpus into a folder of Parquet shards, resumably.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     lm : LoadedModel
@@ -332,7 +335,7 @@ def embed_corpus(
     shard_size : int
         Input rows per shard: the unit of resumption and of work split between processes.
     pooling, layer, max_length, normalize
-        As in :func:`vizlab.embed`.
+        As in :func:`vizlab.embed` (``layer``: the hidden state, -1 = the last).
     encoding, sep : str, optional
         Encoding and separator of a CSV file (default: detected, see :mod:`vizlab.tables`).
     overwrite : bool

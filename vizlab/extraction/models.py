@@ -26,6 +26,7 @@ from transformers import (
 
 from vizlab.cache import COMPLETE, build_folder_once, cache_dir, cache_key, file_sha256
 from vizlab.extraction.rng import seeded
+from vizlab.numbering import check_layer_number
 from vizlab.provenance import package_versions
 
 __all__ = [
@@ -180,17 +181,19 @@ class LoadedModel:
         return len(self.token_ids(text, text_pair, special=special))
 
     def block_index(self, layer) -> int:
-        """The 0-based index of block ``layer`` (an int, negative counts from the end), validated.
+        """The 0-based index (into ``attentions``, ``blocks.{i}``) of the block a reader calls ``layer``.
+
+        Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+        head, hidden state 0 the embedding output; negative numbers count from the end.
 
         Raises
         ------
         ValueError
-            For a non-int (``bool`` included) or a block the model does not have.
+            For a non-int (``bool`` included) or a layer the model does not have; the message names
+            the valid numbers.
         """
-        n = self.n_layers
-        if isinstance(layer, bool) or not isinstance(layer, int) or not -n <= layer < n:
-            raise ValueError(f"layer must be an int in -{n}..{n - 1}, got {layer!r}")
-        return layer % n
+        return check_layer_number(layer, self.n_layers, from_end=True,
+                                  what=f"layer ({self.name!r} has {self.n_layers} layers)")
 
     def with_random_weights(self, *, seed: int = 0, name: str | None = None) -> LoadedModel:
         """The same architecture and tokenizer with randomly initialised weights (no pre-training).
@@ -351,7 +354,19 @@ def _hf_cache_folder(model_id: str) -> Path | None:
         return None
 
 
+def _close_preset(name: str) -> str | None:
+    """The preset ``name`` was probably meant to be (case and small typos forgiven), or None."""
+    import difflib
+
+    lower = {k.lower(): k for k in PRESETS}
+    hit = difflib.get_close_matches(name.strip().lower(), list(lower), n=1, cutoff=0.6)
+    return lower[hit[0]] if hit else None
+
+
 def _resolve(name_or_path: str) -> tuple[Path, str | None, str]:
+    if not name_or_path.strip():
+        raise ValueError(f"empty model name {name_or_path!r}: pass a preset ({', '.join(map(repr, PRESETS))}) "
+                         "or the path of a local model folder")
     if name_or_path in PRESETS:
         folder, fp = _preset_folder(name_or_path)
         return folder, fp, "preset"
@@ -363,6 +378,11 @@ def _resolve(name_or_path: str) -> tuple[Path, str | None, str]:
     folder = _hf_cache_folder(name_or_path) if "/" in name_or_path or p.name == name_or_path else None
     if folder is not None:
         return folder, None, "hf-cache"
+    close = _close_preset(name_or_path)
+    if close is not None:
+        why = ("preset names are lower case, without spaces" if close == name_or_path.strip().lower()
+               else f"the presets are {', '.join(map(repr, PRESETS))}")
+        raise ValueError(f"unknown model {name_or_path!r}: did you mean {close!r}? ({why})")
     presets = ", ".join(f"{k!r} ({v.pip_install})" for k, v in PRESETS.items())
     raise ValueError(
         f"unknown model {name_or_path!r}: not a preset, not an existing folder, and not in the local "

@@ -39,7 +39,7 @@ class QKTrace:
     ----------
     tokens : list of str
     layer : int
-        Block index (0-based).
+        The layer (block) as readers number it, from 1 (``attentions[layer - 1]`` of an extraction).
     hidden : ndarray of shape (n_tokens, hidden)
         Input of the attention projections (after the block's pre-norm in pre-norm models).
     q_proj : ndarray of shape (n_heads, n_tokens, head_dim)
@@ -143,7 +143,10 @@ def _allowed(n: int, causal: bool, window: int | None) -> np.ndarray:
 
 
 def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
-    """Run ``text`` through the model and record the queries/keys of block ``layer``.
+    """Run ``text`` through the model and record the queries/keys of layer ``layer``.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
 
     Parameters
     ----------
@@ -151,7 +154,8 @@ def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
     text : str or (str, str)
         One text (a pair for encoders); no padding is involved.
     layer : int
-        Block index, 0-based (negative counts from the end).
+        The layer (block): 1 to ``lm.n_layers``, or -1 for the last. An out-of-range number raises a
+        ValueError naming the valid ones.
 
     Returns
     -------
@@ -188,7 +192,7 @@ def trace_qk(lm: LoadedModel, text: str, *, layer: int) -> QKTrace:
     window = getattr(mod, "sliding_window", None)
     return QKTrace(
         tokens=lm.tokens(enc["input_ids"][0]),
-        layer=layer,
+        layer=layer + 1,
         hidden=hidden[0].detach().float().cpu().numpy(),
         q_proj=q_proj, k_proj=k_proj, q_normed=q_n, k_normed=k_n, q=q, k=k, cos=cos, sin=sin,
         scaling=float(getattr(mod, "scaling", head_dim**-0.5)),

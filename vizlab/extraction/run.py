@@ -18,6 +18,7 @@ from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.batching import pad_batch, plan_batches, validate_texts
 from vizlab.extraction.forward import no_grad, run
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
+from vizlab.numbering import check_hidden_number
 from vizlab.provenance import code_version
 
 __all__ = ["extract", "embed", "embed_layers"]
@@ -39,12 +40,7 @@ def _check_layers(layers, n_layers: int) -> tuple[int, ...] | None:
     for l in layers:
         if not isinstance(l, (int, np.integer)) or isinstance(l, bool):
             raise TypeError(f"layers must be integers, got {l!r}")
-        if not -(n_layers + 1) <= l <= n_layers:
-            raise ValueError(
-                f"layer {l} is out of range for a model with {n_layers} layers: use 0..{n_layers} "
-                f"(0 = embeddings, {n_layers} = last block) or negative indices from -{n_layers + 1}"
-            )
-        out.append(int(l) % (n_layers + 1))
+        out.append(check_hidden_number(l, n_layers))
     return tuple(sorted(set(out)))
 
 
@@ -66,6 +62,9 @@ def extract(
 ) -> list[Activations]:
     """Hidden states and/or attention weights of each text, padding removed.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     model : LoadedModel
@@ -75,9 +74,9 @@ def extract(
     attentions, hidden_states : bool
         What to return.
     layers : int or list of int, optional
-        Hidden-state indices to keep (0 = embeddings, ``n_layers`` = last block; negative
-        counts from the end). Attentions are kept for the blocks that produce those states
-        (block ``l - 1`` for state ``l``). Default: all.
+        Hidden states to keep (0 = the embedding output, ``k`` = the output of layer ``k``, -1 = the
+        last). Attentions are kept for the layers that produce those states (layer ``k`` for state
+        ``k``). Default: all.
     batch_size : int
         Texts per forward pass. Results do not depend on it.
     max_length : int, optional
@@ -243,11 +242,15 @@ def embed(
     Streams in batches and keeps only the pooled vectors, so memory does not grow with
     the number of texts beyond the (n_texts, hidden) result.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     layer : int or None
-        Hidden-state index (0 = embeddings, -1 = last); None for all layers
-        (then the result has shape (n_layers + 1, n_texts, hidden), see :func:`embed_layers`).
+        Hidden state: 0 = the embedding output, ``k`` = the output of layer ``k``, -1 (default) = the
+        last; None for all of them (then the result has shape (n_layers + 1, n_texts, hidden), see
+        :func:`embed_layers`). An out-of-range number raises a ValueError naming the valid ones.
     pooling : {"mean", "cls", "last"}
         Mask-aware mean over real tokens, the first token, or the last real token
         (the natural choice for decoders).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vizlab.numbering import check_head_number, layer_number, position_of
 from vizlab.tokens import display_tokens
 
 __all__ = ["bertviz_inputs", "bertviz_head_view", "bertviz_model_view"]
@@ -57,12 +58,67 @@ def _bertviz():
     return bertviz
 
 
-def bertviz_head_view(acts, **kwargs):
-    """bertviz's head view of one text (``kwargs`` go to ``bertviz.head_view``, e.g. ``layer=``,
-    ``heads=``, ``html_action="return"`` to get the HTML object instead of displaying it)."""
+def _numbers(acts) -> tuple[list[int], int]:
+    """The layer numbers (from 1) of the rows bertviz receives, and the number of heads."""
+    if isinstance(acts, (list, tuple)) and len(acts) == 1:
+        acts = acts[0]
+    a = getattr(acts, "attentions", None)
+    if a is None:
+        return [], 0
+    rows = list(getattr(acts, "attention_layers", ()) or range(np.shape(a)[0]))
+    return [layer_number(i) for i in rows], int(np.shape(a)[1])
+
+
+def _rows(numbers, layers: list[int]) -> list[int]:
+    return [position_of(n, layers, what="layer") for n in numbers]
+
+
+def _heads(numbers, n_heads: int) -> list[int]:
+    return [check_head_number(h, n_heads, from_end=True) for h in numbers]
+
+
+def bertviz_head_view(acts, *, layer: int | None = None, heads=None, include_layers=None, **kwargs):
+    """bertviz's head view of one text.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
+    Parameters
+    ----------
+    acts : Activations
+        One text, with attentions.
+    layer : int, optional
+        The layer shown first.
+    heads : list of int, optional
+        The heads selected first.
+    include_layers : list of int, optional
+        Show only these layers.
+    **kwargs
+        Passed on to ``bertviz.head_view``, e.g. ``html_action="return"`` to get the HTML object
+        instead of displaying it. vizlab converts the numbers above to bertviz's 0-based ones.
+    """
+    layers, n_heads = _numbers(acts)
+    if layer is not None:
+        kwargs["layer"] = _rows([layer], layers)[0]
+    if heads is not None:
+        kwargs["heads"] = _heads(heads, n_heads)
+    if include_layers is not None:
+        kwargs["include_layers"] = _rows(include_layers, layers)
     return _bertviz().head_view(**bertviz_inputs(acts), **kwargs)
 
 
-def bertviz_model_view(acts, **kwargs):
-    """bertviz's model view (every layer x head) of one text; see :func:`bertviz_head_view`."""
+def bertviz_model_view(acts, *, include_layers=None, include_heads=None, **kwargs):
+    """bertviz's model view (every layer x head) of one text; see :func:`bertviz_head_view`.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
+    ``include_layers`` and ``include_heads`` (lists of numbers) show only those layers and heads;
+    ``kwargs`` go to ``bertviz.model_view``.
+    """
+    layers, n_heads = _numbers(acts)
+    if include_layers is not None:
+        kwargs["include_layers"] = _rows(include_layers, layers)
+    if include_heads is not None:
+        kwargs["include_heads"] = _heads(include_heads, n_heads)
     return _bertviz().model_view(**bertviz_inputs(acts), **kwargs)

@@ -108,9 +108,11 @@ def _coords(obj, name: str = "coords") -> tuple[np.ndarray, str | None]:
     return np.ascontiguousarray(X[:, :2]), method
 
 
-def _labels(labels, n: int, tr: Lang) -> np.ndarray:
+def _labels(labels, n: int, tr: Lang, name: str = "labels") -> np.ndarray:
     if labels is None:
         return np.full(n, tr("texts"), dtype=object)
+    if isinstance(labels, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must hold one label per text, got {type(labels).__name__} {labels!r}")
     labels = np.asarray([str(x) for x in labels], dtype=object)
     if len(labels) != n:
         raise ValueError(f"{len(labels)} labels for {n} points")
@@ -262,9 +264,13 @@ def embedding_html(coords_or_projection, texts, labels=None, *, title: str | Non
                  note=note, controls="", height=height)
 
 
-def save_embedding_html(coords_or_projection, texts, labels=None, *, path: str | os.PathLike,
+def save_embedding_html(coords_or_projection, texts, labels=None, path: str | os.PathLike | None = None, *,
                         title: str | None = None, lang: str = "pt", **kwargs) -> Path:
     """Write an offline, interactive map of texts to ``path`` (one ``.html`` file) and return the path.
+
+    Like every ``save_*`` of vizlab: the data first, then the path, then options by keyword
+    (``save_embedding_html(p, texts, labels, "map.html", lang="en")``); without labels the path may
+    follow the texts (``save_embedding_html(p, texts, "map.html")``).
 
     Parameters
     ----------
@@ -277,7 +283,7 @@ def save_embedding_html(coords_or_projection, texts, labels=None, *, path: str |
         Class of each text: one colour and one legend entry per class (sentiment classes in the
         palette's colours, translated; other labels as given).
     path : str or PathLike
-        Where to write (must end in ``.html``); written atomically.
+        Where to write (must end in ``.html``); written atomically. Positional or ``path=``.
     title : str, optional
         Title of the page and the map (default: the catalogue's ``explorer_title``).
     lang : {"pt", "en"}
@@ -293,11 +299,33 @@ def save_embedding_html(coords_or_projection, texts, labels=None, *, path: str |
     --------
     >>> import numpy as np, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "map.html"
-    >>> _ = save_embedding_html(np.eye(3, 2), ["a", "b", "c"], ["x", "y", "x"], path=p)
+    >>> _ = save_embedding_html(np.eye(3, 2), ["a", "b", "c"], ["x", "y", "x"], p)
     >>> p.stat().st_size > 1_000_000   # plotly.js is inside the page
     True
     """
+    (labels,), path = _path_after_data("save_embedding_html", (labels,), path,
+                                       "save_embedding_html(p, texts, labels, 'map.html')")
     return _save(path, embedding_html(coords_or_projection, texts, labels, title=title, lang=lang, **kwargs))
+
+
+def _is_path(x) -> bool:
+    return isinstance(x, (str, os.PathLike))
+
+
+def _path_after_data(caller: str, optional: tuple, path, example: str) -> tuple[tuple, object]:
+    """``(optional data, path)`` of a ``save_*`` call: the path is the argument after the data, so when
+    optional data are left out it may come in their place (a path is never valid data)."""
+    if path is None:
+        given = [i for i, x in enumerate(optional) if x is not None]
+        if given and _is_path(optional[given[-1]]):
+            i = given[-1]
+            optional, path = (*optional[:i], *([None] * (len(optional) - i))), optional[i]
+    if path is None:
+        raise TypeError(f"{caller}() needs the path of the page to write, after the data: {example} "
+                        "(or path='map.html')")
+    if not _is_path(path):
+        raise TypeError(f"path must be a file name (str or Path), got {type(path).__name__}")
+    return optional, path
 
 
 def _save(path, page: str) -> Path:
@@ -343,6 +371,8 @@ def shift_html(before_coords, after_coords, texts, labels, pred_before=None, pre
     labels = _labels(labels, len(Xb), tr)
     preds = []
     for name, p in (("pred_before", pred_before), ("pred_after", pred_after)):
+        if _is_path(p):
+            raise TypeError(f"{name} must hold one predicted class per text, got {type(p).__name__} {p!r}")
         if p is not None and len(p) != len(Xb):
             raise ValueError(f"{name} has {len(p)} entries for {len(Xb)} texts")
         preds.append(None if p is None else [str(x) for x in p])
@@ -382,9 +412,14 @@ def shift_html(before_coords, after_coords, texts, labels, pred_before=None, pre
                  controls=controls, height=height)
 
 
-def save_shift_html(before_coords, after_coords, texts, labels, pred_before=None, pred_after=None, *,
-                    path: str | os.PathLike, title: str | None = None, lang: str = "pt", **kwargs) -> Path:
+def save_shift_html(before_coords, after_coords, texts, labels, pred_before=None, pred_after=None,
+                    path: str | os.PathLike | None = None, *, title: str | None = None, lang: str = "pt",
+                    **kwargs) -> Path:
     """Write the same texts before and after fine-tuning in one offline page; return the path.
+
+    Like every ``save_*`` of vizlab: the data first, then the path, then options by keyword
+    (``save_shift_html(before, after, texts, labels, pred_before, pred_after, "shift.html")``); without
+    predictions the path may follow the labels (``save_shift_html(before, after, texts, labels, "shift.html")``).
 
     A slider (and two buttons) moves every point from its place before fine-tuning to its place after
     (positions in between are interpolated, so a reader can follow each text). Colours are the true
@@ -403,7 +438,7 @@ def save_shift_html(before_coords, after_coords, texts, labels, pred_before=None
     pred_before, pred_after : sequence of str, optional
         Class predicted by the model before and after fine-tuning.
     path : str or PathLike
-        Where to write (``.html``), atomically.
+        Where to write (``.html``), atomically. Positional or ``path=``.
     title, lang, **kwargs
         As in :func:`save_embedding_html`.
 
@@ -411,6 +446,9 @@ def save_shift_html(before_coords, after_coords, texts, labels, pred_before=None
     -------
     Path
     """
+    (pred_before, pred_after), path = _path_after_data(
+        "save_shift_html", (pred_before, pred_after), path,
+        "save_shift_html(before, after, texts, labels, 'shift.html')")
     return _save(path, shift_html(before_coords, after_coords, texts, labels, pred_before, pred_after,
                                   title=title, lang=lang, **kwargs))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from vizlab.i18n import LANGS, Lang
-from vizlab.numbering import layer_number
+from vizlab.numbering import check_head_number, head_number, layer_number, position_of
 from vizlab.palette import CATEGORICAL, HIGHLIGHT
 from vizlab.tokens import display_tokens
 
@@ -98,6 +98,9 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
                    min_weight: float = 0.02, decimals: int = 3) -> str:
     """The viewer page as one HTML string.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     acts : Activations or list of Activations
@@ -108,8 +111,8 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
     lang : {"pt", "en"}
         Language of the interface.
     initial : (int, int), optional
-        Layer and head selected when the page opens, as the reader numbers them (both count from 1);
-        the URL hash ``#example=0&layer=1&head=2&focus=3`` (same numbering) overrides it.
+        ``(layer, head)`` selected when the page opens; the URL hash ``#example=0&layer=1&head=2&focus=3``
+        (same numbering) overrides it.
     min_weight : float
         Lines under this weight are not drawn.
     decimals : int
@@ -130,11 +133,10 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
     ui = _ui(lang)
     examples = [_example(a, t, decimals) for a, t in zip(items, titles)]
     first = examples[0]
-    layer0, head0 = (first["layers"][0], 1) if initial is None else (int(initial[0]), int(initial[1]))
-    if layer0 not in first["layers"]:
-        raise ValueError(f"initial layer must be one of {first['layers']} (layers count from 1), got {layer0}")
-    if not 1 <= head0 <= first["n_heads"]:
-        raise ValueError(f"initial head must be in 1..{first['n_heads']} (heads count from 1), got {head0}")
+    layer0, head0 = first["layers"][0], 1
+    if initial is not None:
+        layer0 = first["layers"][position_of(initial[0], first["layers"], what="layer")]
+        head0 = head_number(check_head_number(initial[1], first["n_heads"], what="initial head", from_end=True))
     data = {
         "labels": ui,
         "min_weight": float(min_weight),
@@ -183,7 +185,9 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
 def save_attention_html(acts, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`attention_html` to ``path`` (UTF-8) and return the path.
 
-    The page needs nothing else: open it from disk in any browser, offline.
+    Like every ``save_*`` of vizlab: the data first, then the path, then options by keyword
+    (``save_attention_html(acts, "viewer.html", lang="en", initial=(2, 5))``; ``kwargs`` are those of
+    :func:`attention_html`). The page needs nothing else: open it from disk in any browser, offline.
     """
     from vizlab.cache import atomic_write_bytes
 

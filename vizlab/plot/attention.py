@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from vizlab.i18n import get_lang
+from vizlab.numbering import position_of
 from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
@@ -209,17 +210,22 @@ def plot_head_grid(
 ) -> PlotResult:
     """Every head of every layer as a small heatmap, one shared colour scale covering every value.
 
-    With ``highlight=(row, head)`` that head is framed in the grid and drawn large on the right,
+    With ``highlight=(layer, head)`` that head is framed in the grid and drawn large on the right,
     with its tokens, on the same colour scale.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
 
     Parameters
     ----------
     attn : array-like of shape (n_layers, n_heads, n_tokens, n_tokens)
     tokens : list of str
-    layers, heads : list of int or str, optional
-        Names of the rows and columns as the reader numbers them (default ``1..n``).
+    layers, heads : list of int, optional
+        Numbers of the rows and columns (default ``1..n``; e.g. ``[2, 4, 6]`` when ``attn`` holds
+        those layers only).
     highlight : (int, int), optional
-        Row and head index (0-based, into ``attn``) of the head to enlarge.
+        ``(layer, head)`` to enlarge, numbered as the grid's rows and columns are (``(1, 3)``: the
+        first row's third head); out-of-range numbers raise a ValueError naming the valid ones.
     labels : array-like of str, shape (n_layers, n_heads), optional
         Pattern labels written under each small map.
     fig : Figure, optional
@@ -249,6 +255,12 @@ def plot_head_grid(
         raise ValueError(f"{len(tokens)} tokens for maps of {n} tokens")
     layers = [i + 1 for i in range(L)] if layers is None else list(layers)
     heads = [h + 1 for h in range(H)] if heads is None else list(heads)
+    if len(layers) != L or len(heads) != H:
+        raise ValueError(f"{len(layers)} layer and {len(heads)} head numbers for a grid of {L} x {H} heads")
+    if highlight is not None:
+        if len(highlight) != 2:
+            raise ValueError(f"highlight must be a (layer, head) pair, got {highlight!r}")
+        highlight = (position_of(highlight[0], layers, what="layer"), position_of(highlight[1], heads, what="head"))
     tr = get_lang(lang)
     layer_label, head_label = tr.default(layer_label, "layer"), tr.default(head_label, "head")
     cbar_label = tr.default(cbar_label, "attention_sqrt_scale" if norm is None else "attention_weight")

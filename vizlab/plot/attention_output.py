@@ -10,6 +10,7 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
 
 from vizlab.i18n import get_lang
+from vizlab.numbering import check_head_number
 from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
@@ -37,6 +38,9 @@ def plot_attention_output(
 ) -> PlotResult:
     """Six panels: A, V, Z = A·V for one head; the concatenation of every head, W_O, and the check.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     weights : ndarray of shape (n_tokens, n_tokens)
@@ -44,10 +48,12 @@ def plot_attention_output(
     v, z : ndarray of shape (n_tokens, head_dim)
         The values that head reads and its weighted sum (drawn on one scale).
     concat : ndarray of shape (n_tokens, n_heads * head_dim)
-        Every head's ``Z`` side by side; the columns of ``head`` (0-based) are outlined.
+        Every head's ``Z`` side by side; the columns of ``head`` are outlined.
     w_o : ndarray of shape (hidden, n_heads * head_dim)
     rebuilt, reference : ndarray of shape (n_tokens, hidden)
         The attention output rebuilt from the pieces and the one the model computed.
+    head : int
+        The head drawn (1 to n_heads); its columns are outlined in the concatenation and in W_O.
     tokens : list of str
         Tokens as shown to readers.
     titles : dict, optional
@@ -62,6 +68,7 @@ def plot_attention_output(
     rebuilt, reference = np.asarray(rebuilt, float), np.asarray(reference, float)
     d = v.shape[1]
     nh = c.shape[1] // d
+    head = check_head_number(head, nh, from_end=True)  # 0-based from here on
     err = float(np.abs(rebuilt - reference).max())
     err_text = sci_text(err) if error_text is None else error_text
     fields = {"head": head + 1, "n_heads": nh, "head_dim": d, "z_last": "Z" + str(nh).translate(_SUBSCRIPTS),

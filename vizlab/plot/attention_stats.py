@@ -60,6 +60,9 @@ def plot_head_stats(
     Shares of attention are drawn as percentages on a 0-100 % colour scale (cells and colour bar
     in %); the entropy on its own scale in nats, from 0 to its maximum.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     stats : HeadStats
@@ -74,8 +77,8 @@ def plot_head_stats(
     cell_names : dict, optional
         Short name per pattern label written in the cells (default: the catalogue's
         ``pattern_short.<label>``).
-    layers, heads : list, optional
-        Tick labels of the rows and columns, as the reader numbers them (default ``1..n``).
+    layers, heads : list of int, optional
+        Numbers of the rows and columns, written as their tick labels (default ``1..n``).
     layer_label, head_label, labels_title, share_label, entropy_label : str, optional
         Axis labels, the pattern panel's title and the colour-bar labels of shares and of the
         entropy (default: the catalogue's ``layer``, ``head``, ``head_pattern``,

@@ -127,12 +127,16 @@ def plot_sense_similarity(
 ) -> PlotResult:
     """Per-layer similarity of a word's vectors within a sense vs between senses.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     within, between : array-like of shape (n_layers,)
         Mean cosine similarity of pairs of occurrences with the same / a different sense.
     layers : array-like of int, optional
-        x positions (default 0..n_layers-1).
+        Hidden-state number of each value, its x position (default ``0..n - 1``: the embedding output,
+        then layers 1, 2, ...).
     xticklabels : list of str, optional
         Tick label of each position (e.g. :func:`vizlab.numbering.hidden_label`: ``emb.``, 1, 2 ...).
     labels : (str, str), optional

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from vizlab.i18n import fmt_num, get_lang
-from vizlab.numbering import head_number, layer_number
+from vizlab.numbering import check_head_number, check_layer_number, head_number, layer_number
 from vizlab.palette import HIGHLIGHT, SEQUENTIAL_CMAP, class_colors
 from vizlab.plot.attention import plot_attention_map
 from vizlab.plot.display import PlotResult
@@ -225,12 +225,16 @@ def plot_head_change(
 ) -> PlotResult:
     """Per-head change as a layer x head heatmap (layers and heads numbered from 1, :mod:`vizlab.numbering`).
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     change : ndarray of shape (n_layers, n_heads)
         From :func:`vizlab.analysis.shift.attention_change`.
     highlight : (layer, head), optional
-        0-based cell outlined with a box (e.g. :func:`vizlab.analysis.shift.most_changed_head`).
+        Cell outlined with a box, e.g. :func:`vizlab.analysis.shift.most_changed_head` (``(1, 1)`` is the
+        top-left cell); out-of-range numbers raise a ValueError naming the valid ones.
     xlabel, ylabel, colorbar_label : str, optional
         Default: the catalogue's ``head_axis`` (with the number of heads), ``layer_axis`` and
         ``attention_change``.
@@ -244,8 +248,11 @@ def plot_head_change(
     if C.ndim != 2:
         raise ValueError(f"change must be (n_layers, n_heads), got shape {C.shape}")
     L, H = C.shape
-    if highlight is not None and not (0 <= highlight[0] < L and 0 <= highlight[1] < H):
-        raise ValueError(f"highlight {highlight} is outside the {L} x {H} grid")
+    if highlight is not None:
+        if len(highlight) != 2:
+            raise ValueError(f"highlight must be a (layer, head) pair, got {highlight!r}")
+        highlight = (check_layer_number(highlight[0], L, what="highlight's layer", from_end=True),
+                     check_head_number(highlight[1], H, what="highlight's head", from_end=True))
     tr = get_lang(lang)
     res = _layer_grid(C, ax=ax, xticklabels=[str(head_number(h)) for h in range(H)],
                       yticklabels=[str(layer_number(i)) for i in range(L)], cmap=cmap,

@@ -12,7 +12,14 @@ from vizlab.analysis.attention import drop_special, head_stats, strongest_long_r
 from vizlab.analysis.rollout import rollout
 from vizlab.analysis.softmax import entropy
 from vizlab.analysis.words import aggregate_attention, word_spans
-from vizlab.numbering import check_head_number, check_layer_number, head_number, layer_index, layer_number
+from vizlab.numbering import (
+    check_head_number,
+    check_layer_number,
+    head_index,
+    head_number,
+    layer_index,
+    layer_number,
+)
 from vizlab.studies import StudyContext, study
 
 __all__ = ["attention_data", "attention_maps", "head_detail", "head_statistics", "attention_rollout",
@@ -73,11 +80,11 @@ def _clearest_head(st, pattern: str) -> tuple[int, int]:
 
 
 def _long_range_head(acts, query_token: str) -> tuple[int, int, int, int, float]:
-    """(layer, head, query, key, weight), 0-based: the head in which ``query_token`` puts the largest
+    """(row, head, query, key, weight), 0-based: the head in which ``query_token`` puts the largest
     weight on one content token at least two positions before it (a pronoun's referent comes before it)."""
     query = acts.tokens.index(query_token)
-    li, h, key, w = strongest_long_range_head(acts.attentions, query, acts.special_mask, direction="before")
-    return li, h, query, key, w
+    layer, head, key, w = strongest_long_range_head(acts.attentions, query, acts.special_mask, direction="before")
+    return layer_index(layer), head_index(head), query, key, w
 
 
 def _label_counts(labels) -> dict:
@@ -262,13 +269,16 @@ def qk_walkthrough(lm, sentence: str = GRID_SENTENCE, *, layer: int | None = Non
                    query_token: str = QK_QUERY) -> dict:
     """Q·K recomputed for one head: queries, keys, scaled scores, their softmax and the model's attention.
 
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
     Parameters
     ----------
     lm : LoadedModel
     sentence : str
     layer, head : int, optional
-        Reader numbers (both count from 1). Default: the head whose share of attention on the
-        next token is the largest (a diagonal head whose softmax is not one-hot).
+        Default: the head whose share of attention on the next token is the largest (a diagonal
+        head whose softmax is not one-hot).
     query_token : str
         Token whose row is shown as bars (default the second token when absent).
 
@@ -286,8 +296,9 @@ def qk_walkthrough(lm, sentence: str = GRID_SENTENCE, *, layer: int | None = Non
             raise ValueError("give both layer and head (reader numbers, from 1), or neither")
         li, h = _clearest_head(head_stats(_extract(lm, [sentence])[0]), "next")
     else:
-        li, h = check_layer_number(layer, lm.n_layers), check_head_number(head, lm.n_heads)
-    tr = trace_qk(lm, sentence, layer=li)
+        li = check_layer_number(layer, lm.n_layers, from_end=True)
+        h = check_head_number(head, lm.n_heads, from_end=True)
+    tr = trace_qk(lm, sentence, layer=layer_number(li))
     return {
         "sentence": sentence,
         "tokens": list(tr.tokens),
@@ -322,7 +333,7 @@ def _qk_walkthrough(ctx: StudyContext) -> dict:
     if not (err < ERROR_BOUND):
         raise RuntimeError(f"recomputed attention differs from the model's by {err:.2g}")
     ctx.record("max_abs_error_bound", ERROR_BOUND)
-    g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=layer_index(GEMMA_QK_LAYER))
+    g = trace_qk(ctx.model("gemma-270m"), GEMMA_SENTENCE, layer=GEMMA_QK_LAYER)
     if not (g.max_error() < ERROR_BOUND):
         raise RuntimeError(f"recomputed Gemma attention differs from the model's by {g.max_error():.2g}")
     ctx.record("gemma_layer", GEMMA_QK_LAYER)

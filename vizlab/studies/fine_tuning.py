@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
+from vizlab.numbering import head_index, layer_index
 from vizlab.studies import Step, StudyContext, study
 
 # What the section's fine-tuned model is.
@@ -287,21 +288,21 @@ def attention_change(res, texts: list[str]) -> dict:
     """How much each head's attention changed with fine-tuning, and the most changed head on one text.
 
     Returns ``change`` (layers x heads: mean Jensen-Shannon divergence over ``texts`` of each head's
-    maps before and after), the most changed head (``layer``, ``head``: reader numbers, from 1), and for the first
+    maps before and after), the most changed head (``layer``, ``head``, numbered from 1), and for the first
     text of 12-18 tokens (``example``: its index, ``text``, raw ``tokens``) that head's map
     ``before`` and ``after``.
     """
     from vizlab.analysis.shift import attention_change as head_change
     from vizlab.analysis.shift import most_changed_head
     from vizlab.extraction.run import extract
-    from vizlab.numbering import head_number, layer_number
 
     before = extract(res.base, texts, attentions=True, hidden_states=False)
     after = extract(res.model, texts, attentions=True, hidden_states=False)
     change = head_change([a.attentions for a in before], [a.attentions for a in after], metric="jsd")
-    li, h = most_changed_head(change)
+    layer, head = most_changed_head(change)  # numbered from 1
+    li, h = layer_index(layer), head_index(head)
     i = _example(before)
-    return {"change": change, "layer": layer_number(li), "head": head_number(h), "example": i, "text": texts[i],
+    return {"change": change, "layer": layer, "head": head, "example": i, "text": texts[i],
             "tokens": list(before[i].tokens), "before": before[i].attentions[li, h],
             "after": after[i].attentions[li, h]}
 
@@ -310,8 +311,6 @@ def attention_change(res, texts: list[str]) -> dict:
     inputs={**INPUTS, "n_attention_texts": N_ATTENTION_TEXTS},
 )
 def _attention_change(ctx: StudyContext) -> dict:
-    from vizlab.numbering import head_index, layer_index
-
     res, _, held = _section(ctx)
     d = attention_change(res, list(held["text"])[:N_ATTENTION_TEXTS])
     change, layer, head = d["change"], d["layer"], d["head"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vizlab.numbering import head_number, layer_number
+from vizlab.numbering import check_head_number, head_number, layer_number
 from vizlab.studies import StudyContext, study
 from vizlab.studies.fine_tuning import FINETUNED, TRAINING, finetuned, split_data
 from vizlab.studies.fine_tuning import INPUTS as FT_INPUTS
@@ -87,8 +87,8 @@ def _rotary_positions(gemma) -> dict:
     from vizlab.extraction.position import rope_frequencies, rotary_tables
     from vizlab.extraction.qk import trace_qk
 
-    layer = 0
-    tr = trace_qk(gemma, POSITION_SENTENCE_PT, layer=layer)
+    layer = 0  # 0-based in the data (drawn with layer_head_name): Gemma's first layer
+    tr = trace_qk(gemma, POSITION_SENTENCE_PT, layer=layer_number(layer))
     i, j = tr.tokens.index(POSITION_PAIR_PT[0]), tr.tokens.index(POSITION_PAIR_PT[1])
     layer_type = (getattr(gemma.model.config, "layer_types", None) or [None] * gemma.n_layers)[layer]
     cos, sin = rotary_tables(gemma, np.arange(N_POSITIONS_PAIR), layer_type=layer_type)
@@ -207,34 +207,40 @@ def _float32(x: np.ndarray) -> np.ndarray:
 
 
 def attention_output(lm, text: str, *, layer: int, head: int) -> dict:
-    """Attention to the end for the head ``head`` of ``layer`` (both 0-based indices): weights, values, their
-    weighted sum, every head concatenated, W_O, and the rebuilt attention output next to the model's.
+    """Attention to the end for one head: weights, values, their weighted sum, every head concatenated,
+    W_O, and the rebuilt attention output next to the model's.
 
-    Returns ``tokens`` (as shown), ``layer`` and ``head`` (as reader numbers, from 1), ``weights`` (tokens × tokens), ``v`` and ``z``
-    (tokens × head_dim), ``concat`` (tokens × heads · head_dim), ``w_o`` (hidden × heads · head_dim),
-    ``rebuilt`` and ``reference`` (tokens × hidden), ``max_error`` and ``concat_error``.
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+
+    Returns ``tokens`` (as shown), ``layer``, ``head`` (numbered from 1), ``weights`` (tokens × tokens),
+    ``v`` and ``z`` (tokens × head_dim), ``concat`` (tokens × heads · head_dim), ``w_o``
+    (hidden × heads · head_dim), ``rebuilt`` and ``reference`` (tokens × hidden), ``max_error`` and
+    ``concat_error``.
     """
     from vizlab.extraction.attention_output import trace_attention_output
 
     tr = trace_attention_output(lm, text, layer=layer)
-    return {"text": text, "tokens": display_tokens(tr.tokens), "layer": layer_number(layer), "head": head_number(head),
-            "weights": _float32(tr.weights[head]), "v": _float32(tr.v[tr.kv_index[head]]), "z": tr.per_head()[head],
+    h = check_head_number(head, tr.weights.shape[0], from_end=True)
+    head = head_number(h)
+    return {"text": text, "tokens": display_tokens(tr.tokens), "layer": tr.layer, "head": head,
+            "weights": _float32(tr.weights[h]), "v": _float32(tr.v[tr.kv_index[h]]), "z": tr.per_head()[h],
             "concat": tr.concat(), "w_o": _float32(tr.w_o), "rebuilt": tr.reconstructed(),
             "reference": _float32(tr.reference), "max_error": tr.max_error(), "concat_error": tr.concat_error()}
 
 
 def next_token_head(lm, text: str) -> tuple[int, int]:
-    """``(layer, head)``, 0-based, of the clearest "next token" head on ``text``."""
+    """``(layer, head)`` of the clearest "next token" head on ``text``, numbered from 1 (reader numbers)."""
     from vizlab.analysis.attention import head_stats
     from vizlab.extraction.run import extract
 
     nxt = head_stats(extract(lm, [text], attentions=True, hidden_states=False)[0]).next
     li, h = np.unravel_index(int(np.argmax(nxt)), nxt.shape)
-    return int(li), int(h)
+    return layer_number(li), head_number(h)
 
 
 def _output_scale(lm, text: str, layer: int) -> tuple[float, float]:
-    """The largest rebuilt-vs-model difference and the output's scale of ``layer``."""
+    """The largest rebuilt-vs-model difference and the output's scale of ``layer`` (from 1)."""
     from vizlab.extraction.attention_output import trace_attention_output
 
     tr = trace_attention_output(lm, text, layer=layer)
@@ -247,17 +253,17 @@ def _output_scale(lm, text: str, layer: int) -> tuple[float, float]:
 )
 def _attention_output_walkthrough(ctx: StudyContext) -> dict:
     mini = ctx.model("minilm")
-    li, h = next_token_head(mini, END_SENTENCE)  # the head of the Q·K walkthrough
-    d = attention_output(mini, END_SENTENCE, layer=li, head=h)
-    g_error, g_scale = _output_scale(ctx.model("gemma-270m"), END_SENTENCE_PT, 5)
+    layer, head = next_token_head(mini, END_SENTENCE)  # the head of the Q·K walkthrough
+    d = attention_output(mini, END_SENTENCE, layer=layer, head=head)
+    g_error, g_scale = _output_scale(ctx.model("gemma-270m"), END_SENTENCE_PT, 6)
     # the figure and the report state the bound, checked here, so the files are the same on every machine
     for name, err in (("MiniLM", d["max_error"]), ("Gemma", g_error)):
         if not err < END_ERROR_BOUND:
             raise AssertionError(f"{name}: rebuilt attention output differs by {err:.2g} >= {END_ERROR_BOUND}")
     d["error_bound"] = END_ERROR_BOUND
     ctx.record("max_abs_error_bound", END_ERROR_BOUND)
-    ctx.record("layer", d["layer"])
-    ctx.record("head", d["head"])
+    ctx.record("layer", layer)
+    ctx.record("head", head)
     ctx.record("minilm_max_abs_error", float(f"{d['max_error']:.2g}"))
     ctx.record("minilm_concat_max_abs_error", float(f"{d['concat_error']:.2g}"))
     ctx.record("minilm_output_scale", round(float(np.abs(d["reference"]).max()), 2))
