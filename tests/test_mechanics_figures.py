@@ -270,7 +270,7 @@ def test_attention_output_source_data_holds_reader_numbers(tiny_bert):
     from vizlab.sourcedata import decode, encode
     from vizlab.studies.mechanics import attention_output
 
-    d = attention_output(tiny_bert, TEXT, layer=1, head=2)  # array indices in, reader numbers out
+    d = attention_output(tiny_bert, TEXT, layer=2, head=3)  # reader numbers in and out
     assert (d["layer"], d["head"]) == (2, 3)
     d["error_bound"] = 1e-4
     fig = registered_drawings()["attention_output_walkthrough"].draw(decode(encode(d)), DrawContext("en"))

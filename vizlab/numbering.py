@@ -82,7 +82,11 @@ def layer_head_name(layer_idx: int, head_idx: int, *, lang: str = "pt") -> str:
 
 
 def layer_head_label(layer: int, head: int, *, lang: str = "pt") -> str:
-    """``'camada 5, cabeça 12'`` for the reader numbers ``(5, 12)``, as source data and the CLI hold them."""
+    """``'camada 5, cabeça 12'`` for the reader numbers ``(5, 12)``, as source data and the CLI hold them.
+
+    Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
+    head, hidden state 0 the embedding output; negative numbers count from the end.
+    """
     if lang == "pt":
         return f"camada {int(layer)}, cabeça {int(head)}"
     return f"layer {int(layer)}, head {int(head)}"
