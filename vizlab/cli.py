@@ -120,11 +120,15 @@ def cmd_models(args) -> int:
 
     rows = preset_status()
     name_w = max(len(r["name"]) for r in rows)
-    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'ready':<6} {'licence':<20} description")
+    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'ready':<6} {'Portuguese':<11} "
+          f"{'licence':<20} description")
     for r in rows:
         ready = "yes" if r["ready"] else "no"
         print(f"{r['name']:<{name_w}}  {r['kind']:<8} {'yes' if r['installed'] else 'no':<10} {ready:<6} "
-              f"{r['license']:<20} {r['description']}")
+              f"{'yes' if r['portuguese'] else 'no':<11} {r['license']:<20} {r['description']}")
+    print("\nwhich languages each preset reads:")
+    for r in rows:
+        print(f"  {r['name']:<{name_w}}  {r['languages']}")
     for r in rows:
         if not r["installed"]:
             print(f"\nto install {r['name']}: {r['install']}")
@@ -344,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list the model presets and which are ready to use at once",
                        description="List the model presets, whether each is installed and ready to use at once "
-                                   "(gemma-270m is converted once on first use, about 2 minutes), its licence, "
+                                   "(gemma-270m is converted once on first use, about 2 minutes), whether it reads Portuguese, its licence, "
                                    "and whether `vizlab attribute`'s default model is trained yet.")
     m.set_defaults(func=cmd_models)
 
