@@ -93,3 +93,27 @@ def test_real_minilm_warns_and_gemma_does_not(minilm, gemma):
         warnings.simplefilter("always")
         vizlab.embed(minilm, [PT, PT_SHORT], cache=False)
     assert len(_fit_warnings(record)) == 1
+
+
+@pytest.mark.models
+def test_gemma_pooled_states_separate_portuguese_reviews_better_than_minilm(minilm, gemma):
+    """README's numbers: on 30 Portuguese reviews Gemma's mean-pooled last layer puts reviews of
+    the same label together more often than MiniLM, which is at chance."""
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    import vizlab
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from measure_portuguese_maps import REVIEWS, separation
+
+    df = pd.read_csv(REVIEWS)
+    assert df["label"].value_counts().to_dict() == {"positivo": 10, "negativo": 10, "neutro": 10}
+    y = df["label"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TextFitWarning)
+        agree_m, sil_m = separation(vizlab.embed(minilm, df["text"].tolist(), cache=False), y)
+        agree_g, sil_g = separation(vizlab.embed(gemma, df["text"].tolist(), cache=False), y)
+    assert agree_m < 0.35 and agree_g > 0.5 and sil_g > sil_m  # chance is 31 %
