@@ -77,6 +77,26 @@ def test_cli_warns_once_in_the_readers_language(tmp_path, tiny_bert, capsys):
                  "-o", str(tmp_path / "m.png"), "--lang", "en"]) == 0
     err = capsys.readouterr().err
     assert err.count("vizlab embed: warning:") == 1 and "use --model gemma-270m" in err
+    assert main(["embed", str(csv), "--text-col", "text", "--model", str(folder),
+                 "-o", str(tmp_path / "vectors.parquet")]) == 0  # every row: checked on a sample
+    assert capsys.readouterr().err.count("vizlab embed: aviso:") == 1
+
+
+def test_cli_predict_and_attribute_warn(tmp_path, tiny_decoder, tiny_clf, capsys):
+    from vizlab.cli import main
+
+    folders = {}
+    for lm in (tiny_decoder, tiny_clf):
+        folders[lm.name] = tmp_path / lm.name
+        lm.model.save_pretrained(folders[lm.name])
+        lm.tokenizer.save_pretrained(folders[lm.name])
+    assert main(["predict", "O gato está em cima do", "--model", str(folders["tiny-decoder"]),
+                 "-o", str(tmp_path / "p.png")]) == 0
+    assert capsys.readouterr().err.count("vizlab predict: aviso:") == 1
+    assert main(["attribute", PT, "--model", str(folders["tiny-clf"]), "-o", str(tmp_path / "a.png")]) == 0
+    assert capsys.readouterr().err.count("vizlab attribute: aviso:") == 1
+    assert main(["attribute", EN, "--model", str(folders["tiny-clf"]), "-o", str(tmp_path / "b.png")]) == 0
+    assert "aviso" not in capsys.readouterr().err
 
 
 @pytest.mark.models
