@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ from vizlab.studies import StudyContext
 
 __all__ = ["Rendered", "Schedule", "Task", "render_all", "resolve_jobs"]
 
+# The warning that tells a user their text does not suit the model (vizlab.extraction.language): the
+# report's studies pick their texts and models on purpose, so the build does not repeat it.
+_TEXT_FIT = r".* does not read this text as written"
 # Seconds assumed for a figure the manifest has no time for (a new figure): start it early.
 UNKNOWN_SECONDS = 120.0
 
@@ -154,7 +158,9 @@ def build_one(task: Task, ctx: StudyContext, lang: str) -> Rendered:
     data, fps, stage = task.data, {}, "study"
     try:
         if data is None:
-            data, _ = run_study(task.spec.study, ctx)
+            with warnings.catch_warnings():  # a study chooses its texts and models on purpose
+                warnings.filterwarnings("ignore", message=_TEXT_FIT)
+                data, _ = run_study(task.spec.study, ctx)
             fps = dict(ctx.fingerprints)
         stage = "draw"
         drawn = draw(task.spec.drawing, data, lang=lang)
