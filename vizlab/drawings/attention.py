@@ -7,11 +7,13 @@ reader numbers, counted from 1 (:mod:`vizlab.numbering`), in the data and in the
 
 from __future__ import annotations
 
+import textwrap
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
@@ -46,6 +48,23 @@ def _text(text) -> str:
 
 def _note(tr: Lang, n_layers: int, n_heads: int) -> str:
     return f"{tr('layers_note', n=n_layers)}; {tr('heads_note', n=n_heads)}"
+
+
+def _note_below(ax, note: str) -> None:
+    """The numbering footnote at the figure's left edge, under the x label (below long rotated tokens)."""
+    ax.figure.add_artist(Annotation(note, xy=(0.01, 0), xycoords=("figure fraction", ax.xaxis.label),
+                                    xytext=(0, -6), textcoords="offset points", ha="left", va="top",
+                                    fontsize=8, color="0.35"))
+
+
+def _fit_cbar_label(cb) -> None:
+    """A colour bar shorter than its label (one or two rows of heads) gets the label written across,
+    wrapped, right of its ticks, instead of along the bar past its ends."""
+    fig, label = cb.ax.figure, cb.ax.yaxis.label
+    renderer = fig.canvas.get_renderer()
+    if label.get_window_extent(renderer).height > cb.ax.get_window_extent(renderer).height:
+        label.set_text(textwrap.fill(label.get_text(), 16))
+        label.set(rotation=0, ha="left", va="center")
 
 
 def draw_attention(src, *, layer: int | None = None, head: int | None = None,
@@ -91,7 +110,7 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                                      ax=None if fig is None else fig.add_subplot(), lang=lang)
             res.ax_.set_title(title or f"{layer_head_label(layer, head, lang=lang)}\n“{text}”",
                               fontsize=10)
-            res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
+            _note_below(res.ax_, note)
             return res
         rows = list(range(len(layers))) if layer is None else [_row(layers, layer)]
         hl = None
@@ -102,6 +121,7 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layers[r] for r in rows], highlight=hl,
                              labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0, fig=fig,
                              lang=lang)
+        _fit_cbar_label(res.colorbar_)
         res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
                              y=0.995)
         res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")

@@ -14,6 +14,7 @@ from vizlab.i18n import Lang
 from vizlab.numbering import hidden_label
 from vizlab.palette import CATEGORICAL
 from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import percent_axis
 from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
 from vizlab.plot.prediction import plot_blank_scores, plot_topk_bars
 from vizlab.plot.style import report_style
@@ -25,6 +26,17 @@ __all__ = ["draw_next_words"]
 
 def _shown(words) -> list[str]:
     return display_tokens(list(words), scheme="plain")
+
+
+def _tick_decimals(ax) -> int:
+    """Decimals the x ticks (probabilities, written as percentages) need to be exact and distinct:
+    0 for ticks at whole percentages, 1 for 0,2 %, 0,4 %, … (a high temperature flattens the bars)."""
+    lo, hi = ax.get_xlim()
+    ticks = [t * 100 for t in ax.get_xticks() if lo - 1e-12 <= t <= hi + 1e-12]
+    for d in range(4):
+        if all(abs(round(t, d) - t) < 1e-6 for t in ticks):
+            return d
+    return 3
 
 
 def _next_word_panel(ax, src, i: int, *, tr: Lang, name: str):
@@ -39,8 +51,12 @@ def _next_word_panel(ax, src, i: int, *, tr: Lang, name: str):
     T = src["temperature"]
     temp = f"T = {tr.num(T, 1)}" if T != 1 else ""
     sub = f" ({name}{temp})".replace(", )", ")") if (name or temp) else ""
-    return plot_topk_bars(src["probs"][i], labels=tokens, ax=ax, highlight=shown, extra=extra,
-                          title=f"“{src['prompts'][i]} …”{sub}", lang=tr.code)
+    res = plot_topk_bars(src["probs"][i], labels=tokens, ax=ax, highlight=shown, extra=extra,
+                         title=f"“{src['prompts'][i]} …”{sub}", lang=tr.code)
+    decimals = _tick_decimals(ax)
+    if decimals:  # ticks below 1 %: "0,2 %", not "0 %" five times
+        percent_axis(ax.xaxis, lang=tr.code, decimals=decimals)
+    return res
 
 
 def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_name: str | None = None,
