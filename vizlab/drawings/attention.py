@@ -67,6 +67,24 @@ def _fit_cbar_label(cb) -> None:
         label.set(rotation=0, ha="left", va="center")
 
 
+def _fit_title(fig, title, *, lift: bool = False) -> None:
+    """A user's long sentence in a title is wrapped to the figure's width, and a title that would
+    touch the drawing (the head labels of a grid of one or two layers) is lifted just above it."""
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    box = title.get_window_extent(renderer)
+    if box.width > width:
+        lines = title.get_text().split("\n")
+        chars = max(len(line) for line in lines) * width / box.width
+        title.set_text("\n".join(textwrap.fill(line, max(20, int(chars * 0.95))) for line in lines))
+        box = title.get_window_extent(renderer)
+    if lift:
+        axes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+        top = max(b.y1 for b in axes)
+        if box.y0 < top:  # lift it: its bottom a few points above the highest text of the drawing
+            title.set(va="bottom", y=(top + 4 * fig.dpi / 72) / fig.bbox.height)
+
+
 def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                    highlight: tuple[int, int] | None = None, labels=None, title: str | None = None,
                    lang: str = "pt", fig=None) -> PlotResult:
@@ -110,6 +128,7 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                                      ax=None if fig is None else fig.add_subplot(), lang=lang)
             res.ax_.set_title(title or f"{layer_head_label(layer, head, lang=lang)}\n“{text}”",
                               fontsize=10)
+            _fit_title(res.figure_, res.ax_.title)
             _note_below(res.ax_, note)
             return res
         rows = list(range(len(layers))) if layer is None else [_row(layers, layer)]
@@ -122,8 +141,9 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                              labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0, fig=fig,
                              lang=lang)
         _fit_cbar_label(res.colorbar_)
-        res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
+        sup = res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
                              y=0.995)
+        _fit_title(res.figure_, sup, lift=True)
         res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
         return res
 
