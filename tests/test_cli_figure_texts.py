@@ -34,7 +34,7 @@ def _texts(fig) -> list[Text]:
         ax = t.axes
         if ax is not None and not ax.get_visible():
             continue
-        if not (t.get_figure() is fig):
+        if t.get_figure() is not fig:
             continue
         tick = _tick_of(t)
         if tick is not None and not tick[0].axes.get_visible():
