@@ -6,8 +6,8 @@ viewers and the figure drawings all read the same values.
 
 >>> CLASS_COLORS["negative"], ROLE_COLORS["fine_tuned"]
 ('#D55E00', '#CC79A7')
->>> class_color("positive")
-'#0072B2'
+>>> class_color("positive"), class_color("Negativo")
+('#0072B2', '#D55E00')
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from collections.abc import Sequence
 
 __all__ = [
     "CLASS_COLORS",
+    "CLASS_ALIASES",
     "ROLE_COLORS",
     "CATEGORICAL",
     "SEQUENTIAL_CMAP",
     "DIVERGING_CMAP",
     "HIGHLIGHT",
+    "class_role",
     "class_color",
     "class_colors",
 ]
@@ -30,6 +32,13 @@ CLASS_COLORS: dict[str, str] = {
     "negative": "#D55E00",
     "neutral": "#8C8C8C",
     "positive": "#0072B2",
+}
+
+# Names of the sentiment classes in either language (compared in lower case) -> the role above.
+CLASS_ALIASES: dict[str, str] = {
+    "negative": "negative", "negativo": "negative", "negativa": "negative",
+    "neutral": "neutral", "neutro": "neutral", "neutra": "neutral",
+    "positive": "positive", "positivo": "positive", "positiva": "positive",
 }
 
 # Roles of a model or a baseline in a comparison.
@@ -60,20 +69,28 @@ DIVERGING_CMAP = "RdBu_r"     # signed values centred on 0 (changes, attribution
 HIGHLIGHT = "#D55E00"         # the one element a figure points at (a head, a cell, a token)
 
 
+def class_role(label) -> str | None:
+    """The sentiment class a label names, in English or Portuguese, any case (``"Negativo"`` ->
+    ``"negative"``); ``None`` for other labels."""
+    return CLASS_ALIASES.get(str(label).strip().lower())
+
+
 def class_color(label: str) -> str:
-    """Colour of a sentiment class; other labels get a stable categorical colour."""
-    if label in CLASS_COLORS:
-        return CLASS_COLORS[label]
+    """Colour of a sentiment class (named in English or Portuguese, any case); other labels get a
+    stable categorical colour."""
+    if class_role(label) is not None:
+        return CLASS_COLORS[class_role(label)]
     return CATEGORICAL[sum(map(ord, str(label))) % len(CATEGORICAL)]
 
 
 def class_colors(labels: Sequence[str]) -> dict[str, str]:
-    """A colour per distinct label: sentiment classes keep theirs, the others follow ``CATEGORICAL``."""
+    """A colour per distinct label: sentiment classes (named in English or Portuguese, any case) keep
+    theirs, the others follow ``CATEGORICAL``."""
     out: dict[str, str] = {}
     others = iter(c for c in CATEGORICAL if c not in CLASS_COLORS.values())
     for lab in dict.fromkeys(labels):
-        if lab in CLASS_COLORS:
-            out[lab] = CLASS_COLORS[lab]
+        if class_role(lab) is not None:
+            out[lab] = CLASS_COLORS[class_role(lab)]
         else:
             out[lab] = next(others, "#BBBBBB")
     return out

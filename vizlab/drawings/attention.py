@@ -7,11 +7,13 @@ reader numbers, counted from 1 (:mod:`vizlab.numbering`), in the data and in the
 
 from __future__ import annotations
 
+import textwrap
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
@@ -45,6 +47,41 @@ def _text(text) -> str:
 
 def _note(tr: Lang, n_layers: int, n_heads: int) -> str:
     return f"{tr('layers_note', n=n_layers)}; {tr('heads_note', n=n_heads)}"
+
+
+def _note_below(ax, note: str) -> None:
+    """The numbering footnote at the figure's left edge, under the x label (below long rotated tokens)."""
+    ax.figure.add_artist(Annotation(note, xy=(0.01, 0), xycoords=("figure fraction", ax.xaxis.label),
+                                    xytext=(0, -6), textcoords="offset points", ha="left", va="top",
+                                    fontsize=8, color="0.35"))
+
+
+def _fit_cbar_label(cb) -> None:
+    """A colour bar shorter than its label (one or two rows of heads) gets the label written across,
+    wrapped, right of its ticks, instead of along the bar past its ends."""
+    fig, label = cb.ax.figure, cb.ax.yaxis.label
+    renderer = fig.canvas.get_renderer()
+    if label.get_window_extent(renderer).height > cb.ax.get_window_extent(renderer).height:
+        label.set_text(textwrap.fill(label.get_text(), 16))
+        label.set(rotation=0, ha="left", va="center")
+
+
+def _fit_title(fig, title, *, lift: bool = False) -> None:
+    """A user's long sentence in a title is wrapped to the figure's width, and a title that would
+    touch the drawing (the head labels of a grid of one or two layers) is lifted just above it."""
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    box = title.get_window_extent(renderer)
+    if box.width > width:
+        lines = title.get_text().split("\n")
+        chars = max(len(line) for line in lines) * width / box.width
+        title.set_text("\n".join(textwrap.fill(line, max(20, int(chars * 0.95))) for line in lines))
+        box = title.get_window_extent(renderer)
+    if lift:
+        axes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+        top = max(b.y1 for b in axes)
+        if box.y0 < top:  # lift it: its bottom a few points above the highest text of the drawing
+            title.set(va="bottom", y=(top + 4 * fig.dpi / 72) / fig.bbox.height)
 
 
 def draw_attention(src, *, layer: int | None = None, head: int | None = None,
@@ -93,7 +130,8 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                                      ax=None if fig is None else fig.add_subplot(), lang=lang)
             res.ax_.set_title(title or f"{layer_head_name(layer_index(layers[row]), h, lang=lang)}\n“{text}”",
                               fontsize=10)
-            res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
+            _fit_title(res.figure_, res.ax_.title)
+            _note_below(res.ax_, note)
             return res
         rows = list(range(len(layers))) if layer is None else [position_of(layer, layers, what="layer")]
         hl = None
@@ -105,8 +143,10 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layers[r] for r in rows], highlight=hl,
                              labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0, fig=fig,
                              lang=lang)
-        res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
+        _fit_cbar_label(res.colorbar_)
+        sup = res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
                              y=0.995)
+        _fit_title(res.figure_, sup, lift=True)
         res.figure_.text(0.01, 0.005, note, fontsize=8, color="0.35", ha="left", va="bottom")
         return res
 

@@ -95,7 +95,8 @@ def embedding_explorer(m: Mapping, texts, labels=None, *, lang: str = "pt", titl
 def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult:
     """One 2-D map of a :func:`vizlab.studies.embeddings.embedding_map` result, coloured by label.
 
-    Without labels every point gets one colour and no legend. The title says the method, the model,
+    Without labels every point gets one colour and no legend; with labels (text as written: "4,5" stays
+    "4,5") the legend stands right of the map, off the points. The title says the method, the model,
     the number of texts and the seed. Returns the :class:`~vizlab.plot.PlotResult`.
     """
     tr = Lang(lang)
@@ -106,7 +107,11 @@ def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult
     if not legend:
         labels = [tr.t("textos", "texts")] * n
     with report_style():
-        res = plot_embedding_map(coords, labels=labels, ax=ax, axis_name=axis, legend=legend, seed=seed)
+        if ax is None:  # room on the right for the legend, off the points
+            _, ax = plt.subplots(figsize=(7.0, 5.0) if legend else (5.5, 5.0), layout="constrained")
+        res = plot_embedding_map(coords, labels=[str(x) for x in labels], ax=ax, axis_name=axis, legend=legend,
+                                 seed=seed, legend_loc="upper left",
+                                 legend_kws={"bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0, "frameon": False})
         res.ax_.set_title(tr.t(f"Mapa dos embeddings ({axis}, {src['model']}, {tr.int(n)} textos, semente {seed})",
                                f"Embedding map ({axis}, {src['model']}, {tr.int(n)} texts, seed {seed})"))
     return res

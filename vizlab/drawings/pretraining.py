@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.numbering import hidden_label
 from vizlab.palette import CATEGORICAL
 from vizlab.plot.display import PlotResult
+from vizlab.plot.heatmap import percent_axis
 from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
 from vizlab.plot.prediction import plot_blank_scores, plot_topk_bars
 from vizlab.plot.style import report_style
@@ -25,6 +27,24 @@ __all__ = ["draw_next_words"]
 
 def _shown(words) -> list[str]:
     return display_tokens(list(words), scheme="plain")
+
+
+def _tick_decimals(ax) -> int:
+    """Decimals the x ticks (probabilities, written as percentages) need to be exact and distinct:
+    0 for ticks at whole percentages, 1 for 0,2 %, 0,4 %, … (a high temperature flattens the bars)."""
+    lo, hi = ax.get_xlim()
+    ticks = [t * 100 for t in ax.get_xticks() if lo - 1e-12 <= t <= hi + 1e-12]
+    for d in range(5):
+        if all(abs(round(t, d) - t) < 1e-6 for t in ticks):
+            return d
+    return 4
+
+
+def _value_decimals(probs) -> int:
+    """Decimals of the bar values: one (as in ``12,3 %``), more when the largest is under 1 % (a high
+    temperature, a large vocabulary), so that it keeps two significant digits."""
+    top = float(np.max(probs)) * 100 if len(probs) else 0.0
+    return 1 if top >= 1 or top <= 0 else min(6, 1 - int(np.floor(np.log10(top))))
 
 
 def _next_word_panel(ax, src, i: int, *, tr: Lang, name: str):
@@ -39,8 +59,13 @@ def _next_word_panel(ax, src, i: int, *, tr: Lang, name: str):
     T = src["temperature"]
     temp = f"T = {tr.num(T, 1)}" if T != 1 else ""
     sub = f" ({name}{temp})".replace(", )", ")") if (name or temp) else ""
-    return plot_topk_bars(src["probs"][i], labels=tokens, ax=ax, highlight=shown, extra=extra,
-                          title=f"“{src['prompts'][i]} …”{sub}", lang=tr.code)
+    res = plot_topk_bars(src["probs"][i], labels=tokens, ax=ax, highlight=shown, extra=extra,
+                         title=f"“{src['prompts'][i]} …”{sub}", lang=tr.code,
+                         decimals=_value_decimals(src["probs"][i]))
+    if _tick_decimals(ax):  # ticks below 1 %: "0,2 %", not "0 %" five times; fewer, wider labels
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        percent_axis(ax.xaxis, lang=tr.code, decimals=_tick_decimals(ax))
+    return res
 
 
 def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_name: str | None = None,
