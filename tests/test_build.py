@@ -927,3 +927,37 @@ def test_one_id_registered_by_two_modules_is_an_error(monkeypatch):
     drawings.drawing("x", section="attention")(first)
     with pytest.raises(ValueError, match="drawing 'x' registered twice"):
         drawings.drawing("x", section="attention")(second)
+
+
+def test_measurements_of_the_machine_stay_out_of_the_source_data(fake):
+    """A study's `*_seconds` results are measurements of this machine: they go in the manifest's
+    results, not in the source data, so the source data is the same on every machine (and a redraw
+    keeps them)."""
+    import vizlab.figures.workers as workers
+
+    fake.studies.square.__globals__["SECONDS"] = 1.5
+    real = fake.studies.square
+
+    def timed(ctx):
+        data = real(ctx)
+        ctx.record("train_seconds", fake.studies.square.__globals__["SECONDS"])
+        return {**data, "train_seconds": 2.0}
+
+    specs = [fake.spec("fake_square", "square")]
+    specs[0] = dataclasses_replace(specs[0], timed)
+    _build(fake, specs=specs)
+    first = (fake.out / "fake_square.data.json").read_bytes()
+    assert b"seconds" not in first
+    assert read_manifest(fake.out)[0]["results"]["train_seconds"] == 1.5
+    fake.studies.square.__globals__["SECONDS"] = 9.9  # another machine, another time
+    _build(fake, specs=specs, force=True)
+    assert (fake.out / "fake_square.data.json").read_bytes() == first
+    _build(fake, specs=specs, redraw=True)
+    assert read_manifest(fake.out)[0]["results"]["train_seconds"] == 9.9
+    assert workers.split_measurements(first) == (first, {})
+
+
+def dataclasses_replace(spec, compute):
+    import dataclasses
+
+    return dataclasses.replace(spec, study=dataclasses.replace(spec.study, compute=compute))

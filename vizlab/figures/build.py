@@ -183,7 +183,7 @@ def build_figures(
             line(row.spec.id, "up to date")
             report.cached.append(row.spec.id)
             report.entries.append(row.old)
-    tasks = [Task(row.spec, None if force or row.recompute else row.data) for row in todo]
+    tasks = [Task(row.spec, None if force or row.recompute else row.data, _measured(row.old)) for row in todo]
     if dry_run:
         for row, task in zip(todo, tasks):
             what = "would compute and draw" if task.data is None else "would redraw"
@@ -229,6 +229,11 @@ def build_figures(
             report.entries.append(entry)
     return BuildReport(report.built, report.cached, report.failed, report.entries,
                        time.perf_counter() - t_start, False, n_jobs, report.computed)
+
+
+def _measured(old: dict | None) -> dict:
+    """The measurements (``*_seconds`` results) an entry recorded: a redraw keeps them with its data."""
+    return {k: v for k, v in ((old or {}).get("results") or {}).items() if k.endswith("_seconds")}
 
 
 def _keep_failed(out: Path, row, done, order) -> None:

@@ -50,10 +50,12 @@ UNKNOWN_SECONDS = 120.0
 
 @dataclass(frozen=True)
 class Task:
-    """One figure to build: ``data`` is its up-to-date source data (only drawn), or None (study runs)."""
+    """One figure to build: ``data`` is its up-to-date source data (only drawn), or None (study runs);
+    ``measured`` the measurements its manifest entry recorded with that data."""
 
     spec: FigureSpec
     data: bytes | None = None
+    measured: dict | None = None
 
     @property
     def id(self) -> str:
@@ -151,6 +153,25 @@ def _timed(name: str, run) -> Rendered:
     return Rendered(name, seconds=time.perf_counter() - t0, **fields)
 
 
+def split_measurements(data: bytes) -> tuple[bytes, dict]:
+    """Source data without the measurements of this machine, and those measurements.
+
+    A study may record how long something took (a result whose key ends in ``_seconds``, e.g. the
+    fine-tuning's ``train_seconds``): that is a fact about the machine, not a result, so it goes in
+    the manifest (with the figure's results) and not in the source data, which stays the same on
+    every machine.
+    """
+    doc = json.loads(data)
+    measured = {k: doc["results"].pop(k) for k in list(doc["results"]) if k.endswith("_seconds")}
+    timings = [k for k in doc["data"] if k.endswith("_seconds")]
+    for k in timings:
+        doc["data"].pop(k)
+    if not measured and not timings:
+        return data, {}
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    return text.encode("utf-8"), measured
+
+
 def build_one(task: Task, ctx: StudyContext, lang: str) -> Rendered:
     """Build one figure (its study if stale, then its drawing), catching its error and saying which
     stage failed (a study that ran before a drawing failed hands its source data back)."""
@@ -162,14 +183,17 @@ def build_one(task: Task, ctx: StudyContext, lang: str) -> Rendered:
                 warnings.filterwarnings("ignore", message=_TEXT_FIT)
                 data, _ = run_study(task.spec.study, ctx)
             fps = dict(ctx.fingerprints)
+            data, measured = split_measurements(data)
+        else:
+            measured = dict(task.measured or {})
         stage = "draw"
         drawn = draw(task.spec.drawing, data, lang=lang)
     except Exception as err:  # noqa: BLE001 - reported by the build
         fresh = data if stage == "draw" and task.data is None else None
         return Rendered(task.id, None, None, fps, time.perf_counter() - t0, f"{type(err).__name__}: {err}",
                         traceback.format_exc(), computed=fresh is not None, stage=stage, data=fresh)
-    return Rendered(task.id, {data_file(task.id): data, **drawn.files}, json.loads(data)["results"], fps,
-                    time.perf_counter() - t0, texts=tuple(drawn.texts), computed=task.data is None)
+    return Rendered(task.id, {data_file(task.id): data, **drawn.files}, {**json.loads(data)["results"], **measured},
+                    fps, time.perf_counter() - t0, texts=tuple(drawn.texts), computed=task.data is None)
 
 
 def _step_one(step: Step, ctx: StudyContext) -> Rendered:
