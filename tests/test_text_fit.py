@@ -28,6 +28,14 @@ def test_wordpiece_tokenizer_strips_portuguese_accents_and_cuts_words(bert_token
     assert not english.poor and english.pieces_per_word == 1.0
 
 
+def test_an_english_text_naming_a_place_with_an_accent_is_not_warned_about(bert_tokenizer):
+    texts = [EN, "It will rain in São Paulo tomorrow.", "The forecast says heavy rain tomorrow.",
+             "Best burger I have eaten in years.", "The restaurant served terrible food."] * 3
+    fit = text_fit(bert_tokenizer, texts)
+    assert fit.accents_lost == fit.accents > 0 and fit.accented_words == 1  # São → sao, one word of many
+    assert not fit.strips_accents and not fit.poor
+
+
 def test_message_in_the_readers_language_names_the_model_that_reads_portuguese(bert_tokenizer):
     fit = text_fit(bert_tokenizer, PT)
     pt = text_fit_message("minilm", fit, lang="pt")

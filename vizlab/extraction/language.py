@@ -23,6 +23,8 @@ __all__ = ["TextFit", "TextFitWarning", "text_fit", "text_fit_message", "warn_te
 SAMPLE = 200  # texts looked at; more would not change the verdict and would cost time on big files
 MAX_WORDS = 2000  # distinct words tokenized
 ACCENTS_LOST = 0.5  # share of accented letters gone at which a text "loses its accents"
+ACCENTED_WORDS = 0.05  # ...when at least this share of its words carry an accent (Portuguese: ~10-20 %;
+#                        an English text naming São Paulo or a café: ~1 %, and no warning)
 SPLIT_SHARE = 0.3  # share of words cut into 3+ tokens at which words "fall apart"
 PIECES_PER_WORD = 2.0  # or this many tokens per word on average
 MIN_WORDS = 3  # fewer words say nothing about fragmentation
@@ -52,6 +54,9 @@ class TextFit:
         A word that lost its accents and what the model sees instead.
     split_example : (str, tuple of str) or None
         The word cut into the most pieces, and the pieces (markers such as ``##`` removed).
+    accented_words : int
+        Distinct words that carry an accent (a few, as in an English text naming São Paulo, are not
+        a text that loses its accents).
     """
 
     n_texts: int
@@ -62,10 +67,12 @@ class TextFit:
     pieces_per_word: float
     accent_example: tuple[str, str] | None = None
     split_example: tuple[str, tuple[str, ...]] | None = None
+    accented_words: int = 0
 
     @property
     def strips_accents(self) -> bool:
-        return self.accents > 0 and self.accents_lost >= ACCENTS_LOST * self.accents
+        return (self.accents > 0 and self.accents_lost >= ACCENTS_LOST * self.accents
+                and self.accented_words >= ACCENTED_WORDS * max(self.n_words, 1))
 
     @property
     def fragments(self) -> bool:
@@ -135,6 +142,7 @@ def text_fit(tokenizer, texts, *, sample: int = SAMPLE, seed: int = 0) -> TextFi
             words.setdefault(w)
     split_share = pieces = 0.0
     split_example = None
+    accented_words = sum(_accents(w) > 0 for w in words)
     if words:
         words = list(words)
         ids = tokenizer([" " + w for w in words], add_special_tokens=False)["input_ids"]
@@ -145,7 +153,8 @@ def text_fit(tokenizer, texts, *, sample: int = SAMPLE, seed: int = 0) -> TextFi
         if counts[i] >= 3:
             toks = tokenizer.convert_ids_to_tokens(ids[i])
             split_example = (words[i], tuple(_piece(t) for t in toks))
-    return TextFit(len(flat), len(words), accents, lost, split_share, pieces, accent_example, split_example)
+    return TextFit(len(flat), len(words), accents, lost, split_share, pieces, accent_example, split_example,
+                   accented_words)
 
 
 def portuguese_readers(exclude: str = "") -> list[str]:
