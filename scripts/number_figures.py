@@ -42,7 +42,7 @@ def numbered(text: str) -> str:
             j += 1
         label = f"**Figura {numbers[m.group(2)]} — {m.group(1).rstrip('.')}.**"
         if j < len(lines) and LABEL.match(lines[j]):
-            lines[j] = LABEL.sub(lambda _: label, lines[j], count=1)
+            lines[j] = label + lines[j][LABEL.match(lines[j]).end():]
         elif j < len(lines):
             lines[j] = f"{label} {lines[j]}"
     text = "\n".join(lines)
