@@ -304,3 +304,48 @@ def test_numbering_script_agrees_with_the_report(report):
 
     numbered = runpy.run_path(str(ROOT / "scripts" / "number_figures.py"))["numbered"]
     assert numbered(report) == report, "run python scripts/number_figures.py"
+
+
+# ---------------------------------------------------------------------------------------------------
+# References (ABNT): every work cited in the text is in the list, and every entry is cited.
+CITE_PAREN = re.compile(r"\b([A-Z]{2,}(?: [A-Z]{2,})*)(?: et al\.)?(?:; [A-Z][A-Z .]*?)*, (\d{4})\b")
+CITE_TEXT = re.compile(r"\b([A-Z][a-zà-ú]+)(?: et al\.| e [A-Z][a-zà-ú]+)?\s+\((\d{4})\)")
+
+
+def _references(report: str) -> dict[str, set[str]]:
+    """Entry key (the author as written before the first comma or full stop) -> the years in the entry."""
+    body = report.split("\n## Referências\n", 1)[1].split("\n## ", 1)[0]
+    entries = [" ".join(e.split()) for e in body.strip().split("\n\n") if e.strip()]
+    return {re.split(r"[,.]", e, maxsplit=1)[0]: set(re.findall(r"\b(?:19|20)\d{2}\b", e)) for e in entries}
+
+
+def _citations(report: str) -> set[tuple[str, str]]:
+    text = " ".join(_prose(report.split("\n## Referências\n", 1)[0]).split())
+    return ({(a, y) for a, y in CITE_PAREN.findall(text)}
+            | {(a.upper(), y) for a, y in CITE_TEXT.findall(text)})
+
+
+def test_citation_parser():
+    assert _citations("x (VASWANI et al., 2017; REIMERS; GUREVYCH, 2019) e (VAN DER MAATEN; HINTON, 2008)"
+                      " e Jain e Wallace (2019) e Neely et al.\n(2022) (BERT; DEVLIN et al., 2019)") == {
+        ("VASWANI", "2017"), ("REIMERS", "2019"), ("VAN DER MAATEN", "2008"), ("JAIN", "2019"),
+        ("NEELY", "2022"), ("DEVLIN", "2019")}
+
+
+def test_every_citation_is_in_the_references_and_every_reference_is_cited(report):
+    refs, cites = _references(report), _citations(report)
+    assert len(refs) >= 15
+    missing = sorted(f"{a}, {y}" for a, y in cites if y not in refs.get(a, set()))
+    assert not missing, f"cited in the text but not in ## Referências: {missing}"
+    uncited = sorted(set(refs) - {a for a, _ in cites})
+    assert not uncited, f"in ## Referências but never cited: {uncited}"
+    assert list(refs) == sorted(refs), "ABNT lists the references in alphabetical order"
+    for work in ("VASWANI", "DEVLIN", "SUNDARARAJAN", "JAIN", "ABNAR", "KORNBLITH", "CLARK", "SU", "MCINNES",
+                 "VAN DER MAATEN", "CROWDFLOWER", "HUGGING FACE"):
+        assert work in refs, work
+
+
+def test_report_is_a_document(report):
+    headings = re.findall(r"^## (.+)$", report, re.M)
+    assert "Conclusão" in headings and headings[-1] == "Referências"
+    assert headings.index("Conclusão") > headings.index("Questão 2 — curso de NLP da Hugging Face, capítulos 1 a 3")
