@@ -154,10 +154,10 @@ def _dynamic_padding(src: SourceData, ctx: DrawContext):
                          costs=src["costs"], pad_to=src["pad_to"], text=text, lang=ctx.lang, fig=fig)
     fixed, dynamic = ctx.tr.pct(src["pad_share_fixed"], 0), ctx.tr.pct(src["pad_share_dynamic"], 0)
     plain = ctx.tr.pct(src["pad_share_dynamic_ungrouped"], 0)
-    fig.suptitle(ctx.t(f"Padding dinâmico nos lotes reais do ajuste fino: {fixed} de [PAD] com padding fixo, "
+    fig.suptitle(ctx.t(f"Padding dinâmico nos lotes reais do ajuste fino: {fixed} de [PAD] com padding fixo,\n"
                        f"{dynamic} com dinâmico e lotes agrupados por comprimento ({plain} sem agrupar)",
-                       f"Dynamic padding on the real fine-tuning batches: {fixed} [PAD] with fixed padding, "
-                       f"{dynamic} with dynamic padding and length-grouped batches ({plain} ungrouped)"), y=0.99)
+                       f"Dynamic padding on the real fine-tuning batches: {fixed} [PAD] with fixed padding,\n"
+                       f"{dynamic} with dynamic padding and length-grouped batches ({plain} ungrouped)"), y=0.995)
     return fig
 
 
