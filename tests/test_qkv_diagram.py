@@ -37,7 +37,7 @@ def test_diagram_refuses_a_row_of_the_wrong_length():
 
 
 def test_qkv_numbers_from_a_tiny_model(tiny_bert):
-    from vizlab.studies.attention import qkv_diagram
+    from vizlab.studies.attention_qkv import qkv_diagram
 
     tokens = tiny_bert.tokenizer.tokenize("cats chase mice")
     d = qkv_diagram(tiny_bert, query_token=tokens[0])
