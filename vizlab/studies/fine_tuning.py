@@ -318,12 +318,6 @@ def _attention_change(ctx: StudyContext) -> dict:
                                      "jsd": round(float(change[layer_index(layer), head_index(head)]), 4)})
     ctx.record("attention_change_per_layer", [round(float(v), 4) for v in change.mean(axis=1)])
     ctx.record("attention_example_text", d["text"])
-    # what the text may say about the example: the share of the [CLS] column, and how many rows it leads
-    for when in ("before", "after"):
-        w = np.asarray(d[when])
-        ctx.record(f"example_cls_share_{when}", round(float(w[:, 0].mean()), 3))
-        ctx.record(f"example_rows_mostly_cls_{when}", int((w.argmax(axis=1) == 0).sum()))
-    ctx.record("example_n_rows", int(len(d["before"])))
     return d
 
 
