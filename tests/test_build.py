@@ -615,7 +615,7 @@ REPORT_FIGURES = {
     "transformers": ["transformers_architecture", "transformers_softmax_temperature", "position_sources",
                      "architecture_masks"],
     "attention": ["attention_head_grid", "attention_head_detail", "attention_head_stats",
-                  "attention_rollout", "attention_qk_walkthrough", "attention_output_walkthrough",
+                  "attention_rollout", "attention_qkv_diagram", "attention_qk_walkthrough", "attention_output_walkthrough",
                   "attribution_vs_attention"],
     "embeddings": ["embeddings_sentiment_map", "embeddings_similarity", "embeddings_contextual"],
     "pretraining": ["pretraining_next_word", "pretraining_masked_word", "pretraining_logit_lens"],

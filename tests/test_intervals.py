@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff, separated, t_interval
+from vizlab.analysis.intervals import (
+    bootstrap_ci,
+    paired_bootstrap_diff,
+    separated,
+    t_interval,
+    unpaired_bootstrap_diff,
+)
 from vizlab.analysis.transfer import curve_difference, curve_intervals
 
 
@@ -62,3 +68,14 @@ def test_curve_intervals_and_paired_difference():
     d = curve_difference(df, "a", "b")[10]
     assert d["value"] == pytest.approx(np.mean([0.1, 0.05, 0.1]), abs=1e-4)
     assert d["lo"] == pytest.approx(t_interval([0.1, 0.05, 0.1])["lo"], abs=1e-4)
+
+
+def test_unpaired_bootstrap_diff_against_scipy():
+    rng = np.random.default_rng(3)
+    a, b = (rng.random(200) < 0.68).astype(float), (rng.random(150) < 0.78).astype(float)
+    d = unpaired_bootstrap_diff(a, b)
+    assert d["value"] == pytest.approx(a.mean() - b.mean(), abs=1e-4) and d["n"] == 350
+    ref = stats.bootstrap((a, b), lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis), paired=False,
+                          n_resamples=4000, method="percentile", random_state=1).confidence_interval
+    assert d["lo"] == pytest.approx(ref.low, abs=0.015) and d["hi"] == pytest.approx(ref.high, abs=0.015)
+    assert d["lo"] < d["value"] < d["hi"]

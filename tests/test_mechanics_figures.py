@@ -291,3 +291,17 @@ def test_position_sources_drawing_reads_reader_numbers():
            "absolute_layer": 1, "absolute_head": 3, "rotary_layer": 1, "rotary_head": 4}
     text = _texts(registered_drawings()["position_sources"].draw(src, DrawContext("en")))
     assert "layer 1, head 3" in text and "layer 1, head 4" in text
+
+
+def test_dynamic_padding_states_the_share_without_length_grouping(tiny_bert):
+    """The padding the course's plain DataCollatorWithPadding leaves (random batches) is recorded next to
+    the grouped one, computed directly from the ungrouped batches' longest texts."""
+    from vizlab.extraction.padding import training_batches
+    from vizlab.studies.mechanics import dynamic_padding
+
+    texts = [("word " * (i % 13 + 1)).strip() for i in range(70)]
+    d = dynamic_padding(tiny_bert, texts, batch_size=8, max_length=10, seed=0, n_shown=2)
+    (rand,), lengths = training_batches(tiny_bert, texts, batch_size=8, max_length=10, seed=0, group_by_length=False)
+    computed = sum(max(lengths[i] for i in b) * len(b) for b in rand)
+    assert d["pad_share_dynamic_ungrouped"] == pytest.approx(1 - sum(lengths) / computed)
+    assert d["pad_share_dynamic"] < d["pad_share_dynamic_ungrouped"] <= d["pad_share_fixed"]

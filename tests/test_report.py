@@ -174,9 +174,12 @@ def test_report_covers_the_assignment(report):
 # compares, e.g. ``<!--cmp:transfer_layer_probes.accuracy.pretrained.6 > transfer_layer_probes.topic_only-->``
 # or, for a difference with its own (paired) interval, ``<!--cmp:fine_tuning_x.a_minus_b > 0-->``.
 # Each side is a manifest result ``{"value", "lo", "hi", ...}`` or a plain number. The claim holds
-# when the intervals say so: ``A > B`` needs A's lower end above B's upper end; ``A ~ B`` ("not
-# distinguishable") needs the intervals to overlap. So a rebuilt figure whose intervals no longer
-# support a sentence makes the report fail.
+# when the intervals say so: ``A > B`` needs A's lower end above B's upper end. "Not
+# distinguishable" is written ``<!--cmp:fig.a_minus_b ~ 0-->`` only: the left side must be a recorded
+# *difference* (a key with ``minus``, e.g. from vizlab.analysis.intervals.paired_bootstrap_diff on the
+# same items) whose interval holds 0. Two separate intervals that overlap are not a test of the
+# difference (their difference can still be significant), so ``A ~ B`` with B other than 0 fails.
+# So a rebuilt figure whose intervals no longer support a sentence makes the report fail.
 CMP = re.compile(r"<!--cmp:\s*([^<>~]+?)\s*(>|<|~)\s*([^<>~]+?)\s*-->")
 
 
@@ -203,11 +206,25 @@ def _holds(a, op: str, b) -> bool:
     return alo <= bhi and blo <= ahi  # "~": the intervals overlap
 
 
+def _tilde_problem(left: str, op: str, right: str) -> str | None:
+    """Why a ``~`` comparison is not a test, or None: it must compare a recorded difference with 0."""
+    if op != "~":
+        return None
+    if right.strip() != "0" or "minus" not in left.partition(".")[2]:
+        return (f"{left} ~ {right}: overlapping intervals are not a test of 'no difference'; record the "
+                "difference (vizlab.analysis.intervals.paired_bootstrap_diff on the same items) and tag "
+                "<!--cmp:figure.a_minus_b ~ 0-->")
+    return None
+
+
 def test_stated_differences_are_supported_by_the_intervals(report, manifest):
     problems, n = [], 0
     for m in CMP.finditer(report):
         n += 1
         left, op, right = m.groups()
+        if why := _tilde_problem(left, op, right):
+            problems.append(why)
+            continue
         try:
             a, b = _side(manifest, left), _side(manifest, right)
         except (KeyError, ValueError) as e:
@@ -228,6 +245,9 @@ def test_comparison_parser():
     assert _side(fake, "f.d") == (0.01, 0.05) and _side(fake, "f.acc.1") == (0.7, 0.7) and _side(fake, "0") == (0, 0)
     m = CMP.search("texto <!--cmp:f.a.2 > f.topic_only--> fim")
     assert m.groups() == ("f.a.2", ">", "f.topic_only")
+    assert _tilde_problem("f.a_minus_b", "~", "0") is None and _tilde_problem("f.x.a_minus_b.3", "~", "0") is None
+    assert _tilde_problem("f.a", "~", "f.b") and _tilde_problem("f.a_minus_b", "~", "f.c_minus_d")
+    assert _tilde_problem("f.accuracy", "~", "0") and _tilde_problem("f.a", ">", "f.b") is None
 
 
 def test_each_sentiment_section_tags_its_comparisons(report):
@@ -235,3 +255,97 @@ def test_each_sentiment_section_tags_its_comparisons(report):
     for title in ("2. Transfer learning", "3. Embeddings", "6. Fine-tuning"):
         body = next(s for s in sections if s.startswith(title))
         assert len(CMP.findall(body)) >= 3, f"section {title!r} states comparisons without <!--cmp:...--> tags"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Figures as a document: "Figura N" under each embed, numbered in order; references name the id.
+EMBED = re.compile(r"^!\[([^\]]*)\]\(figures/([A-Za-z0-9_]+)\.png\)\s*$", re.M)
+FIG_REF = re.compile(r"(\d+)<!--fig:([A-Za-z0-9_]+)-->")
+
+
+def _embeds(report: str) -> list[tuple[str, str, str]]:
+    """``(alt text, figure id, first non-blank line after the embed)`` for each embedded figure."""
+    lines, out = report.split("\n"), []
+    for i, line in enumerate(lines):
+        if m := EMBED.match(line):
+            after = next((x for x in lines[i + 1:] if x.strip()), "")
+            out.append((m.group(1), m.group(2), after))
+    return out
+
+
+def test_every_figure_has_its_number_and_caption_underneath(report):
+    embeds = _embeds(report)
+    assert len(embeds) >= 30
+    wrong = [f"{fid}: expected the caption to start with '**Figura {k} — {alt.rstrip('.')}.**', got {after[:60]!r}"
+             for k, (alt, fid, after) in enumerate(embeds, start=1)
+             if not after.startswith(f"**Figura {k} — {alt.rstrip('.')}.**")
+             or len(after) <= len(f"**Figura {k} — {alt.rstrip('.')}.**") + 20]
+    assert not wrong, "run python scripts/number_figures.py:\n" + "\n".join(wrong)
+
+
+def test_figure_references_name_an_embedded_figure_by_its_number(report):
+    numbers = {fid: k for k, (_, fid, _) in enumerate(_embeds(report), start=1)}
+    refs = FIG_REF.findall(report)
+    assert len(refs) >= 10
+    bad = [f"{n}<!--fig:{fid}-->: " + (f"Figura {numbers[fid]}" if fid in numbers else "not embedded")
+           for n, fid in refs if numbers.get(fid) != int(n)]
+    assert not bad, "run python scripts/number_figures.py:\n" + "\n".join(bad)
+    # a bare "Figura N" in the text (not a caption label) must carry the id of the figure it means
+    prose = "\n".join(x for x in _prose(report).split("\n") if not x.startswith("**Figura "))
+    untagged = re.findall(r"[Ff]iguras? \d+(?!\d|<!--fig:)", prose)
+    assert not untagged, f"references without <!--fig:id--> tag: {untagged}"
+    # and a figure id in backticks is no longer how the text points at a figure
+    named = sorted({i for i in re.findall(r"`([A-Za-z0-9_]+)`", report) if i in numbers})
+    assert not named, f"write 'Figura N<!--fig:id-->' instead of the id: {named}"
+
+
+def test_numbering_script_agrees_with_the_report(report):
+    import runpy
+
+    numbered = runpy.run_path(str(ROOT / "scripts" / "number_figures.py"))["numbered"]
+    assert numbered(report) == report, "run python scripts/number_figures.py"
+
+
+# ---------------------------------------------------------------------------------------------------
+# References (ABNT): every work cited in the text is in the list, and every entry is cited.
+CITE_PAREN = re.compile(r"\b([A-Z]{2,}(?: [A-Z]{2,})*)(?: et al\.)?(?:; [A-Z][A-Z .]*?)*, (\d{4})\b")
+CITE_TEXT = re.compile(r"\b([A-Z][a-zà-ú]+)(?: et al\.| e [A-Z][a-zà-ú]+)?\s+\((\d{4})\)")
+
+
+def _references(report: str) -> dict[str, set[str]]:
+    """Entry key (the author as written before the first comma or full stop) -> the years in the entry."""
+    body = report.split("\n## Referências\n", 1)[1].split("\n## ", 1)[0]
+    entries = [" ".join(e.split()) for e in body.strip().split("\n\n") if e.strip()]
+    return {re.split(r"[,.]", e, maxsplit=1)[0]: set(re.findall(r"\b(?:19|20)\d{2}\b", e)) for e in entries}
+
+
+def _citations(report: str) -> set[tuple[str, str]]:
+    text = " ".join(_prose(report.split("\n## Referências\n", 1)[0]).split())
+    return ({(a, y) for a, y in CITE_PAREN.findall(text)}
+            | {(a.upper(), y) for a, y in CITE_TEXT.findall(text)})
+
+
+def test_citation_parser():
+    assert _citations("x (VASWANI et al., 2017; REIMERS; GUREVYCH, 2019) e (VAN DER MAATEN; HINTON, 2008)"
+                      " e Jain e Wallace (2019) e Neely et al.\n(2022) (BERT; DEVLIN et al., 2019)") == {
+        ("VASWANI", "2017"), ("REIMERS", "2019"), ("VAN DER MAATEN", "2008"), ("JAIN", "2019"),
+        ("NEELY", "2022"), ("DEVLIN", "2019")}
+
+
+def test_every_citation_is_in_the_references_and_every_reference_is_cited(report):
+    refs, cites = _references(report), _citations(report)
+    assert len(refs) >= 15
+    missing = sorted(f"{a}, {y}" for a, y in cites if y not in refs.get(a, set()))
+    assert not missing, f"cited in the text but not in ## Referências: {missing}"
+    uncited = sorted(set(refs) - {a for a, _ in cites})
+    assert not uncited, f"in ## Referências but never cited: {uncited}"
+    assert list(refs) == sorted(refs), "ABNT lists the references in alphabetical order"
+    for work in ("VASWANI", "DEVLIN", "SUNDARARAJAN", "JAIN", "ABNAR", "KORNBLITH", "CLARK", "SU", "MCINNES",
+                 "VAN DER MAATEN", "CROWDFLOWER", "HUGGING FACE"):
+        assert work in refs, work
+
+
+def test_report_is_a_document(report):
+    headings = re.findall(r"^## (.+)$", report, re.M)
+    assert "Conclusão" in headings and headings[-1] == "Referências"
+    assert headings.index("Conclusão") > headings.index("Questão 2 — curso de NLP da Hugging Face, capítulos 1 a 3")

@@ -7,6 +7,8 @@ Every sentiment result of the report carries one of these intervals (95 % by def
 - :func:`paired_bootstrap_diff` — the same for the difference ``mean(a) - mean(b)`` of two results
   on the *same* examples (resampling the same indices for both), which is the interval a claim
   "A is better than B" needs;
+- :func:`unpaired_bootstrap_diff` — the difference ``mean(a) - mean(b)`` of two results on
+  *different* examples (e.g. the recall of two classes), resampling each group on its own;
 - :func:`t_interval` — Student-t interval of a mean over a few independent repetitions (seeds).
 
 :func:`interval` packs a result as the dict recorded in the manifest.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bootstrap_ci", "paired_bootstrap_diff", "t_interval", "interval", "separated", "N_BOOT"]
+__all__ = ["bootstrap_ci", "paired_bootstrap_diff", "unpaired_bootstrap_diff", "t_interval", "interval", "separated", "N_BOOT"]
 
 N_BOOT = 2000
 
@@ -86,6 +88,28 @@ def paired_bootstrap_diff(a, b, *, level: float = 0.95, n_boot: int = N_BOOT, ra
     lo, hi = np.quantile(means, [q, 1 - q])
     return interval(d.mean(), lo, hi, method=f"paired bootstrap over {len(d)} examples ({n_boot} resamples)",
                     n=len(d), level=level)
+
+
+def unpaired_bootstrap_diff(a, b, *, level: float = 0.95, n_boot: int = N_BOOT, random_state: int = 0) -> dict:
+    """``mean(a) - mean(b)`` for two results on *different* examples, with a percentile-bootstrap
+    interval that resamples ``a`` and ``b`` independently (each group keeps its size).
+
+    Use :func:`paired_bootstrap_diff` instead when ``a`` and ``b`` are measured on the same examples.
+
+    Parameters
+    ----------
+    a : array-like of shape (n,)
+    b : array-like of shape (m,)
+        One number per example of each group, e.g. 1.0 where a classifier is right.
+    """
+    a, b = _check_1d(a, "a"), _check_1d(b, "b")
+    rng = np.random.default_rng(random_state)
+    means = _resample_means(a, n_boot, rng) - _resample_means(b, n_boot, rng)
+    q = (1 - level) / 2
+    lo, hi = np.quantile(means, [q, 1 - q])
+    return interval(a.mean() - b.mean(), lo, hi,
+                    method=f"bootstrap of the difference, resampling {len(a)} and {len(b)} examples "
+                           f"independently ({n_boot} resamples)", n=len(a) + len(b), level=level)
 
 
 def t_interval(values, *, level: float = 0.95) -> dict:

@@ -153,10 +153,11 @@ def _dynamic_padding(src: SourceData, ctx: DrawContext):
     plot_dynamic_padding(src["fixed_grid"], dynamic_grid=src["dynamic_grid"], batch_sizes=src["batch_sizes"],
                          costs=src["costs"], pad_to=src["pad_to"], text=text, lang=ctx.lang, fig=fig)
     fixed, dynamic = ctx.tr.pct(src["pad_share_fixed"], 0), ctx.tr.pct(src["pad_share_dynamic"], 0)
-    fig.suptitle(ctx.t(f"Padding dinâmico nos lotes reais do ajuste fino: {fixed} de [PAD] com padding fixo, "
-                       f"{dynamic} com dinâmico",
-                       f"Dynamic padding on the real fine-tuning batches: {fixed} [PAD] with fixed padding, "
-                       f"{dynamic} with dynamic"), y=0.99)
+    plain = ctx.tr.pct(src["pad_share_dynamic_ungrouped"], 0)
+    fig.suptitle(ctx.t(f"Padding dinâmico nos lotes reais do ajuste fino: {fixed} de [PAD] com padding fixo,\n"
+                       f"{dynamic} com dinâmico e lotes agrupados por comprimento ({plain} sem agrupar)",
+                       f"Dynamic padding on the real fine-tuning batches: {fixed} [PAD] with fixed padding,\n"
+                       f"{dynamic} with dynamic padding and length-grouped batches ({plain} ungrouped)"), y=0.995)
     return fig
 
 

@@ -135,6 +135,15 @@ def attribution_data(a, act=None) -> dict:
     return d
 
 
+def _attention_ranking(d: dict, k: int = 3) -> list[dict]:
+    """The ``k`` words the [CLS] gives most attention in an :func:`attribution_data` dict, with their
+    shares and the number of words (``of``), so a text can say "second of 12"."""
+    words = [t for t, sp in zip(d["tokens"], d["special"]) if not sp]
+    order = np.argsort(-np.asarray(d["attention"]), kind="stable")[:k]
+    return [{"token": words[i], "share": round(float(d["attention"][i]), 3), "rank": r + 1, "of": len(words)}
+            for r, i in enumerate(order)]
+
+
 @study("attribution_vs_attention", needs=(FINETUNED, *ATTRIBUTION_PARTS),
     inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
             "method": "integrated_gradients, n_steps=50"},
@@ -158,9 +167,12 @@ def _attribution_vs_attention(ctx: StudyContext) -> dict:
     ctx.record("tau_max", round(float(np.nanmax(mean[:n_layers])), 3))
     ctx.record("share_positive_last_layer", round(float(summary["share_positive"][n_layers - 1]), 3))
     ctx.record("tau_ig_vs_grad_x_input", round(float(np.nanmean(ref)), 3))
+    examples = [attribution_data(a, act) for a, act in shown]
     ctx.record("examples", [{"text": a.text, "target": a.target, "top_token": a.display[int(np.argmax(
-        np.where(a.special_mask, -np.inf, a.scores)))], "delta": float(f"{a.delta:.2g}")} for a, _ in shown])
-    return {"examples": [attribution_data(a, act) for a, act in shown], "n_layers": n_layers,
+        np.where(a.special_mask, -np.inf, a.scores)))], "most_negative_token": a.display[int(np.argmin(
+        np.where(a.special_mask, np.inf, a.scores)))], "delta": float(f"{a.delta:.2g}"),
+        "attention_top": _attention_ranking(d)} for (a, _), d in zip(shown, examples)])
+    return {"examples": examples, "n_layers": n_layers,
             "n_texts": len(tweets), "tau_mean": mean, "tau_low": summary["ci_low"],
             "tau_high": summary["ci_high"], "reference": float(np.nanmean(ref))}
 

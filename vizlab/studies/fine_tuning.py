@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff
+from vizlab.analysis.intervals import bootstrap_ci, paired_bootstrap_diff, unpaired_bootstrap_diff
 from vizlab.numbering import head_index, layer_index
 from vizlab.studies import Step, StudyContext, study
 
@@ -330,7 +330,8 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
     Returns ``summary`` (one row per model and layer: accuracy ``value`` and its bootstrap ``lo``,
     ``hi``), ``n_layers``, ``probe_before``/``probe_after`` (the intervals per layer),
     ``after_minus_before`` (paired, per layer), ``classifier_minus_last_probe_after`` (the
-    fine-tuned classifier against a probe on its last layer), the intervals of the fine-tuned
+    fine-tuned classifier against a probe on its last layer), ``probe_before_minus_topic`` and
+    ``probe_after_minus_topic`` (each layer's probe against the topic-only classifier, paired), the intervals of the fine-tuned
     classifier (``fine_tuned``) and of the topic-only one (``topic``), ``n_train``, ``n_eval`` and
     ``n_classes``.
     """
@@ -356,6 +357,8 @@ def probe_layers(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
         "probe_after": [bootstrap_ci(v) for v in correct["fine_tuned"]],
         "after_minus_before": [paired_bootstrap_diff(a, b) for a, b in zip(correct["fine_tuned"], correct["pretrained"])],
         "classifier_minus_last_probe_after": paired_bootstrap_diff(r["fine_tuned"], correct["fine_tuned"][-1]),
+        "probe_before_minus_topic": [paired_bootstrap_diff(c, r["topic"]) for c in correct["pretrained"]],
+        "probe_after_minus_topic": [paired_bootstrap_diff(c, r["topic"]) for c in correct["fine_tuned"]],
         "fine_tuned": bootstrap_ci(r["fine_tuned"]),
         "topic": bootstrap_ci(r["topic"]),
         "n_train": len(train),
@@ -372,7 +375,8 @@ def _probe_layers(ctx: StudyContext) -> dict:
     ctx.record("interval", INTERVAL)
     ctx.record("n_train", d["n_train"])
     ctx.record("n_eval", d["n_eval"])
-    for key in ("probe_before", "probe_after", "after_minus_before", "classifier_minus_last_probe_after"):
+    for key in ("probe_before", "probe_after", "after_minus_before", "classifier_minus_last_probe_after",
+                "probe_before_minus_topic", "probe_after_minus_topic"):
         ctx.record(key, d[key])
     ctx.record("accuracy_fine_tuned", d["fine_tuned"])
     ctx.record("accuracy_topic_only", d["topic"])
@@ -396,9 +400,21 @@ def confusion(res) -> dict:
     rates = {f"{ci_}_as_{cj}": bootstrap_ci((pred[true == i] == j).astype(float))
              for i, ci_ in enumerate(res.labels) for j, cj in enumerate(res.labels)}
     recall = counts.diagonal() / counts.sum(axis=1)
+    # comparisons of two rates: on the same texts (one true class, two wrong predictions) the paired
+    # difference; between two true classes (different texts) the difference resampling each class
+    differences = {}
+    for i, ci_ in enumerate(res.labels):
+        row = pred[true == i]
+        for j, k in ((j, k) for j in range(len(res.labels)) for k in range(len(res.labels)) if i not in (j, k) and j < k):
+            differences[f"{ci_}_as_{res.labels[j]}_minus_as_{res.labels[k]}"] = paired_bootstrap_diff(
+                (row == j).astype(float), (row == k).astype(float))
+    for i, j in ((i, j) for i in range(len(res.labels)) for j in range(len(res.labels)) if i != j):
+        differences[f"recall_{res.labels[i]}_minus_{res.labels[j]}"] = unpaired_bootstrap_diff(
+            (pred[true == i] == i).astype(float), (pred[true == j] == j).astype(float))
     return {"labels": list(res.labels), "counts": counts, "accuracy": bootstrap_ci((true == pred).astype(float)),
             "macro_f1": float(f1_score(res.eval_labels, res.eval_predictions, average="macro")),
-            "recall": {c: float(r) for c, r in zip(res.labels, recall)}, "rates": rates}
+            "recall": {c: float(r) for c, r in zip(res.labels, recall)}, "rates": rates,
+            "differences": differences}
 
 
 @study("finetune_confusion", needs=(FINETUNED,),
@@ -412,4 +428,5 @@ def _confusion(ctx: StudyContext) -> dict:
     ctx.record("macro_f1", round(d["macro_f1"], 4))
     ctx.record("recall_per_class", {c: round(r, 4) for c, r in d["recall"].items()})
     ctx.record("rates", d["rates"])
+    ctx.record("differences", d["differences"])
     return d

@@ -267,6 +267,13 @@ def _attention_output_walkthrough(ctx: StudyContext) -> dict:
     ctx.record("minilm_max_abs_error", float(f"{d['max_error']:.2g}"))
     ctx.record("minilm_concat_max_abs_error", float(f"{d['concat_error']:.2g}"))
     ctx.record("minilm_output_scale", round(float(np.abs(d["reference"]).max()), 2))
+    # what the text may say about the head: the share of each row on the next token and on [CLS]
+    w = d["weights"]
+    nxt = np.array([w[i, i + 1] for i in range(len(w) - 1)])
+    ctx.record("next_token_share_mean", round(float(nxt.mean()), 3))
+    ctx.record("rows_mostly_next_token", int((w[:-1].argmax(axis=1) == np.arange(1, len(w))).sum()))
+    ctx.record("n_rows", int(len(w)))
+    ctx.record("cls_share_mean", round(float(w[:, 0].mean()), 3))
     ctx.record("gemma_layer6_max_abs_error", float(f"{g_error:.2g}"))
     ctx.record("gemma_layer6_output_scale", round(g_scale, 2))
     return d
@@ -284,8 +291,10 @@ def dynamic_padding(lm, texts, *, batch_size: int, max_length: int, seed: int,
 
     Returns ``fixed_grid`` and ``dynamic_grid`` (texts of the first ``n_shown`` batches × positions:
     2 real token, 1 padding, 0 not computed), ``batch_sizes`` of those batches, ``costs`` (per batch of
-    the epoch, :func:`vizlab.analysis.padding.padding_costs`), ``pad_to``, ``lengths`` and the token
-    totals and shares.
+    the epoch, :func:`vizlab.analysis.padding.padding_costs`), ``pad_to``, ``lengths``, the token
+    totals and shares, and ``pad_share_dynamic_ungrouped``: the padding share of dynamic padding when the
+    batches are drawn at random, without grouping texts of similar length (the course's plain
+    ``DataCollatorWithPadding``).
     """
     from vizlab.analysis.padding import padding_costs, padding_grid
     from vizlab.extraction.padding import training_batches
@@ -297,7 +306,11 @@ def dynamic_padding(lm, texts, *, batch_size: int, max_length: int, seed: int,
     shown = epoch[:n_shown]
     fixed, dynamic = padding_grid(lengths, shown, pad_to=pad_to)
     real, dyn, fix = (int(costs[k].sum()) for k in ("real_tokens", "dynamic_tokens", "fixed_tokens"))
-    return {"fixed_grid": fixed, "dynamic_grid": dynamic, "batch_sizes": [len(b) for b in shown], "costs": costs,
+    # the same texts in plain random batches (DataCollatorWithPadding without group_by_length)
+    plain, _ = training_batches(lm, list(texts), batch_size=batch_size, max_length=max_length, seed=seed,
+                                group_by_length=False)
+    plain_dyn = int(padding_costs(lengths, plain[0], pad_to=pad_to)["dynamic_tokens"].sum())
+    return {"pad_share_dynamic_ungrouped": 1 - real / plain_dyn,"fixed_grid": fixed, "dynamic_grid": dynamic, "batch_sizes": [len(b) for b in shown], "costs": costs,
             "pad_to": pad_to, "n_texts": len(lengths), "n_batches": len(epoch),
             "mean_text_tokens": float(np.mean(lengths)), "real_tokens": real, "dynamic_tokens": dyn,
             "fixed_tokens": fix, "pad_share_fixed": 1 - real / fix, "pad_share_dynamic": 1 - real / dyn,
@@ -320,6 +333,7 @@ def _dynamic_padding(ctx: StudyContext) -> dict:
     ctx.record("dynamic_tokens", dyn)
     ctx.record("pad_share_fixed", round(1 - real / fix, 3))
     ctx.record("pad_share_dynamic", round(1 - real / dyn, 3))
+    ctx.record("pad_share_dynamic_ungrouped", round(d["pad_share_dynamic_ungrouped"], 3))
     ctx.record("tokens_saved_share", round(1 - dyn / fix, 3))
     ctx.record("attention_cells_saved_share", round(d["cells_saved_share"], 3))
     return d

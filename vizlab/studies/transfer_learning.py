@@ -116,7 +116,9 @@ def layer_probes(lm) -> dict:
         ``majority_class``: the most frequent label within the topic; ``n``, ``within_topic``,
         ``within_n``, ``n_classes``;
         the paired differences ``pretrained_minus_random``, ``pretrained_minus_topic`` (per layer),
-        ``random_best_minus_topic``, ``within_pretrained_minus_random``; ``best_layer`` per model.
+        ``random_best_minus_topic``, ``within_pretrained_minus_random``, ``gain_last_minus_embeddings``
+        (the last layer's ``pretrained_minus_random`` minus the embedding output's, paired over the
+        tweets); ``best_layer`` per model.
     """
     texts, y, topics, inside = _sample_arrays()
     correct, correct_in = _correct(lm, texts, y, inside)
@@ -139,6 +141,8 @@ def layer_probes(lm) -> dict:
         "pretrained_minus_random": [paired_bootstrap_diff(pre[i], rnd[i]) for i in layers],
         "pretrained_minus_topic": [paired_bootstrap_diff(pre[i], topic_ok) for i in layers],
         "random_best_minus_topic": paired_bootstrap_diff(rnd[best["random"]], topic_ok),
+        # does the gain grow with depth? the paired difference of the two gains on the same tweets
+        "gain_last_minus_embeddings": paired_bootstrap_diff(pre[-1] - rnd[-1], pre[0] - rnd[0]),
         "within_pretrained_minus_random": [paired_bootstrap_diff(pin[i], rin[i]) for i in layers],
     }
 
@@ -159,7 +163,7 @@ def _layer_probes(ctx: StudyContext) -> dict:
     ctx.record("random_best_layer", best["random"])
     ctx.record("random_best_accuracy", acc["random"][best["random"]])
     for key in ("accuracy", "topic_only", "pretrained_minus_random", "pretrained_minus_topic",
-                "random_best_minus_topic", "within_topic", "within_n", "within_accuracy", "within_majority",
+                "random_best_minus_topic", "gain_last_minus_embeddings", "within_topic", "within_n", "within_accuracy", "within_majority",
                 "within_pretrained_minus_random"):
         ctx.record(key, d[key])
     return {k: d[k] for k in ("n", "within_topic", "within_n", "n_classes", "table", "within_table", "topic_only",

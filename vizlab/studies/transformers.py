@@ -13,6 +13,8 @@ ARCH_BATCH = ["O gato está em cima do teclado.", "Bom dia!"]
 PROMPT = "O gato está em cima do"
 TEMPERATURES = (0.5, 1.0, 2.0)
 TOP_K = 10
+GENERATION_SEEDS = (0, 1)  # two samples per temperature, each with its own fixed seed
+GENERATION_TOKENS = 12
 
 
 def architecture(lm, texts=ARCH_BATCH) -> dict:
@@ -64,8 +66,9 @@ def softmax_temperature(lm, prompt: str, *, temperatures=TEMPERATURES, k: int = 
 
 
 @study("transformers_softmax_temperature",
-    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": None,
-            "temperatures": list(TEMPERATURES), "prompt": PROMPT, "top_k": TOP_K},
+    inputs={"models": ["gemma-270m"], "data": f"prompt {PROMPT!r}", "n": 1, "seed": list(GENERATION_SEEDS),
+            "temperatures": list(TEMPERATURES), "prompt": PROMPT, "top_k": TOP_K,
+            "generation": f"sampling, {GENERATION_TOKENS} new tokens, no top-k/top-p"},
 )
 def _softmax_temperature(ctx: StudyContext) -> dict:
     d = softmax_temperature(ctx.model("gemma-270m"), PROMPT)
@@ -74,4 +77,18 @@ def _softmax_temperature(ctx: StudyContext) -> dict:
     for T, p, h in zip(TEMPERATURES, d["probs"], d["entropy"]):
         ctx.record(f"T{T:g}_top1_prob", round(float(p[0]), 4))
         ctx.record(f"T{T:g}_entropy_nats", round(float(h), 3))
+    d["samples"] = generations(ctx.model("gemma-270m"), PROMPT)
+    ctx.record("samples", d["samples"])
     return d
+
+
+def generations(lm, prompt: str, *, temperatures=TEMPERATURES, seeds=GENERATION_SEEDS,
+                max_new_tokens: int = GENERATION_TOKENS) -> dict:
+    """What ``lm`` writes after ``prompt`` at each temperature, one text per seed.
+
+    Returns ``{"T0.5": [text_seed0, text_seed1, ...], ...}`` (continuations only, whitespace-trimmed).
+    """
+    from vizlab.extraction.generation import sample_text
+
+    return {f"T{T:g}": [" ".join(sample_text(lm, prompt, temperature=T, seed=s, max_new_tokens=max_new_tokens).split())
+                        for s in seeds] for T in temperatures}
