@@ -235,7 +235,7 @@ def test_page_hover_shows_the_row(greedy, tmp_path):
         page.wait_for("document.body.getAttribute('data-rendered') === '1'", timeout=30)
         assert page.eval("document.documentElement.getAttribute('data-errors')") == ""
         box = page.eval(f"(() => {{ const r = document.querySelector('#text .gen[data-row=\"{row}\"]')"
-                        ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+                        ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         page.mouse("mouseMoved", *box)
         page.wait_for(f"document.body.getAttribute('data-row') === '{row + 1}'", timeout=10)
         got = page.eval("[...document.querySelectorAll('#text .tok')].map(s => s.getAttribute('data-score'))")

@@ -51,7 +51,7 @@ def generation_attribution(lm, prompt: str, n: int, *, method: str = "integrated
 
 @study("attribution_generation",
     inputs={"models": [DECODER], "prompt": GENERATION_PROMPT, "n_generated": N_GENERATED, "decoding": "greedy",
-            "method": f"integrated_gradients, n_steps={GENERATION_STEPS}", "seed": None},
+            "method": "integrated_gradients", "n_steps": GENERATION_STEPS, "seed": None},
 )
 def _attribution_generation(ctx: StudyContext) -> dict:
     d = generation_attribution(ctx.model(DECODER), GENERATION_PROMPT, N_GENERATED, n_steps=GENERATION_STEPS)
