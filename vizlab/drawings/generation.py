@@ -22,8 +22,10 @@ WIDTH_IN = 183 / 25.4  # Nature's double column
 def _title(src, tr: Lang) -> str:
     gen = "".join(src["tokens"][src["n_prompt"]:]).replace("␣", " ")
     worst = tr.pct(float(np.max(src["gaps"])), 1)
-    return tr.t(f"{src['model']}: “{src['prompt']}” → “{gen.strip()}” (gulosa); lacuna de completude ≤ {worst}",
-                f"{src['model']}: “{src['prompt']}” → “{gen.strip()}” (greedy); completeness gap ≤ {worst}")
+    return tr.t(f"{src['model']}: “{src['prompt']}” → “{gen.strip()}”\n"
+                f"decodificação gulosa; lacuna de completude ≤ {worst} em cada linha",
+                f"{src['model']}: “{src['prompt']}” → “{gen.strip()}”\n"
+                f"greedy decoding; completeness gap ≤ {worst} in every row")
 
 
 def draw_generation_attribution(src, *, lang: str = "pt", fig=None):
@@ -50,7 +52,7 @@ def draw_generation_attribution(src, *, lang: str = "pt", fig=None):
         ax = fig.add_subplot()
         r = plot_generation_attribution(src["matrix"], tokens=src["tokens"], n_prompt=int(src["n_prompt"]),
                                         gaps=src["gaps"], lang=lang, ax=ax)
-        ax.set_title(_title(src, tr), fontsize=8, loc="left", pad=14)
+        ax.set_title(_title(src, tr), fontsize=8, loc="left", pad=16)
         return r
 
 

@@ -177,7 +177,7 @@ def plot_generation_attribution(matrix, *, tokens: Sequence[str], n_prompt: int,
         _, ax = plt.subplots(figsize=(max(4.0, 0.33 * n_cols + 2.2), max(2.5, 0.28 * n_gen + 1.6)))
     r = heatmap(m, ax=ax, xticklabels=list(tokens), yticklabels=list(tokens[n_prompt:]), mask=causal,
                 mask_color="white", cmap=DIVERGING_CMAP, norm=Normalize(-lim, lim), xrotation=60, lang=lang,
-                cbar=cbar, cbar_label=tt["cbar"], cbar_kws={"fraction": 0.035, "pad": 0.11 if gaps is not None else 0.02})
+                cbar=cbar, cbar_label=tt["cbar"], cbar_kws={"fraction": 0.035, "pad": 0.09 if gaps is not None else 0.02})
     for lab in ax.get_xticklabels():
         lab.set_ha("right")
         lab.set_rotation_mode("anchor")
