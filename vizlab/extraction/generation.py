@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.attribution import METHODS, Attribution, _inputs, _task, attribute_encoded
-from vizlab.extraction.batching import one_text
-from vizlab.extraction.models import LoadedModel
+from vizlab.extraction.attribution import METHODS, Attribution, attribute_encoded, is_classifier
+from vizlab.extraction.batching import model_inputs, one_text
+from vizlab.extraction.forward import encode
+from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.tokens import display_tokens
 
 __all__ = ["GenerationAttribution", "generate_ids", "attribute_generation", "MAX_NEW_TOKENS"]
@@ -212,12 +213,17 @@ def attribute_generation(lm: LoadedModel, prompt: str, n: int = 10, *, method: s
         missing seed when sampling, an unknown method.
     """
     texts = one_text(prompt, caller="attribute_generation")
-    if _task(lm) != "next-token":
-        raise ValueError(f"{lm.name!r} is a classifier: generation needs a decoder such as 'gemma-270m'")
+    check_model(lm)
+    head = lm.model.get_output_embeddings() if hasattr(lm.model, "get_output_embeddings") else None
+    if is_classifier(lm) or lm.kind != "decoder" or head is None:
+        raise ValueError(f"{lm.name!r} has no language-model head to generate with: use a decoder such as "
+                         "'gemma-270m'")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
-    inputs = _inputs(lm, texts[0])
+    enc = encode(lm, texts)  # the forward-pass entry's tokenisation, as vizlab.attribute's
+    inputs = model_inputs(lm, enc)
     inputs.pop("token_type_ids", None)
+    inputs["special_tokens_mask"] = enc["special_tokens_mask"].to(lm.device)
     if generated is None:
         how = _check_sampling(n, temperature, seed)
         new = generate_ids(lm, inputs, n, temperature=temperature, seed=seed)
