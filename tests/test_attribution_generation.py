@@ -295,3 +295,40 @@ def test_cli_generate_bad_options(decoder_dir, tmp_path, capsys, extra, match):
         args += ["-o", str(tmp_path / "x.png")]
     assert main(args) == 2
     assert match in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------- the report's figure
+
+
+def test_shipped_figure_keeps_every_row_within_the_gap():
+    """The report's figure (Gemma, a Portuguese prompt, 10 greedy tokens): every row's completeness gap
+    within 5 %, and the source data says the same as the manifest."""
+    from pathlib import Path
+
+    from vizlab.figures.manifest import read_manifest
+    from vizlab.sourcedata import load_source_data
+    from vizlab.studies.generation import MAX_GAP, N_GENERATED
+
+    figures = Path(__file__).resolve().parents[1] / "figures"
+    entry = next(e for e in read_manifest(figures) if e["id"] == "attribution_generation")
+    res, src = entry["results"], load_source_data(figures / "attribution_generation.data.json")
+    assert res["n_generated"] == N_GENERATED == len(src["gaps"]) and res["rows_within_gap"] == N_GENERATED
+    assert max(src["gaps"]) <= MAX_GAP and res["max_gap"] == pytest.approx(max(src["gaps"]), rel=1e-2)
+    m = np.asarray(src["matrix"])
+    causal = np.arange(m.shape[1])[None] >= src["n_prompt"] + np.arange(m.shape[0])[:, None]
+    assert np.isnan(m[causal]).all() and np.isfinite(m[~causal]).all()
+    # completeness from the source data alone: each row sums to its logit difference, up to its gap
+    diff = np.asarray(src["target_scores"]) - np.asarray(src["baseline_scores"])
+    np.testing.assert_allclose(np.abs(np.nansum(m, 1) - diff) / np.abs(diff), src["gaps"], atol=1e-6)
+
+
+def test_gemma_portuguese_greedy(gemma):
+    """The shipped Gemma: greedy ids are model.generate's, and integrated gradients with 50 steps keep
+    every row's gap within 5 %."""
+    g = attribute_generation(gemma, "O Brasil é o maior país da", 2)
+    enc = gemma.tokenizer("O Brasil é o maior país da", return_tensors="pt")
+    with torch.no_grad():
+        out = gemma.model.generate(**enc, max_new_tokens=2, do_sample=False)
+    np.testing.assert_array_equal(g.generated_ids, out[0, enc["input_ids"].shape[1]:].numpy())
+    assert g.display[0] == "<bos>" and g.special_mask[0] and (g.matrix[:, 0] == 0).all()
+    assert (g.relative_deltas < 0.05).all()
