@@ -62,7 +62,7 @@ def _field(x, name, default=None):
     return x.get(name, default) if isinstance(x, Mapping) else getattr(x, name, default)
 
 
-def generation_data(g, *, decimals: int = 4) -> dict:
+def _page_data(g, *, decimals: int = 4) -> dict:
     """The page's data from a :class:`~vizlab.extraction.generation.GenerationAttribution` or its source
     data (a dict with ``tokens`` as shown, ``n_prompt``, ``matrix``, ``gaps``, ``probabilities``, ``model``,
     ``prompt``, ``method``)."""
@@ -87,7 +87,7 @@ def generation_data(g, *, decimals: int = 4) -> dict:
 
 
 def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
-    """The page as one HTML string (see the module docstring); ``g`` as in :func:`generation_data`.
+    """The page as one HTML string (see the module docstring); ``g`` as in :func:`_page_data`.
 
     The URL hash ``#row=3`` (generated tokens counted from 1) opens the page with that row shown.
     """
@@ -96,7 +96,7 @@ def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
     tr = Lang(lang)
     ui = {k: tr(v) for k, v in UI_KEYS.items()}
     data = {"labels": ui, "lang": lang, "cmap": list(DIVERGING_STOPS), "highlight": HIGHLIGHT,
-            **generation_data(g, decimals=decimals)}
+            **_page_data(g, decimals=decimals)}
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     js = resources.files("vizlab.interactive").joinpath("generation.js").read_text(encoding="utf-8")
     from vizlab.interactive.html import _ERRORS
