@@ -31,6 +31,8 @@ _LAZY = {
     "iter_corpus": "vizlab.corpus_store",
     "finetune": "vizlab.extraction.finetune",
     "attribute": "vizlab.extraction.attribution",
+    "attribute_generation": "vizlab.extraction.generation",
+    "GenerationAttribution": "vizlab.extraction.generation",
     "project": "vizlab.analysis.projection",
     "Activations": "vizlab.activations",
     "datasets": "vizlab.datasets",

@@ -10,6 +10,7 @@
     vizlab embed data.csv --text-col C [--label-col L] [--sep S] [--encoding E] -o vectors.parquet   (every row, resumable shards)
     vizlab predict "O gato está em cima do" [--model gemma-270m] [--top-k 10] -o bars.png
     vizlab attribute "the actors were brilliant" [--model sentiment|gemma-270m|FOLDER] [--target LABEL] -o out.png
+    vizlab attribute "O Brasil é o maior país da" --generate 10 [--temperature T --seed S] -o out.png [--html out.html]
 
 Each command runs the study the report uses (:mod:`vizlab.studies`) on your input and draws its
 result with the report's drawing (:mod:`vizlab.drawings`), in the report's style, in ``--lang``.
@@ -337,17 +338,70 @@ def cmd_predict(args) -> int:
 
 
 def cmd_attribute(args) -> int:
+    if args.generate is not None:
+        return _attribute_generation(args)
+    for opt, value in (("--temperature", args.temperature), ("--seed", args.seed), ("--html", args.html)):
+        if value is not None:
+            raise CLIError(f"{opt} is for generated text: add --generate N (how many tokens to generate)")
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.drawings.mechanics import draw_attribution
     from vizlab.studies.attribution import attribution, attribution_model
 
-    lm = attribution_model(args.model)
+    lm = attribution_model(args.model or "sentiment")
     _say_text_fit(tr, lm, [args.text], "attribute")
     a = attribution(lm, args.text, target=args.target)
     _draw(out, draw_attribution, a, lang=args.lang, overwrite=args.overwrite)
     print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
     for tok, sc in zip(a["tokens"], a["scores"]):
         print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
+    return 0
+
+
+def _attribute_generation(args) -> int:
+    """``vizlab attribute PROMPT --generate N``: the attribution of each generated token (figure and/or page)."""
+    if args.target is not None:
+        raise CLIError("--target explains one next token; with --generate every generated token is explained: "
+                       "leave --target out")
+    if not 1 <= args.generate <= 256:
+        raise CLIError(f"--generate must be from 1 to 256 tokens, got {args.generate}")
+    temperature = args.temperature or None
+    if temperature is not None and temperature < 0:
+        raise CLIError(f"--temperature must be 0 (greedy) or positive, got {args.temperature}")
+    if temperature is not None and args.seed is None:
+        raise CLIError("sampling (--temperature > 0) needs --seed S, so the same command gives the same text")
+    if temperature is None and args.seed is not None:
+        raise CLIError("--seed is for sampling: add --temperature T (> 0); greedy decoding needs no seed")
+    tr, out = _text_command(args, (*_IMAGE_SUFFIXES, ".html"),
+                            empty="the prompt is empty: pass the beginning of a text in quotes")
+    html_out = _out_path(args.html, (".html",)) if args.html else None
+    for problem in _prompt_spaces(args.text):
+        print(f"vizlab attribute: {tr(problem, prompt=args.text.strip(_SPACES))}", file=sys.stderr)
+    from vizlab.drawings.generation import draw_generation_attribution
+    from vizlab.interactive.generation import generation_html
+    from vizlab.studies.generation import generation_attribution
+
+    lm = _load(args.model or "gemma-270m")
+    _say_text_fit(tr, lm, [args.text], "attribute")
+    d = generation_attribution(lm, args.text, args.generate, temperature=temperature, seed=args.seed)
+    written = []
+    for path in (out, html_out):
+        if path is None:
+            continue
+        if path.suffix.lower() == ".html":
+            _write(path, generation_html(d, lang=args.lang).encode("utf-8"), args.overwrite)
+        else:
+            _draw(path, draw_generation_attribution, d, lang=args.lang, overwrite=args.overwrite)
+        written.append(str(path))
+    how = tr.t("gulosa", "greedy") if temperature is None else f"T={tr.num(temperature, 2)}, seed={args.seed}"
+    print(f"{'  '.join(written)}  ({lm.name}, {d['method']}, {how}, "
+          f"{tr.t('lacuna máxima', 'max gap')} {tr.pct(float(max(d['gaps'])), 1)})")
+    n_prompt, tokens = d["n_prompt"], d["tokens"]
+    for i, tok in enumerate(tokens[n_prompt:]):
+        row = d["matrix"][i]
+        top = [j for j in sorted(range(n_prompt + i), key=lambda j: -abs(row[j])) if not d["special"][j]][:3]
+        sources = ", ".join(f"{tokens[j]} {tr.signed(float(row[j]), 2)}" for j in top)
+        print(f"  {tok:<14} p={tr.pct(float(d['probabilities'][i]), 1):>7}  {tr.t('lacuna', 'gap')} "
+              f"{tr.pct(float(d['gaps'][i]), 1):>6}  <- {sources}")
     return 0
 
 
@@ -438,7 +492,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("text", help="the sentence, in quotes")
     t.add_argument("--target", metavar="LABEL",
                    help="class name (classifier) or next token (decoder); default: the predicted one")
-    common(t, "sentiment", ".png, .svg or .pdf")
+    t.add_argument("--generate", type=int, metavar="N",
+                   help="let a decoder continue the text by N tokens and attribute each generated token to the "
+                        "prompt and the tokens before it (default model then: gemma-270m; -o may end in .html "
+                        "for the offline page: hover a generated token to see what it rests on)")
+    t.add_argument("--temperature", type=float, metavar="T",
+                   help="with --generate: sample at temperature T (needs --seed); default: greedy")
+    t.add_argument("--seed", type=int, metavar="S", help="with --generate --temperature: the sampling seed")
+    t.add_argument("--html", metavar="FILE", help="with --generate: also write the offline page (.html)")
+    common(t, "sentiment", ".png, .svg or .pdf; .html with --generate")
+    t.set_defaults(model=None)
+    for action in t._actions:
+        if action.dest == "model":
+            action.help = ("preset, local model folder or cached hub id (default: sentiment; with --generate: "
+                           "gemma-270m)")
     t.set_defaults(func=cmd_attribute)
     return p
 

@@ -8,12 +8,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
 
-from vizlab.i18n import fmt_num, get_lang
+from vizlab.i18n import fmt_num, fmt_pct, get_lang
 from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
-__all__ = ["plot_attribution_strips", "plot_attribution_vs_attention"]
+__all__ = ["plot_attribution_strips", "plot_attribution_vs_attention", "plot_generation_attribution"]
 
 
 def _texts(lang: str, text: dict | None) -> dict[str, str]:
@@ -130,3 +130,84 @@ def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low
     localize_axes(ax, lang=lang, axis="y")
     return PlotResult(ax_=ax, axes_={"tau": ax}, artists_={"bars": bars, "strips": strips, "reference": ref_line},
                       values_={"tau_mean": m})
+
+
+def plot_generation_attribution(matrix, *, tokens: Sequence[str], n_prompt: int, gaps=None, vmax: float | None = None,
+                                text: dict | None = None, lang: str = "pt", ax=None, cbar: bool = True,
+                                fontsize: float = 7.5) -> PlotResult:
+    """Attribution of each generated token (rows) to the prompt and the tokens generated before it (columns).
+
+    Signed values on a diverging map centred on 0, one scale for every row; the causal cells (a token's
+    own position and after) are left blank; a frame marks each row's largest source (special tokens
+    aside: they are never attributed), a line separates the prompt from the generated columns.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_generated, n_prompt + n_generated)
+        NaN where a row cannot look (:attr:`vizlab.extraction.generation.GenerationAttribution.matrix`).
+    tokens : list of str
+        All tokens as shown to readers (prompt, then generated).
+    n_prompt : int
+    gaps : ndarray of shape (n_generated,), optional
+        Relative completeness gap of each row, written at its right end.
+    vmax : float, optional
+        Half-range of the colour scale (default: the largest absolute value).
+    text : dict, optional
+        Replaces the catalogue's ``"attribution_gen.<name>"`` texts.
+    ax : Axes, optional
+        Drawn into (a new figure when None).
+
+    Returns
+    -------
+    PlotResult
+        ``im_``, ``colorbar_``, ``artists_["top"]`` (the frames), ``values_["top"]`` (column of each
+        row's largest source) and ``values_["vmax"]``.
+    """
+    from matplotlib.patches import Rectangle
+
+    tt = get_lang(lang).texts("attribution_gen", override=text)
+    m = np.asarray(matrix, dtype=float)
+    n_gen, n_cols = m.shape if m.ndim == 2 else (0, 0)
+    if m.ndim != 2 or n_cols != n_prompt + n_gen or len(tokens) != n_cols:
+        raise ValueError(f"matrix must have shape (n_generated, n_prompt + n_generated) and one token per column; "
+                         f"got {m.shape}, n_prompt={n_prompt}, {len(tokens)} tokens")
+    causal = np.arange(n_cols)[None, :] >= n_prompt + np.arange(n_gen)[:, None]
+    lim = float(vmax) if vmax is not None else (float(np.nanmax(np.abs(np.where(causal, np.nan, m)))) or 1.0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 0.33 * n_cols + 2.2), max(2.5, 0.28 * n_gen + 1.6)))
+    r = heatmap(m, ax=ax, xticklabels=list(tokens), yticklabels=list(tokens[n_prompt:]), mask=causal,
+                mask_color="white", cmap=DIVERGING_CMAP, norm=Normalize(-lim, lim), xrotation=60, lang=lang,
+                cbar=cbar, cbar_label=tt["cbar"], cbar_kws={"fraction": 0.035, "pad": 0.09 if gaps is not None else 0.02})
+    for lab in ax.get_xticklabels():
+        lab.set_ha("right")
+        lab.set_rotation_mode("anchor")
+    ax.tick_params(labelsize=fontsize)
+    ax.axvline(n_prompt - 0.5, color="0.25", lw=0.9)
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(n_gen - 0.5, -0.5)
+    ax.text(n_prompt / 2 - 0.5, -0.7, tt["prompt"], ha="center", va="bottom", fontsize=fontsize, color="0.3")
+    ax.text(n_prompt + n_gen / 2 - 0.5, -0.7, tt["continuation"], ha="center", va="bottom", fontsize=fontsize,
+            color="0.3")
+    ax.set_ylabel(tt["generated"], fontsize=fontsize + 0.5)
+    ax.set_xlabel(tt["sources"], fontsize=fontsize + 0.5)
+    top, frames = [], []
+    for i in range(n_gen):
+        row = np.where(causal[i] | ~np.isfinite(m[i]), -np.inf, m[i])
+        j = int(np.argmax(row))
+        top.append(j)
+        frames.append(ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="0.1", lw=1.1)))
+    gap_texts = []
+    if gaps is not None:
+        g = np.asarray(gaps, dtype=float)
+        if g.shape != (n_gen,):
+            raise ValueError(f"gaps must have one value per generated token ({n_gen}), got shape {g.shape}")
+        ax.text(n_cols - 0.3, -0.7, tt["gap"], ha="left", va="bottom", fontsize=fontsize, color="0.3")
+        for i, v in enumerate(g):
+            gap_texts.append(ax.text(n_cols - 0.3, i, fmt_pct(v, 1, lang=lang), ha="left", va="center",
+                                     fontsize=fontsize, color="0.3"))
+    if r.colorbar_ is not None:
+        r.colorbar_.ax.tick_params(labelsize=fontsize)
+        r.colorbar_.set_label(tt["cbar"], fontsize=fontsize)
+    return PlotResult(ax_=ax, im_=r.im_, colorbar_=r.colorbar_,
+                      artists_={"top": frames, "gaps": gap_texts},
+                      values_={"top": top, "vmax": lim, "causal": causal})

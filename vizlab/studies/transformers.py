@@ -88,7 +88,7 @@ def generations(lm, prompt: str, *, temperatures=TEMPERATURES, seeds=GENERATION_
 
     Returns ``{"T0.5": [text_seed0, text_seed1, ...], ...}`` (continuations only, whitespace-trimmed).
     """
-    from vizlab.extraction.generation import sample_text
+    from vizlab.extraction.sampling import sample_text
 
     return {f"T{T:g}": [" ".join(sample_text(lm, prompt, temperature=T, seed=s, max_new_tokens=max_new_tokens).split())
                         for s in seeds] for T in temperatures}
