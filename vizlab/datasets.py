@@ -33,8 +33,7 @@ import pandas as pd
 
 from vizlab.tables import read_rows
 
-__all__ = ["load_sentiment", "load_csv", "sample_csv", "sentiment_path", "topic_of", "LABELS", "TOPICS",
-           "TOPIC_RULES"]
+__all__ = ["load_sentiment", "load_csv", "sentiment_path", "topic_of", "LABELS", "TOPICS", "TOPIC_RULES"]
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -140,22 +139,3 @@ def load_csv(
     """
     rows = read_rows(path, text_col, label_col, encoding=encoding, sep=sep).sample(n, seed=seed)
     return rows.frame.drop(columns="row")
-
-
-def sample_csv() -> Path:
-    """The small CSV shipped with vizlab for a first map: 60 real tweets of the sentiment corpus.
-
-    Columns ``text``, ``sentiment`` (20 ``negative``, 20 ``neutral``, 20 ``positive``, as the corpus
-    labels them) and ``topic`` (:func:`topic_of`); English, without links or coarse words. From the
-    command line (in a clone, the file is ``vizlab/data/sample_posts.csv``)::
-
-        vizlab embed "$(python -c 'import vizlab.datasets as d; print(d.sample_csv())')" \\
-            --text-col text --label-col sentiment -o map.png
-
-    >>> df = load_csv(sample_csv(), "text", "sentiment")
-    >>> len(df), sorted(df.label.unique())
-    (60, ['negative', 'neutral', 'positive'])
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("vizlab") / "data" / "sample_posts.csv"))

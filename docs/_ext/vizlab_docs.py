@@ -215,6 +215,11 @@ def write_tutorial() -> None:
         text = "".join(cell["source"])
         text = text.replace("](../REPORT.md)", "](../gallery/index.md)")
         cell["source"] = text
+    note = ("```{note}\nThis page is `notebooks/explore.ipynb` as committed, with the outputs it was saved with: "
+            "the site does not run it (no model runs while the site is built). `tests/test_notebook.py` runs it "
+            "in a fresh kernel and checks that the saved outputs are still what it prints. Open it in Jupyter to "
+            "run it with your own sentences; it is in Portuguese, as the report is.\n```\n")
+    nb["cells"].insert(1, {"cell_type": "markdown", "id": "vizlab-docs-note", "metadata": {}, "source": note})
     _write(TUTORIAL / "explore.ipynb", json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
 
 
