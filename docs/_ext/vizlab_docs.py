@@ -298,6 +298,19 @@ def resolve_vizlab_names(app, env, node, contnode):
             ref = domain.resolve_xref(env, node["refdoc"], app.builder, reftype, name, new, contnode)
             if ref is not None:
                 return ref
+    # A short name in a context Sphinx does not carry (an autosummary table's summary line): the one
+    # documented vizlab object of that name, inside the package the target names (``vizlab.plot.PlotResult``
+    # is ``vizlab.plot.display.PlotResult``). Ambiguous names stay broken.
+    prefix, _, last = target.rpartition(".")
+    if not last.isidentifier():
+        return None
+    matches = [name for name in domain.objects
+               if name.startswith("vizlab.") and name.endswith("." + last)
+               and (not prefix or name.startswith(prefix + "."))]
+    if len(matches) == 1:
+        new = node.deepcopy()
+        new["reftarget"], new["reftype"] = matches[0], "obj"
+        return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", matches[0], new, contnode)
     return None
 
 
@@ -332,7 +345,17 @@ def _visit_block_math(self, node):
     raise nodes.SkipNode
 
 
+def drop_stale_stubs(app) -> None:
+    """Remove API stubs of objects that no longer exist (autosummary writes stubs, never deletes them), so a
+    renamed or moved function does not break an incremental build."""
+    stubs = DOCS / "api" / "generated"
+    for stub in stubs.glob("*.rst") if stubs.exists() else ():
+        if _lookup(stub.stem) is None:
+            stub.unlink()
+
+
 def setup(app):
+    app.connect("builder-inited", drop_stale_stubs, priority=400)  # before autosummary (500) regenerates
     app.add_html_math_renderer("vizlab_mathtext", inline_renderers=(_visit_inline_math, None),
                                block_renderers=(_visit_block_math, None))
     app.connect("builder-inited", generate)

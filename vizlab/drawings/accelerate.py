@@ -9,7 +9,7 @@ from vizlab.sourcedata import SourceData
 
 def draw_data_parallel(src, *, lang: str = "pt", fig=None):
     """The per-step loss of both runs and each process's share of a batch, of a
-    :func:`vizlab.studies.accelerate.data_parallel` result; returns the :class:`~vizlab.plot.display.PlotResult`."""
+    :func:`vizlab.studies.accelerate.data_parallel` result; returns the :class:`~vizlab.plot.PlotResult`."""
     return plot_data_parallel(src["loss_one"], src["loss_many"], src["shares"], fig=fig, lang=lang)
 
 

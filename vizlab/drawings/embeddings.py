@@ -97,7 +97,7 @@ def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult
 
     Without labels every point gets one colour and no legend; with labels (text as written: "4,5" stays
     "4,5") the legend stands right of the map, off the points. The title says the method, the model,
-    the number of texts and the seed. Returns the :class:`~vizlab.plot.display.PlotResult`.
+    the number of texts and the seed. Returns the :class:`~vizlab.plot.PlotResult`.
     """
     tr = Lang(lang)
     axis = _AXES[src["method"]]

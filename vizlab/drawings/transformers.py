@@ -25,7 +25,7 @@ N_CLASSES = 3  # the sentiment classes of the fine-tuning section (negative, neu
 
 
 def architecture_stages(s, t) -> tuple[list[Stage], tuple[int, int, str], list]:
-    """Boxes of the diagram from an :class:`~vizlab.extraction.architecture.ArchitectureSummary`; ``t(pt, en)`` picks the language.
+    """Boxes of the diagram from an :class:`ArchitectureSummary`; ``t(pt, en)`` picks the language.
 
     Returns the stack of stages, the repeated block ``(first, last, label)`` and the heads drawn side
     by side on top: for an encoder, the sequence classifier as transformers builds it ([CLS] vector
@@ -122,7 +122,7 @@ def _architecture(src: SourceData, ctx: DrawContext):
 
 def draw_softmax_temperature(src, *, lang: str = "pt", fig=None):
     """The logits and the softmax at each temperature of a :func:`vizlab.studies.transformers.softmax_temperature`
-    result; returns the :class:`~vizlab.plot.display.PlotResult`."""
+    result; returns the :class:`~vizlab.plot.PlotResult`."""
     from vizlab.i18n import Lang
 
     tr = Lang(lang)

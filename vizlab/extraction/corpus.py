@@ -58,7 +58,7 @@ __all__ = ["embed_corpus", "load_corpus", "iter_corpus", "read_chunks", "write_s
 
 class OutputExistsError(ValueError):
     """The output folder holds another run: the message says how to go on, and that ``overwrite=True``
-    starts over (``vizlab embed``: ``--overwrite``, see :meth:`OutputExistsError.naming`)."""
+    starts over (``vizlab embed``: ``--overwrite``, see :meth:`naming`)."""
 
     def __init__(self, problem: str, ways: str, option: str = "overwrite=True"):
         self.problem, self.ways, self.option = problem, ways, option
