@@ -95,7 +95,7 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "secondary_sidebar_items": ["page-toc"],
     "use_edit_page_button": False,
-    "default_mode": "auto",  # an empty mode is a console error on the first visit
     "header_links_before_dropdown": 5,
 }
 html_sidebars = {"index": [], "getting-started": []}
+html_context = {"default_mode": "auto"}  # without it the theme logs a console error on a first visit

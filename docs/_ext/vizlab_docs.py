@@ -324,7 +324,9 @@ def _math_svg(latex: str) -> str:
 
     tex = " ".join(latex.split()).replace(r"\lVert", r"\Vert").replace(r"\rVert", r"\Vert")
     buf = io.BytesIO()
-    mathtext.math_to_image(f"${tex}$", buf, format="svg", dpi=100)
+    from matplotlib.font_manager import FontProperties
+
+    mathtext.math_to_image(f"${tex}$", buf, prop=FontProperties(size=15), format="svg", dpi=100)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     from html import escape
 
