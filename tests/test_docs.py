@@ -171,7 +171,7 @@ def test_readme_quick_start_draws_the_sample_map_as_written(tmp_path):
 
     assert Image.open(tmp_path / "map.png").size[0] > 500
     page = (tmp_path / "map.html").read_text(encoding="utf-8")
-    assert "Can driverless cars handle torrential rain" in page  # a tweet of the sample, for hovering
+    assert "torrential rain? Like every summer afternoon" in page  # a tweet of the sample, shown on hover
 
 
 def test_the_sample_csv_is_package_data():
