@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-lock
 # Parallel figure workers (each single-threaded, so the bytes never depend on this number).
 JOBS ?= auto
 
-.PHONY: figures check-figures test test-fast install dev lock bench lint
+.PHONY: figures check-figures test test-fast install dev lock bench lint docs
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,13 @@ test: $(STAMP)
 # The everyday loop: no real models, no all-figures build, no browser, no process groups.
 test-fast: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow" $(ARGS)
+
+# The documentation site (Sphinx + PyData theme + numpydoc + myst-nb), offline, into docs/_build/html.
+# Strict: a warning (a broken cross-reference or link included) fails it. Runs no model: a few minutes.
+DOCS_OUT ?= docs/_build/html
+docs: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -b html -j auto -W --keep-going -n -q docs $(DOCS_OUT)
+	@echo "open $(DOCS_OUT)/index.html"
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_extract.py

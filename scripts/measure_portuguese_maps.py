@@ -1,6 +1,6 @@
 """How well do MiniLM and Gemma-3-270m's mean-pooled last-layer states separate Portuguese reviews?
 
-The numbers README quotes ("Your own model or data"): 30 short product reviews written for vizlab
+The numbers the documentation quotes (docs/how-to/csv-map.md, "Portuguese texts"): 30 short product reviews written for vizlab
 (``tests/data/pt_reviews.csv``: 10 positive, 10 negative, 10 neutral), embedded with
 ``vizlab.embed(..., pooling="mean")``; for each model, the share of each review's 5 nearest
 neighbours (cosine) that share its label, and the cosine silhouette of the labels.

@@ -251,9 +251,12 @@ def test_the_legend_stands_off_the_points(method):
 
 
 def test_readme_plots_display_tokens():
-    """README's Python examples pass tokens to the plot functions as the CLI shows them (``␣gato``,
-    no ``##to``): through :func:`vizlab.tokens.display_tokens`, never the raw ``acts.tokens``."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    raw = re.findall(r"plot_\w+\([^\n]*tokens=\w+(?:\[\d+\])?\.tokens", readme)
-    assert not raw, raw
-    assert "display_tokens(acts[0].tokens)" in readme
+    """The documented Python examples (README and the site's pages) pass tokens to the plot functions as
+    the CLI shows them (``␣gato``, no ``##to``): through :func:`vizlab.tokens.display_tokens`, never the raw
+    ``acts.tokens``."""
+    root = Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("**/*.md"))]
+    for page in pages:
+        raw = re.findall(r"plot_\w+\([^\n]*tokens=\w+(?:\[\d+\])?\.tokens", page.read_text(encoding="utf-8"))
+        assert not raw, (page, raw)
+    assert "display_tokens(acts[0].tokens)" in (root / "docs" / "how-to" / "attention.md").read_text(encoding="utf-8")

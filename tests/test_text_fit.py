@@ -125,7 +125,7 @@ def test_real_minilm_warns_and_gemma_does_not(minilm, gemma):
 
 @pytest.mark.models
 def test_gemma_pooled_states_separate_portuguese_reviews_better_than_minilm(minilm, gemma):
-    """README's numbers: on 30 Portuguese reviews Gemma's mean-pooled last layer puts reviews of
+    """The documentation's numbers (docs/how-to/csv-map.md): on 30 Portuguese reviews Gemma's mean-pooled last layer puts reviews of
     the same label together more often than MiniLM, which is at chance."""
     import sys
     from pathlib import Path

@@ -8,7 +8,7 @@ prediction (``[CLS]`` for a BERT classifier) pays to each token, averaged over h
 layer. Special tokens are left out of both rankings (attribution leaves them at 0 by
 construction, attention piles onto them as a sink).
 
->>> kendall_tau([1, 2, 3, 4], [1, 3, 2, 4])
+>>> float(kendall_tau([1, 2, 3, 4], [1, 3, 2, 4]))
 0.6666666666666666
 """
 

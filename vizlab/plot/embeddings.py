@@ -19,7 +19,7 @@ def marker_style(n: int) -> tuple[float, float]:
     """Marker area and alpha suited to ``n`` points (small and translucent for thousands).
 
     >>> marker_style(100), marker_style(3000)
-    ((30.0, 0.9), (6.0, 0.45))
+    ((30.0, 0.9), (4.0, 0.45))
     """
     s = float(np.clip(3000 / max(n, 1), 4, 30))
     alpha = float(np.clip(0.9 * np.sqrt(750 / max(n, 1)), 0.25, 0.9))
