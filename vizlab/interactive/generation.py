@@ -87,7 +87,8 @@ def _page_data(g, *, decimals: int = 4) -> dict:
 
 
 def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
-    """The page as one HTML string (see the module docstring); ``g`` as in :func:`_page_data`.
+    """The page as one HTML string (see the module docstring); ``g`` is a
+    :class:`~vizlab.extraction.generation.GenerationAttribution` or its source data.
 
     The URL hash ``#row=3`` (generated tokens counted from 1) opens the page with that row shown.
     """

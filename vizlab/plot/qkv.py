@@ -40,7 +40,7 @@ def plot_qkv_diagram(shapes: dict, *, tokens, query: int, scores_row, weights_ro
     ----------
     shapes : dict
         name -> shape (list of int) for ``x``, ``w_q``, ``q``, ``k``, ``v``, ``scores``, ``weights``,
-        ``z``, ``concat``, ``w_o``, ``output`` (:func:`vizlab.studies.attention.qkv_diagram`).
+        ``z``, ``concat``, ``w_o``, ``output`` (:func:`vizlab.studies.attention_qkv.qkv_diagram`).
     tokens : list of str
         The tokens of the sentence (``n_tokens``).
     query : int
