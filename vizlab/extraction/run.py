@@ -7,6 +7,7 @@ tokens, so a text's numbers never depend on its neighbours or on the batch size.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -16,7 +17,14 @@ from tqdm.auto import tqdm
 
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
-from vizlab.extraction.batching import length_limit, pad_batch, plan_batches, validate_texts
+from vizlab.extraction.batching import (
+    TruncationWarning,
+    length_limit,
+    pad_batch,
+    plan_batches,
+    validate_texts,
+    warn_truncated,
+)
 from vizlab.extraction.forward import no_grad, run
 from vizlab.extraction.language import warn_text_fit
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
@@ -353,7 +361,13 @@ def embed(
                     lidx, d.pooling, d.max_length, d.normalize, _threads(model))
 
     def compute():
-        feats, batches, _ = plan_batches(model, texts, max_length=d.max_length, batch_size=batch_size)
+        with warnings.catch_warnings(record=True) as caught:  # said below, on a cache hit too
+            warnings.simplefilter("always", TruncationWarning)
+            feats, batches, _ = plan_batches(model, texts, max_length=d.max_length, batch_size=batch_size)
+        cut = [w.message for w in caught if isinstance(w.message, TruncationWarning)]
+        for w in caught:
+            if not isinstance(w.message, TruncationWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
         with no_grad(), _progress(len(texts), "embed", progress) as bar:
@@ -372,6 +386,12 @@ def embed(
                         out[idx] = v.cpu().numpy()
                 del res
                 bar.update(len(idx))
-        return {"X": out}
+        return {"X": out, "cut": np.array([i for w in cut for i in w.indices], dtype=np.int64),
+                "cut_lengths": np.array([n for w in cut for n in w.lengths], dtype=np.int64)}
 
-    return store.get_or_compute(key, compute)["X"]
+    arrays = store.get_or_compute(key, compute)
+    if len(arrays["cut"]):
+        lengths = np.zeros(len(texts), dtype=np.int64)  # only the texts longer than the limit are named
+        lengths[arrays["cut"]] = arrays["cut_lengths"]
+        warn_truncated(lengths.tolist(), d.max_length, stacklevel=2)
+    return arrays["X"]
