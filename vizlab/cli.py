@@ -323,10 +323,9 @@ def _embed_vectors(args, tr, table) -> int:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
     print(_read_note(tr, table))
     lm = _load(args.model, attentions=False)  # no attention weights needed: the fast attention kernel
+    from vizlab.extraction.batching import TruncationWarning
     from vizlab.extraction.language import SAMPLE
     from vizlab.tables import read_rows
-
-    from vizlab.extraction.batching import TruncationWarning
 
     _say_text_fit(tr, lm, read_rows(table, args.text_col).sample(SAMPLE).frame["text"].tolist(), "embed")
     _say_definition(tr, lm, args.pooling)
