@@ -356,6 +356,7 @@ def embed(
     warn_text_fit(model, texts)
     all_layers = layer is None
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
+    last_only = lidx == model.n_layers
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
     key = cache_key("embed", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts,
                     lidx, d.pooling, d.max_length, d.normalize, _threads(model))
@@ -373,11 +374,13 @@ def embed(
         with no_grad(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
                 enc = pad_batch(model, [feats[i] for i in idx])
-                res, _ = run(model, enc, head=False, output_hidden_states=True)
+                # the last layer alone: last_hidden_state (the same tensor), without keeping every layer's
+                res, _ = run(model, enc, head=False, output_hidden_states=not last_only)
+                states = res.hidden_states if not last_only else {lidx: res.last_hidden_state}
                 mask = enc["attention_mask"].to(model.device)
-                ids = range(len(res.hidden_states)) if all_layers else [lidx]
+                ids = range(len(states)) if all_layers else [lidx]
                 for l in ids:
-                    v = _pool(res.hidden_states[l].float(), mask, d.pooling)
+                    v = _pool(states[l].float(), mask, d.pooling)
                     if d.normalize:
                         v = torch.nn.functional.normalize(v, dim=-1)
                     if all_layers:
