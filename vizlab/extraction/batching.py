@@ -122,9 +122,10 @@ class TruncationWarning(UserWarning):
     Attributes
     ----------
     indices : tuple of int
-        Positions of the truncated texts in the call's ``texts``.
+        Positions of the truncated texts in the call's ``texts`` (for
+        :func:`~vizlab.extraction.corpus.embed_corpus`'s one summary: their input rows).
     lengths : tuple of int
-        Their lengths in tokens before truncation.
+        Their lengths in tokens before truncation (empty in ``embed_corpus``'s summary).
     limit : int
         The limit they were cut to.
     """
