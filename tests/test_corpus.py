@@ -263,7 +263,7 @@ def test_peak_memory_does_not_grow_with_corpus_size(tmp_path):
 def test_cli_writes_vectors_and_resumes(tiny_bert, csv_path, tmp_path, monkeypatch, capsys):
     from vizlab import cli
 
-    monkeypatch.setattr(cli, "_load", lambda name: tiny_bert)
+    monkeypatch.setattr(cli, "_load", lambda name, **kwargs: tiny_bert)
     argv = ["embed", str(csv_path), "--text-col", "body", "--label-col", "sentiment",
             "-o", str(tmp_path / "vectors.parquet"), "--lang", "en"]
     assert cli.main(argv) == 0

@@ -131,7 +131,7 @@ def test_bad_options(tiny_bert, tiny_decoder):
     with pytest.raises(ValueError, match="pooling='cls'"):
         vizlab.embed(tiny_decoder, ["a"], pooling="cls", cache=False)
     with pytest.raises(ValueError, match="unknown pooling"):
-        vizlab.embed(tiny_bert, ["a"], pooling="max", cache=False)
+        vizlab.embed(tiny_bert, ["a"], pooling="sum", cache=False)
     with pytest.raises(TypeError, match="LoadedModel"):
         vizlab.extract("minilm", ["a"])
 

@@ -230,7 +230,7 @@ def cli_on_tiny_model(tiny_bert, monkeypatch):
     import vizlab.drawings.embeddings as drawings
     from vizlab import cli
 
-    monkeypatch.setattr(cli, "_load", lambda name: tiny_bert)
+    monkeypatch.setattr(cli, "_load", lambda name, **kwargs: tiny_bert)
     drawn = []
     real = drawings.draw_embedding_map
 

@@ -24,6 +24,7 @@ _LAZY = {
     "extract": "vizlab.extraction.run",
     "embed": "vizlab.extraction.run",
     "embed_layers": "vizlab.extraction.run",
+    "embedding_definition": "vizlab.extraction.run",  # pooling, max length, normalisation embed uses
     "embed_corpus": "vizlab.extraction.corpus",
     "text_fit": "vizlab.extraction.language",  # does the model read the text as written (Portuguese)
     "TextFitWarning": "vizlab.extraction.language",

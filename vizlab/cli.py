@@ -101,10 +101,53 @@ def _text_command(args, suffixes: Sequence[str], *, empty: str):
     return Lang(args.lang), out
 
 
-def _load(name: str):
+def _load(name: str, **kwargs):
     from vizlab.extraction.models import load_model
 
-    return load_model(name)
+    return load_model(name, **kwargs)
+
+
+def _say_definition(tr, lm, pooling):
+    """The line saying what a text's vector is (pooling, maximum length, normalisation, and whether the
+    model's sentence-transformers modules or vizlab's default say so); returns the definition."""
+    from vizlab.extraction.run import embedding_definition
+
+    d = embedding_definition(lm, pooling=pooling)
+    print(d.describe(tr.code))
+    return d
+
+
+def _say_cut(tr, n_cut: int, n_texts: int, limit: int, first_row: int) -> None:
+    """One line for every text cut at the maximum length (instead of a warning per call or per text)."""
+    if not n_cut:
+        return
+    print("vizlab embed: " + tr.t(
+        f"aviso: {tr.int(n_cut)} de {tr.count(n_texts, 'count.text')} com mais de {limit} tokens "
+        f"{'foi cortado' if n_cut == 1 else 'foram cortados'} em {limit}; o primeiro: linha {first_row} "
+        "(contada de 0, como a coluna 'row')",
+        f"warning: {tr.int(n_cut)} of {tr.count(n_texts, 'count.text')} longer than {limit} tokens "
+        f"{'was' if n_cut == 1 else 'were'} cut to {limit}; first: row {first_row} "
+        "(counted from 0, as the 'row' column)"), file=sys.stderr)
+
+
+def _embed_counting_cuts(lm, texts, pooling):
+    """``vizlab.embed`` with its TruncationWarning kept for :func:`_say_cut` (other warnings pass on):
+    the vectors and the positions of the texts cut."""
+    import warnings
+
+    from vizlab.extraction.batching import TruncationWarning
+    from vizlab.extraction.run import embed
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncationWarning)
+        X = embed(lm, texts, pooling=pooling)
+    cut = []
+    for w in caught:
+        if isinstance(w.message, TruncationWarning):
+            cut += list(w.message.indices)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return X, cut
 
 
 # The library's own warning (vizlab.extraction.language, in English): the CLI says it in --lang instead.
@@ -241,12 +284,14 @@ def cmd_embed(args) -> int:
     df = rows.frame
     if len(df) < 4:
         raise CLIError(f"{args.csv} has {Lang('en').count(len(df), 'count.usable_row')}; a map needs at least 4")
-    from vizlab.extraction.run import embed
     from vizlab.studies.embeddings import embedding_map
 
-    lm = _load(args.model)
+    lm = _load(args.model, attentions=False)  # no attention weights needed: the fast attention kernel
     _say_text_fit(tr, lm, df["text"].tolist(), "embed")
-    X = embed(lm, df["text"].tolist(), pooling=args.pooling)
+    d = _say_definition(tr, lm, args.pooling)
+    X, cut = _embed_counting_cuts(lm, df["text"].tolist(), args.pooling)
+    if cut:
+        _say_cut(tr, len(cut), len(df), d.max_length, int(df["row"].iloc[cut].min()))
     labels = df["label"].tolist() if "label" in df else None
     # big corpora: fit on a sample; few texts: n_neighbors/perplexity lowered by project() (and said so)
     data = embedding_map(X, args.method, seed=args.seed, labels=labels, model_name=lm.name)
@@ -278,19 +323,24 @@ def _embed_vectors(args, tr, table) -> int:
     if args.n is not None:
         raise CLIError("--n samples rows for a map; a .parquet/folder output embeds every row")
     print(_read_note(tr, table))
-    lm = _load(args.model)
+    lm = _load(args.model, attentions=False)  # no attention weights needed: the fast attention kernel
+    from vizlab.extraction.batching import TruncationWarning
     from vizlab.extraction.language import SAMPLE
     from vizlab.tables import read_rows
 
     _say_text_fit(tr, lm, read_rows(table, args.text_col).sample(SAMPLE).frame["text"].tolist(), "embed")
-    with warnings.catch_warnings():  # the rows left out are said once, in the summary line below
+    _say_definition(tr, lm, args.pooling)
+    with warnings.catch_warnings():  # the rows left out and the texts cut are said once, in the lines below
         warnings.filterwarnings("ignore", message=r"\d+ rows? without (text|a label)", category=UserWarning)
+        warnings.filterwarnings("ignore", category=TruncationWarning)
         try:
             run = embed_corpus(lm, args.csv, args.output, text_col=args.text_col, label_col=args.label_col,
                                pooling=args.pooling, encoding=table.encoding, sep=table.sep,
                                overwrite=args.overwrite)
         except OutputExistsError as err:
             raise CLIError(err.naming("--overwrite")) from None
+    if run.truncated:
+        _say_cut(tr, run.truncated, run.n_rows, run.max_length, run.truncated_rows[0])
     left_out = "; ".join(_left_out(tr, run.skipped_empty, run.skipped_unlabelled))
     print(f"{run.path}  ({tr.count(run.n_rows, 'count.vector', dim=run.dim)}, "
           f"{tr.count(run.n_shards, 'count.shard')}: {tr.count(run.computed, 'count.computed')}, "
@@ -450,8 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_attention)
 
     e = sub.add_parser("embed", help="2-D map of the embeddings of a CSV column",
-                       description="Embed each text of a CSV file (mean of the last layer) and "
-                                   "draw a 2-D map coloured by label.")
+                       description="Embed each text of a CSV file (the model's own sentence embedding: "
+                                   "a sentence-transformers folder's pooling, maximum length and "
+                                   "normalisation, else the mean of the last layer; said in one line) "
+                                   "and draw a 2-D map coloured by label.")
     e.add_argument("csv", help="the data file: CSV or TSV (separator and encoding detected) or Parquet")
     e.add_argument("--text-col", required=True, metavar="C", help="column holding the texts")
     e.add_argument("--label-col", metavar="L",
@@ -462,8 +514,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text encoding of a CSV file, e.g. cp1252 or latin-1 (default: detected: utf-8, else cp1252)")
     e.add_argument("--method", choices=["umap", "pca", "tsne"], default="umap",
                    help="projection method (default: umap)")
-    e.add_argument("--pooling", choices=["mean", "cls"], default="mean",
-                   help="how token vectors become one vector per text (default: mean)")
+    e.add_argument("--pooling", choices=["mean", "cls", "last", "max"], default=None,
+                   help="how token vectors become one vector per text (default: the model's own: a "
+                        "sentence-transformers folder's modules, e.g. minilm's mean over at most 256 tokens, "
+                        "normalised; otherwise the mean over tokens, at the model's limit)")
     e.add_argument("--n", type=int, metavar="N", help="use a random sample of N rows")
     e.add_argument("--seed", type=int, default=0, help="seed of the sample and of the map (default: 0)")
     common(e, "minilm", ".png, .svg, .pdf or .html (interactive, offline); .parquet or a folder: "

@@ -122,9 +122,10 @@ class TruncationWarning(UserWarning):
     Attributes
     ----------
     indices : tuple of int
-        Positions of the truncated texts in the call's ``texts``.
+        Positions of the truncated texts in the call's ``texts`` (for
+        :func:`~vizlab.extraction.corpus.embed_corpus`'s one summary: their input rows).
     lengths : tuple of int
-        Their lengths in tokens before truncation.
+        Their lengths in tokens before truncation (empty in ``embed_corpus``'s summary).
     limit : int
         The limit they were cut to.
     """
@@ -231,7 +232,9 @@ def encode_texts(lm: LoadedModel, texts: Sequence[TextInput], limit: int, *,
         if not idx:
             continue
         args = ([texts[i][0] for i in idx], [texts[i][1] for i in idx]) if pair else ([texts[i] for i in idx],)
-        enc = tok(*args, return_special_tokens_mask=True, return_offsets_mapping=offsets)
+        # verbose=False: no "Token indices sequence length is longer than ..." from transformers, which
+        # does not apply (the texts longer than the limit are tokenized again below, truncated)
+        enc = tok(*args, return_special_tokens_mask=True, return_offsets_mapping=offsets, verbose=False)
         for j, i in enumerate(idx):
             feats[i] = {k: enc[k][j] for k in enc.keys()}
             lengths[i] = len(enc["input_ids"][j])

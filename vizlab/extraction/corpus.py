@@ -31,7 +31,7 @@ import os
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +88,7 @@ class CorpusRun:
     skipped_empty : int
         Input rows without text (not embedded).
     truncated : int
-        Texts cut to the model's token limit.
+        Texts cut to the maximum length (``max_length``).
     dim : int
         Vector dimension.
     seconds : float
@@ -96,6 +96,10 @@ class CorpusRun:
     skipped_unlabelled : int
         Input rows with a text but without a label, when a label column is given (not embedded:
         the rule of :func:`vizlab.tables.usable_rows`, the same as for a map).
+    truncated_rows : tuple of int
+        Input rows (the ``row`` column) of the texts cut, in input order (this run's shards).
+    max_length : int
+        Tokens kept per text (:func:`vizlab.extraction.run.embedding_definition`).
     """
 
     path: Path
@@ -109,6 +113,8 @@ class CorpusRun:
     dim: int
     seconds: float
     skipped_unlabelled: int = 0
+    truncated_rows: tuple[int, ...] = ()
+    max_length: int = 0
 
 
 # ----------------------------------------------------------------------------- input
@@ -191,12 +197,10 @@ def _opened(chunks: Iterator[pd.DataFrame], source) -> Iterator[pd.DataFrame]:
 # ----------------------------------------------------------------------------- the run
 
 
-def _check_settings(batch_size, shard_size, pooling) -> None:
+def _check_settings(batch_size, shard_size) -> None:
     for name, v in (("batch_size", batch_size), ("shard_size", shard_size)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    if pooling not in {"mean", "cls", "last"}:
-        raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
 
 
 def _open_store(path, procs: Processes, config: dict, *, overwrite: bool) -> tuple[ShardStore, dict[int, dict]]:
@@ -228,19 +232,21 @@ class _Tally:
     truncated: int = 0
     n_rows: int = 0
     n_shards: int = 0
+    truncated_rows: list[int] = field(default_factory=list)
 
 
-def _embed_texts(lm, texts: list[str], options: dict) -> tuple[np.ndarray, int]:
-    """The vectors of a shard's texts, and how many texts were truncated."""
+def _embed_texts(lm, texts: list[str], options: dict) -> tuple[np.ndarray, list[int]]:
+    """The vectors of a shard's texts (:func:`vizlab.embed`, as a map's), and the positions of the
+    texts cut (said once for the whole run, by :func:`_warn_left_out`)."""
     from vizlab.extraction.batching import TruncationWarning
     from vizlab.extraction.run import embed
 
     if not texts:
-        return np.zeros((0, lm.hidden_size), np.float32), 0
+        return np.zeros((0, lm.hidden_size), np.float32), []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         X = embed(lm, texts, cache=False, progress=False, **options)
-    return X, sum(len(w.message.indices) for w in caught if isinstance(w.message, TruncationWarning))
+    return X, sorted(i for w in caught if isinstance(w.message, TruncationWarning) for i in w.message.indices)
 
 
 def _kept(store: ShardStore, i: int, rec: dict | None, digest: str, shard_size: int) -> bool | None:
@@ -281,10 +287,14 @@ def _finish(store: ShardStore, procs: Processes, config: dict, index: dict, mine
     procs.barrier()
 
 
-def _warn_left_out(tally: _Tally) -> None:
+def _warn_left_out(tally: _Tally, limit: int) -> None:
+    from vizlab.extraction.batching import TruncationWarning
+
     if tally.truncated:
-        warnings.warn(f"{tally.truncated} texts were longer than the model's limit and were truncated",
-                      UserWarning, stacklevel=3)
+        k, n = tally.truncated, tally.n_rows
+        warnings.warn(TruncationWarning(
+            f"{k:,} of {n:,} text{'s' if n != 1 else ''} longer than {limit} tokens {'was' if k == 1 else 'were'} "
+            f"cut to {limit}; first: row {tally.truncated_rows[0]}", tally.truncated_rows, (), limit), stacklevel=3)
     for n, what in ((tally.skipped_empty, "text"), (tally.skipped_unlabelled, "a label")):
         if n:
             warnings.warn(f"{n} row{'s' if n > 1 else ''} without {what} {'were' if n > 1 else 'was'} skipped "
@@ -300,10 +310,10 @@ def embed_corpus(
     label_col: str | None = None,
     batch_size: int = 32,
     shard_size: int = 10_000,
-    pooling: str = "mean",
+    pooling: str | None = None,
     layer: int = -1,
     max_length: int | None = None,
-    normalize: bool = False,
+    normalize: bool | None = None,
     encoding: str | None = None,
     sep: str | None = None,
     overwrite: bool = False,
@@ -335,7 +345,11 @@ def embed_corpus(
     shard_size : int
         Input rows per shard: the unit of resumption and of work split between processes.
     pooling, layer, max_length, normalize
-        As in :func:`vizlab.embed` (``layer``: the hidden state, -1 = the last).
+        As in :func:`vizlab.embed` (``layer``: the hidden state, -1 = the last): by default the
+        model's own definition (a sentence-transformers folder's modules), so the vectors are those
+        of :func:`vizlab.embed` and of a map of the same texts. Texts cut to the maximum length are
+        said once, at the end (one :class:`~vizlab.extraction.batching.TruncationWarning`: how
+        many, and the first one's row).
     encoding, sep : str, optional
         Encoding and separator of a CSV file (default: detected, see :mod:`vizlab.tables`).
     overwrite : bool
@@ -362,21 +376,24 @@ def embed_corpus(
     """
     from tqdm.auto import tqdm
 
+    from vizlab.extraction.run import embedding_definition
+
     t0 = time.perf_counter()
     check_model(lm)
-    _check_settings(batch_size, shard_size, pooling)
+    _check_settings(batch_size, shard_size)
+    d = embedding_definition(lm, layer=layer, pooling=pooling, max_length=max_length, normalize=normalize)
     procs = processes(rank, world_size, cpu=lm.device.type == "cpu")
     chunks = _opened(read_chunks(texts_or_path, text_col=text_col, label_col=label_col, chunk_size=shard_size,
                                  encoding=encoding, sep=sep), texts_or_path)
     config = {
         "model": lm.name, "fingerprint": lm.fingerprint, "packages": runtime_versions(), "layer": layer,
-        "pooling": pooling, "max_length": max_length, "normalize": bool(normalize), "shard_size": shard_size,
+        "pooling": d.pooling, "max_length": d.max_length, "normalize": d.normalize, "shard_size": shard_size,
         "text_col": text_col, "label_col": label_col,
     }
     store, index = _open_store(path, procs, config, overwrite=overwrite)
     mine = store.own()
-    options = {"layer": layer, "pooling": pooling, "batch_size": batch_size, "max_length": max_length,
-               "normalize": normalize}
+    options = {"layer": layer, "pooling": d.pooling, "batch_size": batch_size, "max_length": d.max_length,
+               "normalize": d.normalize}
     tally = _Tally()
     with tqdm(desc="embed_corpus", unit="text", delay=2.0, disable=progress is False, leave=False) as bar:
         for i, shard in enumerate(_shards(chunks, shard_size)):
@@ -395,14 +412,17 @@ def embed_corpus(
                 continue
             if kept is False:
                 tally.redone += 1
-            X, truncated = _embed_texts(lm, shard["text"].tolist(), options)
-            tally.truncated += truncated
+            X, cut = _embed_texts(lm, shard["text"].tolist(), options)
+            tally.truncated += len(cut)
+            tally.truncated_rows += shard["row"].iloc[cut].astype(int).tolist()
             index[i] = mine[i] = _write(store, i, shard, X, digest, shard_size)
             store.record(config, index if procs.world == 1 else mine)
             tally.computed += 1
             tally.n_rows += len(shard)
             bar.update(len(shard))
     _finish(store, procs, config, index, mine, tally.n_shards)
-    _warn_left_out(tally)
+    _warn_left_out(tally, d.max_length)
     counts = {f.name: getattr(tally, f.name) for f in fields(_Tally)}
-    return CorpusRun(path=store.path, dim=lm.hidden_size, seconds=time.perf_counter() - t0, **counts)
+    counts["truncated_rows"] = tuple(counts["truncated_rows"])
+    return CorpusRun(path=store.path, dim=lm.hidden_size, seconds=time.perf_counter() - t0,
+                     max_length=d.max_length, **counts)

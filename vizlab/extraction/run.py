@@ -7,7 +7,9 @@ tokens, so a text's numbers never depend on its neighbours or on the batch size.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -15,14 +17,22 @@ from tqdm.auto import tqdm
 
 from vizlab.activations import Activations
 from vizlab.cache import ArrayCache, cache_key
-from vizlab.extraction.batching import pad_batch, plan_batches, validate_texts
+from vizlab.extraction.batching import (
+    TruncationWarning,
+    length_limit,
+    pad_batch,
+    plan_batches,
+    validate_texts,
+    warn_truncated,
+)
 from vizlab.extraction.forward import no_grad, run
 from vizlab.extraction.language import warn_text_fit
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
+from vizlab.extraction.sentence import POOLINGS, SentenceDefinition, sentence_definition
 from vizlab.numbering import check_hidden_number
 from vizlab.provenance import code_version
 
-__all__ = ["extract", "embed", "embed_layers"]
+__all__ = ["extract", "embed", "embed_layers", "embedding_definition"]
 
 _VERSION = 1  # bump when the stored layout or the computation changes
 
@@ -201,6 +211,8 @@ def _unpack(model: LoadedModel, texts, arrays, hidden_ids, attn_ids) -> list[Act
 
 
 def _pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """Pool token vectors ``h`` (batch, tokens, hidden) over each text's real tokens (``mask``), as
+    sentence-transformers' ``Pooling`` does for the same mode."""
     if pooling == "mean":
         m = mask.unsqueeze(-1).to(h.dtype)
         return (h * m).sum(1) / m.sum(1).clamp(min=1)
@@ -209,47 +221,101 @@ def _pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
     if pooling == "last":
         last = mask.sum(1) - 1
         return h[torch.arange(h.shape[0], device=h.device), last]
-    raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
+    if pooling == "max":
+        return h.masked_fill(mask.unsqueeze(-1) == 0, float("-inf")).max(dim=1).values
+    raise ValueError(f"unknown pooling {pooling!r}; use {_POOLING_NAMES}")
+
+
+_POOLING_NAMES = ", ".join(repr(p) for p in POOLINGS)
+
+
+def embedding_definition(model: LoadedModel, *, layer: int | None = -1, pooling: str | None = None,
+                         max_length: int | None = None, normalize: bool | None = None) -> SentenceDefinition:
+    """The pooling, maximum length and normalisation :func:`embed` uses with these arguments.
+
+    None takes the model's own (:func:`~vizlab.extraction.sentence.sentence_definition`); the
+    normalisation of a sentence-transformers folder is a step on its last layer's pooled vector,
+    so a vector of another layer (``layer`` not the last, or None for all of them) is not
+    normalised unless ``normalize=True``.
+
+    Raises
+    ------
+    ValueError
+        An unknown pooling, ``"cls"`` for a decoder, or a sentence-transformers folder whose
+        modules vizlab does not compute (the message says how to go on).
+    """
+    check_model(model, name="model")
+    if pooling is not None and pooling not in POOLINGS:
+        raise ValueError(f"unknown pooling {pooling!r}; use {_POOLING_NAMES}, or None for the model's own")
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
+                                   or max_length < 1):
+        raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
+    own = sentence_definition(model)
+    if own.problem is not None and pooling is None:
+        raise ValueError(
+            f"{model.name!r} is a sentence-transformers folder whose modules vizlab does not compute "
+            f"({own.problem}): pass pooling= ({_POOLING_NAMES}) to pool its hidden states yourself, or use "
+            "SentenceTransformer(folder).encode for the model's own vectors"
+        )
+    last = layer is not None and _check_layers([layer], model.n_layers)[0] == model.n_layers
+    if normalize is None and not last:
+        normalize = False
+    d = own.override(pooling=pooling, max_length=max_length, normalize=normalize)
+    d = replace(d, max_length=length_limit(model, d.max_length))
+    if d.pooling == "cls" and model.kind == "decoder":
+        raise ValueError("pooling='cls' needs a BERT-style [CLS] token; for a decoder use 'last' or 'mean'")
+    return d
 
 
 def embed_layers(
     model: LoadedModel,
     texts,
     *,
-    pooling: str = "mean",
-    batch_size: int = 32,
-    max_length: int | None = None,
-    cache: bool | ArrayCache = True,
-    progress: bool | None = None,
-) -> np.ndarray:
-    """Pooled vectors of every hidden layer (0 = embeddings ... n_layers = last).
-
-    Same pooling and streaming as :func:`embed`, for layer-wise analyses (probes, CKA).
-
-    Returns
-    -------
-    ndarray of shape (n_layers + 1, n_texts, hidden)
-    """
-    return embed(model, texts, layer=None, pooling=pooling, batch_size=batch_size,
-                 max_length=max_length, cache=cache, progress=progress)
-
-
-def embed(
-    model: LoadedModel,
-    texts,
-    *,
-    layer: int = -1,
-    pooling: str = "mean",
+    pooling: str | None = None,
     batch_size: int = 32,
     max_length: int | None = None,
     normalize: bool = False,
     cache: bool | ArrayCache = True,
     progress: bool | None = None,
 ) -> np.ndarray:
+    """Pooled vectors of every hidden layer (0 = embeddings ... n_layers = last).
+
+    Same pooling, maximum length and streaming as :func:`embed` (the model's own by default), for
+    layer-wise analyses (probes, CKA); not normalised unless ``normalize=True``: a layer-wise
+    analysis compares the states themselves, and normalisation is a step on the last layer only.
+
+    Returns
+    -------
+    ndarray of shape (n_layers + 1, n_texts, hidden)
+    """
+    return embed(model, texts, layer=None, pooling=pooling, batch_size=batch_size,
+                 max_length=max_length, normalize=normalize, cache=cache, progress=progress)
+
+
+def embed(
+    model: LoadedModel,
+    texts,
+    *,
+    layer: int | None = -1,
+    pooling: str | None = None,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    normalize: bool | None = None,
+    cache: bool | ArrayCache = True,
+    progress: bool | None = None,
+) -> np.ndarray:
     """One vector per text: the hidden state of ``layer`` pooled over the text's tokens.
 
-    Streams in batches and keeps only the pooled vectors, so memory does not grow with
-    the number of texts beyond the (n_texts, hidden) result.
+    By default the model's own definition of a text's vector: for a sentence-transformers
+    folder (the ``minilm`` preset is one) its ``modules.json``, so the result equals
+    ``SentenceTransformer(folder).encode(texts)`` (all-MiniLM-L6-v2: mean over tokens, texts cut at
+    256 tokens, normalised); for any other model, the mean over the text's tokens, cut at the
+    model's limit (the smaller of its position embeddings and its tokenizer's ``model_max_length``),
+    not normalised. :func:`embedding_definition` says which, and
+    ``embedding_definition(...).describe()`` says it in words.
+
+    Streams in batches of texts of similar length and keeps only the pooled vectors, so memory does
+    not grow with the number of texts beyond the (n_texts, hidden) result.
 
     Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
     head, hidden state 0 the embedding output; negative numbers count from the end.
@@ -260,11 +326,16 @@ def embed(
         Hidden state: 0 = the embedding output, ``k`` = the output of layer ``k``, -1 (default) = the
         last; None for all of them (then the result has shape (n_layers + 1, n_texts, hidden), see
         :func:`embed_layers`). An out-of-range number raises a ValueError naming the valid ones.
-    pooling : {"mean", "cls", "last"}
-        Mask-aware mean over real tokens, the first token, or the last real token
-        (the natural choice for decoders).
-    normalize : bool
-        L2-normalise each vector.
+    pooling : {"mean", "cls", "last", "max"}, optional
+        Mask-aware mean over real tokens, the first token, the last real token (the natural choice
+        for decoders), or the maximum over real tokens. Default: the model's own (above).
+    max_length : int, optional
+        Tokens kept per text (capped at the model's limit); longer texts are cut, with one
+        :class:`~vizlab.extraction.batching.TruncationWarning` per call that counts them. Default:
+        the model's own (256 for all-MiniLM-L6-v2).
+    normalize : bool, optional
+        L2-normalise each vector. Default: as the model's own definition for the last layer
+        (a sentence-transformers ``Normalize`` module), False for other layers.
 
     Returns
     -------
@@ -272,6 +343,8 @@ def embed(
 
     Warns
     -----
+    TruncationWarning
+        Once per call, when texts are longer than the maximum length: how many, which, how long.
     TextFitWarning
         Once per call, when the model's tokenizer strips the texts' accents or cuts most of their
         words into 3 tokens or more (MiniLM on Portuguese), naming a preset that reads Portuguese
@@ -279,30 +352,36 @@ def embed(
     """
     check_model(model, name="model")
     texts = validate_texts(texts)
+    d = embedding_definition(model, layer=layer, pooling=pooling, max_length=max_length, normalize=normalize)
     warn_text_fit(model, texts)
-    if pooling not in {"mean", "cls", "last"}:
-        raise ValueError(f"unknown pooling {pooling!r}; use 'mean', 'cls' or 'last'")
-    if pooling == "cls" and model.kind == "decoder":
-        raise ValueError("pooling='cls' needs a BERT-style [CLS] token; for a decoder use 'last' or 'mean'")
     all_layers = layer is None
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
+    last_only = lidx == model.n_layers
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
     key = cache_key("embed", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts,
-                    lidx, pooling, max_length, normalize, _threads(model))
+                    lidx, d.pooling, d.max_length, d.normalize, _threads(model))
 
     def compute():
-        feats, batches, _ = plan_batches(model, texts, max_length=max_length, batch_size=batch_size)
+        with warnings.catch_warnings(record=True) as caught:  # said below, on a cache hit too
+            warnings.simplefilter("always", TruncationWarning)
+            feats, batches, _ = plan_batches(model, texts, max_length=d.max_length, batch_size=batch_size)
+        cut = [w.message for w in caught if isinstance(w.message, TruncationWarning)]
+        for w in caught:
+            if not isinstance(w.message, TruncationWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
         with no_grad(), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
                 enc = pad_batch(model, [feats[i] for i in idx])
-                res, _ = run(model, enc, head=False, output_hidden_states=True)
+                # the last layer alone: last_hidden_state (the same tensor), without keeping every layer's
+                res, _ = run(model, enc, head=False, output_hidden_states=not last_only)
+                states = res.hidden_states if not last_only else {lidx: res.last_hidden_state}
                 mask = enc["attention_mask"].to(model.device)
-                ids = range(len(res.hidden_states)) if all_layers else [lidx]
+                ids = range(len(states)) if all_layers else [lidx]
                 for l in ids:
-                    v = _pool(res.hidden_states[l].float(), mask, pooling)
-                    if normalize:
+                    v = _pool(states[l].float(), mask, d.pooling)
+                    if d.normalize:
                         v = torch.nn.functional.normalize(v, dim=-1)
                     if all_layers:
                         out[l, idx] = v.cpu().numpy()
@@ -310,6 +389,12 @@ def embed(
                         out[idx] = v.cpu().numpy()
                 del res
                 bar.update(len(idx))
-        return {"X": out}
+        return {"X": out, "cut": np.array([i for w in cut for i in w.indices], dtype=np.int64),
+                "cut_lengths": np.array([n for w in cut for n in w.lengths], dtype=np.int64)}
 
-    return store.get_or_compute(key, compute)["X"]
+    arrays = store.get_or_compute(key, compute)
+    if len(arrays["cut"]):
+        lengths = np.zeros(len(texts), dtype=np.int64)  # only the texts longer than the limit are named
+        lengths[arrays["cut"]] = arrays["cut_lengths"]
+        warn_truncated(lengths.tolist(), d.max_length, stacklevel=2)
+    return arrays["X"]

@@ -82,8 +82,10 @@ def heldout_results(res, train: pd.DataFrame, held: pd.DataFrame) -> dict:
     labels = np.asarray(res.labels)
     predictions = {
         "fine_tuned": labels[res.eval_predictions],
-        "frozen_probe": probe_heldout_predictions(embed(res.base, list(train["text"])), train["label"],
-                                                  embed(res.base, list(held["text"]))),
+        # the last layer's states as the layer probes see them: not normalised (minilm's own vectors are)
+        "frozen_probe": probe_heldout_predictions(embed(res.base, list(train["text"]), normalize=False),
+                                                  train["label"],
+                                                  embed(res.base, list(held["text"]), normalize=False)),
         "topic": topic_majority(train["topic"], train["label"], held["topic"]),
     }
     correct = {k: (np.asarray(v) == y).astype(float) for k, v in predictions.items()}
