@@ -16,7 +16,7 @@ from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import embedding_html
 from vizlab.numbering import hidden_label
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
 from vizlab.plot.map_labels import label_islands
@@ -192,7 +192,8 @@ def _similarity(src: SourceData, ctx: DrawContext):
 # ----------------------------------------------------------------------------- figure 3
 
 _SENSE_PT = {"river": "rio", "money": "dinheiro", "seat": "assento"}
-_MODEL_STYLE = {"minilm": ("all-MiniLM-L6-v2", CATEGORICAL[5]), "gemma-270m": ("Gemma-3-270m", CATEGORICAL[6])}
+_MODEL_STYLE = {"minilm": ("all-MiniLM-L6-v2", role_color("model.minilm")),
+                "gemma-270m": ("Gemma-3-270m", role_color("model.gemma"))}
 
 
 @drawing("embeddings_contextual", section="embeddings")

@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.numbering import hidden_label
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import percent_axis
 from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
@@ -175,7 +175,7 @@ def _logit_lens(src: SourceData, ctx: DrawContext):
                       "Text: the lens's most probable token; bold: already the final prediction;\n"
                       f"frame: the path {path} at the last position"), fontsize=9.5)
     plot_lens_paths(src["path_probs"], labels=_shown(src["path"]), row_labels=rows, ax=ax2, lang=tr.code,
-                    colors=[CATEGORICAL[4], CATEGORICAL[5], CATEGORICAL[2]], ylabel="",
+                    colors=[role_color(f"series.{i}") for i in (1, 2, 3)], ylabel="",
                     title=tr.t(f"Última posição (“{last}”):\nprobabilidade de cada token",
                                f"Last position (“{last}”):\nprobability of each token"))
     fig.suptitle(tr.t(f"Lente de logits (Gemma-3-270m): como a previsão “{final}” se forma ao longo das camadas",

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 
 from vizlab.i18n import fmt_num, get_lang
-from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.palette import DIVERGING_CMAP, SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
@@ -110,7 +110,7 @@ def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low
     ax = fig.add_subplot(outer[1])
     x = np.arange(len(tau_mean))
     m, lo, hi = (np.asarray(v, float) for v in (tau_mean, tau_low, tau_high))
-    colors = [CATEGORICAL[5]] * (len(x) - 1) + [HIGHLIGHT]
+    colors = [role_color("method.attention")] * (len(x) - 1) + [role_color("method.rollout")]
     bars = ax.bar(x, m, color=colors, width=0.65)
     ax.errorbar(x, m, yerr=[m - lo, hi - m], fmt="none", ecolor="0.2", capsize=4, lw=1.2)
     for xi, mi, hii in zip(x, m, hi):

@@ -9,14 +9,14 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap
 
 __all__ = ["plot_mask_panel", "plot_architecture_masks", "ALLOWED_COLOR", "BLOCKED_COLOR"]
 
-ALLOWED_COLOR = CATEGORICAL[5]  # blue
+ALLOWED_COLOR = role_color("mask.allowed")
 BLOCKED_COLOR = "0.9"
 
 
@@ -53,11 +53,11 @@ def plot_mask_panel(allowed, *, queries: Sequence[str], keys: Sequence[str], ax=
     if predictions is not None:
         if len(predictions) != a.shape[0]:
             raise ValueError(f"{len(predictions)} predictions for {a.shape[0]} query positions")
-        kw = {"fontsize": 9, "color": CATEGORICAL[6], "va": "center", "ha": "left", **(annot_kws or {})}
+        kw = {"fontsize": 9, "color": role_color("highlight"), "va": "center", "ha": "left", **(annot_kws or {})}
         for i, p in enumerate(predictions):
             texts.append(ax.text(a.shape[1] - 0.3, i, "→ " + font_safe(p), **kw))
         if prediction_label:
-            texts.append(ax.text(a.shape[1] - 0.3, -0.9, prediction_label, fontsize=8.5, color=CATEGORICAL[6],
+            texts.append(ax.text(a.shape[1] - 0.3, -0.9, prediction_label, fontsize=8.5, color=role_color("highlight"),
                                  ha="left", va="bottom"))
     if note:
         ax.annotate(note, xy=(0.5, 0), xycoords=ax.xaxis.label, xytext=(0, -8), textcoords="offset points",

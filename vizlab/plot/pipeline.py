@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from vizlab.i18n import fmt_num, fmt_pct, get_lang
-from vizlab.palette import DIVERGING_CMAP, class_color
+from vizlab.palette import DIVERGING_CMAP, class_color, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes, percent_axis
@@ -120,7 +120,7 @@ def plot_classifier_pipeline(
     ax_text.set_title(tt["text"], loc="left")
     ax_text.text(0.5, 0.45, font_safe("“" + text + "”"), ha="center", va="center", fontsize=12,
                  style="italic", transform=ax_text.transAxes,
-                 bbox={"boxstyle": "round,pad=0.5", "fc": "#FFF8E7", "ec": "0.6"})
+                 bbox={"boxstyle": "round,pad=0.5", "fc": role_color("note"), "ec": "0.6"})
     ax_tok.set_title(tt["tokens"], loc="left")
     tok_texts = _token_table(ax_tok, tokens, ids, row_names=(tt["token_row"], tt["id_row"]))
 

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
+from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, role_color
 from vizlab.plot.attention import plot_attention_map
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
@@ -101,7 +101,7 @@ def plot_qk_walkthrough(
     ax = axes[5]
     y = np.arange(n)
     bars = ax.barh(y, weights[query], height=0.7, label=t["recomputed"],
-                   **{"color": CATEGORICAL[5], **(bar_kws or {})})
+                   **{"color": role_color("series.1"), **(bar_kws or {})})
     ax.plot(reference[query], y, "o", color=highlight_color, ms=5, label=t["model"])
     for yi in y:
         if forbidden is None or not forbidden[query, yi]:

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from vizlab.i18n import fmt_num, get_lang
-from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
+from vizlab.palette import SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes
@@ -110,7 +110,7 @@ def plot_similarity_means(
         raise ValueError(f"means must be (n_groups, n_series) = ({len(groups)}, {len(series)}), got {M.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.2, 3.5))
-    colors = list(colors) if colors is not None else [CATEGORICAL[5], CATEGORICAL[4]][: len(series)]
+    colors = list(colors) if colors is not None else [role_color("series.1"), role_color("series.4")][: len(series)]
     w = 0.8 / len(series)
     x = np.arange(len(groups))
     containers = []

@@ -7,12 +7,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vizlab.i18n import Lang
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import localize_axes, percent_axis
 
 __all__ = ["plot_softmax_temperature"]
+
+SERIES_COLORS = tuple(role_color(f"series.{i}") for i in range(1, 6))  # one per temperature
+LOGIT_COLOR = role_color("logit")
 
 
 def plot_softmax_temperature(
@@ -26,8 +29,8 @@ def plot_softmax_temperature(
     prob_title: str | None = None,
     temperature_label: str = "T",
     notes=None,
-    colors=(CATEGORICAL[0], CATEGORICAL[5], CATEGORICAL[7], CATEGORICAL[4], CATEGORICAL[6]),
-    logit_color: str = "0.55",
+    colors=SERIES_COLORS,
+    logit_color: str = LOGIT_COLOR,
     logit_label: str | None = None,
     prob_label: str | None = None,
     lang: str = "pt",
