@@ -16,10 +16,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
-
 from test_cli_figure_texts import _texts, check_texts
+
 from vizlab.drawings import DrawContext, registered_drawings
-from vizlab.plot.style import MIN_FONT_PT, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, fit_to_page, printed_size_in, report_style
+from vizlab.plot.style import (
+    MIN_FONT_PT,
+    PAGE_HEIGHT_MM,
+    PAGE_WIDTH_MM,
+    fit_to_page,
+    printed_size_in,
+    report_style,
+)
 from vizlab.sourcedata import load_source_data
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"

@@ -107,6 +107,11 @@ def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_na
         panels = list(axes.flat)
         for i, ax in enumerate(panels[:n]):
             _next_word_panel(ax, src, i, tr=tr, name=name)
+        if n > 1:  # panels compared side by side: one 0-100 % scale, so 9,9 % and 90,8 % look it
+            for ax in panels[:n]:
+                ax.set_xlim(0, 1.2)
+                ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+                percent_axis(ax.xaxis, lang=tr.code)
         for ax in panels[n:]:
             ax.set_visible(False)
         if title:
@@ -114,10 +119,10 @@ def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_na
         fig.tight_layout()
         if any(e is not None for e in src["expected"]):
             fig.subplots_adjust(bottom=0.1 if rows > 1 else 0.2)
-            fig.text(0.5, 0.01, tr.t("Em destaque (laranja-escuro): a palavra que uma pessoa esperaria. Abaixo da linha "
+            fig.text(0.5, 0.01, tr.t("Em destaque (cor de vinho): a palavra que uma pessoa esperaria. Abaixo da linha "
                                      "pontilhada, quando ela não está entre as primeiras: sua probabilidade e sua "
                                      "posição no vocabulário inteiro.",
-                                     "Highlighted (dark orange): the word a person would expect. Below the dotted line, "
+                                     "Highlighted (wine red): the word a person would expect. Below the dotted line, "
                                      "when it is not among the first: its probability and its rank in the whole "
                                      "vocabulary."), ha="center", va="bottom", fontsize=9, wrap=True)
     return PlotResult(ax_=panels[0], axes_={f"prompt{i}": ax for i, ax in enumerate(panels[:n])})

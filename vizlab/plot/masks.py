@@ -17,7 +17,7 @@ from vizlab.plot.heatmap import heatmap
 __all__ = ["plot_mask_panel", "plot_architecture_masks", "ALLOWED_COLOR", "BLOCKED_COLOR"]
 
 ALLOWED_COLOR = role_color("mask.allowed")
-BLOCKED_COLOR = "0.9"
+BLOCKED_COLOR = role_color("mask.blocked")
 
 
 def plot_mask_panel(allowed, *, queries: Sequence[str], keys: Sequence[str], ax=None, title: str = "",

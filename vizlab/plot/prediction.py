@@ -20,7 +20,7 @@ from vizlab.plot.heatmap import percent_axis
 __all__ = ["plot_topk_bars", "plot_blank_scores"]
 
 BAR_COLOR = role_color("series.1")
-LEFT_COLOR = role_color("series.2")  #: the weaker, left-context-only reading
+LEFT_COLOR = role_color("context.left")  # light grey: the weaker, left-context-only reading
 
 
 def plot_topk_bars(
