@@ -109,8 +109,9 @@ def _mask_panels(src: SourceData, t) -> list[dict]:
 
 @drawing("architecture_masks", section="transformers")
 def _architecture_masks(src: SourceData, ctx: DrawContext):
-    fig = plt.figure(figsize=(19, 5.5))
-    plot_architecture_masks(_mask_panels(src, ctx.t), legend=(ctx.t("pode olhar", "may attend"),
+    fig = plt.figure(figsize=(10.5, 9.5))  # encoder and decoder above, the encoder-decoder's three masks below
+    panels = [{**p, "row": 0 if p["group"] < 2 else 1, "width": 1.0} for p in _mask_panels(src, ctx.t)]
+    plot_architecture_masks(panels, legend=(ctx.t("pode olhar", "may attend"),
                                                               ctx.t("bloqueado", "blocked")),
                             suptitles=(ctx.t("Encoder (MiniLM)", "Encoder (MiniLM)"),
                                        ctx.t("Decoder (Gemma-3-270m)", "Decoder (Gemma-3-270m)"),

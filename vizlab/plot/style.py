@@ -99,7 +99,7 @@ def _scale_artists(fig, s: float, min_font: float) -> None:
 
 
 def fit_to_page(fig, *, width_mm: float = PAGE_WIDTH_MM, height_mm: float = PAGE_HEIGHT_MM,
-                min_font: float = MIN_FONT_PT) -> float:
+                min_font: float = MIN_FONT_PT, shrink: bool = True) -> float:
     """Reduce ``fig`` to the printed page: at most ``width_mm`` x ``height_mm`` as saved, no text
     under ``min_font`` points.
 
@@ -116,9 +116,9 @@ def fit_to_page(fig, *, width_mm: float = PAGE_WIDTH_MM, height_mm: float = PAGE
         return 1.0
     _scale_artists(fig, s * 0.995, min_font)
     fig.set_size_inches(fig.get_size_inches() * s * 0.995)
-    for _ in range(6):  # texts kept at min_font and pads of layouts do not shrink with the figure
+    for _ in range(6 if shrink else 0):  # texts kept at min_font and pads of layouts do not shrink with the figure
         w, h = printed_size_in(fig)
-        r = min(width_mm * MM / w, height_mm * MM / h)
+        r = min((width_mm - 2) * MM / w, (height_mm - 2) * MM / h)  # 2 mm: the saved dpi's text extents
         if r >= 0.999:
             break
         fig.set_size_inches(fig.get_size_inches() * (r * 0.99 if r > 0.9 else r))
