@@ -62,7 +62,7 @@ def draw_training_curves(src, *, lang: str = "pt", fig=None) -> PlotResult:
     tr = Lang(lang)
     ci = src["accuracy"]
     probe, topic, final = ci["frozen_probe"], ci["topic"], _ci_text(tr, ci["fine_tuned"])
-    fig = fig if fig is not None else plt.figure(figsize=(10.5, 5.1))
+    fig = fig if fig is not None else plt.figure(figsize=(10.5, 6.4))
     res = plot_training_curves(
         src["history"], fig=fig, chance=1 / len(src["labels"]), lang=lang,
         references=[{"value": probe["value"], "lo": probe["lo"], "hi": probe["hi"], "color": ROLE_COLORS["pretrained"],

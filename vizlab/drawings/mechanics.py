@@ -183,13 +183,14 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
     examples = [{**_strips(a), "title": f"“{a['text']}” → {_target_name(a, ctx.tr)} "
                                         f"({ctx.tr.pct(a['target_probability'], 0)})"} for a in src["examples"]]
     labels = [str(layer_number(i)) for i in range(src["n_layers"])] + ["rollout"]
-    fig = plt.figure(figsize=(17, 8.5))
+    fig = plt.figure(figsize=(10, 11.5))
     plot_attribution_vs_attention(examples, tau_mean=src["tau_mean"], tau_low=src["tau_low"],
                                   tau_high=src["tau_high"], tau_labels=labels, n_texts=src["n_texts"],
                                   reference=src["reference"], lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("Atribuição (gradientes integrados) ao lado da atenção, MiniLM ajustado para sentimento",
                        "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
                  y=0.99)
+    fig.subplots_adjust(top=0.94)
     return fig
 
 

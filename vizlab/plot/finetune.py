@@ -116,8 +116,8 @@ def plot_training_curves(
     localize_axes(axes[0], lang=lang, axis="y")
     percent_axis(acc.yaxis, lang=lang)  # accuracies are percentages everywhere (figures, legends, REPORT)
     handles, labels = acc.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 3), frameon=False)
-    fig.subplots_adjust(bottom=0.28, wspace=0.25)
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 2), frameon=False)
+    fig.subplots_adjust(bottom=0.34, wspace=0.25)
     return PlotResult(ax_=axes[0], axes_={"loss": axes[0], "accuracy": axes[1]}, artists_={"references": refs})
 
 
