@@ -49,6 +49,9 @@ ROLES: dict[str, tuple[str, str]] = {
     "tfidf": ("#DDCC77", "a TF-IDF bag-of-words baseline"),
     "model.minilm": ("#56B4E9", "all-MiniLM-L6-v2 where two models are compared"),
     "model.gemma": ("#332288", "Gemma-3-270m where two models are compared"),
+    # languages of the same sentences
+    "lang.en": ("#5D9FD5", "English text"),
+    "lang.pt": ("#E4A96F", "Portuguese text"),
     # pointing at things
     "highlight": ("#E69F00", "the one element a figure points at (a head, a cell, a token, a step)"),
     "expected": ("#882255", "the expected word, the right answer"),

@@ -202,8 +202,12 @@ def _similarity(src: SourceData, ctx: DrawContext):
                           groups=[tr.t(f"paráfrases\n({pairs} pares)", f"paraphrases\n({pairs} pairs)"),
                                   tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
                           series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
-                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",
-                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close"))
+                          colors=[role_color("lang.en"), role_color("lang.pt")],
+                          values=[[src["pairs"][lang][g] for lang in ("en", "pt")] for g in ("paraphrase", "unrelated")],
+                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam\n"
+                                     "(pontos: cada par)",
+                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close\n"
+                                     "(dots: each pair)"))
     return fig
 
 
