@@ -69,7 +69,7 @@ def plot_position_sources(
         a.set_yticks(ticks, [str(t) for t in ticks])
         a.set_xlabel(tt["position"])
         a.set_ylabel(tt["position"])
-        a.set_title(tt[key], fontsize=10)
+        a.set_title(tt[key], fontsize=10, pad=9)
 
     lines = {}
     for i, (label, wl) in enumerate(wavelengths.items()):
@@ -78,7 +78,7 @@ def plot_position_sources(
     ax["wavelengths"].set_yscale("log")
     ax["wavelengths"].set_xlabel(tt["pair"])
     ax["wavelengths"].set_ylabel(tt["tokens"])
-    ax["wavelengths"].set_title(tt["wavelengths"], fontsize=10)
+    ax["wavelengths"].set_title(tt["wavelengths"], fontsize=10, pad=9)
     ax["wavelengths"].legend(loc="upper left", frameon=False)
     ax["wavelengths"].grid(alpha=0.3, which="major")
     localize_axes(ax["wavelengths"], lang=lang, axis="x")

@@ -75,7 +75,8 @@ def _scale_artists(fig, s: float, min_font: float) -> None:
                                length=t.tick1line.get_markersize() * s,
                                width=t.tick1line.get_markeredgewidth() * s, pad=t.get_pad() * s)
             axis.labelpad = axis.labelpad * s
-        ax._set_title_offset_trans(mpl.rcParams["axes.titlepad"] * s)
+        pad = getattr(ax.titleOffsetTrans, "_t", (0.0, mpl.rcParams["axes.titlepad"] / 72))[1] * 72
+        ax._set_title_offset_trans(pad * s)  # the title's own pad (points), kept in proportion
     for o in fig.findobj():
         if id(o) in ticks:
             continue

@@ -91,7 +91,7 @@ def plot_token_strip(
     widths = np.array([max(0.62 * max(len(t), 2), 0.55 * k) + 0.9 for t, k in zip(tokens, id_len)])
     xs, lines = _layout(widths, max_width, gap=0.35)
     n_lines = int(lines.max()) + 1 if n else 1
-    row_h = 2.3 if ids is not None else 1.6
+    row_h = 2.5 if ids is not None else 1.6
     if ax is None:
         _, ax = plt.subplots(figsize=(min(max_width, widths.sum()) * 0.16 + 0.5, 0.5 + 0.55 * n_lines * row_h))
     counts = np.bincount(words) if n else np.array([])
@@ -117,11 +117,11 @@ def plot_token_strip(
                              **{"fontsize": fontsize, "family": "DejaVu Sans Mono",
                                 "color": "0.1", **(text_kws or {})}))
         if ids is not None:
-            ax.text(xs[i] + widths[i] / 2, y - 0.85, str(int(np.asarray(ids)[i])), ha="center", va="center",
+            ax.text(xs[i] + widths[i] / 2, y - 1.0, str(int(np.asarray(ids)[i])), ha="center", va="center",
                     fontsize=fontsize - 1.5, color="0.3")
     right = float((xs + widths).max()) if n else 1.0
     ax.set_xlim(-0.3, max(right, 1.0) + 0.3)
-    ax.set_ylim(-(n_lines - 1) * row_h - (1.35 if ids is not None else 0.7), 0.75)
+    ax.set_ylim(-(n_lines - 1) * row_h - (1.5 if ids is not None else 0.7), 0.75)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
