@@ -129,13 +129,13 @@ def _attention_output_walkthrough(src: SourceData, ctx: DrawContext):
     # the other panel texts: the catalogue's "attention_output.*" entries
     titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_label(layer, head, lang='pt')})",
                                f"(1) attention weights A ({layer_head_label(layer, head, lang='en')})")}
-    fig = plt.figure(figsize=(17, 10.5))
+    fig = plt.figure(figsize=(9.5, 13.5))
     plot_attention_output(src["weights"], v=src["v"], z=src["z"], concat=src["concat"], w_o=src["w_o"],
                           rebuilt=src["rebuilt"], reference=src["reference"], head=head, tokens=src["tokens"],
                           titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(src['error_bound'])}")
-    fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{sentence}”)",
-                       f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{sentence}”)"),
-                 y=0.96)
+    fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O\n(MiniLM, “{sentence}”)",
+                       f"After the softmax: values, weighted sum, concatenation and W_O\n(MiniLM, “{sentence}”)"),
+                 y=0.95)
     return fig
 
 
