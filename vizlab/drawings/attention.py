@@ -269,8 +269,8 @@ def draw_qk_walkthrough(src, *, lang: str = "pt", fig=None) -> PlotResult:
     res = plot_qk_walkthrough(src["q"], src["k"], scores=src["scores"], weights=src["weights"],
                               reference=src["reference"], tokens=display_tokens(src["tokens"]), query=src["query"],
                               mask=src["mask"], titles=titles, lang=lang,
-                              fig=fig if fig is not None else plt.figure(figsize=(16, 10)))
-    res.figure_.text(0.01, 0.005, _note(tr, src["n_layers"], src["n_heads"]), fontsize=8, color="0.35")
+                              fig=fig if fig is not None else plt.figure(figsize=(9.5, 13.5)))
+    res.figure_.text(0.01, 0.02, _note(tr, src["n_layers"], src["n_heads"]), fontsize=8, color="0.35")
     return res
 
 
