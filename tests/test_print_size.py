@@ -94,16 +94,32 @@ def draw_for_page(fid: str, lang: str = "pt"):
 
 
 @pytest.mark.parametrize("fid", IDS)
-def test_the_drawn_figure_fits_the_page_with_readable_separate_texts(fid):
+def test_the_drawn_figure_fits_the_page_with_readable_texts(fid):
     with report_style():
         fig = draw_for_page(fid)
         try:
             w, h = printed_size_in(fig)
             small = sorted({f"{t.get_text()[:30]!r} {t.get_fontsize():.1f} pt" for t in _texts(fig)
                             if t.get_fontsize() < MIN_FONT_PT - 1e-6})
-            assert w * 25.4 <= PAGE_WIDTH_MM + 0.5 and h * 25.4 <= PAGE_HEIGHT_MM + 0.5, (w * 25.4, h * 25.4)
-            assert not small, f"{fid}: texts under {MIN_FONT_PT} pt at the printed size: {small[:8]}"
-            check_texts(fig)  # none outside the figure, none over another
+        finally:
+            plt.close(fig)
+    assert w * 25.4 <= PAGE_WIDTH_MM + 0.5 and h * 25.4 <= PAGE_HEIGHT_MM + 0.5, (w * 25.4, h * 25.4)
+    assert not small, f"{fid}: texts under {MIN_FONT_PT} pt at the printed size: {small[:8]}"
+
+
+# Figures whose texts still touch at the printed size (a few pixels: labels at the 6-pt floor in
+# cells drawn for larger type); each must be drawn narrower or split. strict: fixing one fails here
+# until it is taken off the list.
+CLASHING = {}
+
+
+@pytest.mark.parametrize("fid", [pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=CLASHING[f]))
+                                 if f in CLASHING else f for f in IDS])
+def test_the_drawn_figure_has_no_text_over_another_or_outside_it(fid):
+    with report_style():
+        fig = draw_for_page(fid)
+        try:
+            check_texts(fig)
         finally:
             plt.close(fig)
 
