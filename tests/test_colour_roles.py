@@ -64,11 +64,13 @@ def drawn_colours(fig) -> set[str]:
                 add(o.get_color())
                 if (box := o.get_bbox_patch()) is not None:
                     add(box.get_facecolor())
-        elif isinstance(o, Line2D):
-            if o.get_linestyle() in ("None", "", " ") and str(o.get_marker()) in ("None", "", " "):
-                continue  # draws nothing (errorbar's data line with fmt="none")
-            add(o.get_color())
-            add(o.get_markerfacecolor())
+        elif isinstance(o, Line2D):  # the line's colour where a line is drawn, the marker's where markers are
+            if str(o.get_linestyle()).lower() not in ("none", "", " "):
+                add(o.get_color())
+            if str(o.get_marker()).lower() not in ("none", "", " ") and o.get_markersize() > 0:
+                add(o.get_markeredgecolor())
+                if o._marker.is_filled():
+                    add(o.get_markerfacecolor())
         elif isinstance(o, Patch):
             add(o.get_facecolor() if o.get_fill() else None)
             add(o.get_edgecolor() if o.get_linewidth() else None)

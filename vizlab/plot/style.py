@@ -47,10 +47,19 @@ MIN_FONT_PT = 6.0        # no text smaller than this at the printed size
 SAVE_PAD_IN = 0.1        # the white margin ``bbox_inches="tight"`` adds on every side (savefig's pad_inches)
 
 
-def printed_size_in(fig) -> tuple[float, float]:
-    """Width and height in inches of ``fig`` as saved (its tight bounding box plus the save margin)."""
-    fig.canvas.draw()
-    bb = fig.get_tightbbox(fig.canvas.get_renderer())
+SAVE_DPI = 200           # the dpi figures are saved at (vizlab.figures.save.DPI): text extents depend on it
+
+
+def printed_size_in(fig, *, dpi: float = SAVE_DPI) -> tuple[float, float]:
+    """Width and height in inches of ``fig`` as saved at ``dpi`` (its tight bounding box plus the save
+    margin; measured at the saving dpi, whose text extents differ by a few percent from the screen's)."""
+    old = fig.dpi
+    try:
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        bb = fig.get_tightbbox(fig.canvas.get_renderer())
+    finally:
+        fig.set_dpi(old)
     return bb.width + 2 * SAVE_PAD_IN, bb.height + 2 * SAVE_PAD_IN
 
 
