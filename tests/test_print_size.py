@@ -120,6 +120,7 @@ CLASHING = {
     "attention_output_walkthrough": "a tick label touches panel 5's title (1 px)",
     "pretraining_logit_lens": "two code-point labels of unprintable tokens touch in one cell",
     "transformers_architecture": "the block diagrams' hidden axes keep tick labels outside the figure",
+    "tokenization_subwords": "the token strips' hidden axes keep tick labels outside the figure",
 }
 
 
