@@ -50,7 +50,7 @@ def test_plot_pipeline_draws_the_numbers():
                                  vector=np.linspace(-1, 1, 8), n_layers=6, lang="pt")
     widths = [b.get_width() for b in r.artists_["prob_bars"]]
     np.testing.assert_allclose(widths, p)
-    np.testing.assert_allclose([b.get_width() for b in r.artists_["logit_bars"]], z)
+    np.testing.assert_allclose(r.artists_["logit_dots"].get_offsets()[:, 0], z)
     shown = [t.get_text() for t in r.artists_["tokens"]]
     assert shown[:4] == ["[CLS]", "101", "i", "1045"]
     assert r.artists_["label"].get_text() == "negativo"

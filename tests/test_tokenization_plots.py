@@ -63,11 +63,12 @@ def test_softmax_temperature_bars():
     logits = np.array([3.0, 2.0, 1.0])
     probs = np.array([[0.8, 0.15, 0.05], [0.6, 0.3, 0.1]])
     res = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0))
-    np.testing.assert_allclose([b.get_width() for b in res.artists_["logit_bars"]], logits)
+    np.testing.assert_allclose(res.artists_["logit_dots"].get_offsets()[:, 0], logits)
+    assert res.axes_["logits"].get_xlim()[0] > 0  # no bars from 0: the axis starts near the smallest logit
     for row, bars in zip(probs, res.artists_["prob_bars"]):
         np.testing.assert_allclose([b.get_width() for b in bars], row)
     assert [t.get_text() for t in res.axes_["probs"].get_legend().get_texts()] == ["T = 0,5", "T = 1"]
-    assert " 3,0" in [t.get_text() for t in res.axes_["logits"].texts]
+    assert "3,0" in [t.get_text() for t in res.axes_["logits"].texts]
     en = plot_softmax_temperature(logits, probs, labels=["a", "b", "c"], temperatures=(0.5, 1.0), lang="en")
     assert [t.get_text() for t in en.axes_["probs"].get_legend().get_texts()] == ["T = 0.5", "T = 1"]
     with pytest.raises(ValueError, match="labels"):

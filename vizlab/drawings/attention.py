@@ -193,7 +193,7 @@ def draw_head_detail(src, *, lang: str = "pt", fig=None) -> PlotResult:
     name = layer_head_label(src["layer"], src["head"], lang=lang)
     word, qt = src["query_token"], tokens[q]
     ax0.set_title(tr.t(f"{name}: mapa de atenção", f"{name}: attention map"))
-    ax1.set_title(tr.t(f"só a linha de “{qt}” (pesos ≥ 0,05)", f"only the row of “{qt}” (weights ≥ 0.05)"), pad=22)
+    ax1.set_title(tr.t(f"só a linha de “{qt}” (pesos ≥ 0,05)", f"only the row of “{qt}” (weights ≥ 0.05)"), pad=30)
     kt, k2t = tokens[key].lstrip("␣"), tokens[k2].lstrip("␣")
     w, w2, col = tr.pct(src["weight"], 0), tr.pct(src["second_weight"], 0), tr.pct(src["key_mean_from_other_words"], 0)
     fig.suptitle(tr.t(f"Para onde olha o pronome “{word}”? Na {name} (a cabeça em que “{word}” "
@@ -269,8 +269,8 @@ def draw_qk_walkthrough(src, *, lang: str = "pt", fig=None) -> PlotResult:
     res = plot_qk_walkthrough(src["q"], src["k"], scores=src["scores"], weights=src["weights"],
                               reference=src["reference"], tokens=display_tokens(src["tokens"]), query=src["query"],
                               mask=src["mask"], titles=titles, lang=lang,
-                              fig=fig if fig is not None else plt.figure(figsize=(16, 10)))
-    res.figure_.text(0.01, 0.005, _note(tr, src["n_layers"], src["n_heads"]), fontsize=8, color="0.35")
+                              fig=fig if fig is not None else plt.figure(figsize=(9.5, 13.5)))
+    res.figure_.text(0.01, 0.02, _note(tr, src["n_layers"], src["n_heads"]), fontsize=8, color="0.35")
     return res
 
 

@@ -11,12 +11,13 @@ import textwrap
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import embedding_html
 from vizlab.numbering import hidden_label
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
 from vizlab.plot.map_labels import label_islands
@@ -151,6 +152,9 @@ def _sentiment_map(src: SourceData, ctx: DrawContext):
         plot_embedding_map(m["coords"], labels=y, ax=ax, order=src["sentiments"], names=names,
                            legend=i == 0, legend_loc="lower left", seed=src["seed"])
         ax.set_title(titles[m["method"]])
+        if m["method"] == "pca":  # a PCA axis says how much of the variance it keeps
+            for i, share in enumerate(pca_component_shares(m["coords"], m["settings"]["explained_variance"])):
+                (ax.set_xlabel if i == 0 else ax.set_ylabel)(f"PC{i + 1} ({tr.pct(share)})")
     topic_names = {t: tr(f"topic.{t}").split(" (")[0] for t in src["topic_order"]}  # short names on the map
     n = tr.int(len(src["texts"]))
     fig.suptitle(tr.t(f"Embeddings de {n} tweets (all-MiniLM-L6-v2), cor = sentimento rotulado",
@@ -164,6 +168,20 @@ def _sentiment_map(src: SourceData, ctx: DrawContext):
         title=ctx.t(f"Embeddings de {n} tweets (all-MiniLM-L6-v2), mapa UMAP; [tema] antes do texto",
                     f"Embeddings of {n} tweets (all-MiniLM-L6-v2), UMAP map; [topic] before the text")))
     return fig
+
+
+def pca_component_shares(coords, explained_total: float) -> list[float]:
+    """Share of the variance each principal axis of a 2-D PCA map keeps, from the map itself and the
+    share both keep together (what the study records): the variance of the points along a
+    principal axis is that axis's eigenvalue, so ``share_j = total * var_j / (var_1 + var_2)``
+    (exact for a PCA fitted on the points drawn).
+
+    >>> import numpy as np
+    >>> [round(s, 3) for s in pca_component_shares(np.array([[2.0, 1.0], [-2.0, -1.0]]), 0.5)]
+    [0.4, 0.1]
+    """
+    v = np.asarray(coords, dtype=float).var(axis=0)
+    return [float(explained_total * x / v.sum()) for x in v]
 
 
 # ----------------------------------------------------------------------------- figure 2
@@ -184,15 +202,20 @@ def _similarity(src: SourceData, ctx: DrawContext):
                           groups=[tr.t(f"paráfrases\n({pairs} pares)", f"paraphrases\n({pairs} pairs)"),
                                   tr.t("sem relação\n(assuntos\ndiferentes)", "unrelated\n(different\ntopics)")],
                           series=[tr.t("inglês", "English"), tr.t("português", "Portuguese")],
-                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam",
-                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close"))
+                          colors=[role_color("lang.en"), role_color("lang.pt")],
+                          values=[[src["pairs"][lang][g] for lang in ("en", "pt")] for g in ("paraphrase", "unrelated")],
+                          title=tr.t("As mesmas frases\ntraduzidas: em português\nas médias se aproximam\n"
+                                     "(pontos: cada par)",
+                                     "The same sentences\ntranslated: in Portuguese\nthe means draw close\n"
+                                     "(dots: each pair)"))
     return fig
 
 
 # ----------------------------------------------------------------------------- figure 3
 
 _SENSE_PT = {"river": "rio", "money": "dinheiro", "seat": "assento"}
-_MODEL_STYLE = {"minilm": ("all-MiniLM-L6-v2", CATEGORICAL[5]), "gemma-270m": ("Gemma-3-270m", CATEGORICAL[6])}
+_MODEL_STYLE = {"minilm": ("all-MiniLM-L6-v2", role_color("model.minilm")),
+                "gemma-270m": ("Gemma-3-270m", role_color("model.gemma"))}
 
 
 @drawing("embeddings_contextual", section="embeddings")

@@ -62,7 +62,7 @@ def draw_training_curves(src, *, lang: str = "pt", fig=None) -> PlotResult:
     tr = Lang(lang)
     ci = src["accuracy"]
     probe, topic, final = ci["frozen_probe"], ci["topic"], _ci_text(tr, ci["fine_tuned"])
-    fig = fig if fig is not None else plt.figure(figsize=(10.5, 5.1))
+    fig = fig if fig is not None else plt.figure(figsize=(10.5, 6.4))
     res = plot_training_curves(
         src["history"], fig=fig, chance=1 / len(src["labels"]), lang=lang,
         references=[{"value": probe["value"], "lo": probe["lo"], "hi": probe["hi"], "color": ROLE_COLORS["pretrained"],
@@ -185,7 +185,7 @@ def draw_attention_change(src, *, lang: str = "pt", fig=None) -> PlotResult:
     grid = fig.add_gridspec(2, 2, height_ratios=[0.8, 1.2], hspace=0.35)
     top = plot_head_change(src["change"], ax=fig.add_subplot(grid[0, :]),
                            highlight=(layer, head), lang=lang,
-                           colorbar_label=tr.t("divergência JS média", "mean JS divergence"))
+                           colorbar_label=tr.t("divergência JS média (bits; máximo 1)", "mean JS divergence (bits; maximum 1)"))
     top.ax_.set_title(tr.t("Mudança de cada cabeça (divergência de Jensen-Shannon)",
                            "Change of each head (Jensen-Shannon divergence)"))
     where = layer_head_label(layer, head, lang=lang)

@@ -109,8 +109,9 @@ def _mask_panels(src: SourceData, t) -> list[dict]:
 
 @drawing("architecture_masks", section="transformers")
 def _architecture_masks(src: SourceData, ctx: DrawContext):
-    fig = plt.figure(figsize=(19, 5.5))
-    plot_architecture_masks(_mask_panels(src, ctx.t), legend=(ctx.t("pode olhar", "may attend"),
+    fig = plt.figure(figsize=(10.5, 9.5))  # encoder and decoder above, the encoder-decoder's three masks below
+    panels = [{**p, "row": 0 if p["group"] < 2 else 1, "width": 1.0} for p in _mask_panels(src, ctx.t)]
+    plot_architecture_masks(panels, legend=(ctx.t("pode olhar", "may attend"),
                                                               ctx.t("bloqueado", "blocked")),
                             suptitles=(ctx.t("Encoder (MiniLM)", "Encoder (MiniLM)"),
                                        ctx.t("Decoder (Gemma-3-270m)", "Decoder (Gemma-3-270m)"),
@@ -128,13 +129,13 @@ def _attention_output_walkthrough(src: SourceData, ctx: DrawContext):
     # the other panel texts: the catalogue's "attention_output.*" entries
     titles = {"weights": ctx.t(f"(1) pesos de atenção A ({layer_head_label(layer, head, lang='pt')})",
                                f"(1) attention weights A ({layer_head_label(layer, head, lang='en')})")}
-    fig = plt.figure(figsize=(17, 10.5))
+    fig = plt.figure(figsize=(9.5, 13.5))
     plot_attention_output(src["weights"], v=src["v"], z=src["z"], concat=src["concat"], w_o=src["w_o"],
                           rebuilt=src["rebuilt"], reference=src["reference"], head=head, tokens=src["tokens"],
                           titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(src['error_bound'])}")
-    fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O (MiniLM, “{sentence}”)",
-                       f"After the softmax: values, weighted sum, concatenation and W_O (MiniLM, “{sentence}”)"),
-                 y=0.96)
+    fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O\n(MiniLM, “{sentence}”)",
+                       f"After the softmax: values, weighted sum, concatenation and W_O\n(MiniLM, “{sentence}”)"),
+                 y=0.95)
     return fig
 
 
@@ -183,13 +184,14 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
     examples = [{**_strips(a), "title": f"“{a['text']}” → {_target_name(a, ctx.tr)} "
                                         f"({ctx.tr.pct(a['target_probability'], 0)})"} for a in src["examples"]]
     labels = [str(layer_number(i)) for i in range(src["n_layers"])] + ["rollout"]
-    fig = plt.figure(figsize=(17, 8.5))
+    fig = plt.figure(figsize=(10, 11.5))
     plot_attribution_vs_attention(examples, tau_mean=src["tau_mean"], tau_low=src["tau_low"],
                                   tau_high=src["tau_high"], tau_labels=labels, n_texts=src["n_texts"],
                                   reference=src["reference"], lang=ctx.lang, fig=fig)
     fig.suptitle(ctx.t("Atribuição (gradientes integrados) ao lado da atenção, MiniLM ajustado para sentimento",
                        "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
                  y=0.99)
+    fig.subplots_adjust(top=0.94)
     return fig
 
 

@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.numbering import hidden_label
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import percent_axis
 from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
@@ -107,6 +107,11 @@ def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_na
         panels = list(axes.flat)
         for i, ax in enumerate(panels[:n]):
             _next_word_panel(ax, src, i, tr=tr, name=name)
+        if n > 1:  # panels compared side by side: one 0-100 % scale, so 9,9 % and 90,8 % look it
+            for ax in panels[:n]:
+                ax.set_xlim(0, 1.2)
+                ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+                percent_axis(ax.xaxis, lang=tr.code)
         for ax in panels[n:]:
             ax.set_visible(False)
         if title:
@@ -114,10 +119,10 @@ def draw_next_words(src, *, lang: str = "pt", title: str | None = None, model_na
         fig.tight_layout()
         if any(e is not None for e in src["expected"]):
             fig.subplots_adjust(bottom=0.1 if rows > 1 else 0.2)
-            fig.text(0.5, 0.01, tr.t("Em destaque (laranja-escuro): a palavra que uma pessoa esperaria. Abaixo da linha "
+            fig.text(0.5, 0.01, tr.t("Em destaque (cor de vinho): a palavra que uma pessoa esperaria. Abaixo da linha "
                                      "pontilhada, quando ela não está entre as primeiras: sua probabilidade e sua "
                                      "posição no vocabulário inteiro.",
-                                     "Highlighted (dark orange): the word a person would expect. Below the dotted line, "
+                                     "Highlighted (wine red): the word a person would expect. Below the dotted line, "
                                      "when it is not among the first: its probability and its rank in the whole "
                                      "vocabulary."), ha="center", va="bottom", fontsize=9, wrap=True)
     return PlotResult(ax_=panels[0], axes_={f"prompt{i}": ax for i, ax in enumerate(panels[:n])})
@@ -175,7 +180,7 @@ def _logit_lens(src: SourceData, ctx: DrawContext):
                       "Text: the lens's most probable token; bold: already the final prediction;\n"
                       f"frame: the path {path} at the last position"), fontsize=9.5)
     plot_lens_paths(src["path_probs"], labels=_shown(src["path"]), row_labels=rows, ax=ax2, lang=tr.code,
-                    colors=[CATEGORICAL[4], CATEGORICAL[5], CATEGORICAL[2]], ylabel="",
+                    colors=[role_color(f"series.{i}") for i in (1, 2, 3)], ylabel="",
                     title=tr.t(f"Última posição (“{last}”):\nprobabilidade de cada token",
                                f"Last position (“{last}”):\nprobability of each token"))
     fig.suptitle(tr.t(f"Lente de logits (Gemma-3-270m): como a previsão “{final}” se forma ao longo das camadas",

@@ -31,9 +31,9 @@ def _strip(ax, s, title: str) -> None:
 def _subwords(src: SourceData, ctx: DrawContext):
     strips = src["strips"]
     pair_title = ctx.t("all-MiniLM-L6-v2 — par de frases [CLS] A [SEP] B [SEP] (borda azul: segmento 0, "
-                       "vermelho-alaranjada: 1)",
+                       "rosa-escuro: 1)",
                        "all-MiniLM-L6-v2 — sentence pair [CLS] A [SEP] B [SEP] (blue outline: segment 0, "
-                       "vermillion: 1)")
+                       "dark rose: 1)")
     fig, axes = plt.subplots(len(strips) + 1, 1, figsize=(12, 6.0), gridspec_kw={"hspace": 0.3})
     for ax, s in zip(axes, strips):
         _strip(ax, s, _strip_title(s, ctx.t))

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.numbering import hidden_label
-from vizlab.palette import CATEGORICAL, ROLE_COLORS
+from vizlab.palette import ROLE_COLORS
 from vizlab.plot.probes import plot_data_efficiency, plot_layer_probes
 from vizlab.sourcedata import SourceData
 
@@ -67,7 +67,7 @@ def _data_efficiency(src: SourceData, ctx: DrawContext):
     tr = ctx.tr
     names = {**_model_names(tr), "tfidf": tr.t("TF-IDF (sem modelo)", "TF-IDF (no model)"),
              "topic": tr("topic_only_clf")}
-    colors = {"tfidf": CATEGORICAL[0], "topic": ROLE_COLORS["baseline"]}
+    colors = {"tfidf": ROLE_COLORS["tfidf"], "topic": ROLE_COLORS["baseline"]}
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11.5, 4.8), sharey=True, layout="constrained")
     ylabel = tr.t("acurácia no teste (IC 95 %)", "test accuracy (95% CI)")
     xlabel = tr.t("tweets rotulados para treino", "labelled training tweets")

@@ -28,7 +28,7 @@ def draw(spec: DrawingSpec, data: bytes, *, lang: str) -> Drawn:
 
     from vizlab.figures.save import figure_bytes
     from vizlab.i18n import recording_texts
-    from vizlab.plot.style import report_style
+    from vizlab.plot.style import fit_to_page, report_style
     from vizlab.seeding import fixed_random_state
 
     src = decode(data)
@@ -39,6 +39,7 @@ def draw(spec: DrawingSpec, data: bytes, *, lang: str) -> Drawn:
             if not isinstance(fig, Figure):
                 raise TypeError(f"the drawing of {spec.id!r} returned {type(fig).__name__}, "
                                 "expected a matplotlib Figure")
+            fit_to_page(fig)
             files = {f"{spec.id}.{fmt}": figure_bytes(fig, fmt) for fmt in FORMATS}
     finally:
         plt.close("all")

@@ -9,10 +9,11 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from vizlab.cache import atomic_write_bytes
+from vizlab.plot.style import SAVE_DPI
 
 __all__ = ["save_figure", "figure_bytes", "DPI"]
 
-DPI = 200
+DPI = SAVE_DPI  # vizlab.plot.style measures the printed size at it
 
 
 def figure_bytes(fig: Figure, fmt: str, *, dpi: int = DPI) -> bytes:

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from vizlab.palette import CATEGORICAL, HIGHLIGHT
+from vizlab.palette import HIGHLIGHT, role_color
 from vizlab.plot.display import PlotResult
 
 __all__ = ["Stage", "plot_block_diagram", "STAGE_COLORS"]
@@ -23,16 +23,16 @@ def _tint(color: str, alpha: float = 0.35) -> tuple:
 
 # Box colour per role: light tints of the shared categorical palette.
 STAGE_COLORS = {
-    "io": (0.94, 0.94, 0.94, 1.0),
-    "embed": _tint(CATEGORICAL[0]),
-    "norm": _tint(CATEGORICAL[2]),
-    "attn": _tint(CATEGORICAL[4]),
-    "ffn": _tint(CATEGORICAL[3]),
-    "add": (1.0, 1.0, 1.0, 1.0),
-    "head": _tint(CATEGORICAL[6]),
-    "head2": _tint(CATEGORICAL[5]),
+    "io": role_color("block.io"),
+    "embed": role_color("block.embed"),
+    "norm": role_color("block.norm"),
+    "attn": role_color("block.attn"),
+    "ffn": role_color("block.ffn"),
+    "add": "#FFFFFF",
+    "head": role_color("block.head"),
+    "head2": role_color("block.head2"),
 }
-SHAPE_COLOR = "#08306b"  # tensor shapes (dark blue)
+SHAPE_COLOR = role_color("shape")  # tensor shapes (dark blue)
 
 
 @dataclass(frozen=True)

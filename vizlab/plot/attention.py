@@ -19,14 +19,15 @@ from matplotlib.patches import Rectangle
 
 from vizlab.i18n import get_lang
 from vizlab.numbering import position_of
-from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.palette import HIGHLIGHT, SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes
 
 __all__ = ["plot_attention_map", "plot_attention_lines", "plot_head_grid", "plot_rollout", "attention_norm"]
 
-LINE_COLOR = CATEGORICAL[5]  # blue
+LINE_COLOR = role_color("method.attention")  # attention weights as lines
+METHOD_COLORS = (role_color("method.attention"), role_color("method.rollout"))  # raw attention, rollout
 
 
 def _check_map(attn, tokens, name="attn") -> np.ndarray:
@@ -335,7 +336,7 @@ def plot_rollout(
     query_label: str | None = None,
     key_label: str | None = None,
     cmap=SEQUENTIAL_CMAP,
-    colors=(CATEGORICAL[9], CATEGORICAL[5]),
+    colors=METHOD_COLORS,
     highlight_color: str = HIGHLIGHT,
     lang: str = "pt",
     bar_kws: dict | None = None,

@@ -77,11 +77,11 @@ def plot_attention_output(
         "attention_output", terms=("query", "key", "attention"), override=titles).items()}
     if fig is None:
         fig = plt.figure(figsize=(17, 10.5))
-    gs = fig.add_gridspec(2, 3, hspace=0.42, wspace=0.42)
-    ax = {k: fig.add_subplot(gs[i // 3, i % 3]) for i, k in enumerate(("weights", "v", "z", "concat", "w_o", "check"))}
+    gs = fig.add_gridspec(3, 2, hspace=0.62, wspace=0.75)  # three rows of two: fits a page's width
+    ax = {k: fig.add_subplot(gs[i // 2, i % 2]) for i, k in enumerate(("weights", "v", "z", "concat", "w_o", "check"))}
     n = len(tokens)
     r_a = heatmap(a, ax=ax["weights"], xticklabels=tokens, yticklabels=tokens, cmap=SEQUENTIAL_CMAP, vmin=0,
-                  vmax=1, annot=n <= 16, fmt=1, annot_min=0.05, lang=lang, cbar_label=tt["attention"],
+                  vmax=1, annot=n <= 10, fmt=1, annot_min=0.05, lang=lang, cbar_label=tt["attention"],
                   annot_kws={"fontsize": 6.5})
     ax["weights"].set_xlabel(tt["key"])
     ax["weights"].set_ylabel(tt["query"])

@@ -8,7 +8,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
+from vizlab.palette import SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap
 
@@ -16,15 +16,15 @@ __all__ = ["plot_head_stats", "PATTERN_COLORS", "SHARE_METRICS", "METRIC_TITLES"
 
 # One colour per pattern label (vizlab.analysis.attention.PATTERNS), from the shared categorical palette.
 PATTERN_COLORS = {
-    "[CLS]": CATEGORICAL[0],
-    "[SEP]": CATEGORICAL[1],
-    "punct": CATEGORICAL[3],
-    "prev": CATEGORICAL[2],
-    "self": CATEGORICAL[9],
-    "next": CATEGORICAL[4],
-    "block": CATEGORICAL[5],
-    "broad": CATEGORICAL[6],
-    "mixed": CATEGORICAL[8],
+    "[CLS]": role_color("pattern.cls"),
+    "[SEP]": role_color("pattern.sep"),
+    "punct": role_color("pattern.punct"),
+    "prev": role_color("pattern.prev"),
+    "self": role_color("pattern.self"),
+    "next": role_color("pattern.next"),
+    "block": role_color("pattern.block"),
+    "broad": role_color("pattern.broad"),
+    "mixed": role_color("pattern.mixed"),
 }
 
 # Statistics that are shares of attention (drawn as percentages on a 0-100 % scale).

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 
 from vizlab.i18n import fmt_num, fmt_pct, get_lang
-from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.palette import DIVERGING_CMAP, SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
@@ -24,7 +24,8 @@ def _texts(lang: str, text: dict | None) -> dict[str, str]:
 
 
 def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, rollout=None, title: str = "",
-                            text: dict | None = None, lang: str = "pt", fig=None, axes=None) -> PlotResult:
+                            text: dict | None = None, lang: str = "pt", fig=None, axes=None,
+                            attribution_lim: float | None = None, attention_max: float | None = None) -> PlotResult:
     """Token strips: attribution (diverging, centred on 0), and optionally attention and rollout.
 
     Parameters
@@ -38,6 +39,10 @@ def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, ro
         Replaces the catalogue's ``"attribution.<name>"`` texts (and ``layer``).
     axes : list of Axes, optional
         One per strip drawn.
+    attribution_lim, attention_max : float, optional
+        The colour scales (attribution from ``-attribution_lim`` to ``+attribution_lim``, attention
+        from 0 to ``attention_max``): pass the same ones to strips that are compared (default:
+        this sentence's own extremes).
     """
     tt = _texts(lang, text)
     rows = [("attribution", np.asarray(scores, float))]
@@ -49,8 +54,8 @@ def plot_attribution_strips(scores, *, tokens: Sequence[str], attention=None, ro
         if fig is None:
             fig = plt.figure(figsize=(max(6, 0.7 * len(tokens) + 2), 0.7 * len(rows) + 1))
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
-    lim = float(np.abs(rows[0][1]).max()) or 1.0
-    amax = max([float(r.max()) for k, r in rows[1:]] + [1e-9])
+    lim = attribution_lim or float(np.abs(rows[0][1]).max()) or 1.0
+    amax = attention_max or max([float(r.max()) for k, r in rows[1:]] + [1e-9])
     ims, out = {}, {}
     for ax, (key, vals) in zip(axes, rows):
         last = ax is axes[len(rows) - 1]
@@ -97,20 +102,35 @@ def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low
     """
     tt = _texts(lang, text)
     if fig is None:
-        fig = plt.figure(figsize=(17, 8))
-    outer = fig.add_gridspec(1, 2, width_ratios=[2.1, 1], wspace=0.18)
-    left = outer[0].subgridspec(len(examples) * 4 - 1, 1, hspace=0.15,
-                                height_ratios=([1, 1, 1, 1.6] * len(examples))[:-1])
+        fig = plt.figure(figsize=(10, 11))
+    # the sentences above, one under the other; below them the two colour scales (shared by every
+    # sentence) and Kendall's tau per layer
+    outer = fig.add_gridspec(2, 1, height_ratios=[len(examples) * 1.25, 1.5], hspace=0.32)
+    top = outer[0].subgridspec(len(examples) * 4 - 1, 1, hspace=0.15,
+                               height_ratios=([1, 1, 1, 2.3] * len(examples))[:-1])
+    lim = max(float(np.abs(np.asarray(ex["scores"], float)).max()) for ex in examples) or 1.0
+    amax = max([float(np.max(ex[k])) for ex in examples for k in ("attention", "rollout") if ex.get(k) is not None]
+               + [1e-9])
     strips = []
     for e, ex in enumerate(examples):
-        axes = [fig.add_subplot(left[4 * e + i]) for i in range(3)]
+        axes = [fig.add_subplot(top[4 * e + i]) for i in range(3)]
         strips.append(plot_attribution_strips(ex["scores"], tokens=ex["tokens"], attention=ex.get("attention"),
                                               rollout=ex.get("rollout"), title=ex.get("title", ""), text=text,
-                                              lang=lang, axes=axes))
+                                              lang=lang, axes=axes, attribution_lim=lim, attention_max=amax))
+    bottom = outer[1].subgridspec(1, 2, width_ratios=[1, 1.5], wspace=0.35)
+    bars_at = bottom[0].subgridspec(5, 1, height_ratios=[1, 0.35, 1.6, 0.35, 1])
+    cbars = {}
+    for key, slot, label in (("attribution", 1, tt["attr_cbar"]), ("attention", 3, tt["att_cbar"].replace("\n", " "))):
+        cax = fig.add_subplot(bars_at[slot])
+        cbars[key] = fig.colorbar(strips[0].artists_["images"][key if key == "attribution" else "attention"], cax=cax,
+                                  orientation="horizontal")
+        cbars[key].set_label(label)
+        localize_axes(cax, lang=lang, axis="x")
+    outer = bottom
     ax = fig.add_subplot(outer[1])
     x = np.arange(len(tau_mean))
     m, lo, hi = (np.asarray(v, float) for v in (tau_mean, tau_low, tau_high))
-    colors = [CATEGORICAL[5]] * (len(x) - 1) + [HIGHLIGHT]
+    colors = [role_color("method.attention")] * (len(x) - 1) + [role_color("method.rollout")]
     bars = ax.bar(x, m, color=colors, width=0.65)
     ax.errorbar(x, m, yerr=[m - lo, hi - m], fmt="none", ecolor="0.2", capsize=4, lw=1.2)
     for xi, mi, hii in zip(x, m, hi):
@@ -121,7 +141,7 @@ def plot_attribution_vs_attention(examples: Sequence[dict], *, tau_mean, tau_low
         ref_line = ax.axhline(reference, color="0.35", ls="--", lw=1.2, label=tt["reference"].format(
             tau=fmt_num(reference, 2, lang=lang)))
         ax.legend(loc="upper left", frameon=False, fontsize=8.5)
-    top = max(float(np.nanmax(hi)), reference or 0) + 0.12
+    top = max(float(np.nanmax(hi)), reference or 0) + 0.2  # room for the values and the legend
     ax.set_ylim(min(-0.1, float(np.nanmin(lo)) - 0.05), max(top, 0.3))
     ax.set_xticks(x, list(tau_labels))
     ax.set_xlabel(tt["layer"])

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, class_colors
+from vizlab.palette import class_colors, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import localize_axes
 
@@ -117,7 +117,7 @@ def plot_sense_similarity(
     ax: Axes | None = None,
     xticklabels=None,
     labels: tuple[str, str] | None = None,
-    color: str = CATEGORICAL[5],
+    color: str = role_color("series.1"),
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,

@@ -116,8 +116,9 @@ def plot_training_curves(
     localize_axes(axes[0], lang=lang, axis="y")
     percent_axis(acc.yaxis, lang=lang)  # accuracies are percentages everywhere (figures, legends, REPORT)
     handles, labels = acc.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 3), frameon=False)
-    fig.subplots_adjust(bottom=0.28, wspace=0.25)
+    ncol = 2 if max(map(len, labels), default=0) <= 45 else 1  # long labels (with intervals): one column
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), ncol), frameon=False)
+    fig.subplots_adjust(bottom=0.34 if ncol == 2 else 0.37, wspace=0.25)
     return PlotResult(ax_=axes[0], axes_={"loss": axes[0], "accuracy": axes[1]}, artists_={"references": refs})
 
 

@@ -8,13 +8,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, HIGHLIGHT
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
 __all__ = ["plot_dynamic_padding", "GRID_COLORS"]
 
-GRID_COLORS = ("white", "0.72", CATEGORICAL[5])  # not computed, padding, real token
+GRID_COLORS = ("white", role_color("token.pad"), role_color("token.real"))  # not computed, padding, real token
 
 def plot_dynamic_padding(
     fixed_grid,
@@ -72,7 +72,7 @@ def plot_dynamic_padding(
     bars = ax_c.bar(x, costs["dynamic_tokens"], width=0.85, color=GRID_COLORS[1],
                     label=tt["dynamic_bars"], **(bar_kws or {}))
     (real,) = ax_c.step(x, costs["real_tokens"], where="mid", color=GRID_COLORS[2], lw=1.4, label=tt["real_line"])
-    (fixed,) = ax_c.plot([0.5, len(x) + 0.5], [costs["fixed_tokens"].max()] * 2, color=HIGHLIGHT, lw=2,
+    (fixed,) = ax_c.plot([0.5, len(x) + 0.5], [costs["fixed_tokens"].max()] * 2, color=role_color("padding.fixed"), lw=2,
                          label=tt["fixed_line"].format(pad_to=pad_to))
     ax_c.set_xlim(0.5, len(x) + 0.5)
     ax_c.set_ylim(0, costs["fixed_tokens"].max() * 1.28)

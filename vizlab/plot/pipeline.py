@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from vizlab.i18n import fmt_num, fmt_pct, get_lang
-from vizlab.palette import DIVERGING_CMAP, class_color
+from vizlab.palette import DIVERGING_CMAP, class_color, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes, percent_axis
@@ -87,7 +87,7 @@ def plot_classifier_pipeline(
     Returns
     -------
     PlotResult
-        ``axes_``: ``text, tokens, vector, logits, probs, label``; ``artists_["logit_bars"]``,
+        ``axes_``: ``text, tokens, vector, logits, probs, label``; ``artists_["logit_dots"]`` (dots: a logit has no zero),
         ``["prob_bars"]``, ``["tokens"]`` (token and id texts), ``["label"]``;
         ``values_["predicted"]``.
     """
@@ -120,7 +120,7 @@ def plot_classifier_pipeline(
     ax_text.set_title(tt["text"], loc="left")
     ax_text.text(0.5, 0.45, font_safe("“" + text + "”"), ha="center", va="center", fontsize=12,
                  style="italic", transform=ax_text.transAxes,
-                 bbox={"boxstyle": "round,pad=0.5", "fc": "#FFF8E7", "ec": "0.6"})
+                 bbox={"boxstyle": "round,pad=0.5", "fc": role_color("note"), "ec": "0.6"})
     ax_tok.set_title(tt["tokens"], loc="left")
     tok_texts = _token_table(ax_tok, tokens, ids, row_names=(tt["token_row"], tt["id_row"]))
 
@@ -133,13 +133,15 @@ def plot_classifier_pipeline(
 
     y = np.arange(len(z))[::-1]
     bk = {"height": 0.6, **(bar_kws or {})}
-    zb = ax_z.barh(y, z, color=colors, **bk)
-    ax_z.axvline(0, color="0.3", lw=0.8)
-    lim = max(abs(z).max() * 2.1, 1e-9)
-    ax_z.set_xlim(-lim, lim)
+    # a logit has no zero (softmax ignores a constant added to all): dots on the logits' own range
+    span = max(float(z.max() - z.min()), 1e-9)
+    lo, hi = float(z.min()) - 0.1 * span, float(z.max()) + 0.45 * span
+    ax_z.hlines(y, lo, z, colors=colors, lw=1.2)
+    zb = ax_z.scatter(z, y, c=colors, s=40, zorder=3)
+    ax_z.set_xlim(lo, hi)
+    ax_z.set_ylim(-0.6, len(z) - 0.4)
     for yi, zi in zip(y, z):
-        ax_z.text(zi + (0.04 * lim if zi >= 0 else -0.04 * lim), yi, fmt_num(zi, 2, lang=lang),
-                  ha="left" if zi >= 0 else "right", va="center", fontsize=9)
+        ax_z.text(zi + 0.05 * span, yi, fmt_num(zi, 2, lang=lang), ha="left", va="center", fontsize=9)
     ax_z.set_yticks(y, names)
     ax_z.set_xlabel(tt["logit"])
     ax_z.set_title(tt["logits"].format(**fill), loc="left", fontsize=10)
@@ -177,5 +179,5 @@ def plot_classifier_pipeline(
     return PlotResult(ax_=ax_p, axes_={"text": ax_text, "tokens": ax_tok, "vector": ax_vec, "logits": ax_z,
                                        "probs": ax_p, "label": ax_lab},
                       im_=hm.im_, colorbar_=hm.colorbar_,
-                      artists_={"logit_bars": zb, "prob_bars": pb, "tokens": tok_texts, "label": lab},
+                      artists_={"logit_dots": zb, "prob_bars": pb, "tokens": tok_texts, "label": lab},
                       values_={"predicted": pred, "probabilities": p})

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
+from vizlab.palette import DIVERGING_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.heatmap import heatmap, localize_axes
 
@@ -69,16 +69,16 @@ def plot_position_sources(
         a.set_yticks(ticks, [str(t) for t in ticks])
         a.set_xlabel(tt["position"])
         a.set_ylabel(tt["position"])
-        a.set_title(tt[key], fontsize=10)
+        a.set_title(tt[key], fontsize=10, pad=9)
 
     lines = {}
     for i, (label, wl) in enumerate(wavelengths.items()):
         (lines[label],) = ax["wavelengths"].plot(np.arange(1, len(wl) + 1), wl, label=label,
-                                                 color=CATEGORICAL[i * 4 % len(CATEGORICAL)], **lk)
+                                                 color=role_color(f"series.{i % 5 + 1}"), **lk)
     ax["wavelengths"].set_yscale("log")
     ax["wavelengths"].set_xlabel(tt["pair"])
     ax["wavelengths"].set_ylabel(tt["tokens"])
-    ax["wavelengths"].set_title(tt["wavelengths"], fontsize=10)
+    ax["wavelengths"].set_title(tt["wavelengths"], fontsize=10, pad=9)
     ax["wavelengths"].legend(loc="upper left", frameon=False)
     ax["wavelengths"].grid(alpha=0.3, which="major")
     localize_axes(ax["wavelengths"], lang=lang, axis="x")
@@ -103,9 +103,9 @@ def plot_position_sources(
 
     d = np.arange(len(absolute_spread))
     sp = ax["spread"]
-    (la,) = sp.plot(d, np.maximum(absolute_spread, 1e-12), marker="o", ms=3, color=HIGHLIGHT, label=nm["abs_label"], **lk)
+    (la,) = sp.plot(d, np.maximum(absolute_spread, 1e-12), marker="o", ms=3, color=role_color("position.absolute"), label=nm["abs_label"], **lk)
     (lr,) = sp.plot(np.arange(len(rotary_spread)), np.maximum(rotary_spread, 1e-12), marker="s", ms=3,
-                    color=CATEGORICAL[0], label=nm["rot_label"], **lk)
+                    color=role_color("position.rotary"), label=nm["rot_label"], **lk)
     sp.set_yscale("log")
     sp.set_ylim(1e-9, 3)
     sp.set_xlabel(tt["distance"])

@@ -12,15 +12,15 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from vizlab.i18n import fmt_pct, get_lang
-from vizlab.palette import CATEGORICAL, HIGHLIGHT
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import percent_axis
 
 __all__ = ["plot_topk_bars", "plot_blank_scores"]
 
-BAR_COLOR = CATEGORICAL[5]    # blue
-LEFT_COLOR = CATEGORICAL[8]   # light grey: the weaker, left-context-only reading
+BAR_COLOR = role_color("series.1")
+LEFT_COLOR = role_color("context.left")  # light grey: the weaker, left-context-only reading
 
 
 def plot_topk_bars(
@@ -30,7 +30,7 @@ def plot_topk_bars(
     ax: Axes | None = None,
     highlight=None,
     color: str = BAR_COLOR,
-    highlight_color: str = HIGHLIGHT,
+    highlight_color: str = role_color("expected"),
     extra: tuple[str, float, str] | None = None,
     title: str | None = None,
     xlabel: str | None = None,
@@ -164,7 +164,7 @@ def plot_blank_scores(
     ax.set_yticks(y, [font_safe(c) for c in candidates])
     for tick, cand in zip(ax.get_yticklabels(), candidates):
         if marked and cand in marked:
-            tick.set_color(HIGHLIGHT)
+            tick.set_color(role_color("expected"))
             tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(float(np.max(series)) * 1.25, 0.1)) + 0.08)

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vizlab.i18n import get_lang
-from vizlab.palette import CATEGORICAL, DIVERGING_CMAP, HIGHLIGHT
+from vizlab.palette import DIVERGING_CMAP, HIGHLIGHT, role_color
 from vizlab.plot.attention import plot_attention_map
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
@@ -74,8 +74,8 @@ def plot_qk_walkthrough(
         raise ValueError(f"query must be in 0..{n - 1}, got {query}")
     if fig is None:
         fig = plt.figure(figsize=(16, 10))
-    gs = fig.add_gridspec(2, 3, hspace=0.45, wspace=0.55)
-    axes = [fig.add_subplot(gs[i, j]) for i in range(2) for j in range(3)]
+    gs = fig.add_gridspec(3, 2, hspace=0.5, wspace=0.75)  # three rows of two: fits a page's width
+    axes = [fig.add_subplot(gs[i, j]) for i in range(3) for j in range(2)]
     lim = float(np.abs(np.concatenate([q.ravel(), k.ravel()])).max())  # the scale covers every value shown
     labels = [font_safe(tok) for tok in tokens]
     for ax, m, name in ((axes[0], q, "q"), (axes[1], k, "k")):
@@ -101,7 +101,7 @@ def plot_qk_walkthrough(
     ax = axes[5]
     y = np.arange(n)
     bars = ax.barh(y, weights[query], height=0.7, label=t["recomputed"],
-                   **{"color": CATEGORICAL[5], **(bar_kws or {})})
+                   **{"color": role_color("series.1"), **(bar_kws or {})})
     ax.plot(reference[query], y, "o", color=highlight_color, ms=5, label=t["model"])
     for yi in y:
         if forbidden is None or not forbidden[query, yi]:

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from vizlab.i18n import fmt_num, get_lang
-from vizlab.palette import CATEGORICAL, SEQUENTIAL_CMAP
+from vizlab.palette import SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap, localize_axes
@@ -87,6 +87,7 @@ def plot_similarity_means(
     lang: str = "pt",
     bar_kws: dict | None = None,
     legend_kws: dict | None = None,
+    values=None,
 ) -> PlotResult:
     """Grouped bars of mean similarities, each written on its bar (e.g. paraphrases vs unrelated, per language).
 
@@ -99,6 +100,9 @@ def plot_similarity_means(
         Legend entries (e.g. "English", "Portuguese").
     ylabel : str, optional
         Default: the catalogue's ``mean_similarity`` in ``lang``.
+    values : nested list, optional
+        ``values[group][series]``: the similarities each mean is over, drawn as dots on its bar
+        (the spread behind the mean); ``artists_["values"]`` holds them.
 
     Returns
     -------
@@ -110,21 +114,29 @@ def plot_similarity_means(
         raise ValueError(f"means must be (n_groups, n_series) = ({len(groups)}, {len(series)}), got {M.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.2, 3.5))
-    colors = list(colors) if colors is not None else [CATEGORICAL[5], CATEGORICAL[4]][: len(series)]
+    colors = list(colors) if colors is not None else [role_color("series.1"), role_color("series.2")][: len(series)]
     w = 0.8 / len(series)
     x = np.arange(len(groups))
-    containers = []
+    containers, dots = [], []
+    rng = np.random.default_rng(0)  # a fixed jitter: the same figure every time
     for k, (name, c) in enumerate(zip(series, colors)):
         off = (k - (len(series) - 1) / 2) * w
         containers.append(ax.bar(x + off, M[:, k], width=w, color=c, label=name, **(bar_kws or {})))
-        for xi, v in zip(x, M[:, k]):
-            ax.text(xi + off, max(v, 0) + 0.02, fmt_num(v, 3, lang=lang), ha="center", va="bottom", fontsize=8)
+        for g, (xi, v) in enumerate(zip(x, M[:, k])):
+            top = v
+            if values is not None:
+                vals = np.asarray(values[g][k], float)
+                jitter = rng.uniform(-0.25, 0.25, len(vals)) * w
+                dots.append(ax.scatter(xi + off + jitter, vals, s=6, color="0.15", linewidths=0, zorder=3))
+                top = max(v, float(vals.max()))
+            ax.text(xi + off, max(top, 0) + 0.02, fmt_num(v, 3, lang=lang), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, groups)
-    ax.set_ylim(min(0.0, float(M.min()) - 0.05), 1.0)
+    low = min(float(M.min()), min((float(np.min(v)) for row in values for v in row), default=0.0) if values else 0.0)
+    ax.set_ylim(min(0.0, low - 0.05), 1.08)
     ax.axhline(0, color="0.5", lw=0.8)
     localize_axes(ax, lang=lang, axis="y")
     ax.set_ylabel(get_lang(lang).default(ylabel, "mean_similarity"))
     if title:
         ax.set_title(title)
     ax.legend(**{"loc": "upper right", **(legend_kws or {})})
-    return PlotResult(ax_=ax, artists_={"bars": containers})
+    return PlotResult(ax_=ax, artists_={"bars": containers, "values": dots})

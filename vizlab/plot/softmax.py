@@ -7,12 +7,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vizlab.i18n import Lang
-from vizlab.palette import CATEGORICAL
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import localize_axes, percent_axis
 
 __all__ = ["plot_softmax_temperature"]
+
+SERIES_COLORS = tuple(role_color(f"series.{i}") for i in range(1, 6))  # one per temperature
+LOGIT_COLOR = role_color("logit")
 
 
 def plot_softmax_temperature(
@@ -26,14 +29,14 @@ def plot_softmax_temperature(
     prob_title: str | None = None,
     temperature_label: str = "T",
     notes=None,
-    colors=(CATEGORICAL[0], CATEGORICAL[5], CATEGORICAL[7], CATEGORICAL[4], CATEGORICAL[6]),
-    logit_color: str = "0.55",
+    colors=SERIES_COLORS,
+    logit_color: str = LOGIT_COLOR,
     logit_label: str | None = None,
     prob_label: str | None = None,
     lang: str = "pt",
     bar_kws: dict | None = None,
 ) -> PlotResult:
-    """Bars of the top logits beside their probabilities at several temperatures.
+    """Dots of the top logits beside their probabilities at several temperatures (bars).
 
     Parameters
     ----------
@@ -58,8 +61,9 @@ def plot_softmax_temperature(
     Returns
     -------
     PlotResult
-        ``axes_["logits"]``, ``axes_["probs"]``; ``artists_["logit_bars"]`` and
-        ``artists_["prob_bars"]`` (one BarContainer per temperature).
+        ``axes_["logits"]``, ``axes_["probs"]``; ``artists_["logit_dots"]`` (the logits as dots, a
+        PathCollection: a logit has no zero, so no bars from 0) and ``artists_["prob_bars"]`` (one
+        BarContainer per temperature).
     """
     tr = Lang(lang)
     logits = np.asarray(logits, dtype=float)
@@ -75,15 +79,19 @@ def plot_softmax_temperature(
     ax0, ax1 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5], "wspace": 0.35})
     y = np.arange(k)
     labels = [font_safe(t) for t in labels]
-    logit_bars = ax0.barh(y, logits, color=logit_color, **(bar_kws or {}))
+    # a logit has no zero (adding a constant to every logit changes no probability): dots on the
+    # logits' own range, each joined to the range's left end, not bars from 0
+    span = float(logits.max() - logits.min()) or 1.0
+    lo, hi = float(logits.min()) - 0.08 * span, float(logits.max()) + 0.3 * span
+    ax0.hlines(y, lo, logits, color=logit_color, lw=1.2)
+    logit_dots = ax0.scatter(logits, y, color=logit_color, s=36, zorder=3)
     for yi, v in zip(y, logits):
-        ax0.text(v, yi, " " + tr.num(v, 1), va="center", ha="left", fontsize=8)
+        ax0.text(v + 0.04 * span, yi, tr.num(v, 1), va="center", ha="left", fontsize=8)
     ax0.set_yticks(y, labels)
     ax0.set_xlabel(tr.default(logit_label, "logit"))
     ax0.invert_yaxis()
     ax0.set_title(tr.default(logit_title, "logits"))
-    lo = min(0.0, float(logits.min()))
-    ax0.set_xlim(lo, float(logits.max()) * 1.18)
+    ax0.set_xlim(lo, hi)
     nt = len(temperatures)
     h = 0.8 / nt
     prob_bars = []
@@ -101,4 +109,4 @@ def plot_softmax_temperature(
     localize_axes(ax0, lang=lang, axis="x")
     percent_axis(ax1.xaxis, lang=lang)  # probabilities are percentages, like the legend's top-k mass
     return PlotResult(ax_=ax0, axes_={"logits": ax0, "probs": ax1},
-                      artists_={"logit_bars": logit_bars, "prob_bars": prob_bars})
+                      artists_={"logit_dots": logit_dots, "prob_bars": prob_bars})

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import FancyBboxPatch
 
-from vizlab.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL_CMAP
+from vizlab.palette import SEQUENTIAL_CMAP, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.glyphs import font_safe
 from vizlab.plot.heatmap import heatmap
@@ -17,11 +17,11 @@ __all__ = ["plot_token_strip", "plot_padded_batch", "plot_mask",
            "SPECIAL_COLOR", "PAD_COLOR", "WORD_COLOR", "PIECE_COLORS", "SEGMENT_COLORS"]
 
 # Colours from the shared palette (vizlab.palette).
-SPECIAL_COLOR = CATEGORICAL[4]               # orange: [CLS], [SEP], <bos> ...
-PAD_COLOR = "#E6E6E6"                        # light grey: padding
-WORD_COLOR = CATEGORICAL[8]                  # grey: a word that is one token
-PIECE_COLORS = (CATEGORICAL[1], CATEGORICAL[0], CATEGORICAL[3], CATEGORICAL[2])  # pieces of one split word
-SEGMENT_COLORS = (CATEGORICAL[5], CATEGORICAL[6])  # outline: sentence A (blue), B (vermillion)
+SPECIAL_COLOR = role_color("token.special")    #: [CLS], [SEP], <bos> ...
+PAD_COLOR = role_color("token.pad")            # light grey: padding
+WORD_COLOR = role_color("token.word")          # grey: a word that is one token
+PIECE_COLORS = tuple(role_color(f"token.piece{i}") for i in range(1, 5))  # pieces of one split word
+SEGMENT_COLORS = (role_color("segment.a"), role_color("segment.b"))  # outline: sentence A, B
 
 
 def _layout(widths, max_width: float, gap: float):
@@ -91,7 +91,7 @@ def plot_token_strip(
     widths = np.array([max(0.62 * max(len(t), 2), 0.55 * k) + 0.9 for t, k in zip(tokens, id_len)])
     xs, lines = _layout(widths, max_width, gap=0.35)
     n_lines = int(lines.max()) + 1 if n else 1
-    row_h = 2.3 if ids is not None else 1.6
+    row_h = 2.5 if ids is not None else 1.6
     if ax is None:
         _, ax = plt.subplots(figsize=(min(max_width, widths.sum()) * 0.16 + 0.5, 0.5 + 0.55 * n_lines * row_h))
     counts = np.bincount(words) if n else np.array([])
@@ -117,11 +117,11 @@ def plot_token_strip(
                              **{"fontsize": fontsize, "family": "DejaVu Sans Mono",
                                 "color": "0.1", **(text_kws or {})}))
         if ids is not None:
-            ax.text(xs[i] + widths[i] / 2, y - 0.85, str(int(np.asarray(ids)[i])), ha="center", va="center",
+            ax.text(xs[i] + widths[i] / 2, y - 1.0, str(int(np.asarray(ids)[i])), ha="center", va="center",
                     fontsize=fontsize - 1.5, color="0.3")
     right = float((xs + widths).max()) if n else 1.0
     ax.set_xlim(-0.3, max(right, 1.0) + 0.3)
-    ax.set_ylim(-(n_lines - 1) * row_h - (1.35 if ids is not None else 0.7), 0.75)
+    ax.set_ylim(-(n_lines - 1) * row_h - (1.5 if ids is not None else 0.7), 0.75)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
@@ -138,7 +138,7 @@ def plot_padded_batch(
     truncated=None,
     ax: Axes | None = None,
     row_labels=None,
-    truncated_color: str = HIGHLIGHT,
+    truncated_color: str = role_color("truncated"),
     fontsize: float = 7.5,
     annot_kws: dict | None = None,
 ) -> PlotResult:

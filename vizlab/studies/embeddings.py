@@ -16,7 +16,7 @@ from vizlab.datasets import load_sentiment
 from vizlab.studies import StudyContext, study
 
 __all__ = ["N_TWEETS", "SEED", "sentiment_sample", "sentiment_layers", "projection_data", "embedding_map",
-           "sentiment_map", "neighbour_statistics", "sentence_similarity", "similarity_summary",
+           "sentiment_map", "neighbour_statistics", "sentence_similarity", "similarity_summary", "similarity_pairs",
            "contextual_similarity"]
 
 N_TWEETS = 3000  # balanced sample of the sentiment tweets shared by the embeddings and transfer figures
@@ -203,6 +203,15 @@ _TOPIC = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5])  # movie, store, weather
 _PARAPHRASES = [(0, 1), (2, 3), (4, 5), (7, 8)]
 
 
+def similarity_pairs(S: np.ndarray) -> dict[str, list[float]]:
+    """Similarity of each paraphrase pair, and of each pair of sentences on unrelated topics (each
+    pair once)."""
+    i, j = np.triu_indices(len(_TOPIC), k=1)
+    unrelated = _TOPIC[i] != _TOPIC[j]
+    return {"paraphrase": [float(S[a, b]) for a, b in _PARAPHRASES],
+            "unrelated": [float(v) for v in S[i[unrelated], j[unrelated]]]}
+
+
 def similarity_summary(S: np.ndarray) -> dict[str, float]:
     """Mean similarity of paraphrase pairs, and of pairs on unrelated topics."""
     unrelated = _TOPIC[:, None] != _TOPIC[None, :]
@@ -215,7 +224,8 @@ def sentence_similarity(lm, sentences=SIMILARITY_SENTENCES) -> dict:
 
     Returns ``sentences`` and ``similarity`` (English, in the cluster order of the map),
     ``raw`` (the English matrix in the given order), ``summary`` (language ->
-    :func:`similarity_summary`) and ``n_paraphrase_pairs`` (the pairs its paraphrase mean is over).
+    :func:`similarity_summary`), ``pairs`` (language -> :func:`similarity_pairs`, the values the
+    means are over) and ``n_paraphrase_pairs`` (the pairs its paraphrase mean is over).
     """
     from vizlab.extraction.run import embed
 
@@ -223,6 +233,7 @@ def sentence_similarity(lm, sentences=SIMILARITY_SENTENCES) -> dict:
     order = cluster_order(S["en"])
     return {"sentences": [sentences["en"][i] for i in order], "similarity": S["en"][order][:, order],
             "raw": S["en"], "summary": {lang: similarity_summary(M) for lang, M in S.items()},
+            "pairs": {lang: similarity_pairs(M) for lang, M in S.items()},
             "n_paraphrase_pairs": len(_PARAPHRASES)}
 
 
