@@ -34,12 +34,11 @@ N_ATTRIBUTION_PARTS = 4
 ATTRIBUTION_METHOD = "integrated_gradients"
 
 
-def attribution_study(lm, texts: list[str], *, only=None, grad_x_input: list | None = None):
+def attribution_study(lm, texts: list[str], *, only=None):
     """Per text: IG and grad×input attributions (predicted class), attention maps; τ table (n, layers + 1).
 
     ``only``: the positions of the texts to attribute (default: all). The attention maps are always
     extracted for all ``texts`` at once (cached), so a text's numbers do not depend on the split.
-    ``grad_x_input``: a list that receives each text's gradient × input attribution.
 
     Returns
     -------
@@ -64,8 +63,6 @@ def attribution_study(lm, texts: list[str], *, only=None, grad_x_input: list | N
         keep = ~a.special_mask
         ref.append(kendall_tau(np.abs(a.scores[keep]), np.abs(g.scores[keep])))
         attrs.append((a, act))
-        if grad_x_input is not None:
-            grad_x_input.append(g)
     return np.array(rows), np.array(ref), attrs
 
 
@@ -77,25 +74,18 @@ def attribution_tweets() -> list[str]:
 
 def attribution_part(ctx: StudyContext, part: int) -> dict[str, np.ndarray]:
     """τ rows (``"rows"``) and IG vs grad×input agreement (``"ref"``) of the tweets ``part``,
-    ``part + N_ATTRIBUTION_PARTS``, ... (kept in the vizlab cache), and their scores for the erasure
-    tests of :mod:`vizlab.studies.faithfulness`: the tweets' tokens one after the other, ``"ig"`` and
-    ``"grad_x_input"`` (per token), ``"special"`` (bool per token) and ``"n_tokens"`` (per tweet)."""
+    ``part + N_ATTRIBUTION_PARTS``, ... (kept in the vizlab cache)."""
     from vizlab.cache import ArrayCache, cache_key
     from vizlab.provenance import code_version, package_versions
 
     texts = attribution_tweets()
     lm = finetuned(ctx).model
-    key = cache_key("attribution-part", 2, code_version(__name__), package_versions(), lm.fingerprint, texts,
+    key = cache_key("attribution-part", 1, code_version(__name__), package_versions(), lm.fingerprint, texts,
                     part, N_ATTRIBUTION_PARTS)
 
     def compute():
-        grads: list = []
-        rows, ref, attrs = attribution_study(lm, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS),
-                                             grad_x_input=grads)
-        return {"rows": rows, "ref": ref, "ig": np.concatenate([a.scores for a, _ in attrs]),
-                "grad_x_input": np.concatenate([g.scores for g in grads]),
-                "special": np.concatenate([a.special_mask for a, _ in attrs]),
-                "n_tokens": np.array([len(a.scores) for a, _ in attrs])}
+        rows, ref, _ = attribution_study(lm, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS))
+        return {"rows": rows, "ref": ref}
 
     return ArrayCache("figure-tables").get_or_compute(key, compute)
 

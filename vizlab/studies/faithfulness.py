@@ -1,11 +1,16 @@
 """The faithfulness study: which token ranking is faithful to the classifier, by ERASER's erasure tests.
 
-For the :data:`~vizlab.studies.attribution.N_ATTRIBUTION_TWEETS` held-out tweets of the attribution
-study and the report's fine-tuned MiniLM, five rankings of each tweet's tokens — the [CLS] attention of
-the last layer (mean of heads), attention rollout, integrated gradients, gradient × input and a random
-order — are scored by comprehensiveness and sufficiency (:mod:`vizlab.analysis.faithfulness`), instead
-of taking one of them (integrated gradients) as the truth. The gradients come from the attribution
-study's cached parts (computed once for both figures); drawn by :mod:`vizlab.drawings.mechanics`.
+For held-out tweets of the attribution study (every :data:`STRIDE`-th of its
+:data:`~vizlab.studies.attribution.N_ATTRIBUTION_TWEETS`) and the report's fine-tuned MiniLM, five
+rankings of each tweet's tokens — the [CLS] attention of the last layer (mean of heads), attention
+rollout, integrated gradients, gradient × input and a random order — are scored by comprehensiveness
+and sufficiency (:mod:`vizlab.analysis.faithfulness`), instead of taking one of them (integrated
+gradients) as the truth. Drawn by :mod:`vizlab.drawings.mechanics`.
+
+The gradients are computed here again (the attribution study keeps only its τ table) and cached in
+the vizlab cache, keyed by this module's code; integrated gradients cost a few CPU-seconds a tweet, so
+the tweets are a systematic quarter of the 300 to keep the cold build within its budget
+(``STRIDE = 1`` takes all 300).
 """
 
 from __future__ import annotations
@@ -16,36 +21,56 @@ import numpy as np
 
 from vizlab.analysis.faithfulness import FRACTIONS
 from vizlab.studies import StudyContext, study
-from vizlab.studies.attribution import (
-    ATTRIBUTION_PARTS,
-    N_ATTRIBUTION_PARTS,
-    attribution_part,
-    attribution_tweets,
-)
+from vizlab.studies.attribution import attribution_tweets
 from vizlab.studies.fine_tuning import FINETUNED, finetuned
 from vizlab.studies.fine_tuning import INPUTS as FT_INPUTS
 
-__all__ = ["METHODS", "N_RANDOM", "faithfulness", "tweet_scores"]
+__all__ = ["METHODS", "N_RANDOM", "STRIDE", "faithfulness", "faithfulness_tweets", "tweet_gradients", "summary"]
 
 METHODS = ("attention", "rollout", "integrated_gradients", "grad_x_input", "random")
 N_RANDOM = 5  # random orders per tweet, averaged
-INTERVAL = "95% percentile bootstrap over the 300 tweets (2000 resamples); paired for differences"
+STRIDE = 4  # every STRIDE-th tweet of the attribution study's 300
+INTERVAL = "95% percentile bootstrap over the tweets (2000 resamples); paired for differences"
 
 
-def tweet_scores(ctx: StudyContext) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray]]:
-    """Each attribution tweet's integrated-gradients and gradient × input scores (one per token, special
-    tokens included) and its special-token mask, from the attribution study's parts, in tweet order."""
-    parts = [attribution_part(ctx, k) for k in range(N_ATTRIBUTION_PARTS)]
-    n = sum(len(p["n_tokens"]) for p in parts)
-    scores: list = [None] * n
-    special: list = [None] * n
-    for k, p in enumerate(parts):
-        ends = np.cumsum(p["n_tokens"])
-        for j, (a, b) in enumerate(zip(ends - p["n_tokens"], ends)):
-            i = k + j * N_ATTRIBUTION_PARTS
-            scores[i] = {"integrated_gradients": p["ig"][a:b], "grad_x_input": p["grad_x_input"][a:b]}
-            special[i] = p["special"][a:b].astype(bool)
+def faithfulness_tweets() -> list[str]:
+    """The held-out tweets of the erasure tests: every :data:`STRIDE`-th tweet of the attribution study."""
+    return attribution_tweets()[::STRIDE]
+
+
+def tweet_gradients(lm, texts: list[str]) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray]]:
+    """Each text's integrated-gradients and gradient × input scores for its predicted class (one per
+    token, special tokens included, as :func:`vizlab.attribute` gives them) and its special-token mask."""
+    from vizlab.extraction.attribution import attribute
+
+    scores, special = [], []
+    for text in texts:
+        a = attribute(lm, text)
+        g = attribute(lm, text, target=a.target_index, method="grad_x_input")
+        scores.append({"integrated_gradients": a.scores, "grad_x_input": g.scores})
+        special.append(a.special_mask)
     return scores, special
+
+
+def _cached_gradients(ctx: StudyContext, lm, texts: list[str]):
+    """:func:`tweet_gradients` of ``texts``, kept in the vizlab cache."""
+    from vizlab.cache import ArrayCache, cache_key
+    from vizlab.provenance import code_version, package_versions
+
+    key = cache_key("faithfulness-gradients", 1, code_version("vizlab.extraction.attribution"), package_versions(),
+                    lm.fingerprint, texts)
+
+    def compute():
+        scores, special = tweet_gradients(lm, texts)
+        return {"ig": np.concatenate([s["integrated_gradients"] for s in scores]),
+                "grad_x_input": np.concatenate([s["grad_x_input"] for s in scores]),
+                "special": np.concatenate(special), "n_tokens": np.array([len(s) for s in special])}
+
+    z = ArrayCache("figure-tables").get_or_compute(key, compute)
+    ends = np.cumsum(z["n_tokens"])
+    spans = list(zip(ends - z["n_tokens"], ends))
+    return ([{"integrated_gradients": z["ig"][a:b], "grad_x_input": z["grad_x_input"][a:b]} for a, b in spans],
+            [z["special"][a:b].astype(bool) for a, b in spans])
 
 
 def faithfulness(lm, texts: list[str], gradients: list[dict], special: list, *, fractions=FRACTIONS,
@@ -59,7 +84,7 @@ def faithfulness(lm, texts: list[str], gradients: list[dict], special: list, *, 
     texts : list of str
     gradients : list of dict
         Per text, ``{"integrated_gradients": scores, "grad_x_input": scores}`` (signed, towards the
-        predicted class; one per token, special tokens included), e.g. from :func:`tweet_scores`.
+        predicted class; one per token, special tokens included), e.g. from :func:`tweet_gradients`.
     special : list of ndarray of bool
         Per text, its special tokens (never ranked nor erased).
     fractions : tuple of float
@@ -132,17 +157,19 @@ def summary(d: dict) -> dict:
     return out
 
 
-@study("attribution_faithfulness", needs=(FINETUNED, *ATTRIBUTION_PARTS),
-    inputs={**FT_INPUTS, "n_tweets": 300, "methods": list(METHODS), "fractions": list(FRACTIONS),
+@study("attribution_faithfulness", needs=(FINETUNED,),
+    inputs={**FT_INPUTS, "tweets": "every 4th of the attribution study's 300 held-out tweets", "methods": list(METHODS), "fractions": list(FRACTIONS),
             "n_random": N_RANDOM, "erasure": "tokens deleted from the input ([CLS]/[SEP] kept), as in ERASER",
             "interval": INTERVAL},
 )
 def _faithfulness(ctx: StudyContext) -> dict:
-    texts = attribution_tweets()
-    gradients, special = tweet_scores(ctx)
+    texts = faithfulness_tweets()
+    lm = finetuned(ctx).model
     t0 = time.perf_counter()
-    d = faithfulness(finetuned(ctx).model, texts, gradients, special)
-    seconds = time.perf_counter() - t0
+    gradients, special = _cached_gradients(ctx, lm, texts)
+    t1 = time.perf_counter()
+    d = faithfulness(lm, texts, gradients, special)
+    seconds = time.perf_counter() - t1
     s = summary(d)
     ctx.record("interval", INTERVAL)
     ctx.record("n_tweets", len(texts))
@@ -150,6 +177,7 @@ def _faithfulness(ctx: StudyContext) -> dict:
     for kind in ("comprehensiveness", "sufficiency"):
         ctx.record(kind, s["aopc"][kind])
         ctx.record(f"{kind}_differences", s["differences"][kind])
+    ctx.record("gradients_seconds", round(t1 - t0, 1))
     ctx.record("erasure_seconds", round(seconds, 1))
     return {"methods": list(METHODS), "fractions": list(FRACTIONS), "n_tweets": len(texts),
             "aopc": s["aopc"], "per_fraction": s["per_fraction"], "differences": s["differences"],
