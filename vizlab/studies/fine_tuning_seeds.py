@@ -118,7 +118,7 @@ def label_noise(correct: np.ndarray, held: pd.DataFrame) -> dict:
     -------
     dict
         ``groups`` (``unanimous``, ``split``, ``unknown``) -> ``n`` and ``accuracy`` (bootstrap
-        interval of the seeds' mean correctness per tweet) and ``per_seed``;
+        interval of the seeds' mean correctness per tweet; None under 2 tweets) and ``per_seed``;
         ``unanimous_minus_split`` (bootstrap interval of the difference, tweets resampled within
         each group); ``human_agreement`` (bootstrap interval of the mean confidence); ``share_known``.
     """
@@ -126,7 +126,7 @@ def label_noise(correct: np.ndarray, held: pd.DataFrame) -> dict:
     known = np.isfinite(conf)
     groups = {"unanimous": known & (conf >= CONFIDENT), "split": known & (conf < CONFIDENT), "unknown": ~known}
     mean_ok = correct.mean(axis=0)
-    out = {name: {"n": int(m.sum()), "accuracy": bootstrap_ci(mean_ok[m]),
+    out = {name: {"n": int(m.sum()), "accuracy": bootstrap_ci(mean_ok[m]) if m.sum() >= 2 else None,
                   "per_seed": [float(c[m].mean()) for c in correct]} for name, m in groups.items()}
     rng = np.random.default_rng(0)
     a, b = mean_ok[groups["unanimous"]], mean_ok[groups["split"]]
