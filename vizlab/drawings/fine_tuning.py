@@ -311,7 +311,8 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
         ax.set_title(title, loc="left")
         ax.legend(loc="lower left" if key == "cka" else "upper left", fontsize=8, frameon=False)
     a2.set_ylim(0, 1.05)
-    a3.set_ylim(bottom=0)
+    top = max(np.max(src["attention_vs_pretrained"]), np.max(src["attention_between_seeds"]))
+    a3.set_ylim(0, 1.45 * top)  # room for the legend above the lines
     # (d) label noise
     noise = src["label_noise"]
     groups = [g for g in ("unanimous", "split", "unknown") if noise["groups"][g]["n"] > 1]
@@ -331,7 +332,7 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
                           f"mean agreement of an annotator with the label: {tr.pct(human['value'])}"))
     a4.set_xticks(range(len(groups)), [f"{names[g]}\n(n = {tr.int(noise['groups'][g]['n'])})" for g in groups])
     a4.set_xlim(-0.5, len(groups) - 0.5)
-    a4.set_ylim(0.5, 1.0)
+    a4.set_ylim(0.4, 1.0)
     a4.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
     a4.set_ylabel(tr.t("acurácia (média das sementes, IC 95 %)", "accuracy (mean of the seeds, 95% CI)"))
     a4.legend(loc="upper right", fontsize=8, frameon=False)

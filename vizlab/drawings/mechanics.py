@@ -234,7 +234,7 @@ def draw_faithfulness(src, *, lang: str = "pt", fig=None):
                           label=tr.t("média sobre k (AOPC), IC 95 %", "mean over k (AOPC), 95% CI"))]
     handles += [plt.Line2D([], [], marker=mk, ls="", color="0.3", ms=4, label=f"k = {tr.pct(f, 0)}")
                 for f, mk in zip(fractions, marks)]
-    axes[1].legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    axes[0].legend(handles=handles, loc="lower right", fontsize=8, frameon=False)  # the empty corner
     fig.suptitle(tr.t(f"Fidelidade de cada ordenação dos tokens: testes de apagamento do ERASER em "
                       f"{tr.int(src['n_tweets'])} tweets reservados",
                       f"Faithfulness of each token ranking: ERASER's erasure tests on "
