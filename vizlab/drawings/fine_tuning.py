@@ -256,3 +256,93 @@ def draw_confusion(src, *, lang: str = "pt", ax=None) -> PlotResult:
 @drawing("finetune_confusion", section="fine_tuning")
 def _confusion(src: SourceData, ctx: DrawContext):
     return draw_confusion(src, lang=ctx.lang).figure_
+
+
+# ------------------------------------------------------------------------------ seeds and label noise
+
+
+def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
+    """Accuracy, CKA and attention change of every seed, next to the change between two seeds, and the
+    accuracy by annotator agreement, of a :func:`vizlab.studies.fine_tuning_seeds` result; ``axes_``
+    ``"accuracy"``, ``"cka"``, ``"attention"`` and ``"noise"``."""
+    import numpy as np
+
+    tr = Lang(lang)
+    seeds = src["seeds"]
+    ft, grey = ROLE_COLORS["fine_tuned"], "0.35"
+    fig = fig if fig is not None else plt.figure(figsize=(11, 8.4), layout="constrained")
+    (a1, a2), (a3, a4) = fig.subplots(2, 2)
+    # (a) accuracy per seed
+    acc, over = src["accuracy"], src["accuracy_over_seeds"]
+    x = np.arange(len(seeds))
+    a1.axhspan(over["lo"], over["hi"], color=ft, alpha=0.15, lw=0,
+               label=tr.t(f"média das sementes {_ci_text(tr, over)} (IC t 95 %)",
+                          f"mean over seeds {_ci_text(tr, over)} (95% t CI)"))
+    a1.axhline(over["value"], color=ft, lw=1)
+    a1.errorbar(x, [r["value"] for r in acc], yerr=[[r["value"] - r["lo"] for r in acc], [r["hi"] - r["value"] for r in acc]],
+                fmt="o", color=ft, capsize=3, label=tr.t("cada semente (IC 95 %, bootstrap nos tweets)",
+                                                         "each seed (95% CI, bootstrap over tweets)"))
+    a1.set_xticks(x, [tr.t(f"semente {s}", f"seed {s}") for s in seeds])
+    a1.set_xlim(-0.6, len(seeds) - 0.4)
+    a1.set_ylim(0.6, 0.9)
+    a1.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
+    a1.set_ylabel(tr.t(f"acurácia nos {tr.int(src['n_eval'])} reservados", f"accuracy on the {src['n_eval']} held-out"))
+    a1.legend(loc="upper left", fontsize=8, frameon=False)
+    a1.set_title(tr.t("(a) Mesma receita, outra semente", "(a) Same recipe, another seed"), loc="left")
+    # (b), (c): change after fine-tuning against the change between two seeds
+    for ax, key, ylabel, title in (
+        (a2, "cka", tr.t("CKA (1 = mesma representação)", "CKA (1 = same representation)"),
+         tr.t("(b) CKA por camada", "(b) CKA per layer")),
+        (a3, "attention", tr.t("divergência JS média da atenção", "mean JS divergence of attention"),
+         tr.t("(c) Mudança da atenção por camada", "(c) Attention change per layer")),
+    ):
+        vs, between = np.asarray(src[f"{key}_vs_pretrained"]), np.asarray(src[f"{key}_between_seeds"])
+        n = vs.shape[1]
+        xs = np.arange(n) if key == "cka" else np.arange(1, n + 1)
+        ax.fill_between(xs, vs.min(0), vs.max(0), color=ft, alpha=0.2, lw=0)
+        ax.plot(xs, vs.mean(0), "o-", color=ft, label=tr.t("ajustado vs pré-treinado (média e faixa das sementes)",
+                                                           "fine-tuned vs pretrained (mean and range of the seeds)"))
+        ax.fill_between(xs, between.min(0), between.max(0), color=grey, alpha=0.2, lw=0)
+        ax.plot(xs, between.mean(0), "s--", color=grey, label=tr.t("ajustado vs ajustado, duas sementes (média e faixa dos pares)",
+                                                                   "fine-tuned vs fine-tuned, two seeds (mean and range of the pairs)"))
+        ax.set_xticks(xs, [hidden_label(i, lang=lang) for i in xs] if key == "cka" else [str(i) for i in xs])
+        ax.set_xlabel(tr.t("saída da camada", "layer output") if key == "cka" else tr.t("camada", "layer"))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, loc="left")
+        ax.legend(loc="lower left" if key == "cka" else "upper left", fontsize=8, frameon=False)
+    a2.set_ylim(0, 1.05)
+    top = max(np.max(src["attention_vs_pretrained"]), np.max(src["attention_between_seeds"]))
+    a3.set_ylim(0, 1.45 * top)  # room for the legend above the lines
+    # (d) label noise
+    noise = src["label_noise"]
+    groups = [g for g in ("unanimous", "split", "unknown") if noise["groups"][g]["n"] > 1]
+    names = {"unanimous": tr.t("anotadores unânimes", "unanimous annotators"),
+             "split": tr.t("anotadores divididos", "split annotators"),
+             "unknown": tr.t("sem confiança no corpus", "no confidence in the corpus")}
+    for i, g in enumerate(groups):
+        r = noise["groups"][g]
+        a4.errorbar([i], [r["accuracy"]["value"]], yerr=[[r["accuracy"]["value"] - r["accuracy"]["lo"]],
+                                                         [r["accuracy"]["hi"] - r["accuracy"]["value"]]],
+                    fmt="o", color=ft, capsize=3)
+        a4.plot(np.full(len(r["per_seed"]), i + 0.15), r["per_seed"], "_", color=grey, ms=8)
+    human = noise["human_agreement"]
+    a4.axhspan(human["lo"], human["hi"], color=ROLE_COLORS["baseline"], alpha=0.12, lw=0)
+    a4.axhline(human["value"], color=ROLE_COLORS["baseline"], ls="--", lw=1,
+               label=tr.t(f"concordância média de um anotador com o rótulo: {tr.pct(human['value'])}",
+                          f"mean agreement of an annotator with the label: {tr.pct(human['value'])}"))
+    a4.set_xticks(range(len(groups)), [f"{names[g]}\n(n = {tr.int(noise['groups'][g]['n'])})" for g in groups])
+    a4.set_xlim(-0.5, len(groups) - 0.5)
+    a4.set_ylim(0.4, 1.0)
+    a4.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
+    a4.set_ylabel(tr.t("acurácia (média das sementes, IC 95 %)", "accuracy (mean of the seeds, 95% CI)"))
+    a4.legend(loc="upper right", fontsize=8, frameon=False)
+    a4.set_title(tr.t("(d) Acurácia e ruído dos rótulos (traços: cada semente)",
+                      "(d) Accuracy and label noise (ticks: each seed)"), loc="left")
+    fig.suptitle(tr.t(f"Régua para o ajuste fino: {len(seeds)} sementes da mesma receita",
+                      f"A yardstick for fine-tuning: {len(seeds)} seeds of the same recipe"))
+    return PlotResult(ax_=a1, axes_={"accuracy": a1, "cka": a2, "attention": a3, "noise": a4})
+
+
+@drawing("finetune_seeds", section="fine_tuning")
+def _seeds(src: SourceData, ctx: DrawContext):
+    return draw_seed_spread(src, lang=ctx.lang).figure_

@@ -195,6 +195,61 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
     return fig
 
 
+def _method_names(tr: Lang) -> dict:
+    return {"attention": tr.t("atenção do [CLS], última camada", "[CLS] attention, last layer"),
+            "rollout": "rollout",
+            "integrated_gradients": tr.t("gradientes integrados", "integrated gradients"),
+            "grad_x_input": tr.t("gradiente × entrada", "gradient × input"),
+            "random": tr.t("ordem aleatória", "random order")}
+
+
+def draw_faithfulness(src, *, lang: str = "pt", fig=None):
+    """Comprehensiveness and sufficiency (ERASER's AOPC) of every token ranking, with intervals and the
+    drop at each fraction, of a :mod:`vizlab.studies.faithfulness` result; returns the Figure."""
+    from vizlab.palette import CATEGORICAL, ROLE_COLORS
+
+    tr = Lang(lang)
+    methods, fractions = src["methods"], src["fractions"]
+    names = _method_names(tr)
+    colors = dict(zip(methods, (CATEGORICAL[0], CATEGORICAL[5], ROLE_COLORS["fine_tuned"], CATEGORICAL[6], "0.45")))
+    fig = fig if fig is not None else plt.figure(figsize=(11, 4.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(methods))[::-1]
+    marks = ("v", "s", "^")
+    for ax, kind, title in zip(axes, ("comprehensiveness", "sufficiency"), (
+            tr.t("Abrangência: queda ao apagar os top-k % (↑ melhor)",
+                 "Comprehensiveness: drop when the top k % are erased (↑ better)"),
+            tr.t("Suficiência: queda ao manter só os top-k % (↓ melhor)",
+                 "Sufficiency: drop when only the top k % are kept (↓ better)"))):
+        for yi, m in zip(y, methods):
+            r = src["aopc"][kind][m]
+            ax.errorbar([r["value"]], [yi], xerr=[[r["value"] - r["lo"]], [r["hi"] - r["value"]]], fmt="o",
+                        color=colors[m], capsize=3, ms=7, zorder=3)
+            for f, mk in zip(range(len(fractions)), marks):
+                ax.plot(src["per_fraction"][kind][m][f], yi - 0.25, mk, color=colors[m], ms=4, alpha=0.7)
+        ax.axvline(0, color="0.6", lw=0.8)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_xlabel(tr.t("queda da probabilidade da classe prevista", "drop in the predicted class's probability"))
+        ax.xaxis.set_major_formatter(lambda v, _: tr.num(v, 1))
+    axes[0].set_yticks(y, [names[m] for m in methods])
+    axes[0].set_ylim(-0.7, len(methods) - 0.4)
+    handles = [plt.Line2D([], [], marker="o", ls="", color="0.3", ms=7,
+                          label=tr.t("média sobre k (AOPC), IC 95 %", "mean over k (AOPC), 95% CI"))]
+    handles += [plt.Line2D([], [], marker=mk, ls="", color="0.3", ms=4, label=f"k = {tr.pct(f, 0)}")
+                for f, mk in zip(fractions, marks)]
+    axes[0].legend(handles=handles, loc="lower right", fontsize=8, frameon=False)  # the empty corner
+    fig.suptitle(tr.t(f"Fidelidade de cada ordenação dos tokens: testes de apagamento do ERASER em "
+                      f"{tr.int(src['n_tweets'])} tweets reservados",
+                      f"Faithfulness of each token ranking: ERASER's erasure tests on "
+                      f"{src['n_tweets']} held-out tweets"))
+    return fig
+
+
+@drawing("attribution_faithfulness", section="attention")
+def _attribution_faithfulness(src: SourceData, ctx: DrawContext):
+    return draw_faithfulness(src, lang=ctx.lang)
+
+
 def draw_attribution(src, *, lang: str = "pt", fig=None):
     """Strips of one :func:`vizlab.studies.attribution.attribution` result: the attribution of each token
     and, for a classifier, its [CLS] attention and rollout; drawn in the report style.

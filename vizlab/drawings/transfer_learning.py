@@ -83,3 +83,52 @@ def _data_efficiency(src: SourceData, ctx: DrawContext):
     fig.suptitle(tr.t("Acurácia em função do número de exemplos rotulados",
                       "Accuracy against the number of labelled examples"))
     return fig
+
+
+def draw_topic_holdout(src, *, lang: str = "pt", ax=None):
+    """Leave-one-topic-out accuracy of the last-layer probes next to the within-topic probe and the
+    topic's majority class, of a :func:`vizlab.studies.transfer_topics.topic_holdout` result;
+    returns the Axes."""
+    import numpy as np
+
+    tr = Lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 4.8), layout="constrained")
+    groups = ["all", *src["topics"]]
+    series = [
+        (src["pretrained"]["loto"], ROLE_COLORS["pretrained"], "o", tr.t(
+            "pré-treinado, tema fora do treino", "pretrained, topic left out of training")),
+        (src["random"]["loto"], ROLE_COLORS["random"], "o", tr.t(
+            "pesos aleatórios, tema fora do treino", "random weights, topic left out of training")),
+        (src["pretrained"]["within"], ROLE_COLORS["pretrained"], "D", tr.t(
+            "pré-treinado, treino e teste dentro do tema (5 partes)", "pretrained, trained and tested within the topic (5 folds)")),
+        (src["majority"], ROLE_COLORS["baseline"], "_", tr.t(
+            "classe mais frequente do tema", "the topic's majority class")),
+    ]
+    width = 0.18
+    x = np.arange(len(groups))
+    for k, (data, color, marker, label) in enumerate(series):
+        xs = x + (k - 1.5) * width
+        v = np.array([data[g]["value"] for g in groups])
+        lo = np.array([data[g]["lo"] for g in groups])
+        hi = np.array([data[g]["hi"] for g in groups])
+        ax.errorbar(xs, v, yerr=[v - lo, hi - v], fmt=marker, color=color, capsize=2, ms=6 if marker != "_" else 12,
+                    mfc="white" if marker == "D" else color, label=label)
+    ax.axhline(1 / 3, color="0.55", ls=":", lw=1, label=tr.t("acaso (1/3)", "chance (1/3)"))
+    names = [tr.t(f"todos\n({tr.int(src['n_all'])})", f"all\n({src['n_all']})")]
+    names += [f"{tr(f'topic.{t}')}\n({tr.int(src['n'][t])})" for t in src["topics"]]
+    ax.set_xticks(x, [n.replace(" (", "\n(", 1) if len(n.split("\n")[0]) > 18 else n for n in names], fontsize=8)
+    for s in x[:-1]:
+        ax.axvline(s + 0.5, color="0.9", lw=0.8, zorder=0)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
+    ax.set_ylabel(tr.t("acurácia da sonda na última camada (IC 95 %)", "last-layer probe accuracy (95% CI)"))
+    ax.legend(loc="lower left", fontsize=8, ncols=3, frameon=True)
+    ax.set_title(tr.t("Sentimento num tema que a sonda nunca viu (deixando um tema de fora)",
+                      "Sentiment in a topic the probe never saw (leave one topic out)"))
+    return ax
+
+
+@drawing("transfer_topic_holdout", section="transfer_learning")
+def _topic_holdout(src: SourceData, ctx: DrawContext):
+    return draw_topic_holdout(src, lang=ctx.lang).figure
