@@ -60,8 +60,9 @@ def topic_holdout(lm) -> dict:
         topics), ``cv`` (the usual 5-fold probe over all topics, on the same tweets, ``"all"``);
         ``topic_only`` (the topic-only classifier, out of fold) and ``majority`` (the share of each
         topic's most frequent label) per topic and ``"all"``; the paired differences
-        ``loto_minus_cv`` and ``loto_minus_topic_only`` per model (all tweets) and
-        ``pretrained_minus_random_loto`` (all tweets and per topic).
+        ``loto_minus_cv``, ``loto_minus_topic_only`` and ``loto_minus_majority`` per model (all tweets),
+        ``within_minus_majority`` per model and topic (the within-topic probe against the topic's majority
+        label, tweet by tweet) and ``pretrained_minus_random_loto`` (all tweets and per topic).
     """
     from vizlab.analysis.topics import topic_baseline_oof
 
@@ -94,7 +95,9 @@ def topic_holdout(lm) -> dict:
         out[name] = {"loto": by_topic(o["loto"]), "within": by_topic(o["within"]), "cv": bootstrap_ci(o["cv"][mask]),
                      "loto_minus_cv": paired_bootstrap_diff(o["loto"][mask], o["cv"][mask]),
                      "loto_minus_topic_only": paired_bootstrap_diff(o["loto"][mask], topic_ok[mask]),
-                     "loto_minus_majority": paired_bootstrap_diff(o["loto"][mask], majority[mask])}
+                     "loto_minus_majority": paired_bootstrap_diff(o["loto"][mask], majority[mask]),
+                     "within_minus_majority": {t: paired_bootstrap_diff(o["within"][topics == t],
+                                                                        majority[topics == t]) for t in kept}}
     pre, rnd = ok["pretrained"]["loto"], ok["random"]["loto"]
     out["pretrained_minus_random_loto"] = {"all": paired_bootstrap_diff(pre[mask], rnd[mask]),
                                            **{t: paired_bootstrap_diff(pre[topics == t], rnd[topics == t])
