@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -341,11 +342,25 @@ def cmd_attribute(args) -> int:
     from vizlab.drawings.mechanics import draw_attribution
     from vizlab.studies.attribution import attribution, attribution_model
 
+    from vizlab.extraction.attribution import AttributionWarning
+
     lm = attribution_model(args.model)
     _say_text_fit(tr, lm, [args.text], "attribute")
-    a = attribution(lm, args.text, target=args.target)
+    with warnings.catch_warnings(record=True) as caught:  # said once below, as a line of this command
+        warnings.simplefilter("always", AttributionWarning)
+        a = attribution(lm, args.text, target=args.target, baseline=args.baseline, max_steps=args.max_steps)
+    for w in caught:
+        if not issubclass(w.category, AttributionWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     _draw(out, draw_attribution, a, lang=args.lang, overwrite=args.overwrite)
-    print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
+    gap = "" if a["relative_delta"] is None else f" ({tr.pct(a['relative_delta'], 1)})"
+    print(f"{out}  ({lm.name}, {a['method']}, {tr('cli.attribute_target')} {a['target_display']}, "
+          f"{tr('cli.attribute_baseline')} {a['baseline']}, {tr('cli.attribute_gap')} {tr.num(a['delta'], 4)}{gap}, "
+          f"{a['n_steps']} {tr('cli.attribute_steps')})")
+    if a["converged"] is False:
+        print(f"vizlab attribute: {tr.t('aviso', 'warning')}: " + tr(
+            "cli.attribute_not_converged", gap=tr.pct(a["relative_delta"] or float("inf"), 0), steps=a["n_steps"],
+            tolerance=tr.pct(a["tolerance"], 0), baseline=a["baseline"]), file=sys.stderr)
     for tok, sc in zip(a["tokens"], a["scores"]):
         print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
     return 0
@@ -438,6 +453,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("text", help="the sentence, in quotes")
     t.add_argument("--target", metavar="LABEL",
                    help="class name (classifier) or next token (decoder); default: the predicted one")
+    t.add_argument("--baseline", default=None,
+                   help="the input integrated gradients start from: a token (pad, eos, unk, mask) at every "
+                        "ordinary position, or zero / mean / blur embeddings (default: the model's default, "
+                        "see vizlab.attribute)")
+    t.add_argument("--max-steps", type=int, default=800, metavar="N",
+                   help="integration steps start at 50 and double until the attributions add up to the score "
+                        "difference within 5 %%, up to N (default: 800)")
     common(t, "sentiment", ".png, .svg or .pdf")
     t.set_defaults(func=cmd_attribute)
     return p

@@ -327,10 +327,17 @@ def _forward(lm: LoadedModel, task: str, *, embeds: bool = False):
     what the model computes from the ids, Gemma's scaling by sqrt(hidden) included).
     """
 
+    import inspect
+
+    keep_last = task == "next-token" and "logits_to_keep" in inspect.signature(lm.model.forward).parameters
+
     def fn(x, attention_mask, token_type_ids=None):
         kw = {"inputs_embeds" if embeds else "input_ids": x, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kw["token_type_ids"] = token_type_ids
+        if keep_last and bool(attention_mask[:, -1].all()):
+            # the explained position is the last one: the vocabulary projection of the others is not needed
+            return lm.model(**kw, logits_to_keep=1).logits[:, -1].float()
         logits = lm.model(**kw).logits
         if task == "next-token":  # the next token after the last position that is not padding
             last = attention_mask.long().sum(1) - 1
