@@ -58,7 +58,8 @@ def test_gap_is_sum_minus_plain_forward_difference(tiny_decoder, baseline):
     else:
         keep = enc["special_tokens_mask"].bool()[..., None]
         fill = {"zero": torch.zeros_like(emb),
-                "mean": lm.model.get_input_embeddings().weight.double().mean(0).float().expand_as(emb),
+                "mean": lm.model.get_input_embeddings()(torch.arange(lm.tokenizer.vocab_size)[None])[0].double()
+                .mean(0).float().expand_as(emb),  # Gemma's layer scales the rows by sqrt(hidden)
                 "blur": emb[~enc["special_tokens_mask"].bool()].mean(0).expand_as(emb)}[baseline]
         fb = _plain_score(lm, torch.where(keep, emb, fill).detach(), mask, a.target_index)
     fx = _plain_score(lm, emb.detach(), mask, a.target_index)
@@ -188,7 +189,7 @@ def test_folder_classifier_loads_with_its_head(classifier_dir, tiny_clf):
     assert type(lm.model).__name__ == "BertForSequenceClassification" and is_classifier(lm)
     assert lm.model.config.id2label == {0: "negative", 1: "neutral", 2: "positive"}
     # the same head and probabilities as transformers.pipeline, which reads the head from the config too
-    ref = pipeline("text-classification", model=str(classifier_dir), top_k=None, device="cpu")(TEXT)
+    ref = pipeline("text-classification", model=str(classifier_dir), top_k=None, device="cpu")([TEXT])[0]
     a = attribute(lm, TEXT)
     got = dict(zip(("negative", "neutral", "positive"), a.probabilities))
     for row in ref:

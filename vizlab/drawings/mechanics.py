@@ -206,6 +206,9 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
                        "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
                  y=0.99)
     notes = [_not_converged_note(a, ctx.tr) for a in src["examples"] if _not_converged(a)]
+    if src.get("n_not_converged"):
+        notes.append(NOT_CONVERGED_MARK + " " + ctx.tr("attribution.tweets_not_converged",
+                                                       n=src["n_not_converged"], total=src["n_texts"]))
     if notes:
         fig.text(0.01, 0.005, "\n".join(notes), fontsize=8, va="bottom", ha="left")
     return fig
