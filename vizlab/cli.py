@@ -340,9 +340,8 @@ def cmd_predict(args) -> int:
 def cmd_attribute(args) -> int:
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.drawings.mechanics import draw_attribution
-    from vizlab.studies.attribution import attribution, attribution_model
-
     from vizlab.extraction.attribution import AttributionWarning
+    from vizlab.studies.attribution import attribution, attribution_model
 
     lm = attribution_model(args.model)
     _say_text_fit(tr, lm, [args.text], "attribute")

@@ -10,13 +10,29 @@
 Two methods, both on the output of the token-embedding layer (the vector each token id is
 looked up to, before positions are added):
 
-- ``"integrated_gradients"`` (Sundararajan et al., 2017; Captum ``LayerIntegratedGradients``):
-  the gradient averaged along the straight path from a *baseline* input to the real one, times
-  the difference. The baseline keeps the special tokens (``[CLS]``, ``[SEP]``, ``<bos>``) and
-  replaces every other token by the padding token. The scores add up to
-  ``target_score - baseline_score`` (completeness); ``delta`` is what is missing.
+- ``"integrated_gradients"`` (Sundararajan et al., 2017; Captum ``IntegratedGradients`` on that
+  layer's output, passed to the model as ``inputs_embeds``): the gradient averaged along the
+  straight path from a *baseline* input to the real one, times the difference. The baseline keeps
+  the special tokens (``[CLS]``, ``[SEP]``, ``<bos>``) and replaces every other token (see
+  :func:`baseline_embeddings`). The scores add up to ``target_score - baseline_score``
+  (completeness); ``delta`` is what is missing.
 - ``"grad_x_input"``: gradient times the embedding itself (one backward pass; no
   completeness).
+
+**Completeness is checked on every attribution.** Integrated gradients is a numerical integral, and
+the straight path from the baseline can cross inputs the model never saw, where the integrand
+spikes: then more Gauss-Legendre points need not shrink the gap (Captum's maintainers say so). So
+:func:`attribute_encoded` (and everything built on it) starts at ``n_steps`` (50), doubles the steps
+(100, 200, 400) up to ``max_steps`` (800) until ``|delta| <= 5 % of |target_score - baseline_score|``
+(:data:`TOLERANCE`, plus :data:`ABS_TOLERANCE`), and otherwise returns the attribution with
+``converged=False`` and an :class:`AttributionWarning` that says how far off it is. The result
+carries ``n_steps`` (used), ``delta``, ``relative_delta`` and ``converged``; the command line prints
+them and the figures mark a non-converged attribution with a † footnote.
+
+**Baselines** (:data:`BASELINES`, :func:`baseline_embeddings`): the ``pad``, ``eos``, ``unk`` or
+``mask`` token at every ordinary position (a real input), a ``zero`` embedding, the ``mean``
+embedding of the vocabulary, or ``blur`` (the text's own mean embedding at every position).
+DEFAULT_BASELINE_DOC
 
 A token's score is the sum over the hidden dimension: positive pushes the target score up,
 negative pushes it down.

@@ -155,7 +155,6 @@ def attribution_data(a, act=None) -> dict:
 )
 def _attribution_vs_attention(ctx: StudyContext) -> dict:
     from vizlab.analysis.attribution import rank_agreement
-
     from vizlab.extraction.attribution import TOLERANCE, default_baseline
 
     tweets = attribution_tweets()
