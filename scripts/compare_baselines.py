@@ -130,11 +130,11 @@ def run(models, baselines, prompts, *, max_steps: int = 800) -> list[dict]:
                     g50.append(first.relative_delta)
                     gend.append(last.relative_delta)
                     steps.append(last.n_steps if last.converged else np.inf)
-                    print(f"  {name} {baseline} {p!r}: gap {first.relative_delta:.4f} at 50 steps, "
-                          f"{last.relative_delta:.4f} at {last.n_steps}; {time.perf_counter() - t0:.0f} s",
-                          file=sys.stderr, flush=True)
                     conv.append(bool(last.converged))
                     erase.append(erasure(lm, last, inputs["input_ids"][0].tolist(), rng=rng))
+                    print(f"  {name} {baseline} {p!r} -> {last.target_display!r}: gap {first.relative_delta:.4f} at "
+                          f"50 steps, {last.relative_delta:.4f} at {last.n_steps}; erasure {erase[-1]:+.3f}; "
+                          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
             except ValueError as e:  # a token baseline the tokenizer lacks
                 rows.append({"model": name, "baseline": baseline, "error": str(e).split(":")[1].strip()})
                 continue

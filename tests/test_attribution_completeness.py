@@ -81,13 +81,13 @@ def test_steps_rise_until_converged(tiny_decoder, monkeypatch):
         return real(self, *args, **kw)
 
     monkeypatch.setattr(IntegratedGradients, "attribute", spy)
-    first = attribute(tiny_decoder, TEXT, max_steps=None)
+    first = attribute(tiny_decoder, TEXT, baseline="pad", max_steps=None)  # its padding row is zero: a gap
     assert seen == [50]
     tol = max(first.relative_delta / 3, 1e-6)  # 50 steps are not enough for this tolerance
     seen.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AttributionWarning)
-        a = attribute(tiny_decoder, TEXT, tolerance=tol)
+        a = attribute(tiny_decoder, TEXT, baseline="pad", tolerance=tol)
     assert seen[:2] == [50, 100] and seen == [50 * 2**i for i in range(len(seen))] and seen[-1] <= 800
     assert a.n_steps == seen[-1]
     assert a.converged is (abs(a.delta) <= tol * abs(a.target_score - a.baseline_score) + 1e-4)
@@ -107,6 +107,13 @@ def test_not_converged_warns_and_says_how_far(steep_decoder):
         warnings.simplefilter("error", AttributionWarning)
         b = attribute(steep_decoder, TEXT, baseline="mask")
     assert b.converged is True and b.n_steps == 50 and b.relative_delta < 0.01
+
+
+def test_default_baselines(tiny_decoder, tiny_clf):
+    """A classifier starts from [PAD] (BERT's standard), a decoder from the vocabulary's mean embedding."""
+    assert attribute(tiny_clf, TEXT, method="grad_x_input").baseline == "pad"
+    a = attribute(tiny_decoder, TEXT)
+    assert a.baseline == "mean" and a.converged is True
 
 
 def test_grad_x_input_has_no_completeness(tiny_decoder):
@@ -238,3 +245,33 @@ def test_cli_attribute_says_when_not_converged(steep_decoder, tmp_path, capsys):
     assert main(["attribute", TEXT, "--model", str(folder), "--baseline", "noise", "-o", str(out),
                  "--overwrite"]) == 2
     assert "unknown baseline 'noise'" in capsys.readouterr().err
+
+
+def test_report_drawing_marks_what_did_not_converge(tiny_clf):
+    """The report figure reads convergence from its source data (after a JSON round trip): a † after a
+    non-converged example's title and a footnote, also one for the tweets of the τ panel."""
+    from vizlab.drawings import DrawContext, registered_drawings
+    from vizlab.extraction.run import extract
+    from vizlab.sourcedata import decode, encode
+    from vizlab.studies.attribution import attribution_data
+
+    a = attribute(tiny_clf, TEXT)
+    act = extract(tiny_clf, [TEXT], attentions=True, hidden_states=False, cache=False)[0]
+    good = attribution_data(a, act)
+    assert good["converged"] is True and good["baseline"] == "pad" and good["n_steps"] == 50
+    bad = {**good, "converged": False, "relative_delta": 0.29, "n_steps": 800}  # as a stuck attribution records it
+    n_layers = tiny_clf.n_layers
+    src = {"examples": [good, bad], "n_layers": n_layers, "n_texts": 300, "n_not_converged": 2,
+           "tau_mean": np.zeros(n_layers + 1), "tau_low": np.zeros(n_layers + 1) - 0.1,
+           "tau_high": np.zeros(n_layers + 1) + 0.1, "reference": 0.1}
+    src = decode(encode(src))
+    assert src["examples"][1]["converged"] is False and src["examples"][0]["converged"] is True
+    fig = registered_drawings()["attribution_vs_attention"].draw(src, DrawContext("en"))
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert [t.endswith("†") for t in titles] == [False, True]
+    notes = "\n".join(t.get_text() for t in fig.texts if t.get_text() != fig.get_suptitle())
+    assert "† integrated gradients did not converge" in notes and "29%" in notes and "800 steps" in notes
+    assert "in 2 of the 300 tweets" in notes
+    src = decode(encode({**src, "examples": [good], "n_not_converged": 0}))
+    fig = registered_drawings()["attribution_vs_attention"].draw(src, DrawContext("pt"))
+    assert [t.get_text() for t in fig.texts] == [fig.get_suptitle()]

@@ -57,14 +57,15 @@ from vizlab.extraction.forward import encode
 from vizlab.extraction.models import LoadedModel, check_model
 from vizlab.tokens import display_token, display_tokens, token_scheme
 
-__all__ = ["Attribution", "AttributionWarning", "METHODS", "BASELINES", "TOKEN_BASELINES", "DEFAULT_BASELINE",
+__all__ = ["Attribution", "AttributionWarning", "METHODS", "BASELINES", "TOKEN_BASELINES", "DEFAULT_BASELINES",
            "TOLERANCE", "ABS_TOLERANCE", "MAX_STEPS", "attribute", "attribute_encoded", "baseline_embeddings",
            "default_baseline", "display_target", "is_classifier", "not_converged_message", "resolve_target"]
 
 METHODS = ("integrated_gradients", "grad_x_input")
 TOKEN_BASELINES = ("pad", "eos", "unk", "mask")
 BASELINES = (*TOKEN_BASELINES, "zero", "mean", "blur")
-DEFAULT_BASELINE = "pad"
+# measured by scripts/compare_baselines.py; the reasons are in the module docstring
+DEFAULT_BASELINES = {"classification": "pad", "next-token": "mean"}
 TOLERANCE = 0.05  # the completeness gap accepted, as a share of |target_score - baseline_score|
 ABS_TOLERANCE = 1e-4  # ... plus this much (logits), for a text whose score hardly differs from the baseline's
 MAX_STEPS = 800  # the integration path is refined 50 -> 100 -> 200 -> 400 -> 800 until the gap is within TOLERANCE
@@ -80,8 +81,9 @@ def display_target(target: str, tokens) -> str:
 
 
 def default_baseline(lm: LoadedModel) -> str:
-    """The baseline :func:`attribute` uses when none is given (:data:`DEFAULT_BASELINE`)."""
-    return DEFAULT_BASELINE
+    """The baseline :func:`attribute` uses when none is given: ``"pad"`` for a classifier, ``"mean"`` for a
+    decoder's next token (:data:`DEFAULT_BASELINES`; why: the module docstring)."""
+    return DEFAULT_BASELINES[_task(lm)]
 
 
 @dataclass(frozen=True, eq=False)
