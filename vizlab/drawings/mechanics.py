@@ -244,6 +244,6 @@ def draw_attribution(src, *, lang: str = "pt", fig=None):
             rows = 1 if kw["attention"] is None else 3
             fig = plt.figure(figsize=(max(7.0, 0.75 * len(kw["tokens"]) + 2.5), 1.0 + 0.8 * rows + 0.35 * bad))
         r = plot_attribution_strips(**kw, lang=lang, fig=fig, title=title)
-        if bad:
-            fig.text(0.01, 0.01, _not_converged_note(src, tr), fontsize=7.5, va="bottom", ha="left", wrap=True)
+        if bad:  # under the token labels, as the last strip's axis label (so the layout makes room for it)
+            list(r.axes_.values())[-1].set_xlabel(_not_converged_note(src, tr), fontsize=7.5, loc="left")
         return r
