@@ -160,7 +160,6 @@ def test_source_data_and_drawing_mark_non_convergence(steep_decoder):
     assert d["converged"] is False and d["n_steps"] == 100 and d["relative_delta"] > 0.5
     assert d["baseline"] == "zero" and d["target_display"] == display_target(d["target"], d["tokens"])
     r = draw_attribution(d, lang="en")
-    fig = r.ax_.figure
     assert r.ax_.get_title(loc="left").endswith(NOT_CONVERGED_MARK)
     note = list(r.axes_.values())[-1].get_xlabel()
     assert note.startswith(NOT_CONVERGED_MARK) and "did not converge" in note and "100 steps" in note
