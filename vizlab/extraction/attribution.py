@@ -50,12 +50,17 @@ log-probability, AOPC over k = 1..3):
   Qwen have no unk, BERT no eos) and each is a real token with its own meaning; the mean exists for
   every model. ``blur`` equals the input when a text has one ordinary token, so it explains nothing
   there. On the shipped gemma-270m (whose padding row is trained) pad converges too (0.3 / 0.6 % on
-  three prompts) but ranks tokens worse than random deletion (erasure -1.20): GEMMA_MEAN
+  three prompts) but its ranking is no better than random deletion (erasure -1.20 over those three;
+  +1.71 on "The capital of France is", -3.04 on "O gato sentou no"). On "The capital of France is"
+  (-> " the"; CPU time allowed one prompt per baseline) the mean converged at 50 steps (0.06 %)
+  with by far the best erasure score (+6.17; blur +3.14 at 0.2 %, pad +1.71 at 0.06 %), while zero
+  (16.6 %) and eos (23.4 %) did not converge at 50 steps (erasure +0.41, +1.43). No third-party
+  Llama checkpoint is available offline, so the issue's 135M decoder itself was not measured.
 - **a classifier: ``"pad"``**, ``[PAD]`` at every ordinary position with ``[CLS]``/``[SEP]`` kept,
   the standard for BERT classifiers: on the report's fine-tuned MiniLM it converges at 50 steps
-  (gaps of 0.002 % and 0.012 % on its example sentences) and gives exactly the scores of the
-  earlier ``LayerIntegratedGradients`` implementation, so the report's attribution study keeps its
-  numbers.
+  (gaps of 0.002 % and 0.012 % on two of the report's example sentences) with exactly the scores
+  of the earlier ``LayerIntegratedGradients`` implementation, so the report's attribution study
+  keeps its numbers wherever 50 steps were already enough.
 
 A token's score is the sum over the hidden dimension: positive pushes the target score up,
 negative pushes it down.
