@@ -51,8 +51,9 @@ log-probability, AOPC over k = 1..3):
   every model. ``blur`` equals the input when a text has one ordinary token, so it explains nothing
   there. On the shipped gemma-270m (whose padding row is trained) pad converges too (0.3 / 0.6 % on
   three prompts) but its ranking is no better than random deletion (erasure -1.20 over those three;
-  +1.71 on "The capital of France is", -3.04 on "O gato sentou no", where the mean gives +3.66 at
-  a 0.03 % gap). On "The capital of France is"
+  +1.71 on "The capital of France is", -3.04 on "O gato sentou no"), while the mean converges on the
+  same three at 50 steps (0.06 / 0.03 / 0.28 %) with erasure +3.47 (+6.17, +3.66, +0.59). On
+  "The capital of France is"
   (-> " the"; CPU time allowed one prompt per baseline) the mean converged at 50 steps (0.06 %)
   with by far the best erasure score (+6.17; blur +3.14 at 0.2 %, pad +1.71 at 0.06 %), while zero
   (16.6 %) and eos (23.4 %) did not converge at 50 steps (erasure +0.41, +1.43). No third-party
