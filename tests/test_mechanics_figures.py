@@ -249,7 +249,7 @@ def test_cli_attribute(tiny_clf, tmp_path, capsys):
     assert main(["attribute", TEXT, "--model", str(folder), "--target", "negative", "-o", str(out)]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
-    assert "target 'negative'" in printed and "␣love" in printed
+    assert "alvo negative," in printed and "␣love" in printed  # the class, unquoted like a token
     assert main(["attribute", TEXT, "--model", str(folder), "--target", "joy", "-o", str(out)]) == 2
     assert "unknown target class" in capsys.readouterr().err
 

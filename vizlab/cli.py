@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -395,13 +396,26 @@ def cmd_attribute(args) -> int:
             raise CLIError(f"{opt} is for generated text: add --generate N (how many tokens to generate)")
     tr, out = _text_command(args, _IMAGE_SUFFIXES, empty="the text is empty: pass a sentence in quotes")
     from vizlab.drawings.mechanics import draw_attribution
+    from vizlab.extraction.attribution import AttributionWarning
     from vizlab.studies.attribution import attribution, attribution_model
 
     lm = attribution_model(args.model or "sentiment")
     _say_text_fit(tr, lm, [args.text], "attribute")
-    a = attribution(lm, args.text, target=args.target)
+    with warnings.catch_warnings(record=True) as caught:  # said once below, as a line of this command
+        warnings.simplefilter("always", AttributionWarning)
+        a = attribution(lm, args.text, target=args.target, baseline=args.baseline, max_steps=args.max_steps)
+    for w in caught:
+        if not issubclass(w.category, AttributionWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     _draw(out, draw_attribution, a, lang=args.lang, overwrite=args.overwrite)
-    print(f"{out}  ({lm.name}, {a['method']}, target {a['target']!r}, delta {tr.num(a['delta'], 4)})")
+    gap = "" if a["relative_delta"] is None else f" ({tr.pct(a['relative_delta'], 1)})"
+    print(f"{out}  ({lm.name}, {a['method']}, {tr('cli.attribute_target')} {a['target_display']}, "
+          f"{tr('cli.attribute_baseline')} {a['baseline']}, {tr('cli.attribute_gap')} {tr.num(a['delta'], 4)}{gap}, "
+          f"{a['n_steps']} {tr('cli.attribute_steps')})")
+    if a["converged"] is False:
+        print(f"vizlab attribute: {tr.t('aviso', 'warning')}: " + tr(
+            "cli.attribute_not_converged", gap=tr.pct(a["relative_delta"] or float("inf"), 0), steps=a["n_steps"],
+            tolerance=tr.pct(a["tolerance"], 0), baseline=a["baseline"]), file=sys.stderr)
     for tok, sc in zip(a["tokens"], a["scores"]):
         print(f"  {tr.signed(float(sc), 3):>9}  {tok}")
     return 0
@@ -432,7 +446,8 @@ def _attribute_generation(args) -> int:
 
     lm = _load(args.model or "gemma-270m")
     _say_text_fit(tr, lm, [args.text], "attribute")
-    d = generation_attribution(lm, args.text, args.generate, temperature=temperature, seed=args.seed)
+    d = generation_attribution(lm, args.text, args.generate, temperature=temperature, seed=args.seed,
+                               baseline=args.baseline, max_steps=args.max_steps)
     written = []
     for path in (out, html_out):
         if path is None:
@@ -554,6 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --generate: sample at temperature T (needs --seed); default: greedy")
     t.add_argument("--seed", type=int, metavar="S", help="with --generate --temperature: the sampling seed")
     t.add_argument("--html", metavar="FILE", help="with --generate: also write the offline page (.html)")
+    t.add_argument("--baseline", default=None,
+                   help="the input integrated gradients start from: a token (pad, eos, unk, mask) at every "
+                        "ordinary position, or zero / mean / blur embeddings (default: the model's default, "
+                        "see vizlab.attribute)")
+    t.add_argument("--max-steps", type=int, default=800, metavar="N",
+                   help="integration steps start at 50 and double until the attributions add up to the score "
+                        "difference within 5 %%, up to N (default: 800)")
     common(t, "sentiment", ".png, .svg or .pdf; .html with --generate")
     t.set_defaults(model=None)
     for action in t._actions:

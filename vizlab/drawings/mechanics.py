@@ -173,16 +173,32 @@ def _strips(a) -> dict:
 
 
 def _target_name(a, tr: Lang) -> str:
-    """The explained class (in the reader's language) or next token (in quotes)."""
+    """The explained class (in the reader's language) or next token (in quotes, as a reader sees it)."""
     if a["task"] == "next-token":
-        return "“" + display_token(a["target"], scheme="sentencepiece") + "”"
+        return "“" + (a.get("target_display") or display_token(a["target"], scheme="sentencepiece")) + "”"
     return _class_name(tr, a["target"])
+
+
+NOT_CONVERGED_MARK = "†"
+
+
+def _not_converged(a) -> bool:
+    """Whether an attribution's source data says integrated gradients did not converge (older data: no)."""
+    return a.get("converged") is False
+
+
+def _not_converged_note(a, tr: Lang) -> str:
+    """The footnote of a non-converged attribution: how far the scores are from adding up."""
+    gap = a.get("relative_delta")
+    return NOT_CONVERGED_MARK + " " + tr("attribution.not_converged", gap=tr.pct(gap, 0) if gap is not None else "∞",
+                                         steps=a["n_steps"], tolerance=tr.pct(a.get("tolerance", 0.05), 0))
 
 
 @drawing("attribution_vs_attention", section="attention")
 def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
     examples = [{**_strips(a), "title": f"“{a['text']}” → {_target_name(a, ctx.tr)} "
-                                        f"({ctx.tr.pct(a['target_probability'], 0)})"} for a in src["examples"]]
+                                        f"({ctx.tr.pct(a['target_probability'], 0)})"
+                                        + (NOT_CONVERGED_MARK if _not_converged(a) else "")} for a in src["examples"]]
     labels = [str(layer_number(i)) for i in range(src["n_layers"])] + ["rollout"]
     fig = plt.figure(figsize=(10, 11.5))
     plot_attribution_vs_attention(examples, tau_mean=src["tau_mean"], tau_low=src["tau_low"],
@@ -192,6 +208,12 @@ def _attribution_vs_attention(src: SourceData, ctx: DrawContext):
                        "Attribution (integrated gradients) next to attention, MiniLM fine-tuned for sentiment"),
                  y=0.99)
     fig.subplots_adjust(top=0.94)
+    notes = [_not_converged_note(a, ctx.tr) for a in src["examples"] if _not_converged(a)]
+    if src.get("n_not_converged"):
+        notes.append(NOT_CONVERGED_MARK + " " + ctx.tr("attribution.tweets_not_converged",
+                                                       n=src["n_not_converged"], total=src["n_texts"]))
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=8, va="bottom", ha="left")
     return fig
 
 
@@ -271,10 +293,15 @@ def draw_attribution(src, *, lang: str = "pt", fig=None):
     tr = Lang(lang)
     kw = _strips(src)
     name, p, gap = _target_name(src, tr), tr.pct(src["target_probability"], 1), tr.num(src["delta"], 4)
-    title = tr.t(f"{src['model']}: “{src['text']}” → {name} ({p}); lacuna de completude {gap}",
-                 f"{src['model']}: “{src['text']}” → {name} ({p}); completeness gap {gap}")
+    bad = _not_converged(src)
+    mark = NOT_CONVERGED_MARK if bad else ""
+    title = tr.t(f"{src['model']}: “{src['text']}” → {name} ({p}); lacuna de completude {gap}{mark}",
+                 f"{src['model']}: “{src['text']}” → {name} ({p}); completeness gap {gap}{mark}")
     with report_style():
         if fig is None:
             rows = 1 if kw["attention"] is None else 3
-            fig = plt.figure(figsize=(max(7.0, 0.75 * len(kw["tokens"]) + 2.5), 1.0 + 0.8 * rows))
-        return plot_attribution_strips(**kw, lang=lang, fig=fig, title=title)
+            fig = plt.figure(figsize=(max(7.0, 0.75 * len(kw["tokens"]) + 2.5), 1.0 + 0.8 * rows + 0.35 * bad))
+        r = plot_attribution_strips(**kw, lang=lang, fig=fig, title=title)
+        if bad:  # under the token labels, as the last strip's axis label (so the layout makes room for it)
+            list(r.axes_.values())[-1].set_xlabel(_not_converged_note(src, tr), fontsize=7.5, loc="left")
+        return r

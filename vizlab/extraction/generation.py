@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vizlab.extraction.attribution import METHODS, Attribution, attribute_encoded, is_classifier
+from vizlab.extraction.attribution import MAX_STEPS, METHODS, Attribution, attribute_encoded, is_classifier
 from vizlab.extraction.batching import model_inputs, one_text
 from vizlab.extraction.forward import encode
 from vizlab.extraction.models import LoadedModel, check_model
@@ -180,7 +180,8 @@ def generate_ids(lm: LoadedModel, inputs: dict, n: int, *, temperature: float | 
 
 def attribute_generation(lm: LoadedModel, prompt: str, n: int = 10, *, method: str = "integrated_gradients",
                          n_steps: int = 50, temperature: float | None = None, seed: int | None = None,
-                         generated=None) -> GenerationAttribution:
+                         generated=None, baseline: str | None = None,
+                         max_steps: int | None = MAX_STEPS) -> GenerationAttribution:
     """Generate ``n`` tokens after ``prompt`` and attribute each to the prompt and the tokens before it.
 
     Parameters
@@ -201,6 +202,9 @@ def attribute_generation(lm: LoadedModel, prompt: str, n: int = 10, *, method: s
         same seed gives the same text).
     generated : sequence of int, optional
         Token ids to attribute instead of generating (e.g. a continuation you already have).
+    baseline, max_steps : optional
+        As in :func:`vizlab.attribute`: the input integrated gradients start from (default: the model's
+        default) and the cap of the steps, doubled from ``n_steps`` until each row is complete within 5 %.
 
     Returns
     -------
@@ -243,7 +247,7 @@ def attribute_generation(lm: LoadedModel, prompt: str, n: int = 10, *, method: s
         prefix = {"input_ids": ids[:, :end], "attention_mask": torch.ones_like(ids[:, :end]),
                   "special_tokens_mask": special[:, :end]}
         rows.append(attribute_encoded(lm, prefix, target=int(new[i]), method=method, n_steps=n_steps,
-                                      text=texts[0]))
+                                      text=texts[0], baseline=baseline, max_steps=max_steps))
     width = len(ids[0])
     matrix = np.full((len(rows), width), np.nan)
     for i, a in enumerate(rows):

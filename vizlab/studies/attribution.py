@@ -43,7 +43,8 @@ def attribution_study(lm, texts: list[str], *, only=None):
     Returns
     -------
     (ndarray, ndarray, list of (Attribution, Activations))
-        τ rows, IG vs grad×input agreement per text, and each text's attribution and attention.
+        τ rows, IG vs grad×input agreement per text, and each text's attribution and attention (its
+        completeness: ``Attribution.relative_delta``, ``n_steps``, ``converged``).
     """
     from vizlab.analysis.attribution import attention_attribution_tau, kendall_tau
     from vizlab.analysis.rollout import rollout
@@ -80,25 +81,31 @@ def attribution_part(ctx: StudyContext, part: int) -> dict[str, np.ndarray]:
 
     texts = attribution_tweets()
     lm = finetuned(ctx).model
-    key = cache_key("attribution-part", 1, code_version(__name__), package_versions(), lm.fingerprint, texts,
+    key = cache_key("attribution-part", 2, code_version(__name__), package_versions(), lm.fingerprint, texts,
                     part, N_ATTRIBUTION_PARTS)
 
     def compute():
-        rows, ref, _ = attribution_study(lm, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS))
-        return {"rows": rows, "ref": ref}
+        rows, ref, attrs = attribution_study(lm, texts, only=range(part, len(texts), N_ATTRIBUTION_PARTS))
+        return {"rows": rows, "ref": ref, "gap": np.array([a.relative_delta for a, _ in attrs]),
+                "steps": np.array([a.n_steps for a, _ in attrs]), "converged": np.array([bool(a.converged)
+                                                                                         for a, _ in attrs])}
 
     return ArrayCache("figure-tables").get_or_compute(key, compute)
 
 
-def attribution_table(ctx: StudyContext) -> tuple[np.ndarray, np.ndarray]:
-    """The τ table and IG vs grad×input agreement of all the tweets, assembled in tweet order."""
+def attribution_table(ctx: StudyContext, *, completeness: bool = False):
+    """The τ table and IG vs grad×input agreement of all the tweets, assembled in tweet order; with
+    ``completeness=True`` also a dict of per-tweet ``gap`` (relative), ``steps`` and ``converged``."""
     parts = [attribution_part(ctx, k) for k in range(N_ATTRIBUTION_PARTS)]
+    keys = ("rows", "ref", "gap", "steps", "converged")
     n = sum(len(p["ref"]) for p in parts)
-    rows = np.empty((n, *parts[0]["rows"].shape[1:]), dtype=parts[0]["rows"].dtype)
-    ref = np.empty(n, dtype=parts[0]["ref"].dtype)
+    out = {key: np.empty((n, *parts[0][key].shape[1:]), dtype=parts[0][key].dtype) for key in keys}
     for k, p in enumerate(parts):
-        rows[k::N_ATTRIBUTION_PARTS], ref[k::N_ATTRIBUTION_PARTS] = p["rows"], p["ref"]
-    return rows, ref
+        for key in keys:
+            out[key][k::N_ATTRIBUTION_PARTS] = p[key]
+    if completeness:
+        return out["rows"], out["ref"], {key: out[key] for key in keys[2:]}
+    return out["rows"], out["ref"]
 
 
 def _attribution_step(ctx: StudyContext, part: int) -> None:
@@ -110,6 +117,10 @@ ATTRIBUTION_PARTS = tuple(Step(f"attribution part {k + 1}/{N_ATTRIBUTION_PARTS}"
                           for k in range(N_ATTRIBUTION_PARTS))
 
 
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
 def attribution_data(a, act=None) -> dict:
     """An :class:`~vizlab.extraction.attribution.Attribution` as data, with the [CLS] attention (last
     layer, mean of heads) and rollout of its text's activations ``act`` (a classifier's) as shares.
@@ -117,15 +128,18 @@ def attribution_data(a, act=None) -> dict:
     Returns
     -------
     dict
-        ``model``, ``text``, ``task``, ``method``, ``n_steps``, ``target`` (class name, or the raw next
-        token), ``target_index``, ``target_probability``, ``delta`` (completeness gap); ``tokens`` (as
-        shown), ``scores`` and ``special`` (bool), one per token, special tokens included; ``attention``
-        and ``rollout`` over the non-special tokens (None without ``act``).
+        ``model``, ``text``, ``task``, ``method``, ``n_steps`` (used), ``target`` (class name, or the raw next
+        token), ``target_display`` (as a reader sees it: ``␣Paris``), ``target_index``, ``target_probability``,
+        ``delta`` (completeness gap), ``relative_delta`` (its share of the score difference; None when that is
+        0), ``converged`` (within ``tolerance``; None for grad×input), ``baseline``; ``tokens`` (as shown),
+        ``scores`` and ``special`` (bool), one per token, special tokens included; ``attention`` and
+        ``rollout`` over the non-special tokens (None without ``act``).
     """
     d = {"model": a.model_name, "text": a.text, "task": a.task, "method": a.method, "n_steps": a.n_steps,
-         "target": a.target, "target_index": a.target_index, "target_probability": a.target_probability,
-         "delta": float(a.delta), "tokens": a.display, "scores": a.scores, "special": a.special_mask,
-         "attention": None, "rollout": None}
+         "target": a.target, "target_display": a.target_display, "target_index": a.target_index,
+         "target_probability": a.target_probability, "delta": float(a.delta), "baseline": a.baseline,
+         "relative_delta": _finite(a.relative_delta), "converged": a.converged, "tolerance": a.tolerance,
+         "tokens": a.display, "scores": a.scores, "special": a.special_mask, "attention": None, "rollout": None}
     if act is not None:
         from vizlab.analysis.rollout import rollout
 
@@ -146,13 +160,14 @@ def _attention_ranking(d: dict, k: int = 3) -> list[dict]:
 
 @study("attribution_vs_attention", needs=(FINETUNED, *ATTRIBUTION_PARTS),
     inputs={**FT_INPUTS, "sentences": list(ATTRIBUTION_SENTENCES), "n_tweets": N_ATTRIBUTION_TWEETS,
-            "method": "integrated_gradients, n_steps=50"},
+            "method": "integrated_gradients, n_steps=50 doubled up to 800 until complete within 5 %"},
 )
 def _attribution_vs_attention(ctx: StudyContext) -> dict:
     from vizlab.analysis.attribution import rank_agreement
+    from vizlab.extraction.attribution import TOLERANCE, default_baseline
 
     tweets = attribution_tweets()
-    taus, ref = attribution_table(ctx)
+    taus, ref, comp = attribution_table(ctx, completeness=True)
     summary = rank_agreement(taus)
     _, _, shown = attribution_study(finetuned(ctx).model, list(ATTRIBUTION_SENTENCES))
     n_layers = taus.shape[1] - 1
@@ -167,12 +182,22 @@ def _attribution_vs_attention(ctx: StudyContext) -> dict:
     ctx.record("tau_max", round(float(np.nanmax(mean[:n_layers])), 3))
     ctx.record("share_positive_last_layer", round(float(summary["share_positive"][n_layers - 1]), 3))
     ctx.record("tau_ig_vs_grad_x_input", round(float(np.nanmean(ref)), 3))
+    # completeness of every tweet's integrated gradients (steps doubled from 50 up to 800 until within 5 %)
+    ctx.record("ig_baseline", default_baseline(finetuned(ctx).model))
+    ctx.record("ig_tolerance", TOLERANCE)
+    ctx.record("ig_converged_share", round(float(comp["converged"].mean()), 4))
+    ctx.record("ig_n_not_converged", int((~comp["converged"]).sum()))
+    ctx.record("ig_gap_median", round(float(np.median(comp["gap"])), 5))
+    ctx.record("ig_gap_max", round(float(np.max(comp["gap"])), 5))
+    ctx.record("ig_steps_median", int(np.median(comp["steps"])))
+    ctx.record("ig_steps_max", int(np.max(comp["steps"])))
     examples = [attribution_data(a, act) for a, act in shown]
     ctx.record("examples", [{"text": a.text, "target": a.target, "top_token": a.display[int(np.argmax(
         np.where(a.special_mask, -np.inf, a.scores)))], "most_negative_token": a.display[int(np.argmin(
         np.where(a.special_mask, np.inf, a.scores)))], "delta": float(f"{a.delta:.2g}"),
         "attention_top": _attention_ranking(d)} for (a, _), d in zip(shown, examples)])
     return {"examples": examples, "n_layers": n_layers,
+            "n_not_converged": int((~comp["converged"]).sum()),
             "n_texts": len(tweets), "tau_mean": mean, "tau_low": summary["ci_low"],
             "tau_high": summary["ci_high"], "reference": float(np.nanmean(ref))}
 
@@ -210,7 +235,7 @@ def attribution_model(name: str = "sentiment"):
     and cached it (never trained here: a ``ValueError`` says how to train it); a preset or a folder:
     loaded with its classification head when its config names one.
     """
-    from vizlab.extraction.models import PRESETS, load_model, preset_ready
+    from vizlab.extraction.models import load_model, preset_ready
 
     if name == "sentiment":
         lm = _trained_sentiment_model()
@@ -222,14 +247,11 @@ def attribution_model(name: str = "sentiment"):
                 f"it is not trained on this machine yet: {SENTIMENT_TRAINING}. Or explain a model that needs "
                 f"no training: --model gemma-270m ({gemma}) or a folder of your own classifier")
         return lm
-    if name in PRESETS:
-        return load_model(name)
-    from vizlab.extraction.models import saved_task
-
-    return load_model(name, task=saved_task(name))
+    return load_model(name)  # a folder's classification head is read from its config
 
 
-def attribution(lm, text: str, *, target=None, method: str = ATTRIBUTION_METHOD, n_steps: int = 50) -> dict:
+def attribution(lm, text: str, *, target=None, method: str = ATTRIBUTION_METHOD, n_steps: int = 50,
+                baseline: str | None = None, max_steps: int | None = 800) -> dict:
     """Attribution of one score of ``text`` to its tokens (and, for a classifier, [CLS] attention and rollout).
 
     Parameters
@@ -241,7 +263,11 @@ def attribution(lm, text: str, *, target=None, method: str = ATTRIBUTION_METHOD,
         of digits is read as an id).
     method : {"integrated_gradients", "grad_x_input"}
     n_steps : int
-        Points of the integration path.
+        Points of the integration path tried first (doubled up to 800 until complete within 5 %).
+    baseline : str, optional
+        :data:`vizlab.extraction.attribution.BASELINES`; default: the model's default baseline.
+    max_steps : int or None
+        The most steps the completeness check may double up to (None: ``n_steps`` only).
 
     Returns
     -------
@@ -253,7 +279,8 @@ def attribution(lm, text: str, *, target=None, method: str = ATTRIBUTION_METHOD,
     classifier = is_classifier(lm)
     if isinstance(target, str) and target.isdigit() and not classifier:
         target = int(target)
-    a = attribute(lm, text, target=target, method=method, n_steps=n_steps)
+    a = attribute(lm, text, target=target, method=method, n_steps=n_steps, baseline=baseline,
+                  max_steps=max_steps)
     act = None
     if classifier:
         from vizlab.extraction.run import extract

@@ -41,12 +41,13 @@ def generation_data(g) -> dict:
 
 
 def generation_attribution(lm, prompt: str, n: int, *, method: str = "integrated_gradients", n_steps: int = 50,
-                           temperature: float | None = None, seed: int | None = None) -> dict:
-    """:func:`vizlab.attribute_generation` as source data (:func:`generation_data`)."""
+                           temperature: float | None = None, seed: int | None = None, **options) -> dict:
+    """:func:`vizlab.attribute_generation` as source data (:func:`generation_data`); ``options``
+    (``baseline``, ``max_steps``) go to it."""
     from vizlab.extraction.generation import attribute_generation
 
     return generation_data(attribute_generation(lm, prompt, n, method=method, n_steps=n_steps,
-                                                temperature=temperature, seed=seed))
+                                                temperature=temperature, seed=seed, **options))
 
 
 @study("attribution_generation",
