@@ -238,6 +238,17 @@ def embedding_definition(model: LoadedModel, *, layer: int | None = -1, pooling:
     so a vector of another layer (``layer`` not the last, or None for all of them) is not
     normalised unless ``normalize=True``.
 
+    Parameters
+    ----------
+    model : LoadedModel
+    layer : int or None
+        As in :func:`embed`: 0 = the embedding output, ``k`` = the output of layer ``k``, -1 (default)
+        = the last, None for all of them. Layers and heads are numbered as readers see them: layer 1 is
+        the first block, head 1 the first head, hidden state 0 the embedding output; negative numbers
+        count from the end.
+    pooling, max_length, normalize : optional
+        As in :func:`embed`; None takes the model's own.
+
     Raises
     ------
     ValueError
