@@ -233,7 +233,7 @@ def _contextual(src: SourceData, ctx: DrawContext):
             labels=(tr("same_sense"),
                     tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
             title=f"'{d['word']}' — {title}",
-            within_pairs=d.get("within_pairs"), between_pairs=d.get("between_pairs"), 
+            within_pairs=d.get("within_pairs"), between_pairs=d.get("between_pairs"),
             legend_kws={"loc": "lower left"} if name == "minilm" else {"loc": "upper right", "ncols": 2},
         )
     lo = min(ax.get_ylim()[0] for ax in axes)
