@@ -218,8 +218,12 @@ def draw_head_stats(src, *, lang: str = "pt", fig=None) -> PlotResult:
     """Layer × head maps of the statistics and the pattern labels, from
     :func:`vizlab.studies.attention.head_statistics` data."""
     stats = SimpleNamespace(**src["stats"], labels=src["labels"])
-    res = plot_head_stats(stats, metrics=STATS_SHOWN, layers=src["layers"], lang=lang,
-                          fig=fig if fig is not None else plt.figure(figsize=(13, 11.5)))
+    res = plot_head_stats(stats, metrics=STATS_SHOWN, layers=src["layers"], lang=lang,  # drawn at the page's size
+                          fig=fig if fig is not None else plt.figure(figsize=(7.6, 9.8)),
+                          annot_kws={"fontsize": 6.5},
+                          legend_kws={"loc": "upper center", "bbox_to_anchor": (0.5, -0.3), "ncols": 3})
+    for m in STATS_SHOWN[1::2]:  # the right column: its rows are the left column's (room for the colour bars)
+        res.axes_[m].set_ylabel("")
     L, H = np.shape(src["labels"])
     res.figure_.text(0.01, 0.005, _note(Lang(lang), L, H), fontsize=8, color="0.35")
     return res
