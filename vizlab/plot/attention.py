@@ -374,7 +374,7 @@ def plot_rollout(
     legend = legend or (tr("rollout.raw_legend"), tr("rollout.rolled_legend"))
     if fig is None:
         fig = plt.figure(figsize=(15, 5.2))
-    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.45)
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.7)  # room for the bar label and the tokens
     ax0, ax1, ax2 = (fig.add_subplot(gs[i]) for i in range(3))
     vmax = float(max(raw.max(), rolled.max()))
     norm = Normalize(vmin=0.0, vmax=vmax)
@@ -394,7 +394,7 @@ def plot_rollout(
     ax2.invert_yaxis()
     ax2.set_xlabel(tr.default(bar_label, "attention"))
     ax2.set_title(tr.default(bar_title, "rollout.row", token=tokens[query]), color=highlight_color)
-    ax2.legend(loc="lower right", frameon=False)
+    ax2.legend(loc="upper right", frameon=False)  # the first rows' bars are short: clear of them
     localize_axes(ax2, lang=lang, axis="x")
     return PlotResult(ax_=ax0, axes_={"raw": ax0, "rollout": ax1, "bars": ax2}, im_=res.im_, colorbar_=cb,
                       artists_={"bars_raw": b0, "bars_rollout": b1}, values_={"vmin": 0.0, "vmax": vmax})
