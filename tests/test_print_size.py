@@ -116,7 +116,6 @@ def test_the_drawn_figure_fits_the_page_with_readable_texts(fid):
 # until it is taken off the list.
 CLASHING = {
     "attention_head_grid": "pattern names under the 72 thumbnails touch (2 px); colour-bar label longer than its bar",
-    "attention_output_walkthrough": "a tick label touches panel 5's title (1 px)",
     "pretraining_logit_lens": "two code-point labels of unprintable tokens touch in one cell",
 }
 
