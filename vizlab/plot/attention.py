@@ -208,11 +208,13 @@ def plot_head_grid(
     detail_title: str | None = None,
     lang: str = "pt",
     im_kws: dict | None = None,
+    detail_below: bool = False,
 ) -> PlotResult:
     """Every head of every layer as a small heatmap, one shared colour scale covering every value.
 
-    With ``highlight=(layer, head)`` that head is framed in the grid and drawn large on the right,
-    with its tokens, on the same colour scale.
+    With ``highlight=(layer, head)`` that head is framed in the grid and drawn large on the right
+    (``detail_below=True``: under the grid, which then takes the whole width), with its tokens, on
+    the same colour scale.
 
     Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
     head, hidden state 0 the embedding output; negative numbers count from the end.
@@ -269,11 +271,18 @@ def plot_head_grid(
         norm = attention_norm(float(a.max()) if vmax is None else float(vmax))
     if norm.vmax < float(a.max()) - 1e-9:
         raise ValueError(f"the colour scale tops at {norm.vmax} but weights reach {a.max():.3f}")
+    below = detail_below and highlight is not None
     if fig is None:
-        w = 0.62 * H + (4.6 if highlight else 1.4)
-        fig = plt.figure(figsize=(w, max(0.62 * L + 1.2, 4.6 if highlight else 0)))
+        if below:
+            fig = plt.figure(figsize=(0.62 * H + 1.0, 0.62 * L + 1.2 + 4.4))
+        else:
+            w = 0.62 * H + (4.6 if highlight else 1.4)
+            fig = plt.figure(figsize=(w, max(0.62 * L + 1.2, 4.6 if highlight else 0)))
     hspace = 0.15 if labels is None else 0.5
-    if highlight is not None:
+    if below:  # the grid takes the whole width (room for the labels under the maps), the head under it
+        outer = fig.add_gridspec(2, 1, height_ratios=[0.62 * L, 4.2], hspace=0.25)
+        grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=hspace)
+    elif highlight is not None:
         outer = fig.add_gridspec(1, 2, width_ratios=[0.62 * H, 4.2], wspace=0.3)
         grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=hspace)
     else:
