@@ -37,8 +37,8 @@ def _texts(fig) -> list[Text]:
         if t.get_figure() is not fig:
             continue
         tick = _tick_of(t)
-        if tick is not None and not tick[0].axes.get_visible():
-            continue
+        if tick is not None and not (tick[0].axes.get_visible() and tick[0].axes.axison):
+            continue  # the axes is hidden or switched off (``ax.axis("off")``): its tick labels are not drawn
         if tick is not None:  # tick labels past the axis limits are not drawn
             axis, loc = tick
             lo, hi = sorted(axis.get_view_interval())

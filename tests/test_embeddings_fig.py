@@ -159,3 +159,31 @@ def test_similarity_figure_wraps_labels_and_shows_blocks():
     r = ctx.results
     assert r["en_paraphrase_mean"] > r["en_unrelated_mean"] + 0.4  # clear blocks in English
     assert r["en_paraphrase_mean"] - r["en_unrelated_mean"] > r["pt_paraphrase_mean"] - r["pt_unrelated_mean"]
+
+
+def test_sense_pair_similarities_are_the_pairs_behind_the_means():
+    from vizlab.analysis.contextual import sense_pair_similarities
+
+    rng = np.random.default_rng(0)
+    V, B = rng.normal(size=(3, 6, 8)), rng.normal(size=(3, 20, 8))
+    senses = ["a", "a", "a", "b", "b", "b"]
+    wp, bp = sense_pair_similarities(V, senses, background=B)
+    w, b = sense_similarity(V, senses, background=B)
+    assert wp.shape == (3, 6) and bp.shape == (3, 9)  # 2 x C(3, 2) same-sense pairs, 3 x 3 across
+    np.testing.assert_allclose(wp.mean(1), w)
+    np.testing.assert_allclose(bp.mean(1), b)
+    Z = (V[1] - B[1].mean(0)) / (B[1].std(0) + 1e-6)  # one pair by hand: occurrences 0 and 4
+    assert bp[1, 1] == pytest.approx(Z[0] @ Z[4] / np.linalg.norm(Z[0]) / np.linalg.norm(Z[4]))
+    with pytest.raises(ValueError, match="one sense per text"):
+        sense_pair_similarities(V, senses[:5])
+
+
+def test_sense_similarity_plot_draws_the_middle_half_of_the_pairs():
+    w, b = np.array([0.9, 0.8]), np.array([0.85, 0.4])
+    wp = np.array([[0.8, 0.9, 1.0], [0.7, 0.8, 0.9]])
+    res = plot_sense_similarity(w, b, within_pairs=wp, between_pairs=np.array([[0.8, 0.9], [0.2, 0.6]]))
+    spans = {k: np.array([s[:, 1] for s in res.artists_[k].get_segments()]) for k in ("within_spread", "between_spread")}
+    np.testing.assert_allclose(spans["within_spread"], [[0.85, 0.95], [0.75, 0.85]])
+    np.testing.assert_allclose(spans["between_spread"], [[0.825, 0.875], [0.3, 0.5]])
+    with pytest.raises(ValueError, match="within_pairs must be"):
+        plot_sense_similarity(w, b, within_pairs=wp[:1])

@@ -68,7 +68,7 @@ def test_the_png_prints_within_the_page(path):
         "draw it narrower or split it, then redraw it (scripts/make_figures.py --redraw --only ...)")
 
 
-BANDED = {"transformers_architecture": "the hidden axes of the block diagrams widen the saved area (0.22 in)"}
+BANDED: dict[str, str] = {}  # figures with a known empty band (none now)
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=BANDED[p.stem]))
@@ -114,13 +114,7 @@ def test_the_drawn_figure_fits_the_page_with_readable_texts(fid):
 # Figures whose texts still touch at the printed size (a few pixels: labels at the 6-pt floor in
 # cells drawn for larger type); each must be drawn narrower or split. strict: fixing one fails here
 # until it is taken off the list.
-CLASHING = {
-    "attention_head_grid": "pattern names under the 72 thumbnails touch (2 px); colour-bar label longer than its bar",
-    "attention_rollout": "a rotated token touches the colour-bar label (3 px)",
-    "attention_output_walkthrough": "a tick label touches panel 5's title (1 px)",
-    "pretraining_logit_lens": "two code-point labels of unprintable tokens touch in one cell",
-    "transformers_architecture": "the block diagrams' hidden axes keep tick labels outside the figure",
-    "tokenization_subwords": "the token strips' hidden axes keep tick labels outside the figure",
+CLASHING: dict[str, str] = {  # none left
 }
 
 
@@ -148,3 +142,20 @@ def test_fit_to_page_reduces_a_wide_figure_and_keeps_small_texts_readable():
     assert 0.5 < s < 0.7 and w * 25.4 <= PAGE_WIDTH_MM + 0.5
     assert sizes["a title"] == pytest.approx(12 * s * 0.995, rel=1e-3)
     assert sizes["a note"] == MIN_FONT_PT
+
+
+def test_the_text_check_skips_switched_off_axes_ticks_but_sees_a_planted_overlap():
+    with report_style():
+        fig = plt.figure(figsize=(4, 3))
+        ax = fig.subplots()
+        ax.set_yticks([0, 1e-3], ["a long tick label", "another long tick label"])  # they overlap
+        ax.axis("off")  # ...but are not drawn
+        check_texts(fig)
+        ax.text(0.2, 0.5, "planted text", transform=ax.transAxes)
+        ax.text(0.25, 0.5, "over it", transform=ax.transAxes)
+        with pytest.raises(AssertionError, match="'planted text' overlaps 'over it'"):
+            check_texts(fig)
+        ax.axis("on")
+        with pytest.raises(AssertionError, match="'a long tick label' overlaps 'another long tick label'"):
+            check_texts(fig)
+        plt.close(fig)

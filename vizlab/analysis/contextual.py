@@ -7,7 +7,7 @@ import numpy as np
 from vizlab.analysis.similarity import cosine_similarity_matrix
 from vizlab.analysis.words import word_spans
 
-__all__ = ["word_vectors", "sense_similarity"]
+__all__ = ["word_vectors", "sense_similarity", "sense_pair_similarities"]
 
 
 def word_vectors(acts, word: str) -> np.ndarray:
@@ -81,3 +81,28 @@ def sense_similarity(V, senses, *, background=None) -> tuple[np.ndarray, np.ndar
         within.append(S[same & off_diag].mean())
         between.append(S[~same].mean())
     return np.array(within), np.array(between)
+
+
+def sense_pair_similarities(V, senses, *, background=None) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarity of every pair of a word's occurrences, per layer: the values whose means
+    :func:`sense_similarity` returns (their spread shows how far one mean stands for its pairs).
+
+    Parameters are those of :func:`sense_similarity`.
+
+    Returns
+    -------
+    within : ndarray of shape (n_layers, n_within_pairs)
+        One column per unordered pair ``i < j`` of occurrences with the same sense.
+    between : ndarray of shape (n_layers, n_between_pairs)
+        One column per unordered pair ``i < j`` with different senses.
+    """
+    V = np.asarray(V, dtype=np.float64)
+    senses = np.asarray(senses)
+    sense_similarity(V, senses, background=background)  # validates the inputs
+    if background is not None:
+        B = np.asarray(background, dtype=np.float64)
+        V = (V - B.mean(1, keepdims=True)) / (B.std(1, keepdims=True) + 1e-6)
+    i, j = np.triu_indices(len(senses), k=1)
+    same = senses[i] == senses[j]
+    S = np.stack([cosine_similarity_matrix(X)[i, j] for X in V])
+    return S[:, same], S[:, ~same]

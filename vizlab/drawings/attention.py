@@ -86,7 +86,7 @@ def _fit_title(fig, title, *, lift: bool = False) -> None:
 
 def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                    highlight: tuple[int, int] | None = None, labels=None, title: str | None = None,
-                   lang: str = "pt", fig=None) -> PlotResult:
+                   lang: str = "pt", fig=None, detail_below: bool = False) -> PlotResult:
     """The attention of one text: every head as a grid, one layer's heads, or one head.
 
     Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
@@ -108,6 +108,8 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
     lang : {"pt", "en"}
     fig : Figure, optional
         Drawn into (default: a new figure).
+    detail_below : bool
+        The highlighted head under the grid instead of right of it (a figure for a page's width).
 
     Returns
     -------
@@ -142,7 +144,7 @@ def draw_attention(src, *, layer: int | None = None, head: int | None = None,
                 hl = (layers[hrow], head_number(hh))
         res = plot_head_grid(attn[rows], tokens=tokens, layers=[layers[r] for r in rows], highlight=hl,
                              labels=None if labels is None else np.asarray(labels)[rows], vmax=1.0, fig=fig,
-                             lang=lang)
+                             lang=lang, detail_below=detail_below)
         _fit_cbar_label(res.colorbar_)
         sup = res.figure_.suptitle(title or tr.t(f"Atenção de cada cabeça: “{text}”", f"Attention of every head: “{text}”"),
                              y=0.995)
@@ -168,7 +170,7 @@ def attention_viewer(examples, *, titles=None, lang: str = "pt", initial: tuple[
 def _head_grid(src: SourceData, ctx: DrawContext):
     grid, sentence = src["examples"][0], src["examples"][0]["text"]
     short = np.vectorize(lambda x: ctx.tr(f"pattern_short.{x}"))(src["patterns"])
-    fig = draw_attention(grid, highlight=tuple(src["highlight"]), labels=short, lang=ctx.lang,
+    fig = draw_attention(grid, highlight=tuple(src["highlight"]), labels=short, lang=ctx.lang, detail_below=True,
                          title=ctx.t(f"Atenção de cada cabeça do MiniLM: “{sentence}”",
                                      f"Attention of every MiniLM head: “{sentence}”")).figure_
     titles = [f"{m} ({ctx.tr('sentence_pair')}): {_text(ex['text'])}" if not isinstance(ex["text"], str)
@@ -218,8 +220,12 @@ def draw_head_stats(src, *, lang: str = "pt", fig=None) -> PlotResult:
     """Layer × head maps of the statistics and the pattern labels, from
     :func:`vizlab.studies.attention.head_statistics` data."""
     stats = SimpleNamespace(**src["stats"], labels=src["labels"])
-    res = plot_head_stats(stats, metrics=STATS_SHOWN, layers=src["layers"], lang=lang,
-                          fig=fig if fig is not None else plt.figure(figsize=(13, 11.5)))
+    res = plot_head_stats(stats, metrics=STATS_SHOWN, layers=src["layers"], lang=lang,  # drawn at the page's size
+                          fig=fig if fig is not None else plt.figure(figsize=(7.6, 9.8)),
+                          annot_kws={"fontsize": 6.5},
+                          legend_kws={"loc": "upper center", "bbox_to_anchor": (0.5, -0.3), "ncols": 3})
+    for m in STATS_SHOWN[1::2]:  # the right column: its rows are the left column's (room for the colour bars)
+        res.axes_[m].set_ylabel("")
     L, H = np.shape(src["labels"])
     res.figure_.text(0.01, 0.005, _note(Lang(lang), L, H), fontsize=8, color="0.35")
     return res

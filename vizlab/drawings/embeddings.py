@@ -233,12 +233,17 @@ def _contextual(src: SourceData, ctx: DrawContext):
             labels=(tr("same_sense"),
                     tr.t(f"sentidos diferentes ({sense(a)} x {sense(b)})", f"different senses ({a} vs {b})")),
             title=f"'{d['word']}' — {title}",
+            within_pairs=d.get("within_pairs"), between_pairs=d.get("between_pairs"),
+            legend_kws={"loc": "lower left"} if name == "minilm" else {"loc": "upper right", "ncols": 2},
         )
     lo = min(ax.get_ylim()[0] for ax in axes)
-    for ax in axes:  # one scale for both panels
-        ax.set_ylim(lo, 1.03)
+    for ax in axes:  # one scale for both panels; room above 1 for the decoder's legend in one row
+        ax.set_ylim(lo, 1.1)
     axes[1].set_ylabel("")
     fig.suptitle(tr.t("A mesma palavra, sentidos diferentes: os vetores se separam nas camadas profundas",
                       "Same word, different senses: the vectors separate in deeper layers"))
-    fig.tight_layout()
+    fig.text(0.5, 0.005, tr.t("linhas: média dos pares de frases; barras: metade central dos pares (25 % a 75 %)",
+                              "lines: mean over pairs of sentences; bars: middle half of the pairs (25 % to 75 %)"),
+             ha="center", va="bottom", fontsize=8, color="0.3")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig

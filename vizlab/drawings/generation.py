@@ -53,6 +53,8 @@ def draw_generation_attribution(src, *, lang: str = "pt", fig=None):
         r = plot_generation_attribution(src["matrix"], tokens=src["tokens"], n_prompt=int(src["n_prompt"]),
                                         gaps=src["gaps"], lang=lang, ax=ax)
         ax.set_title(_title(src, tr), fontsize=8, loc="left", pad=16)
+        for t in ax.get_xticklabels():  # upright columns: slanted labels' boxes cross their neighbours'
+            t.set(rotation=90, ha="center", rotation_mode="default")
         return r
 
 

@@ -133,6 +133,9 @@ def _attention_output_walkthrough(src: SourceData, ctx: DrawContext):
     plot_attention_output(src["weights"], v=src["v"], z=src["z"], concat=src["concat"], w_o=src["w_o"],
                           rebuilt=src["rebuilt"], reference=src["reference"], head=head, tokens=src["tokens"],
                           titles=titles, lang=ctx.lang, fig=fig, error_text=f"< {sci_text(src['error_bound'])}")
+    for ax in fig.axes:  # W_O's first row number sits on the panel's top edge: its title a little higher
+        if ax.get_title().startswith("(5)"):
+            ax.set_title(ax.get_title(), fontsize=10.5, pad=12)
     fig.suptitle(ctx.t(f"Depois da softmax: valores, soma ponderada, concatenação e W_O\n(MiniLM, “{sentence}”)",
                        f"After the softmax: values, weighted sum, concatenation and W_O\n(MiniLM, “{sentence}”)"),
                  y=0.95)

@@ -169,12 +169,12 @@ def _logit_lens(src: SourceData, ctx: DrawContext):
     shown = np.array([_shown(row) for row in src["top_words"]], dtype=object)
     path = " → ".join(w.lstrip("␣") for w in _shown(src["path"]))  # the study's path, e.g. southwest → Norte → Sul
     final, last = _shown([src["final_word"]])[0].lstrip("␣"), display_tokens(src["tokens"])[-1].lstrip("␣")
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 8.4), gridspec_kw={"width_ratios": [3.3, 1], "wspace": 0.3})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 8.4), gridspec_kw={"width_ratios": [3.8, 1], "wspace": 0.25})
     plot_logit_lens(src["final_prob"], top_tokens=shown, input_tokens=display_tokens(src["tokens"]),
                     row_labels=rows, ax=ax, bold=src["bold"], outline=src["outline"], lang=tr.code,
                     cbar_label=tr.t("probabilidade da previsão final do modelo (última linha)",
                                     "probability of the model's final prediction (last row)"),
-                    max_chars=10, annot_kws={"fontsize": 7})
+                    max_chars=9, annot_kws={"fontsize": 7})  # 9: the cell of a 6-pt label at the printed size
     ax.set_title(tr.t("Texto: token mais provável da lente; negrito: já é a previsão final;\n"
                       f"moldura: o caminho {path} na última posição",
                       "Text: the lens's most probable token; bold: already the final prediction;\n"

@@ -151,7 +151,7 @@ def plot_block_diagram(
         ax.plot([x, x + 0.25, x + 0.25, x], [lo, lo, hi, hi], color=repeat_color, lw=1.5)
         ax.text(x + 0.4, (lo + hi) / 2, label, rotation=90, ha="left", va="center", color=repeat_color,
                 fontsize=fontsize + 1, fontweight="bold")
-    ax.set_xlim(-0.2, box_width + 1.2)
+    ax.set_xlim(-0.2, box_width + (1.0 if repeat is not None else 0.2))  # the bracket and its label, no more
     ax.set_ylim(-0.3, top + 0.3)
     ax.set_axis_off()
     if title:

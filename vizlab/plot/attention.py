@@ -208,11 +208,13 @@ def plot_head_grid(
     detail_title: str | None = None,
     lang: str = "pt",
     im_kws: dict | None = None,
+    detail_below: bool = False,
 ) -> PlotResult:
     """Every head of every layer as a small heatmap, one shared colour scale covering every value.
 
-    With ``highlight=(layer, head)`` that head is framed in the grid and drawn large on the right,
-    with its tokens, on the same colour scale.
+    With ``highlight=(layer, head)`` that head is framed in the grid and drawn large on the right
+    (``detail_below=True``: under the grid, which then takes the whole width), with its tokens, on
+    the same colour scale.
 
     Layers and heads are numbered as readers see them: layer 1 is the first block, head 1 the first
     head, hidden state 0 the embedding output; negative numbers count from the end.
@@ -269,11 +271,18 @@ def plot_head_grid(
         norm = attention_norm(float(a.max()) if vmax is None else float(vmax))
     if norm.vmax < float(a.max()) - 1e-9:
         raise ValueError(f"the colour scale tops at {norm.vmax} but weights reach {a.max():.3f}")
+    below = detail_below and highlight is not None
     if fig is None:
-        w = 0.62 * H + (4.6 if highlight else 1.4)
-        fig = plt.figure(figsize=(w, max(0.62 * L + 1.2, 4.6 if highlight else 0)))
+        if below:
+            fig = plt.figure(figsize=(0.62 * H + 1.0, 0.62 * L + 1.2 + 4.4))
+        else:
+            w = 0.62 * H + (4.6 if highlight else 1.4)
+            fig = plt.figure(figsize=(w, max(0.62 * L + 1.2, 4.6 if highlight else 0)))
     hspace = 0.15 if labels is None else 0.5
-    if highlight is not None:
+    if below:  # the grid takes the whole width (room for the labels under the maps), the head under it
+        outer = fig.add_gridspec(2, 1, height_ratios=[0.62 * L, 4.2], hspace=0.25)
+        grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=hspace)
+    elif highlight is not None:
         outer = fig.add_gridspec(1, 2, width_ratios=[0.62 * H, 4.2], wspace=0.3)
         grid = outer[0].subgridspec(L, H, wspace=0.08, hspace=hspace)
     else:
@@ -374,7 +383,7 @@ def plot_rollout(
     legend = legend or (tr("rollout.raw_legend"), tr("rollout.rolled_legend"))
     if fig is None:
         fig = plt.figure(figsize=(15, 5.2))
-    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.45)
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 0.9], wspace=0.7)  # room for the bar label and the tokens
     ax0, ax1, ax2 = (fig.add_subplot(gs[i]) for i in range(3))
     vmax = float(max(raw.max(), rolled.max()))
     norm = Normalize(vmin=0.0, vmax=vmax)
@@ -394,7 +403,7 @@ def plot_rollout(
     ax2.invert_yaxis()
     ax2.set_xlabel(tr.default(bar_label, "attention"))
     ax2.set_title(tr.default(bar_title, "rollout.row", token=tokens[query]), color=highlight_color)
-    ax2.legend(loc="lower right", frameon=False)
+    ax2.legend(loc="upper right", frameon=False)  # the first rows' bars are short: clear of them
     localize_axes(ax2, lang=lang, axis="x")
     return PlotResult(ax_=ax0, axes_={"raw": ax0, "rollout": ax1, "bars": ax2}, im_=res.im_, colorbar_=cb,
                       artists_={"bars_raw": b0, "bars_rollout": b1}, values_={"vmin": 0.0, "vmax": vmax})

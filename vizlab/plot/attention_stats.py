@@ -54,6 +54,7 @@ def plot_head_stats(
     annot: bool = True,
     lang: str = "pt",
     annot_kws: dict | None = None,
+    legend_kws: dict | None = None,
 ) -> PlotResult:
     """One layer x head heatmap per statistic, and a panel of the pattern labels.
 
@@ -85,6 +86,8 @@ def plot_head_stats(
         ``attention_share`` and ``nats`` in ``lang``).
     annot : bool
         Write each value (shares in % without decimals, entropy with one decimal) in its cell.
+    legend_kws : dict, optional
+        Passed to the pattern panel's legend (default: to the right of the panel, no frame).
 
     Returns
     -------
@@ -132,8 +135,9 @@ def plot_head_stats(
             annot_kws={"fontsize": 8, **(annot_kws or {})})
     ax.set_title(tr.default(labels_title, "head_pattern"))
     handles = [plt.Rectangle((0, 0), 1, 1, color=PATTERN_COLORS[p]) for p in names]
-    ax.legend(handles, [pattern_names.get(p, p) for p in names], loc="upper left",
-              bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    ax.legend(handles, [pattern_names.get(p, p) for p in names],
+              **{"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "frameon": False, "fontsize": 8,
+                 **(legend_kws or {})})
     axes["labels"] = ax
     for a in axes.values():
         a.set_xlabel(tr.default(head_label, "head"))

@@ -124,6 +124,8 @@ def plot_sense_similarity(
     lang: str = "pt",
     line_kws: dict | None = None,
     legend_kws: dict | None = None,
+    within_pairs=None,
+    between_pairs=None,
 ) -> PlotResult:
     """Per-layer similarity of a word's vectors within a sense vs between senses.
 
@@ -145,11 +147,16 @@ def plot_sense_similarity(
         Default: the catalogue's ``hidden_layer_axis`` and ``mean_similarity``.
     lang : {"pt", "en"}
         Language of the default texts and decimal separator of the y tick labels.
+    within_pairs, between_pairs : array-like of shape (n_layers, n_pairs), optional
+        The similarity of each pair whose mean is ``within`` / ``between``; when given, a bar at
+        each point spans their middle half (25th to 75th percentile): how far the mean stands for
+        its pairs.
 
     Returns
     -------
     PlotResult
-        ``artists_["within"]``, ``artists_["between"]`` the two lines, ``artists_["gap"]`` the shading.
+        ``artists_["within"]``, ``artists_["between"]`` the two lines, ``artists_["gap"]`` the shading,
+        ``artists_["within_spread"]``, ``artists_["between_spread"]`` the bars (when pairs are given).
     """
     w = np.asarray(within, dtype=float)
     b = np.asarray(between, dtype=float)
@@ -164,6 +171,16 @@ def plot_sense_similarity(
     (lw,) = ax.plot(x, w, "-o", color=color, label=labels[0], **kws)
     (lb,) = ax.plot(x, b, "--s", color=color, alpha=0.7, label=labels[1], **kws)
     gap = ax.fill_between(x, b, w, color=color, alpha=0.12, lw=0)
+    spread = {}
+    for key, pairs, mean, dx in (("within_spread", within_pairs, w, -0.08), ("between_spread", between_pairs, b, 0.08)):
+        if pairs is None:
+            continue
+        P = np.asarray(pairs, dtype=float)
+        if P.ndim != 2 or P.shape[0] != len(mean):
+            raise ValueError(f"{key.split('_')[0]}_pairs must be (n_layers, n_pairs) with {len(mean)} layers, "
+                             f"got {P.shape}")
+        q1, q3 = np.percentile(P, [25, 75], axis=1)
+        spread[key] = ax.vlines(x + dx, q1, q3, color=color, lw=2.2, alpha=0.45 if dx > 0 else 0.6)
     ax.set_xticks(x, None if xticklabels is None else list(xticklabels))
     localize_axes(ax, lang=lang, axis="y")
     ax.set_xlabel(tr.default(xlabel, "hidden_layer_axis"))
@@ -171,4 +188,4 @@ def plot_sense_similarity(
     if title:
         ax.set_title(title)
     ax.legend(**{"loc": "best", **(legend_kws or {})})
-    return PlotResult(ax_=ax, artists_={"within": lw, "between": lb, "gap": gap})
+    return PlotResult(ax_=ax, artists_={"within": lw, "between": lb, "gap": gap, **spread})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vizlab.analysis.contextual import sense_similarity, word_vectors
+from vizlab.analysis.contextual import sense_pair_similarities, sense_similarity, word_vectors
 from vizlab.analysis.projection import exact_knn, project
 from vizlab.analysis.similarity import cluster_order, cosine_similarity_matrix
 from vizlab.datasets import load_sentiment
@@ -281,7 +281,9 @@ def contextual_similarity(lm, word: str, groups: dict) -> dict:
     """Within- and between-sense similarity of ``word`` per layer (standardised by all tokens).
 
     ``groups`` maps each sense to its sentences. Returns ``word``, ``senses`` (their names),
-    ``within`` and ``between`` (one value per hidden state, embeddings first).
+    ``within`` and ``between`` (one value per hidden state, embeddings first), and ``within_pairs``
+    and ``between_pairs`` (the similarity of each pair, shape ``(n_hidden_states, n_pairs)``), whose
+    means they are.
     """
     from vizlab.extraction.run import extract
 
@@ -289,8 +291,11 @@ def contextual_similarity(lm, word: str, groups: dict) -> dict:
     senses = np.repeat(list(groups), [len(ts) for ts in groups.values()])
     acts = extract(lm, texts)
     background = np.concatenate([a.hidden_states[:, ~a.special_mask] for a in acts], axis=1)
-    within, between = sense_similarity(word_vectors(acts, word), senses, background=background)
-    return {"word": word, "senses": list(groups), "within": within, "between": between}
+    V = word_vectors(acts, word)
+    within, between = sense_similarity(V, senses, background=background)
+    within_pairs, between_pairs = sense_pair_similarities(V, senses, background=background)
+    return {"word": word, "senses": list(groups), "within": within, "between": between,
+            "within_pairs": within_pairs, "between_pairs": between_pairs}
 
 
 @study("embeddings_contextual",
