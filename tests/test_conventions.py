@@ -121,7 +121,7 @@ _NOT_LAYER_HEAD = {
 }
 
 
-def _public_functions():
+def public_functions():
     """Every public function and method defined in vizlab (modules imported by walking the package)."""
     import importlib
     import inspect
@@ -154,7 +154,7 @@ def test_every_layer_and_head_keyword_states_the_one_numbering_rule():
 
     rule = " ".join(vizlab.numbering.RULE.split())
     checked, missing = [], []
-    for qual, f in _public_functions().items():
+    for qual, f in public_functions().items():
         names = set(inspect.signature(f).parameters) & _LAYER_HEAD_KEYWORDS
         if not names or qual in _NOT_LAYER_HEAD:
             continue

@@ -97,20 +97,20 @@ def test_the_gallery_shows_every_registered_figure(site):
 def test_every_public_function_has_an_api_page(site):
     """Every public function and method of every public module (tests/test_conventions.py's list) is
     documented on a page of the API reference."""
-    from test_conventions import _public_functions
+    from test_conventions import public_functions
 
     out, _ = site
     ids = set()
     for page in (out / "api").rglob("*.html"):
         ids |= set(re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', page.read_text(encoding="utf-8")))
-    missing = sorted(q for q in _public_functions() if q not in ids)
+    missing = sorted(q for q in public_functions() if q not in ids)
     assert not missing, f"{len(missing)} public functions without an API page, e.g. {missing[:10]}"
     import vizlab
 
-    for name, module in vizlab._LAZY.items():  # the top-level functions and classes have their pages
+    for name in vizlab.__all__:  # the top-level functions and classes have their pages where they are defined
         obj = getattr(vizlab, name)
         if callable(obj) and not isinstance(obj, dict):
-            assert f"{module}.{name}" in ids, name
+            assert f"{obj.__module__}.{obj.__qualname__}" in ids, name
 
 
 @pytest.mark.processes  # sphinx-build in a subprocess
