@@ -24,7 +24,7 @@ PT = "O gato subiu no telhado porque estava com medo do cachorro."
 TOL = 1.0  # pixels
 
 
-def _texts(fig) -> list[Text]:
+def rendered_texts(fig) -> list[Text]:
     """Every visible, non-empty text of the figure (titles, labels, tick labels, legend texts,
     colour-bar labels, cell values, footnotes)."""
     out = []
@@ -65,7 +65,7 @@ def check_texts(fig) -> None:
     with report_style():
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
-        texts = _texts(fig)
+        texts = rendered_texts(fig)
         boxes = [t.get_window_extent(renderer) for t in texts]
         tight = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).padded(0.1 * fig.dpi)
     problems = []

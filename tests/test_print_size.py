@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
-from test_cli_figure_texts import _texts, check_texts
+from test_cli_figure_texts import check_texts, rendered_texts
 
 from vizlab.drawings import DrawContext, registered_drawings
 from vizlab.plot.style import (
@@ -103,7 +103,7 @@ def test_the_drawn_figure_fits_the_page_with_readable_texts(fid):
         fig = draw_for_page(fid)
         try:
             w, h = printed_size_in(fig)
-            small = sorted({f"{t.get_text()[:30]!r} {t.get_fontsize():.1f} pt" for t in _texts(fig)
+            small = sorted({f"{t.get_text()[:30]!r} {t.get_fontsize():.1f} pt" for t in rendered_texts(fig)
                             if t.get_fontsize() < MIN_FONT_PT - 1e-6})
         finally:
             plt.close(fig)
@@ -137,7 +137,7 @@ def test_fit_to_page_reduces_a_wide_figure_and_keeps_small_texts_readable():
         ax.text(0.5, 0.5, "a note", fontsize=7)
         s = fit_to_page(fig)
         w, h = printed_size_in(fig)
-        sizes = {t.get_text(): t.get_fontsize() for t in _texts(fig)}
+        sizes = {t.get_text(): t.get_fontsize() for t in rendered_texts(fig)}
         plt.close(fig)
     assert 0.5 < s < 0.7 and w * 25.4 <= PAGE_WIDTH_MM + 0.5
     assert sizes["a title"] == pytest.approx(12 * s * 0.995, rel=1e-3)

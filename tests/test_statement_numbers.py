@@ -27,10 +27,18 @@ def test_confusion_differences_against_direct_counts():
 
 
 def test_attention_ranking_names_the_words_in_order():
-    from vizlab.studies.attribution import _attention_ranking
+    """The recorded [CLS] attention ranking of the first example, recomputed from its source data."""
+    import json
+    from pathlib import Path
 
-    d = {"tokens": ["[CLS]", "not", "good", "brilliant", "[SEP]"], "special": np.array([1, 0, 0, 0, 1], bool),
-         "attention": np.array([0.3, 0.2, 0.5])}
-    r = _attention_ranking(d)
-    assert [x["token"] for x in r] == ["brilliant", "not", "good"]
-    assert r[1] == {"token": "not", "share": 0.3, "rank": 2, "of": 3}
+    from vizlab.sourcedata import load_source_data
+
+    root = Path(__file__).resolve().parents[1] / "figures"
+    ex = load_source_data(root / "attribution_vs_attention.data.json")["examples"][0]
+    words = [t for t, special in zip(ex["tokens"], ex["special"]) if not special]
+    order = np.argsort(-np.asarray(ex["attention"]), kind="stable")
+    manifest = {e["id"]: e for e in json.loads((root / "manifest.json").read_text(encoding="utf-8"))}
+    top = manifest["attribution_vs_attention"]["results"]["examples"][0]["attention_top"]
+    for k, row in enumerate(top):
+        assert row["token"] == words[order[k]] and row["rank"] == k + 1 and row["of"] == len(words)
+        assert row["share"] == pytest.approx(ex["attention"][order[k]], abs=5e-4)

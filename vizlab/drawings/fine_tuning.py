@@ -270,7 +270,7 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
     tr = Lang(lang)
     seeds = src["seeds"]
     ft, grey = ROLE_COLORS["fine_tuned"], "0.35"
-    fig = fig if fig is not None else plt.figure(figsize=(11, 8.4), layout="constrained")
+    fig = fig if fig is not None else plt.figure(figsize=(7.2, 9.6), layout="constrained")
     (a1, a2), (a3, a4) = fig.subplots(2, 2)
     # (a) accuracy per seed
     acc, over = src["accuracy"], src["accuracy_over_seeds"]
@@ -282,12 +282,13 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
     a1.errorbar(x, [r["value"] for r in acc], yerr=[[r["value"] - r["lo"] for r in acc], [r["hi"] - r["value"] for r in acc]],
                 fmt="o", color=ft, capsize=3, label=tr.t("cada semente (IC 95 %, bootstrap nos tweets)",
                                                          "each seed (95% CI, bootstrap over tweets)"))
-    a1.set_xticks(x, [tr.t(f"semente {s}", f"seed {s}") for s in seeds])
+    a1.set_xticks(x, [str(s) for s in seeds])
+    a1.set_xlabel(tr.t("semente", "seed"))
     a1.set_xlim(-0.6, len(seeds) - 0.4)
     a1.set_ylim(0.6, 0.9)
     a1.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
     a1.set_ylabel(tr.t(f"acurácia nos {tr.int(src['n_eval'])} reservados", f"accuracy on the {src['n_eval']} held-out"))
-    a1.legend(loc="upper left", fontsize=8, frameon=False)
+    a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False)
     a1.set_title(tr.t("(a) Mesma receita, outra semente", "(a) Same recipe, another seed"), loc="left")
     # (b), (c): change after fine-tuning against the change between two seeds
     for ax, key, ylabel, title in (
@@ -309,10 +310,10 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
         ax.set_xlabel(tr.t("saída da camada", "layer output") if key == "cka" else tr.t("camada", "layer"))
         ax.set_ylabel(ylabel)
         ax.set_title(title, loc="left")
-        ax.legend(loc="lower left" if key == "cka" else "upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False)
     a2.set_ylim(0, 1.05)
     top = max(np.max(src["attention_vs_pretrained"]), np.max(src["attention_between_seeds"]))
-    a3.set_ylim(0, 1.45 * top)  # room for the legend above the lines
+    a3.set_ylim(0, 1.1 * top)
     # (d) label noise
     noise = src["label_noise"]
     groups = [g for g in ("unanimous", "split", "unknown") if noise["groups"][g]["n"] > 1]
@@ -330,14 +331,16 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
     a4.axhline(human["value"], color=ROLE_COLORS["baseline"], ls="--", lw=1,
                label=tr.t(f"concordância média de um anotador com o rótulo: {tr.pct(human['value'])}",
                           f"mean agreement of an annotator with the label: {tr.pct(human['value'])}"))
-    a4.set_xticks(range(len(groups)), [f"{names[g]}\n(n = {tr.int(noise['groups'][g]['n'])})" for g in groups])
+    two_lines = {g: names[g].replace(" ", "\n") for g in groups}
+    a4.set_xticks(range(len(groups)), [f"{two_lines[g]}\n(n = {tr.int(noise['groups'][g]['n'])})" for g in groups],
+                  fontsize=7)
     a4.set_xlim(-0.5, len(groups) - 0.5)
     a4.set_ylim(0.4, 1.0)
     a4.yaxis.set_major_formatter(lambda v, _: tr.pct(v, 0))
     a4.set_ylabel(tr.t("acurácia (média das sementes, IC 95 %)", "accuracy (mean of the seeds, 95% CI)"))
-    a4.legend(loc="upper right", fontsize=8, frameon=False)
-    a4.set_title(tr.t("(d) Acurácia e ruído dos rótulos (traços: cada semente)",
-                      "(d) Accuracy and label noise (ticks: each seed)"), loc="left")
+    a4.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False)
+    a4.set_title(tr.t("(d) Acurácia e ruído dos rótulos\n(traços: cada semente)",
+                      "(d) Accuracy and label noise\n(ticks: each seed)"), loc="left")
     fig.suptitle(tr.t(f"Régua para o ajuste fino: {len(seeds)} sementes da mesma receita",
                       f"A yardstick for fine-tuning: {len(seeds)} seeds of the same recipe"))
     return PlotResult(ax_=a1, axes_={"accuracy": a1, "cka": a2, "attention": a3, "noise": a4})

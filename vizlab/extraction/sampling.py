@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vizlab.extraction.batching import validate_texts
 from vizlab.extraction.forward import no_grad
-from vizlab.extraction.lm import _require_lm_head
 from vizlab.extraction.models import LoadedModel
 
 __all__ = ["sample_text"]
@@ -25,7 +24,9 @@ def sample_text(lm: LoadedModel, prompt: str, *, temperature: float, seed: int, 
     """
     from vizlab.extraction.rng import seeded
 
-    _require_lm_head(lm)
+    if lm.kind != "decoder" or lm.model.get_output_embeddings() is None:
+        raise ValueError(f"{lm.name!r} is not a decoder with a language-model head; sampling text needs one, "
+                         "such as the 'gemma-270m' preset")
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0 (got {temperature}); for the likeliest token use next_token_logits")
     prompt = validate_texts(prompt)[0]

@@ -100,7 +100,7 @@ def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
             **_page_data(g, decimals=decimals)}
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     js = resources.files("vizlab.interactive").joinpath("generation.js").read_text(encoding="utf-8")
-    from vizlab.interactive.html import _ERRORS
+    from vizlab.interactive.html import ERROR_HOOK
 
     e = html.escape
     sub = f"{data['model']} · {data['method']}" if data["model"] else data["method"]
@@ -111,7 +111,7 @@ def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(ui['title'])}</title>
 <style>{_CSS}</style>
-<script>{_ERRORS}</script>
+<script>{ERROR_HOOK}</script>
 </head>
 <body data-rendered="0">
 <h1>{e(ui['title'])}</h1>

@@ -55,7 +55,7 @@ section h2 { font-size: 14px; font-weight: 600; margin: 6px 0; }
 #errors { color: #b00; white-space: pre-wrap; }
 """.replace("HIGHLIGHT", HIGHLIGHT)  # vizlab.palette.HIGHLIGHT
 
-_ERRORS = """window.__vizlabErrors = [];
+ERROR_HOOK = """window.__vizlabErrors = [];
 function __vizlabReport(msg) {
   window.__vizlabErrors.push(String(msg));
   document.documentElement.setAttribute("data-errors", window.__vizlabErrors.join(" | "));
@@ -155,7 +155,7 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(ui['title'])}</title>
 <style>{_CSS}</style>
-<script>{_ERRORS}</script>
+<script>{ERROR_HOOK}</script>
 </head>
 <body data-rendered="0">
 <header>

@@ -37,7 +37,7 @@ def random_twin(lm):
     return lm.with_random_weights(seed=0)
 
 
-def _cached_frame(parts, compute) -> pd.DataFrame:
+def cached_frame(parts, compute) -> pd.DataFrame:
     """A DataFrame of numeric/str columns kept in the array cache under a key made of ``parts``."""
     store = ArrayCache("figure-tables")
     # keyed by the code that computes the tables (not this module: a caption edit keeps the cache) and
@@ -60,17 +60,17 @@ def _is_text(col: pd.Series) -> bool:
 
 def oof_predictions(model, H, y, texts, *, tag: str = "") -> np.ndarray:
     """Out-of-fold probe predictions of every layer, ``(n_layers, n_texts)``, cached."""
-    df = _cached_frame(("probe_oof", tag, model.fingerprint, _digest(texts), _digest(list(y)), 5, SEED),
+    df = cached_frame(("probe_oof", tag, model.fingerprint, texts_digest(texts), texts_digest(list(y)), 5, SEED),
                        lambda: pd.DataFrame({f"L{i}": probe_predictions(X, y, cv=5, seed=SEED).astype(str)
                                              for i, X in enumerate(H)}))
     return np.stack([df[f"L{i}"].to_numpy() for i in range(len(H))])
 
 
-def _digest(texts) -> str:
+def texts_digest(texts) -> str:
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 
-def _sample_arrays():
+def sample_arrays():
     """The shared tweets as ``texts, y, topics, inside`` (``inside``: the tweets of topic :data:`WITHIN`)."""
     df = sentiment_sample()
     texts, y, topics = df["text"].tolist(), df["label"].to_numpy(), df["topic"].to_numpy()
@@ -120,7 +120,7 @@ def layer_probes(lm) -> dict:
         (the last layer's ``pretrained_minus_random`` minus the embedding output's, paired over the
         tweets); ``best_layer`` per model.
     """
-    texts, y, topics, inside = _sample_arrays()
+    texts, y, topics, inside = sample_arrays()
     correct, correct_in = _correct(lm, texts, y, inside)
     topic_ok = (topic_baseline_oof(topics, y, cv=5, seed=SEED) == y).astype(float)
     majority = _majority_class(y[inside])
@@ -184,15 +184,15 @@ def _curves(X_last: dict, fps: dict, texts, y, onehot, mask, sizes, test_size, w
     ys = y[mask]
     frames = []
     for name, X in X_last.items():
-        res = _cached_frame(("learning_curve", fps[name], _digest(sub_texts), kw),
+        res = cached_frame(("learning_curve", fps[name], texts_digest(sub_texts), kw),
                             lambda X=X: learning_curve(X[mask], ys, **kw))
         frames.append(res.assign(features=name))
     tfidf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                           LogisticRegression(max_iter=2000))
-    frames.append(_cached_frame(("learning_curve", "tfidf-1-2-min2", _digest(sub_texts), kw),
+    frames.append(cached_frame(("learning_curve", "tfidf-1-2-min2", texts_digest(sub_texts), kw),
                                 lambda: learning_curve(sub_texts, ys, model=tfidf, **kw)).assign(features="tfidf"))
     if with_topic:
-        frames.append(_cached_frame(("learning_curve", "topic-onehot", _digest(sub_texts), kw),
+        frames.append(cached_frame(("learning_curve", "topic-onehot", texts_digest(sub_texts), kw),
                                     lambda: learning_curve(onehot[mask], ys, **kw)).assign(features="topic"))
     return pd.concat(frames, ignore_index=True)
 
@@ -223,7 +223,7 @@ def data_efficiency(lm) -> dict:
         ``majority_class`` and ``within_majority``: the most frequent label of the within-topic test set
         and its share; ``test_size``, ``within_test_size``, ``within_topic`` and ``n_classes``.
     """
-    texts, y, topics, inside = _sample_arrays()
+    texts, y, topics, inside = sample_arrays()
     models = (("pretrained", lm), ("random", random_twin(lm)))
     X_last = {name: sentiment_layers(model, texts)[-1] for name, model in models}
     fps = {name: model.fingerprint for name, model in models}

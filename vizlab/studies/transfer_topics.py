@@ -18,11 +18,11 @@ from vizlab.studies import StudyContext, study
 from vizlab.studies.embeddings import N_TWEETS, SEED, sentiment_layers
 from vizlab.studies.transfer_learning import (
     MODELS,
-    _cached_frame,
-    _digest,
-    _sample_arrays,
+    cached_frame,
     oof_predictions,
     random_twin,
+    sample_arrays,
+    texts_digest,
 )
 
 __all__ = ["topic_holdout", "MIN_TOPIC"]
@@ -46,7 +46,7 @@ def _holdout_predictions(model, X, y, topics, texts, kept: list[str]) -> pd.Data
             inside[test] = probe_predictions(X[test], y[test], cv=5, seed=SEED)
         return pd.DataFrame({"loto": out.astype(str), "within": inside.astype(str)})
 
-    return _cached_frame(("topic_holdout", model.fingerprint, _digest(texts), _digest(list(y)), kept, SEED), compute)
+    return cached_frame(("topic_holdout", model.fingerprint, texts_digest(texts), texts_digest(list(y)), kept, SEED), compute)
 
 
 def topic_holdout(lm) -> dict:
@@ -66,7 +66,7 @@ def topic_holdout(lm) -> dict:
     """
     from vizlab.analysis.topics import topic_baseline_oof
 
-    texts, y, topics, _ = _sample_arrays()
+    texts, y, topics, _ = sample_arrays()
     names, counts = np.unique(topics, return_counts=True)
     kept = [t for t in ("airline", "deflategate", "self_driving", "coachella", "apple", "claritin")
             if dict(zip(names, counts)).get(t, 0) >= MIN_TOPIC]
