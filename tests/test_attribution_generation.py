@@ -23,7 +23,8 @@ def _prompt_ids(lm):
 
 @pytest.fixture(scope="module")
 def greedy(tiny_decoder):
-    return attribute_generation(tiny_decoder, PROMPT, N)
+    # the [PAD] baseline of the hand-written integral below (decoders default to the mean embedding)
+    return attribute_generation(tiny_decoder, PROMPT, N, baseline="pad")
 
 
 def _logit(lm, embeds, target):
@@ -94,7 +95,7 @@ def test_each_row_is_the_attribution_of_its_prefix(tiny_decoder, greedy):
         end = greedy.n_prompt + i
         prefix = ids[:, :end]
         a = attribute_encoded(tiny_decoder, {"input_ids": prefix, "attention_mask": torch.ones_like(prefix)},
-                              target=int(greedy.generated_ids[i]))
+                              target=int(greedy.generated_ids[i]), baseline="pad")
         np.testing.assert_allclose(greedy.matrix[i, :end], a.scores, rtol=1e-5, atol=1e-7)
         assert greedy.deltas[i] == pytest.approx(a.delta, abs=1e-6)
         direct = _direct_ig(tiny_decoder, prefix, int(greedy.generated_ids[i]), n=int(greedy.n_steps[i]))
@@ -133,7 +134,7 @@ def test_seeded_sampling_is_reproducible(tiny_decoder, greedy):
 
 
 def test_given_continuation(tiny_decoder, greedy):
-    g = attribute_generation(tiny_decoder, PROMPT, generated=greedy.generated_ids[:3])
+    g = attribute_generation(tiny_decoder, PROMPT, generated=greedy.generated_ids[:3], baseline="pad")
     np.testing.assert_allclose(g.matrix, greedy.matrix[:3, :g.matrix.shape[1]], rtol=1e-6, atol=1e-8)
 
 

@@ -616,13 +616,13 @@ REPORT_FIGURES = {
                      "architecture_masks"],
     "attention": ["attention_head_grid", "attention_head_detail", "attention_head_stats",
                   "attention_rollout", "attention_qkv_diagram", "attention_qk_walkthrough", "attention_output_walkthrough",
-                  "attribution_vs_attention"],
+                  "attribution_vs_attention", "attribution_faithfulness", "attribution_generation"],
     "embeddings": ["embeddings_sentiment_map", "embeddings_similarity", "embeddings_contextual"],
     "pretraining": ["pretraining_next_word", "pretraining_masked_word", "pretraining_logit_lens"],
-    "transfer_learning": ["transfer_layer_probes", "transfer_data_efficiency"],
+    "transfer_learning": ["transfer_layer_probes", "transfer_data_efficiency", "transfer_topic_holdout"],
     "fine_tuning": ["finetune_training_curves", "finetune_embedding_shift", "finetune_cka",
                     "finetune_attention_change", "finetune_probe_layers", "finetune_confusion",
-                    "pipeline_steps", "dynamic_padding", "finetune_accelerate_ddp"],
+                    "pipeline_steps", "dynamic_padding", "finetune_accelerate_ddp", "finetune_seeds"],
 }
 
 

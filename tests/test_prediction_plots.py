@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from vizlab.palette import HIGHLIGHT
+from vizlab.palette import role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.lens import plot_lens_paths, plot_logit_lens
 from vizlab.plot.prediction import plot_blank_scores, plot_topk_bars
+
+EXPECTED = role_color("expected")  # the expected word's colour
 
 
 def test_topk_bars():
@@ -18,8 +20,8 @@ def test_topk_bars():
     ax = res.ax_
     assert [p.get_width() for p in res.artists_["bars"]] == [0.5, 0.3, 0.1]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
-    assert to_hex(res.artists_["bars"][1].get_facecolor()) == HIGHLIGHT.lower()
-    assert to_hex(res.artists_["bars"][0].get_facecolor()) != HIGHLIGHT.lower()
+    assert to_hex(res.artists_["bars"][1].get_facecolor()) == EXPECTED.lower()
+    assert to_hex(res.artists_["bars"][0].get_facecolor()) != EXPECTED.lower()
     assert "50,0 %" in [t.get_text() for t in ax.texts]
     assert res.artists_["extra"] is None
     with pytest.raises(ValueError):
@@ -30,7 +32,7 @@ def test_topk_bars_extra_item_below_the_top_k():
     res = plot_topk_bars([0.5, 0.3], labels=["a", "b"], extra=("␣teclado", 0.0002, "(posição 441)"), lang="pt")
     assert [t.get_text() for t in res.ax_.get_yticklabels()] == ["a", "b", "␣teclado"]
     assert res.artists_["extra"][0].get_width() == 0.0002
-    assert to_hex(res.artists_["extra"][0].get_facecolor()) == HIGHLIGHT.lower()
+    assert to_hex(res.artists_["extra"][0].get_facecolor()) == EXPECTED.lower()
     assert "0,02 %  (posição 441)" in [t.get_text() for t in res.ax_.texts]
     en = plot_topk_bars([0.5], labels=["a"], lang="en")
     assert "50.0%" in [t.get_text() for t in en.ax_.texts]
@@ -43,7 +45,7 @@ def test_blank_scores_two_series():
     assert [p.get_width() for p in left] == [0.7, 0.3] and [p.get_width() for p in whole] == [0.2, 0.8]
     assert [t.get_text() for t in res.ax_.get_legend().get_texts()] == ["left", "whole"]
     assert "70 %" in [t.get_text() for t in res.ax_.texts]
-    assert to_hex(res.ax_.get_yticklabels()[1].get_color()) == HIGHLIGHT.lower()
+    assert to_hex(res.ax_.get_yticklabels()[1].get_color()) == EXPECTED.lower()
     res2 = plot_blank_scores(None, [0.2, 0.8], candidates=["x", "y"])
     assert len(res2.artists_["bars"]) == 1
 

@@ -309,6 +309,8 @@ def draw_seed_spread(src, *, lang: str = "pt", fig=None) -> PlotResult:
         ax.set_xticks(xs, [hidden_label(i, lang=lang) for i in xs] if key == "cka" else [str(i) for i in xs])
         ax.set_xlabel(tr.t("saída da camada", "layer output") if key == "cka" else tr.t("camada", "layer"))
         ax.set_ylabel(ylabel)
+        digits = 1 if key == "cka" else 3
+        ax.yaxis.set_major_formatter(lambda v, _, digits=digits: tr.num(v, digits))
         ax.set_title(title, loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False)
     a2.set_ylim(0, 1.05)

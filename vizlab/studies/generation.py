@@ -51,7 +51,8 @@ def generation_attribution(lm, prompt: str, n: int, *, method: str = "integrated
 
 
 @study("attribution_generation",
-    inputs={"models": [DECODER], "prompt": GENERATION_PROMPT, "n_generated": N_GENERATED, "decoding": "greedy",
+    inputs={"models": [DECODER], "data": "one Portuguese prompt written for the report", "n": None,
+            "prompt": GENERATION_PROMPT, "n_generated": N_GENERATED, "decoding": "greedy",
             "method": "integrated_gradients", "n_steps": GENERATION_STEPS, "seed": None},
 )
 def _attribution_generation(ctx: StudyContext) -> dict:
