@@ -957,6 +957,30 @@ def test_measurements_of_the_machine_stay_out_of_the_source_data(fake):
     assert workers.split_measurements(first) == (first, {})
 
 
+def test_the_committed_figures_keep_their_timings_out_of_the_source_data():
+    """Every time a study records is named `*_seconds` (so the build moves it to the manifest):
+    a timing under another name would make the source data differ from machine to machine, and a
+    cold rebuild elsewhere would not reproduce the committed figure."""
+    root = Path(__file__).resolve().parents[1] / "figures"
+
+    def keys(node, path=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield f"{path}.{k}", k
+                yield from keys(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for v in node:
+                yield from keys(v, path)
+
+    timing = lambda k: any(w in k.lower() for w in ("seconds", "elapsed", "duration", "wall_time"))  # noqa: E731
+    for entry in read_manifest(root):
+        named = [k for k in entry["results"] if timing(k) and not k.endswith("_seconds")]
+        assert not named, f"{entry['id']}: timings {named} are not named *_seconds"
+        data = json.loads((root / f"{entry['id']}.data.json").read_text(encoding="utf-8"))
+        found = [p for p, k in keys(data) if timing(k)]
+        assert not found, f"{entry['id']}: the source data holds timings {found}"
+
+
 def dataclasses_replace(spec, compute):
     import dataclasses
 

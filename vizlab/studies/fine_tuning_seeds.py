@@ -173,5 +173,5 @@ def _seeds(ctx: StudyContext) -> dict:
     ctx.record("unanimous_minus_split", noise["unanimous_minus_split"])
     ctx.record("human_agreement", noise["human_agreement"])
     ctx.record("share_with_confidence", round(noise["share_known"], 4))
-    ctx.record("train_seconds_per_seed", [round(r.train_seconds, 1) for r in runs])
+    ctx.record("per_seed_train_seconds", [round(r.train_seconds, 1) for r in runs])
     return {**d, "label_noise": noise}
