@@ -14,7 +14,8 @@ Two files, written once into a temporary folder:
   and parameter descriptions; the label is the scikit-learn subpackage), sorted by name.
 
 Each run is its own process under ``/usr/bin/time -v`` (peak resident memory = its maximum resident
-set size; CPU seconds = user + system), in one order: user script, vizlab map, vizlab Parquet,
+set size; CPU seconds = user + system), in one order: user script, vizlab map, vizlab Parquet, vizlab map
+with ``--precision float32`` (vizlab's default is ``auto``: bfloat16 where the processor computes it natively),
 ``--repeat`` times, after one unmeasured run of each side on 60 tweets (numba compiles umap-learn's
 functions into its on-disk cache on a first run: neither side pays that alone); the table shows the fastest run of each side (wall time, and its CPU time, which a
 machine shared with other work disturbs less) and the largest peak memory. Inside each process the
@@ -146,7 +147,7 @@ def _timed_run(cmd: list[str], env: dict, cwd: Path) -> dict:
     bench = json.loads(next(l for l in proc.stdout.splitlines() if l.startswith("BENCH "))[6:])
     return {"wall_s": h * 3600 + m * 60 + s, "cpu_s": float(field("User time (seconds)"))
             + float(field("System time (seconds)")), "peak_mb": int(field("Maximum resident set size (kbytes)")) / 1024,
-            "embed_s": bench["embed_s"], "embed_cpu_s": bench["embed_cpu_s"], "stderr": err.split("\tCommand being timed:")[0].splitlines()}
+            "embed_s": bench["embed_s"], "embed_cpu_s": bench["embed_cpu_s"], "stdout": proc.stdout.splitlines(), "stderr": err.split("\tCommand being timed:")[0].splitlines()}
 
 
 def bench_file(csv: Path, folder: Path, repeat: int, model_path: str, *, warmup: Path | None = None
@@ -155,7 +156,7 @@ def bench_file(csv: Path, folder: Path, repeat: int, model_path: str, *, warmup:
     so neither side pays alone for what a first run leaves on disk (numba's compiled UMAP functions)."""
     user = folder / "user_map.py"
     user.write_text(USER_SCRIPT)
-    runs: dict[str, list[dict]] = {"user": [], "vizlab map": [], "vizlab parquet": []}
+    runs: dict[str, list[dict]] = {"user": [], "vizlab map": [], "vizlab parquet": [], "vizlab map float32": []}
     base = {**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1", "MPLBACKEND": "Agg"}
     if warmup is not None:
         _timed_run([sys.executable, str(user), str(warmup), model_path, str(folder / "w.png")], base, folder)
@@ -165,10 +166,11 @@ def bench_file(csv: Path, folder: Path, repeat: int, model_path: str, *, warmup:
     for r in range(repeat):
         runs["user"].append(_timed_run([sys.executable, str(user), str(csv), model_path, str(folder / "user.png")],
                                        base, folder))
-        for side, out in (("vizlab map", "map.png"), ("vizlab parquet", "vectors.parquet")):
+        for side, out, extra in (("vizlab map", "map.png", []), ("vizlab parquet", "vectors.parquet", []),
+                                 ("vizlab map float32", "map32.png", ["--precision", "float32"])):
             cache = Path(tempfile.mkdtemp(prefix=f"cache-{r}-", dir=folder))  # a cold vizlab cache
             cmd = [sys.executable, "-c", VIZLAB_SCRIPT, "embed", str(csv), "--text-col", "text", "--label-col",
-                   "label", "--lang", "en", "--overwrite", "-o", str(folder / out)]
+                   "label", "--lang", "en", "--overwrite", *extra, "-o", str(folder / out)]
             runs[side].append(_timed_run(cmd, {**base, "VIZLAB_CACHE": str(cache)}, folder))
         for side, rs in runs.items():
             x = rs[-1]
@@ -194,9 +196,16 @@ def summary(name: str, n: int, runs: dict[str, list[dict]]) -> None:
     print(f"  vizlab map vs the user's script: {u['wall_s'] / v['wall_s']:.2f}x faster (wall), "
           f"{u['cpu_s'] / v['cpu_s']:.2f}x less CPU, peak memory {peak['vizlab map'] / peak['user']:.2f}x "
           f"({peak['vizlab map']:.0f} / {peak['user']:.0f} MB); goal: >= 2x faster, <= 1x memory")
+    f32 = best["vizlab map float32"]
+    print(f"  vizlab map with --precision float32 (the model's exact numbers) vs the user's script: "
+          f"{u['wall_s'] / f32['wall_s']:.2f}x faster (wall), {u['cpu_s'] / f32['cpu_s']:.2f}x less CPU, peak memory "
+          f"{peak['vizlab map float32'] / peak['user']:.2f}x")
     print(f"  embedding rate, Parquet path / map path: {v['embed_s'] / p['embed_s']:.2f} wall, "
           f"{v['embed_cpu_s'] / p['embed_cpu_s']:.2f} CPU; vizlab map / user script: "
           f"{u['embed_s'] / v['embed_s']:.2f} wall, {u['embed_cpu_s'] / v['embed_cpu_s']:.2f} CPU")
+    print("  vizlab's default number format: " + ("bfloat16 (this processor computes it natively)"
+                                               if any("computed in bfloat16" in l for x in runs["vizlab map"]
+                                                      for l in x["stdout"]) else "float32"))
     said = sorted({l for x in runs["vizlab map"] + runs["vizlab parquet"] for l in x["stderr"]
                    if l.strip() and not _PROGRESS.search(l)})
     print("  vizlab's stderr lines: " + (" | ".join(said) if said else "none"))

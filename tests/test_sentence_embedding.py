@@ -161,14 +161,14 @@ def test_command_says_the_definition_and_the_cuts_in_one_line_each(folders, tmp_
     definition = "pooling: mean over tokens, max length 16, normalised (sentence-transformers modules.json)"
     line = ("vizlab embed: warning: 3 of 11 texts longer than 16 tokens were cut to 16; first: row 4 "
             "(counted from 0, as the 'row' column)")
-    for out, err in zip(outs[:2], errs[:2]):
-        assert definition in out.splitlines()
+    for out, err in zip(outs[:2], errs[:2]):  # (then "; computed in bfloat16 ..." where the processor has it)
+        assert any(l.startswith(definition) for l in out.splitlines()), out
         assert err.splitlines() == [line], err
     assert errs[2].splitlines() == [
         "vizlab embed: aviso: 3 de 11 textos com mais de 16 tokens foram cortados em 16; o primeiro: linha 4 "
         "(contada de 0, como a coluna 'row')"], errs[2]
-    assert ("agregação: média dos tokens, comprimento máximo 16 tokens, normalizado "
-            "(modules.json do sentence-transformers)") in outs[2].splitlines()
+    assert any(l.startswith("agregação: média dos tokens, comprimento máximo 16 tokens, normalizado "
+                            "(modules.json do sentence-transformers)") for l in outs[2].splitlines())
 
 
 def _long_english_texts(n: int) -> list[str]:

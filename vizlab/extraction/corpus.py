@@ -48,6 +48,7 @@ from vizlab.corpus_store import (
     write_shard,
 )
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
+from vizlab.extraction.precision import resolve_precision
 from vizlab.extraction.processes import Processes, processes
 from vizlab.tables import read_chunks as read_table_chunks
 from vizlab.tables import usable_rows
@@ -214,6 +215,8 @@ def _open_store(path, procs: Processes, config: dict, *, overwrite: bool) -> tup
             store.clear()
         procs.barrier()
     old_config, index = store.read()
+    if old_config is not None:
+        old_config = {"precision": "float32", **old_config}  # runs written before the setting existed
     if old_config is not None and old_config != config:
         diff = ", ".join(f"{k}: {old_config.get(k)!r} -> {v!r}" for k, v in config.items()
                          if old_config.get(k) != v)
@@ -318,6 +321,7 @@ def embed_corpus(
     sep: str | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
+    precision: str = "float32",
     rank: int | None = None,
     world_size: int | None = None,
 ) -> CorpusRun:
@@ -357,6 +361,9 @@ def embed_corpus(
         run with the same settings is resumed, and one with other settings is an error.
     progress : bool, optional
         Progress bar (texts).
+    precision : {"float32", "bfloat16", "auto"}
+        The forward pass's number format, as in :func:`vizlab.embed` (resolved once, and recorded
+        with the settings: a run is resumed only in the same format).
     rank, world_size : int, optional
         This process's share of the shards; by default taken from ``torchrun`` /
         ``accelerate launch`` (``WORLD_SIZE``), otherwise one process does everything.
@@ -382,18 +389,19 @@ def embed_corpus(
     check_model(lm)
     _check_settings(batch_size, shard_size)
     d = embedding_definition(lm, layer=layer, pooling=pooling, max_length=max_length, normalize=normalize)
+    precision = resolve_precision(precision, lm.device)
     procs = processes(rank, world_size, cpu=lm.device.type == "cpu")
     chunks = _opened(read_chunks(texts_or_path, text_col=text_col, label_col=label_col, chunk_size=shard_size,
                                  encoding=encoding, sep=sep), texts_or_path)
     config = {
         "model": lm.name, "fingerprint": lm.fingerprint, "packages": runtime_versions(), "layer": layer,
         "pooling": d.pooling, "max_length": d.max_length, "normalize": d.normalize, "shard_size": shard_size,
-        "text_col": text_col, "label_col": label_col,
+        "text_col": text_col, "label_col": label_col, "precision": precision,
     }
     store, index = _open_store(path, procs, config, overwrite=overwrite)
     mine = store.own()
     options = {"layer": layer, "pooling": d.pooling, "batch_size": batch_size, "max_length": d.max_length,
-               "normalize": d.normalize}
+               "normalize": d.normalize, "precision": precision}
     tally = _Tally()
     with tqdm(desc="embed_corpus", unit="text", delay=2.0, disable=progress is False, leave=False) as bar:
         for i, shard in enumerate(_shards(chunks, shard_size)):

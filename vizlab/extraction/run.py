@@ -28,6 +28,7 @@ from vizlab.extraction.batching import (
 from vizlab.extraction.forward import no_grad, run
 from vizlab.extraction.language import warn_text_fit
 from vizlab.extraction.models import LoadedModel, check_model, runtime_versions
+from vizlab.extraction.precision import computing_in, resolve_precision
 from vizlab.extraction.sentence import POOLINGS, SentenceDefinition, sentence_definition
 from vizlab.numbering import check_hidden_number
 from vizlab.provenance import code_version
@@ -288,6 +289,7 @@ def embed_layers(
     normalize: bool = False,
     cache: bool | ArrayCache = True,
     progress: bool | None = None,
+    precision: str = "float32",
 ) -> np.ndarray:
     """Pooled vectors of every hidden layer (0 = embeddings ... n_layers = last).
 
@@ -300,7 +302,7 @@ def embed_layers(
     ndarray of shape (n_layers + 1, n_texts, hidden)
     """
     return embed(model, texts, layer=None, pooling=pooling, batch_size=batch_size,
-                 max_length=max_length, normalize=normalize, cache=cache, progress=progress)
+                 max_length=max_length, normalize=normalize, cache=cache, progress=progress, precision=precision)
 
 
 def embed(
@@ -314,6 +316,7 @@ def embed(
     normalize: bool | None = None,
     cache: bool | ArrayCache = True,
     progress: bool | None = None,
+    precision: str = "float32",
 ) -> np.ndarray:
     """One vector per text: the hidden state of ``layer`` pooled over the text's tokens.
 
@@ -347,6 +350,11 @@ def embed(
     normalize : bool, optional
         L2-normalise each vector. Default: as the model's own definition for the last layer
         (a sentence-transformers ``Normalize`` module), False for other layers.
+    precision : {"float32", "bfloat16", "auto"}
+        The number format of the forward pass (:mod:`vizlab.extraction.precision`): float32 (default,
+        the model's own numbers), bfloat16 (much faster on processors that compute it natively;
+        all-MiniLM-L6-v2's vectors keep a cosine of at least 0.9999 with float32's), or "auto"
+        (bfloat16 where native, else float32). The vectors are float32 either way.
 
     Returns
     -------
@@ -368,9 +376,11 @@ def embed(
     all_layers = layer is None
     lidx = None if all_layers else _check_layers([layer], model.n_layers)[0]
     last_only = lidx == model.n_layers
+    precision = resolve_precision(precision, model.device)
     store = cache if isinstance(cache, ArrayCache) else ArrayCache("embed", enabled=bool(cache))
     key = cache_key("embed", _VERSION, code_version(__name__), runtime_versions(), model.fingerprint, texts,
-                    lidx, d.pooling, d.max_length, d.normalize, _threads(model))
+                    lidx, d.pooling, d.max_length, d.normalize, _threads(model),
+                    *([precision] if precision != "float32" else []))
 
     def compute():
         with warnings.catch_warnings(record=True) as caught:  # said below, on a cache hit too
@@ -382,7 +392,7 @@ def embed(
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         shape = (model.n_layers + 1, len(texts), model.hidden_size) if all_layers else (len(texts), model.hidden_size)
         out = np.zeros(shape, dtype=np.float32)
-        with no_grad(), _progress(len(texts), "embed", progress) as bar:
+        with no_grad(), computing_in(precision, model.device), _progress(len(texts), "embed", progress) as bar:
             for idx in batches:
                 enc = pad_batch(model, [feats[i] for i in idx])
                 # the last layer alone: last_hidden_state (the same tensor), without keeping every layer's
