@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from vizlab.analysis.compile_cache import cache_umap_compilation
 from vizlab.analysis.projection import N_NEIGHBORS, Projection, project, small_input_defaults
 
 __all__ = ["project_sample", "FIT_SIZE"]
@@ -101,6 +102,7 @@ def project_sample(
     import umap
     from sklearn.decomposition import PCA
 
+    cache_umap_compilation()
     lowered = {}
     if n_neighbors is None:  # fitted on fit_size vectors: as project() would on them
         n_neighbors = small_input_defaults(fit_size)["n_neighbors"]

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from vizlab.analysis.compile_cache import cache_umap_compilation
 from vizlab.cache import ArrayCache, cache_key
 from vizlab.provenance import code_version, package_versions
 from vizlab.threads import limited_threads
@@ -359,8 +360,8 @@ def _knn_arg(knn, n: int, k: int):
 def _compute(X, method, seed, n_components, reduce, params, knn_pair, progress) -> dict[str, np.ndarray]:
     """Every step on one thread: t-SNE's OpenMP gradient, UMAP's numba loops and the BLAS in
     PCA/kNN give the same bits on any machine only then (``tests/test_projection.py``)."""
-    if method == "umap":
-        import umap  # noqa: F401 - imports numba, so limited_threads can pin it too
+    if method == "umap":  # imports umap and numba (so limited_threads can pin it too), compiled once per machine
+        cache_umap_compilation()
     with limited_threads(1):
         return _compute_pinned(X, method, seed, n_components, reduce, params, knn_pair, progress)
 

@@ -8,6 +8,7 @@ offline explorer page).
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -17,7 +18,7 @@ from vizlab.drawings import DrawContext, drawing
 from vizlab.i18n import Lang
 from vizlab.interactive.explorer import embedding_html
 from vizlab.numbering import hidden_label
-from vizlab.palette import role_color
+from vizlab.palette import CATEGORICAL, class_colors, role_color
 from vizlab.plot.display import PlotResult
 from vizlab.plot.embeddings import plot_embedding_map, plot_sense_similarity
 from vizlab.plot.map_labels import label_islands
@@ -25,7 +26,7 @@ from vizlab.plot.similarity import plot_similarity, plot_similarity_means
 from vizlab.plot.style import report_style
 from vizlab.sourcedata import SourceData
 
-__all__ = ["describe_projection", "draw_embedding_map", "embedding_explorer"]
+__all__ = ["describe_projection", "draw_embedding_map", "embedding_explorer", "fold_rare_labels"]
 
 _NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 _AXES = {"umap": "UMAP", "pca": "PC", "tsne": "t-SNE"}
@@ -93,12 +94,43 @@ def embedding_explorer(m: Mapping, texts, labels=None, *, lang: str = "pt", titl
     return embedding_html(_MapView(m), texts, labels, lang=lang, title=title)
 
 
+_OTHER = "\x00other"  # the key of the folded labels (no label read from a file can be it)
+
+
+def fold_rare_labels(labels, tr: Lang, *, keep: int = len(CATEGORICAL) - 1):
+    """Labels for a map of more distinct labels than colours: the ``keep`` most frequent keep theirs, the
+    others become one "other" entry (named with how many labels and texts it holds).
+
+    Returns ``(labels, order, names, colors)`` for :func:`~vizlab.plot.embeddings.plot_embedding_map`: the
+    labels with the rare ones replaced, the legend's order (most frequent first when folded, else sorted),
+    display names and colours (sentiment classes keep theirs; "other" is the ``label.other`` grey).
+
+    >>> fold_rare_labels(["a", "b", "a", "c"], Lang("en"), keep=1)[1:3]
+    (['a', '\x00other'], {'\x00other': '2 other labels (2 texts)'})
+    """
+    labels = [str(x) for x in labels]
+    counts = Counter(labels)
+    if len(counts) <= keep + 1:
+        order = sorted(counts)
+        return labels, order, {}, class_colors(order)
+    kept = [lab for lab, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:keep]
+    rest = [lab for lab in counts if lab not in kept]
+    n_rest = sum(counts[lab] for lab in rest)
+    name = tr.t(f"outros {tr.int(len(rest))} rótulos ({tr.count(n_rest, 'count.text')})",
+                f"{tr.int(len(rest))} other labels ({tr.count(n_rest, 'count.text')})")
+    kept_set = set(kept)
+    return ([lab if lab in kept_set else _OTHER for lab in labels], [*kept, _OTHER], {_OTHER: name},
+            {**class_colors(kept), _OTHER: role_color("label.other")})
+
+
 def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult:
     """One 2-D map of a :func:`vizlab.studies.embeddings.embedding_map` result, coloured by label.
 
     Without labels every point gets one colour and no legend; with labels (text as written: "4,5" stays
-    "4,5") the legend stands right of the map, off the points. The title says the method, the model,
-    the number of texts and the seed. Returns the :class:`~vizlab.plot.PlotResult`.
+    "4,5") the legend stands right of the map, off the points. More distinct labels than colours: the
+    most frequent keep a colour each, the rest share one grey "other" entry (:func:`fold_rare_labels`;
+    the explorer page keeps every label). The title says the method, the model, the number of texts and
+    the seed. Returns the :class:`~vizlab.plot.PlotResult`.
     """
     tr = Lang(lang)
     axis = _AXES[src["method"]]
@@ -107,11 +139,12 @@ def draw_embedding_map(src: Mapping, *, lang: str = "pt", ax=None) -> PlotResult
     legend = labels is not None
     if not legend:
         labels = [tr.t("textos", "texts")] * n
+    labels, order, names, colors = fold_rare_labels(labels, tr)
     with report_style():
         if ax is None:  # room on the right for the legend, off the points
             _, ax = plt.subplots(figsize=(7.0, 5.0) if legend else (5.5, 5.0), layout="constrained")
-        res = plot_embedding_map(coords, labels=[str(x) for x in labels], ax=ax, axis_name=axis, legend=legend,
-                                 seed=seed, legend_loc="upper left",
+        res = plot_embedding_map(coords, labels=labels, ax=ax, axis_name=axis, legend=legend, order=order,
+                                 names=names, colors=colors, seed=seed, legend_loc="upper left",
                                  legend_kws={"bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0, "frameon": False})
         res.ax_.set_title(tr.t(f"Mapa dos embeddings ({axis}, {src['model']}, {tr.int(n)} textos, semente {seed})",
                                f"Embedding map ({axis}, {src['model']}, {tr.int(n)} texts, seed {seed})"))
