@@ -12,7 +12,6 @@ and the completeness gap; below, the whole matrix as a table (rows: generated to
 from __future__ import annotations
 
 import html
-import json
 import os
 from collections.abc import Mapping
 from importlib import resources
@@ -98,37 +97,19 @@ def generation_html(g, *, lang: str = "pt", decimals: int = 4) -> str:
     ui = {k: tr(v) for k, v in UI_KEYS.items()}
     data = {"labels": ui, "lang": lang, "cmap": list(DIVERGING_STOPS), "highlight": HIGHLIGHT,
             **_page_data(g, decimals=decimals)}
-    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     js = resources.files("vizlab.interactive").joinpath("generation.js").read_text(encoding="utf-8")
-    from vizlab.interactive.html import ERROR_HOOK
+    from vizlab.interactive.html import offline_page
 
     e = html.escape
     sub = f"{data['model']} · {data['method']}" if data["model"] else data["method"]
-    return f"""<!DOCTYPE html>
-<html lang="{lang}" data-errors="">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(ui['title'])}</title>
-<style>{_CSS}</style>
-<script>{ERROR_HOOK}</script>
-</head>
-<body data-rendered="0">
-<h1>{e(ui['title'])}</h1>
+    body = f"""<h1>{e(ui['title'])}</h1>
 <p class="note">{e(sub)}</p>
 <p class="note">{e(ui['note'])}</p>
 <div id="text"></div>
 <div id="legend"></div>
 <div id="panel"></div>
-<table id="matrix"></table>
-<pre id="errors"></pre>
-<script type="application/json" id="vizlab-data">{blob}</script>
-<script>
-{js}
-</script>
-</body>
-</html>
-"""
+<table id="matrix"></table>"""
+    return offline_page(lang=lang, title=ui["title"], css=_CSS, body=body, data=data, js=js)
 
 
 def save_generation_html(g, path: str | os.PathLike, **kwargs) -> Path:

@@ -19,7 +19,7 @@ from vizlab.numbering import check_head_number, head_number, layer_number, posit
 from vizlab.palette import CATEGORICAL, HIGHLIGHT
 from vizlab.tokens import display_tokens
 
-__all__ = ["attention_html", "save_attention_html", "AttentionView", "show_attention"]
+__all__ = ["attention_html", "save_attention_html", "AttentionView", "show_attention", "offline_page"]
 
 # Interface strings: keys of vizlab.i18n.CATALOGUE (one catalogue for figures, viewer and CLI).
 UI_KEYS = {"title": "viewer_title", "example": "example", "layer": "layer", "head": "head",
@@ -65,6 +65,33 @@ window.onerror = function (msg, src, line, col) { __vizlabReport(msg + " (" + li
 window.addEventListener("unhandledrejection", function (e) { __vizlabReport("unhandled rejection: " + e.reason); });
 (function () { var orig = console.error; console.error = function () {
   __vizlabReport(Array.prototype.join.call(arguments, " ")); return orig.apply(console, arguments); }; })();"""
+
+
+def offline_page(*, lang: str, title: str, css: str, body: str, data: dict, js: str) -> str:
+    """One offline page of vizlab's viewers, as an HTML string: the head (charset, viewport, ``title``,
+    ``css``, the :data:`ERROR_HOOK`), the ``body`` markup, a ``<pre id="errors">`` the hook fills, ``data``
+    as JSON in ``<script id="vizlab-data">`` (``</`` escaped, so no text can close it) and the page's
+    script ``js``. Nothing is loaded from the network."""
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="{lang}" data-errors="">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{css}</style>
+<script>{ERROR_HOOK}</script>
+</head>
+<body data-rendered="0">
+{body}
+<pre id="errors"></pre>
+<script type="application/json" id="vizlab-data">{blob}</script>
+<script>
+{js}
+</script>
+</body>
+</html>
+"""
 
 
 def _viewer_js() -> str:
@@ -146,19 +173,8 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
         "cmap": list(VIRIDIS_STOPS),
         "examples": examples,
     }
-    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     e = html.escape
-    return f"""<!DOCTYPE html>
-<html lang="{lang}" data-errors="">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(ui['title'])}</title>
-<style>{_CSS}</style>
-<script>{ERROR_HOOK}</script>
-</head>
-<body data-rendered="0">
-<header>
+    body = f"""<header>
 <h1>{e(ui['title'])}</h1>
 <label>{e(ui['example'])} <select id="example"></select></label>
 <label>{e(ui['layer'])} <select id="layer"></select></label>
@@ -171,15 +187,8 @@ def attention_html(acts, *, titles=None, lang: str = "pt", initial: tuple[int, i
 <section><h2>{e(ui['head_view'])} — <span id="head-title"></span></h2>
 <svg id="lines" xmlns="http://www.w3.org/2000/svg"></svg></section>
 <section><h2>{e(ui['model_view'])}</h2><div id="model-grid"></div></section>
-</main>
-<pre id="errors"></pre>
-<script type="application/json" id="vizlab-data">{blob}</script>
-<script>
-{_viewer_js()}
-</script>
-</body>
-</html>
-"""
+</main>"""
+    return offline_page(lang=lang, title=ui["title"], css=_CSS, body=body, data=data, js=_viewer_js())
 
 
 def save_attention_html(acts, path: str | os.PathLike, **kwargs) -> Path:
