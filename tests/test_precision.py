@@ -36,6 +36,16 @@ def test_native_bfloat16_reads_the_processor_flags():
     assert native_bfloat16("meta") is False
 
 
+@pytest.mark.parametrize(("capability", "native"), [((7, 5), False), ((7, 0), False), ((8, 0), True), ((9, 0), True)])
+def test_a_gpu_is_native_from_ampere_on_not_where_bfloat16_is_emulated(monkeypatch, capability, native):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # true on a T4 too (emulation)
+    assert native_bfloat16("cuda:1") is native
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_is_bfloat16_only_where_native(monkeypatch, native):
     monkeypatch.setattr(precision, "native_bfloat16", lambda device="cpu": native)
@@ -122,8 +132,18 @@ def test_the_parquet_path_computes_as_the_map_path_and_resumes_only_in_the_same_
     _, V = load_corpus(out)
     np.testing.assert_allclose(V, X, atol=5e-5)  # shards of 5 batch the texts otherwise: bfloat16 rounds apart
     assert json.loads((out / INDEX_NAME).read_text())["config"]["precision"] == "bfloat16"
-    with pytest.raises(OutputExistsError, match=r"precision: 'bfloat16' -> 'float32'"):
+    with pytest.raises(OutputExistsError, match=r"precision: 'bfloat16' -> 'float32'.*: resume in bfloat16 "
+                       r"\(precision='bfloat16'; vizlab embed: --precision bfloat16\)"):
         embed_corpus(lm, texts, out, shard_size=5, progress=False)
+    # a run written before the setting existed is a float32 run: resumed in float32, refused in bfloat16
+    old = tmp_path / "old.parquet"
+    embed_corpus(lm, texts, old, shard_size=5, progress=False)
+    old_index = json.loads((old / INDEX_NAME).read_text())
+    old_index["config"].pop("precision")
+    (old / INDEX_NAME).write_text(json.dumps(old_index))
+    assert embed_corpus(lm, texts, old, shard_size=5, progress=False).reused == 3
+    with pytest.raises(OutputExistsError, match=r"--precision float32"):
+        embed_corpus(lm, texts, old, shard_size=5, progress=False, precision="bfloat16")
     csv = tmp_path / "t.csv"
     pd.DataFrame({"text": texts}).to_csv(csv, index=False)
     said = _run_cli(monkeypatch, capsys, ["embed", str(csv), "--text-col", "text", "--model", str(folder),

@@ -105,7 +105,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "series.4": ("#EE7733", "4th series"),
     "series.5": ("#CC3311", "5th series"),
     "context.left": ("#C4C4C4", "a prediction from the left context only"),
-    "label.other": ("#B4B4B4", "the rarer labels of a map with more labels than colours, folded into one"),
+    "label.other": ("#CCCCCC", "the rarer labels of a map with more labels than colours, folded into one"),
     "logit": ("#A5A5A5", "a raw score (logit) before the softmax"),
     "note": ("#FFF8E7", "background of a note on a diagram"),
 }

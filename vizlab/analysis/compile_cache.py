@@ -9,7 +9,10 @@ texts. :func:`cache_umap_compilation` turns on numba's own on-disk cache for tho
 session loads them in a fraction of a second. The compiled code is the same, so are the results.
 
 Numba writes the cache next to the package's sources, or where ``NUMBA_CACHE_DIR`` says, or in the
-user's cache folder when the package's folder is read-only.
+user's cache folder when the package's folder is read-only. It is a switch for the rest of the process
+(it is not turned off again) with files on disk as its effect. Numba judges a cached function stale by
+its own source file only: after upgrading pynndescent without umap-learn, delete the ``*.nbi``/``*.nbc``
+files of umap's ``__pycache__`` (or of ``NUMBA_CACHE_DIR``) to be safe.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ _PACKAGES = ("umap", "pynndescent")
 
 @functools.cache
 def cache_umap_compilation() -> int:
-    """Keep every compiled function of umap-learn and pynndescent on disk; returns how many functions.
+    """Keep every compiled function of umap-learn and pynndescent on disk.
 
     Imports umap (and so numba) and is done once per process; calling it again does nothing.
+
+    Returns
+    -------
+    int
+        How many numba functions now keep their machine code on disk.
     """
     import umap  # noqa: F401 - loads umap's modules and their numba functions
     from numba.core.dispatcher import Dispatcher

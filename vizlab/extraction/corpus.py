@@ -220,8 +220,11 @@ def _open_store(path, procs: Processes, config: dict, *, overwrite: bool) -> tup
     if old_config is not None and old_config != config:
         diff = ", ".join(f"{k}: {old_config.get(k)!r} -> {v!r}" for k, v in config.items()
                          if old_config.get(k) != v)
-        raise OutputExistsError(f"{store.path} holds embeddings made with other settings ({diff})",
-                                "resume with the same settings, write to a new folder")
+        ways = "resume with the same settings, write to a new folder"
+        if old_config["precision"] != config["precision"]:  # e.g. an older float32 run, resumed where `auto` is bfloat16
+            old = old_config["precision"]
+            ways = f"resume in {old} (precision={old!r}; vizlab embed: --precision {old}), write to a new folder"
+        raise OutputExistsError(f"{store.path} holds embeddings made with other settings ({diff})", ways)
     return store, index
 
 

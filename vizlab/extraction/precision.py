@@ -1,10 +1,13 @@
 """The number format a forward pass computes in: float32, or bfloat16 where the processor has it.
 
 A forward pass in float32 gives the model's own numbers. bfloat16 (16-bit floats with float32's
-range) runs the matrix products much faster on processors that compute it natively (Intel AMX and
-AVX512-BF16, recent GPUs) and changes an all-MiniLM-L6-v2 sentence vector very little: a cosine of
-at least 0.9999 with the float32 vector on tweets and on texts cut at 256 tokens
-(``tests/test_precision.py``). It is applied with :func:`torch.autocast`, which keeps the weights in
+range, about 3 significant digits) runs the matrix products faster on processors that compute it
+natively (Intel AMX or AVX512-BF16, GPUs from NVIDIA's Ampere on): on this project's 2-core Xeon with
+AMX, ``vizlab embed``'s embedding step took 1.3x (tweets) to 1.7x (texts of 256 tokens) less time
+than in float32 (docs/benchmarks.md; AVX512-BF16 without AMX was not measured). It changes an
+all-MiniLM-L6-v2 sentence vector little: a cosine of at least 0.9999 with the float32 vector on
+tweets and on texts cut at 256 tokens (``tests/test_precision.py``), enough to move a point of a
+UMAP map among its neighbours. It is applied with :func:`torch.autocast`, which keeps the weights in
 float32 and the softmax, layer norms and sums in float32 too; results are returned in float32.
 
 ``"auto"`` picks bfloat16 where the processor computes it natively and float32 elsewhere, where
@@ -41,8 +44,16 @@ def _cpu_flags() -> frozenset[str]:
 def native_bfloat16(device: torch.device | str = "cpu") -> bool:
     """Whether ``device`` computes bfloat16 matrix products natively (so bfloat16 is faster there).
 
-    On a CPU: the AMX-BF16 or AVX512-BF16 instructions (read from ``/proc/cpuinfo``; False where it
-    cannot be read). On a CUDA GPU: :func:`torch.cuda.is_bf16_supported`.
+    Parameters
+    ----------
+    device : torch.device or str
+        A CPU: the AMX-BF16 or AVX512-BF16 instructions (read from ``/proc/cpuinfo``; False where it
+        cannot be read). A CUDA GPU: compute capability 8.0 or more (Ampere on; older GPUs emulate
+        bfloat16, which :func:`torch.cuda.is_bf16_supported` counts by default). Any other device: False.
+
+    Returns
+    -------
+    bool
 
     >>> native_bfloat16("meta")
     False
@@ -51,13 +62,27 @@ def native_bfloat16(device: torch.device | str = "cpu") -> bool:
     if device.type == "cpu":
         return bool(_cpu_flags() & _BF16_FLAGS)
     if device.type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return torch.cuda.is_available() and torch.cuda.get_device_capability(device)[0] >= 8
     return False
 
 
 def resolve_precision(precision: str, device: torch.device | str = "cpu") -> str:
     """``"float32"`` or ``"bfloat16"``: ``precision`` itself, or for ``"auto"`` bfloat16 where ``device``
     computes it natively (:func:`native_bfloat16`) and float32 elsewhere.
+
+    Parameters
+    ----------
+    precision : {"float32", "bfloat16", "auto"}
+    device : torch.device or str
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        An unknown ``precision``, naming the valid ones.
 
     >>> resolve_precision("float32")
     'float32'
@@ -76,8 +101,19 @@ def resolve_precision(precision: str, device: torch.device | str = "cpu") -> str
 
 
 def computing_in(precision: str, device: torch.device | str = "cpu"):
-    """A context in which forward passes on ``device`` compute in ``precision`` (resolved first):
-    :func:`torch.autocast` to bfloat16, or nothing for float32."""
+    """A context in which forward passes on ``device`` compute in ``precision``.
+
+    Parameters
+    ----------
+    precision : {"float32", "bfloat16", "auto"}
+        Resolved first (:func:`resolve_precision`).
+    device : torch.device or str
+
+    Returns
+    -------
+    context manager
+        :func:`torch.autocast` to bfloat16, or one that does nothing for float32.
+    """
     device = torch.device(device)
     if resolve_precision(precision, device) == "bfloat16":
         return torch.autocast(device.type, dtype=torch.bfloat16)

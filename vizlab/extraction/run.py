@@ -352,8 +352,8 @@ def embed(
         (a sentence-transformers ``Normalize`` module), False for other layers.
     precision : {"float32", "bfloat16", "auto"}
         The number format of the forward pass (:mod:`vizlab.extraction.precision`): float32 (default,
-        the model's own numbers), bfloat16 (much faster on processors that compute it natively;
-        all-MiniLM-L6-v2's vectors keep a cosine of at least 0.9999 with float32's), or "auto"
+        the model's own numbers), bfloat16 (faster on processors that compute it natively, measured
+        there; all-MiniLM-L6-v2's vectors keep a cosine of at least 0.9999 with float32's), or "auto"
         (bfloat16 where native, else float32). The vectors are float32 either way.
 
     Returns
